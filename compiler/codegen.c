@@ -1,0 +1,581 @@
+/* codegen.c — loop IR to LLVM IR through the C API; see codegen.h.
+ *
+ * Every LIR variable is an alloca in the entry block (SROA turns them into
+ * registers). Loads and stores address elements with a GEP on the element
+ * type. Booleans are i1 in registers and one byte in memory. Conversions
+ * follow SPEC §2.3: float to integer saturates and maps NaN to 0
+ * (llvm.fpto[su]i.sat). Integer division and modulo by zero give 0. */
+#include "codegen.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "llvm_compat.h"
+
+/* The descriptor constants below mirror kernel_abi.h's structs field by
+ * field; these checks pin the layout they assume. */
+_Static_assert(sizeof(udf_dim) == 16, "udf_dim layout");
+_Static_assert(offsetof(udf_buffer_desc, init) == 32 && sizeof(udf_buffer_desc) == 40,
+               "udf_buffer_desc layout");
+_Static_assert(offsetof(udf_param_desc, dims) == 24 && sizeof(udf_param_desc) == 32,
+               "udf_param_desc layout");
+_Static_assert(sizeof(udf_dimvar_desc) == 16, "udf_dimvar_desc layout");
+_Static_assert(offsetof(udf_kernel_desc, buffers) == 32 && sizeof(udf_kernel_desc) == 88,
+               "udf_kernel_desc layout");
+_Static_assert(offsetof(udf_module_desc, kernels) == 8, "udf_module_desc layout");
+
+typedef struct Gen {
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMTypeRef i1, i8, i32, i64, ptr, f32, f64, vd;
+    const LFunc *lf;
+    LLVMValueRef fn;
+    LLVMValueRef *vars;      /* allocas */
+    LLVMValueRef *bufs;      /* buffer base pointers (dest in merge) */
+    LLVMValueRef *srcs;      /* merge source pointers */
+    LLVMValueRef ctx_arg, tile_arg;
+    LLVMValueRef frames, nav_index, ordinal; /* tile arrays */
+    int n_slots;
+    const char *cpu, *features;
+} Gen;
+
+static int is_float(LType t) { return t == UDF_DTYPE_F32 || t == UDF_DTYPE_F64; }
+static int is_signed(LType t) { return t != LT_PTR && type_is_signed((udf_dtype)t); }
+
+static LLVMTypeRef reg_type(Gen *g, LType t)
+{
+    switch (t) {
+    case UDF_DTYPE_BOOL: return g->i1;
+    case UDF_DTYPE_I8:
+    case UDF_DTYPE_U8: return g->i8;
+    case UDF_DTYPE_I16:
+    case UDF_DTYPE_U16: return LLVMInt16TypeInContext(g->ctx);
+    case UDF_DTYPE_I32:
+    case UDF_DTYPE_U32: return g->i32;
+    case UDF_DTYPE_I64:
+    case UDF_DTYPE_U64: return g->i64;
+    case UDF_DTYPE_F32: return g->f32;
+    case UDF_DTYPE_F64: return g->f64;
+    default: return g->ptr;
+    }
+}
+
+/* In memory a bool is a byte. */
+static LLVMTypeRef mem_type(Gen *g, LType t) { return t == UDF_DTYPE_BOOL ? g->i8 : reg_type(g, t); }
+
+static LLVMValueRef intrinsic(Gen *g, const char *name, LLVMTypeRef *types, int n_types,
+                              LLVMValueRef *args, int n_args)
+{
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef decl = LLVMGetIntrinsicDeclaration(g->mod, id, types, (size_t)n_types);
+    LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, types, (size_t)n_types);
+    return LLVMBuildCall2(g->b, fty, decl, args, (unsigned)n_args, "");
+}
+
+/* A libm function: name for f64, name + "f" for f32. */
+static LLVMValueRef libm(Gen *g, const char *name, LType t, LLVMValueRef *args, int n)
+{
+    char full[32];
+    snprintf(full, sizeof full, "%s%s", name, t == UDF_DTYPE_F32 ? "f" : "");
+    LLVMTypeRef ft = reg_type(g, t);
+    LLVMTypeRef params[2] = {ft, ft};
+    LLVMTypeRef fty = LLVMFunctionType(ft, params, (unsigned)n, 0);
+    LLVMValueRef f = LLVMGetNamedFunction(g->mod, full);
+    if (!f) {
+        f = LLVMAddFunction(g->mod, full, fty);
+        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+                                   LLVMCreateEnumAttribute(g->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+    }
+    return LLVMBuildCall2(g->b, fty, f, args, (unsigned)n, "");
+}
+
+static LLVMValueRef zero_of(Gen *g, LType t)
+{
+    return is_float(t) ? LLVMConstReal(reg_type(g, t), 0) : LLVMConstInt(reg_type(g, t), 0, 0);
+}
+
+static LLVMValueRef convert(Gen *g, LLVMValueRef v, LType from, LType to)
+{
+    if (from == to)
+        return v;
+    LLVMTypeRef dst = reg_type(g, to);
+    if (to == UDF_DTYPE_BOOL)
+        return is_float(from) ? LLVMBuildFCmp(g->b, LLVMRealUNE, v, zero_of(g, from), "")
+                              : LLVMBuildICmp(g->b, LLVMIntNE, v, zero_of(g, from), "");
+    if (is_float(from) && is_float(to))
+        return LLVMBuildFPCast(g->b, v, dst, "");
+    if (is_float(from)) {
+        LLVMTypeRef types[2] = {dst, reg_type(g, from)};
+        return intrinsic(g, is_signed(to) ? "llvm.fptosi.sat" : "llvm.fptoui.sat", types, 2, &v, 1);
+    }
+    if (is_float(to))
+        return is_signed(from) ? LLVMBuildSIToFP(g->b, v, dst, "") : LLVMBuildUIToFP(g->b, v, dst, "");
+    return LLVMBuildIntCast2(g->b, v, dst, is_signed(from), "");
+}
+
+static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame);
+static LLVMValueRef expr(Gen *g, const LExpr *e);
+
+static LLVMValueRef element_ptr(Gen *g, LBaseKind base, int slot, LType elem, LLVMValueRef index)
+{
+    LLVMValueRef p = base == LB_VAR ? LLVMBuildLoad2(g->b, g->ptr, g->vars[slot], "")
+                     : base == LB_SRC ? g->srcs[slot]
+                                      : g->bufs[slot];
+    return LLVMBuildGEP2(g->b, mem_type(g, elem), p, &index, 1, "");
+}
+
+/* Integer a // b and a % b with Python's signs; b == 0 gives 0. */
+static LLVMValueRef int_divmod(Gen *g, Op op, LType t, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMTypeRef ty = reg_type(g, t);
+    LLVMValueRef zero = LLVMConstInt(ty, 0, 0), one = LLVMConstInt(ty, 1, 0);
+    LLVMValueRef b_zero = LLVMBuildICmp(g->b, LLVMIntEQ, b, zero, "");
+    LLVMValueRef safe = LLVMBuildSelect(g->b, b_zero, one, b, "");
+    if (!is_signed(t)) {
+        LLVMValueRef r = op == OP_MOD ? LLVMBuildURem(g->b, a, safe, "") : LLVMBuildUDiv(g->b, a, safe, "");
+        return LLVMBuildSelect(g->b, b_zero, zero, r, "");
+    }
+    /* b == -1 would overflow for the most negative a: use 1 and negate. */
+    LLVMValueRef minus_one = LLVMConstAllOnes(ty);
+    LLVMValueRef b_m1 = LLVMBuildICmp(g->b, LLVMIntEQ, safe, minus_one, "");
+    safe = LLVMBuildSelect(g->b, b_m1, one, safe, "");
+    LLVMValueRef q = LLVMBuildSDiv(g->b, a, safe, "");
+    LLVMValueRef r = LLVMBuildSRem(g->b, a, safe, "");
+    /* Python: when r != 0 and r, b differ in sign, q -= 1 and r += b. */
+    LLVMValueRef r_nz = LLVMBuildICmp(g->b, LLVMIntNE, r, zero, "");
+    LLVMValueRef signs = LLVMBuildICmp(g->b, LLVMIntSLT, LLVMBuildXor(g->b, r, safe, ""), zero, "");
+    LLVMValueRef adjust = LLVMBuildAnd(g->b, r_nz, signs, "");
+    LLVMValueRef result;
+    if (op == OP_MOD) {
+        result = LLVMBuildSelect(g->b, adjust, LLVMBuildAdd(g->b, r, safe, ""), r, "");
+        result = LLVMBuildSelect(g->b, b_m1, zero, result, "");
+    } else {
+        result = LLVMBuildSelect(g->b, adjust, LLVMBuildSub(g->b, q, one, ""), q, "");
+        result = LLVMBuildSelect(g->b, b_m1, LLVMBuildNeg(g->b, a, ""), result, "");
+    }
+    return LLVMBuildSelect(g->b, b_zero, zero, result, "");
+}
+
+static LLVMValueRef float_divmod(Gen *g, Op op, LType t, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMTypeRef ty = reg_type(g, t);
+    if (op == OP_FLOORDIV) {
+        LLVMValueRef q = LLVMBuildFDiv(g->b, a, b, "");
+        return intrinsic(g, "llvm.floor", &ty, 1, &q, 1);
+    }
+    LLVMValueRef r = LLVMBuildFRem(g->b, a, b, "");
+    LLVMValueRef zero = zero_of(g, t);
+    LLVMValueRef r_nz = LLVMBuildFCmp(g->b, LLVMRealONE, r, zero, "");
+    LLVMValueRef r_neg = LLVMBuildFCmp(g->b, LLVMRealOLT, r, zero, "");
+    LLVMValueRef b_neg = LLVMBuildFCmp(g->b, LLVMRealOLT, b, zero, "");
+    LLVMValueRef adjust = LLVMBuildAnd(g->b, r_nz, LLVMBuildXor(g->b, r_neg, b_neg, ""), "");
+    return LLVMBuildSelect(g->b, adjust, LLVMBuildFAdd(g->b, r, b, ""), r, "");
+}
+
+static LLVMValueRef compare(Gen *g, Op op, LType t, LLVMValueRef a, LLVMValueRef b)
+{
+    if (is_float(t)) {
+        LLVMRealPredicate p = op == OP_EQ   ? LLVMRealOEQ
+                              : op == OP_NE ? LLVMRealUNE
+                              : op == OP_LT ? LLVMRealOLT
+                              : op == OP_LE ? LLVMRealOLE
+                              : op == OP_GT ? LLVMRealOGT
+                                            : LLVMRealOGE;
+        return LLVMBuildFCmp(g->b, p, a, b, "");
+    }
+    int s = is_signed(t);
+    LLVMIntPredicate p = op == OP_EQ   ? LLVMIntEQ
+                         : op == OP_NE ? LLVMIntNE
+                         : op == OP_LT ? (s ? LLVMIntSLT : LLVMIntULT)
+                         : op == OP_LE ? (s ? LLVMIntSLE : LLVMIntULE)
+                         : op == OP_GT ? (s ? LLVMIntSGT : LLVMIntUGT)
+                                       : (s ? LLVMIntSGE : LLVMIntUGE);
+    return LLVMBuildICmp(g->b, p, a, b, "");
+}
+
+static LLVMValueRef binary(Gen *g, const LExpr *e)
+{
+    LType t = e->a->type;
+    LLVMValueRef a = expr(g, e->a), b = expr(g, e->b);
+    int f = is_float(t);
+    LLVMValueRef v;
+    switch (e->op) {
+    case OP_ADD: v = f ? LLVMBuildFAdd(g->b, a, b, "") : LLVMBuildAdd(g->b, a, b, ""); break;
+    case OP_SUB: v = f ? LLVMBuildFSub(g->b, a, b, "") : LLVMBuildSub(g->b, a, b, ""); break;
+    case OP_MUL: v = f ? LLVMBuildFMul(g->b, a, b, "") : LLVMBuildMul(g->b, a, b, ""); break;
+    case OP_DIV: v = LLVMBuildFDiv(g->b, a, b, ""); break;
+    case OP_FLOORDIV:
+    case OP_MOD: return f ? float_divmod(g, e->op, t, a, b) : int_divmod(g, e->op, t, a, b);
+    case OP_POW: {
+        LLVMTypeRef ft = f ? reg_type(g, t) : g->f64;
+        LLVMValueRef args[2] = {convert(g, a, t, f ? t : UDF_DTYPE_F64),
+                                convert(g, b, t, f ? t : UDF_DTYPE_F64)};
+        v = intrinsic(g, "llvm.pow", &ft, 1, args, 2);
+        return f ? v : convert(g, v, UDF_DTYPE_F64, t);
+    }
+    case OP_AND: return LLVMBuildAnd(g->b, a, b, "");
+    case OP_OR: return LLVMBuildOr(g->b, a, b, "");
+    default: return compare(g, e->op, t, a, b);
+    }
+    if (e->reassoc && f)
+        llvm_compat_allow_reassoc(v);
+    return v;
+}
+
+static LLVMValueRef minmax(Gen *g, LFn fn, LType t, LLVMValueRef a, LLVMValueRef b)
+{
+    if (is_float(t)) {
+        LLVMTypeRef ty = reg_type(g, t);
+        LLVMValueRef args[2] = {a, b};
+        /* NaN-propagating, like numpy.minimum/maximum. */
+        return intrinsic(g, fn == LF_MIN ? "llvm.minimum" : "llvm.maximum", &ty, 1, args, 2);
+    }
+    LLVMValueRef pick_a = compare(g, fn == LF_MIN ? OP_LT : OP_GT, t, a, b);
+    return LLVMBuildSelect(g->b, pick_a, a, b, "");
+}
+
+static LLVMValueRef function_call(Gen *g, const LExpr *e)
+{
+    LType t = e->a->type;
+    LLVMValueRef a = expr(g, e->a), b = e->b ? expr(g, e->b) : NULL;
+    LLVMTypeRef ty = reg_type(g, t);
+    LLVMValueRef args[2] = {a, b};
+    switch (e->fn) {
+    case LF_MIN:
+    case LF_MAX: return minmax(g, e->fn, t, a, b);
+    case LF_ABS:
+        if (is_float(t))
+            return intrinsic(g, "llvm.fabs", &ty, 1, args, 1);
+        if (!is_signed(t))
+            return a;
+        return LLVMBuildSelect(g->b, compare(g, OP_LT, t, a, zero_of(g, t)),
+                               LLVMBuildNeg(g->b, a, ""), a, "");
+    case LF_ISNAN:
+        return is_float(t) ? LLVMBuildFCmp(g->b, LLVMRealUNO, a, a, "")
+                           : LLVMConstInt(g->i1, 0, 0);
+    case LF_SQRT: return intrinsic(g, "llvm.sqrt", &ty, 1, args, 1);
+    case LF_EXP: return intrinsic(g, "llvm.exp", &ty, 1, args, 1);
+    case LF_LOG: return intrinsic(g, "llvm.log", &ty, 1, args, 1);
+    case LF_SIN: return intrinsic(g, "llvm.sin", &ty, 1, args, 1);
+    case LF_COS: return intrinsic(g, "llvm.cos", &ty, 1, args, 1);
+    case LF_FLOOR: return intrinsic(g, "llvm.floor", &ty, 1, args, 1);
+    case LF_CEIL: return intrinsic(g, "llvm.ceil", &ty, 1, args, 1);
+    case LF_ROUND: return intrinsic(g, "llvm.roundeven", &ty, 1, args, 1); /* numpy.round */
+    case LF_POW: return intrinsic(g, "llvm.pow", &ty, 1, args, 2);
+    case LF_LOG1P: return libm(g, "log1p", t, args, 1);
+    case LF_TAN: return libm(g, "tan", t, args, 1);
+    case LF_ATAN2: return libm(g, "atan2", t, args, 2);
+    case LF_NONE: break;
+    }
+    return a;
+}
+
+static LLVMValueRef expr(Gen *g, const LExpr *e)
+{
+    switch (e->kind) {
+    case LE_CONST:
+        if (is_float(e->type))
+            return LLVMConstReal(reg_type(g, e->type), e->fval);
+        return LLVMConstInt(reg_type(g, e->type), (unsigned long long)e->ival, is_signed(e->type));
+    case LE_VAR: return LLVMBuildLoad2(g->b, reg_type(g, e->type), g->vars[e->var], "");
+    case LE_LOAD: {
+        LLVMValueRef p = element_ptr(g, e->base, e->var, e->type, expr(g, e->a));
+        LLVMValueRef v = LLVMBuildLoad2(g->b, mem_type(g, e->type), p, "");
+        return e->type == UDF_DTYPE_BOOL ? LLVMBuildICmp(g->b, LLVMIntNE, v, LLVMConstInt(g->i8, 0, 0), "")
+                                         : v;
+    }
+    case LE_FIELD: return field(g, e->field, e->ival, e->a ? expr(g, e->a) : NULL);
+    case LE_BIN: return binary(g, e);
+    case LE_UN: {
+        LLVMValueRef a = expr(g, e->a);
+        if (e->op == OP_NOT)
+            return LLVMBuildNot(g->b, a, "");
+        return is_float(e->type) ? LLVMBuildFNeg(g->b, a, "") : LLVMBuildNeg(g->b, a, "");
+    }
+    case LE_CAST: return convert(g, expr(g, e->a), e->a->type, e->type);
+    case LE_FN: return function_call(g, e);
+    case LE_SELECT:
+        return LLVMBuildSelect(g->b, expr(g, e->a), expr(g, e->b), expr(g, e->c), "");
+    }
+    return NULL;
+}
+
+/* Reads a field of the udf_ctx or udf_tile arguments (byte offsets from
+ * kernel_abi.h, which this file compiles against). */
+static LLVMValueRef load_at(Gen *g, LLVMTypeRef ty, LLVMValueRef base, size_t offset)
+{
+    LLVMValueRef off = LLVMConstInt(g->i64, offset, 0);
+    LLVMValueRef p = LLVMBuildGEP2(g->b, g->i8, base, &off, 1, "");
+    return LLVMBuildLoad2(g->b, ty, p, "");
+}
+
+static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
+{
+    switch (f) {
+    case LX_SIG_SIZE: return load_at(g, g->i64, g->ctx_arg, offsetof(udf_ctx, sig_size));
+    case LX_NAV_SIZE: return load_at(g, g->i64, g->ctx_arg, offsetof(udf_ctx, nav_size));
+    case LX_NAV_SHAPE:
+        return load_at(g, g->i64, g->ctx_arg, offsetof(udf_ctx, nav_shape) + 8 * (size_t)arg);
+    case LX_SIG_SHAPE:
+        return load_at(g, g->i64, g->ctx_arg, offsetof(udf_ctx, sig_shape) + 8 * (size_t)arg);
+    case LX_DIM: {
+        LLVMValueRef dims = load_at(g, g->ptr, g->ctx_arg, offsetof(udf_ctx, dims));
+        return load_at(g, g->i64, dims, 8 * (size_t)arg);
+    }
+    case LX_DEPTH: return load_at(g, g->i64, g->tile_arg, offsetof(udf_tile, depth));
+    case LX_FRAME_PTR:
+    case LX_NAV_INDEX:
+    case LX_ORDINAL: {
+        LLVMValueRef array = f == LX_FRAME_PTR ? g->frames : f == LX_NAV_INDEX ? g->nav_index : g->ordinal;
+        LLVMValueRef p = LLVMBuildGEP2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, array, &frame, 1, "");
+        return LLVMBuildLoad2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, p, "");
+    }
+    }
+    return NULL;
+}
+
+static void stmts(Gen *g, const LStmt *s);
+
+static void for_loop(Gen *g, const LStmt *s)
+{
+    LLVMValueRef hi = expr(g, s->hi);
+    LLVMBuildStore(g->b, expr(g, s->lo), g->vars[s->var]);
+    LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "loop");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "body");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "done");
+    LLVMBuildBr(g->b, head);
+    LLVMPositionBuilderAtEnd(g->b, head);
+    LLVMValueRef i = LLVMBuildLoad2(g->b, g->i64, g->vars[s->var], "");
+    LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, i, hi, ""), body, done);
+    LLVMPositionBuilderAtEnd(g->b, body);
+    stmts(g, s->body);
+    i = LLVMBuildLoad2(g->b, g->i64, g->vars[s->var], "");
+    LLVMBuildStore(g->b, LLVMBuildNSWAdd(g->b, i, LLVMConstInt(g->i64, 1, 0), ""), g->vars[s->var]);
+    LLVMBuildBr(g->b, head);
+    LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+static void if_stmt(Gen *g, const LStmt *s)
+{
+    LLVMBasicBlockRef then_bb = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "then");
+    LLVMBasicBlockRef else_bb = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "else");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "endif");
+    LLVMBuildCondBr(g->b, expr(g, s->cond), then_bb, else_bb);
+    LLVMPositionBuilderAtEnd(g->b, then_bb);
+    stmts(g, s->body);
+    LLVMBuildBr(g->b, done);
+    LLVMPositionBuilderAtEnd(g->b, else_bb);
+    stmts(g, s->else_body);
+    LLVMBuildBr(g->b, done);
+    LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+static void stmts(Gen *g, const LStmt *s)
+{
+    for (; s; s = s->next) {
+        switch (s->kind) {
+        case LS_SET: LLVMBuildStore(g->b, expr(g, s->value), g->vars[s->var]); break;
+        case LS_STORE: {
+            LLVMValueRef v = expr(g, s->value);
+            if (s->elem == UDF_DTYPE_BOOL)
+                v = LLVMBuildZExt(g->b, v, g->i8, "");
+            LLVMBuildStore(g->b, v, element_ptr(g, s->base, s->slot, s->elem, expr(g, s->index)));
+            break;
+        }
+        case LS_FOR: for_loop(g, s); break;
+        case LS_IF: if_stmt(g, s); break;
+        }
+    }
+}
+
+static void add_attr(Gen *g, LLVMValueRef fn, unsigned index, const char *name)
+{
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+}
+
+/* All entry points take three pointers: (ctx, tile|dest|bufs, bufs|src). */
+static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
+{
+    LLVMTypeRef params[3] = {g->ptr, g->ptr, g->ptr};
+    int n_params = lf->kind == LFK_RESULT ? 2 : 3;
+    LLVMValueRef fn = LLVMAddFunction(g->mod, lf->name, LLVMFunctionType(g->vd, params, (unsigned)n_params, 0));
+    add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+    for (int i = 1; i <= n_params; i++)
+        add_attr(g, fn, (unsigned)i, "noalias");
+    LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", g->cpu);
+    LLVMAddTargetDependentFunctionAttr(fn, "target-features", g->features);
+    g->fn = fn;
+    g->lf = lf;
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
+    LLVMPositionBuilderAtEnd(g->b, entry);
+    LLVMValueRef vars[lf->n_vars + 1];
+    for (int i = 0; i < lf->n_vars; i++)
+        vars[i] = LLVMBuildAlloca(g->b, reg_type(g, lf->vars[i].type), lf->vars[i].name);
+    g->vars = vars;
+    g->ctx_arg = LLVMGetParam(fn, 0);
+    LLVMValueRef bufs_arg = LLVMGetParam(fn, lf->kind == LFK_TILE ? 2 : 1);
+    LLVMValueRef bufs[g->n_slots + 1], srcs[g->n_slots + 1];
+    for (int i = 0; i < g->n_slots; i++) {
+        LLVMValueRef off = LLVMConstInt(g->i64, (unsigned long long)i, 0);
+        bufs[i] = LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, bufs_arg, &off, 1, ""), "");
+        srcs[i] = NULL;
+        if (lf->kind == LFK_MERGE)
+            srcs[i] = LLVMBuildLoad2(g->b, g->ptr,
+                                     LLVMBuildGEP2(g->b, g->ptr, LLVMGetParam(fn, 2), &off, 1, ""), "");
+    }
+    g->bufs = bufs;
+    g->srcs = srcs;
+    if (lf->kind == LFK_TILE) {
+        g->tile_arg = LLVMGetParam(fn, 1);
+        g->frames = load_at(g, g->ptr, g->tile_arg, offsetof(udf_tile, frames));
+        g->nav_index = load_at(g, g->ptr, g->tile_arg, offsetof(udf_tile, nav_index));
+        g->ordinal = load_at(g, g->ptr, g->tile_arg, offsetof(udf_tile, ordinal));
+    }
+    stmts(g, lf->body);
+    LLVMBuildRetVoid(g->b);
+    g->vars = NULL;
+    g->bufs = g->srcs = NULL;
+    return fn;
+}
+
+/* ---- the descriptor ---- */
+
+static LLVMValueRef const_string(Gen *g, const char *s, const char *label)
+{
+    LLVMValueRef init = LLVMConstStringInContext(g->ctx, s, (unsigned)strlen(s), 0);
+    LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), label);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+    return gv;
+}
+
+static LLVMValueRef const_array_global(Gen *g, LLVMTypeRef elem, LLVMValueRef *items, int n,
+                                       const char *label)
+{
+    if (n == 0)
+        return LLVMConstNull(g->ptr);
+    LLVMValueRef init = LLVMConstArray2(elem, items, (uint64_t)n);
+    LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), label);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    return gv;
+}
+
+static LLVMValueRef i32c(Gen *g, long long v) { return LLVMConstInt(g->i32, (unsigned long long)v, 1); }
+
+static LLVMValueRef buffer_desc(Gen *g, LLVMTypeRef type, const Symbol *b)
+{
+    uint32_t flags = b->decl->is_private ? UDF_BUF_PRIVATE : 0;
+    LLVMValueRef fields[] = {
+        const_string(g, b->name, "buffer.name"), i32c(g, b->buf_kind), i32c(g, b->decl->dtype),
+        i32c(g, flags), i32c(g, 0), LLVMConstNull(g->ptr), LLVMConstReal(g->f64, b->init),
+    };
+    return LLVMConstNamedStruct(type, fields, sizeof fields / sizeof *fields);
+}
+
+static LLVMValueRef kernel_desc(Gen *g, LLVMTypeRef type, LLVMTypeRef buf_type,
+                                const LoweredUdf *lu, LLVMValueRef tile, LLVMValueRef merge)
+{
+    const CheckedUdf *cu = lu->cu;
+    LLVMValueRef bufs[cu->n_buffers + 1];
+    for (int i = 0; i < cu->n_buffers; i++)
+        bufs[i] = buffer_desc(g, buf_type, cu->buffers[i]);
+    LLVMValueRef fields[] = {
+        const_string(g, cu->udf->name, "udf.name"),
+        const_string(g, cu->udf->doc ? cu->udf->doc : "", "udf.doc"),
+        i32c(g, lu->input), i32c(g, cu->n_buffers), i32c(g, 0), i32c(g, 0),
+        const_array_global(g, buf_type, bufs, cu->n_buffers, "udf.buffers"),
+        LLVMConstNull(g->ptr), LLVMConstNull(g->ptr), LLVMConstNull(g->ptr), tile,
+        merge ? merge : LLVMConstNull(g->ptr), LLVMConstNull(g->ptr),
+    };
+    return LLVMConstNamedStruct(type, fields, sizeof fields / sizeof *fields);
+}
+
+static void emit_module_desc(Gen *g, LoweredUdf *const *udfs, int n, LLVMValueRef *tiles,
+                             LLVMValueRef *merges)
+{
+    LLVMTypeRef buf_fields[] = {g->ptr, g->i32, g->i32, g->i32, g->i32, g->ptr, g->f64};
+    LLVMTypeRef buf_type = LLVMStructCreateNamed(g->ctx, "udf_buffer_desc");
+    LLVMStructSetBody(buf_type, buf_fields, 7, 0);
+    LLVMTypeRef k_fields[] = {g->ptr, g->ptr, g->i32, g->i32, g->i32, g->i32, g->ptr,
+                              g->ptr, g->ptr, g->ptr, g->ptr, g->ptr, g->ptr};
+    LLVMTypeRef k_type = LLVMStructCreateNamed(g->ctx, "udf_kernel_desc");
+    LLVMStructSetBody(k_type, k_fields, 13, 0);
+    LLVMValueRef kernels[n + 1];
+    for (int i = 0; i < n; i++)
+        kernels[i] = kernel_desc(g, k_type, buf_type, udfs[i], tiles[i], merges[i]);
+    LLVMValueRef m_fields[] = {i32c(g, UDF_ABI_VERSION), i32c(g, n),
+                               const_array_global(g, k_type, kernels, n, "udf.kernels")};
+    LLVMValueRef init = LLVMConstStructInContext(g->ctx, m_fields, 3, 0);
+    LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), UDF_MODULE_SYMBOL);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+}
+
+LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
+                             int n_udfs, LLVMTargetMachineRef tm)
+{
+    Gen g = {.ctx = ctx};
+    g.mod = LLVMModuleCreateWithNameInContext(name, ctx);
+    char *triple = LLVMGetTargetMachineTriple(tm);
+    LLVMSetTarget(g.mod, triple);
+    LLVMDisposeMessage(triple);
+    LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+    char *layout_str = LLVMCopyStringRepOfTargetData(layout);
+    LLVMSetDataLayout(g.mod, layout_str);
+    LLVMDisposeMessage(layout_str);
+    LLVMDisposeTargetData(layout);
+    char *cpu = LLVMGetTargetMachineCPU(tm), *features = LLVMGetTargetMachineFeatureString(tm);
+    g.cpu = cpu;
+    g.features = features;
+    g.b = LLVMCreateBuilderInContext(ctx);
+    g.i1 = LLVMInt1TypeInContext(ctx);
+    g.i8 = LLVMInt8TypeInContext(ctx);
+    g.i32 = LLVMInt32TypeInContext(ctx);
+    g.i64 = LLVMInt64TypeInContext(ctx);
+    g.ptr = LLVMPointerTypeInContext(ctx, 0);
+    g.f32 = LLVMFloatTypeInContext(ctx);
+    g.f64 = LLVMDoubleTypeInContext(ctx);
+    g.vd = LLVMVoidTypeInContext(ctx);
+    LLVMValueRef tiles[n_udfs + 1], merges[n_udfs + 1];
+    for (int i = 0; i < n_udfs; i++) {
+        g.n_slots = udfs[i]->cu->n_buffers;
+        tiles[i] = emit_function(&g, udfs[i]->tile);
+        merges[i] = udfs[i]->merge ? emit_function(&g, udfs[i]->merge) : NULL;
+    }
+    emit_module_desc(&g, udfs, n_udfs, tiles, merges);
+    LLVMDisposeBuilder(g.b);
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
+    return g.mod;
+}
+
+int codegen_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char *why, size_t cap)
+{
+    char *msg = NULL;
+    if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+        snprintf(why, cap, "generated IR is invalid: %s", msg ? msg : "?");
+        LLVMDisposeMessage(msg);
+        return 0;
+    }
+    LLVMDisposeMessage(msg);
+    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef err = LLVMRunPasses(mod, "default<O3>", tm, opts);
+    LLVMDisposePassBuilderOptions(opts);
+    if (err) {
+        char *text = LLVMGetErrorMessage(err);
+        snprintf(why, cap, "optimisation failed: %s", text);
+        LLVMDisposeErrorMessage(text);
+        return 0;
+    }
+    return 1;
+}

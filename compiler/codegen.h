@@ -1,0 +1,21 @@
+/* codegen.h — loop IR to an LLVM module: one function per kernel entry point
+ * and the module's udf_module_desc constant (kernel_abi.h), so that the JIT
+ * and ahead-of-time objects carry the same code and the same descriptor. */
+#ifndef UDF_CODEGEN_H
+#define UDF_CODEGEN_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "lower.h"
+
+/* Builds the module `name` in `ctx` holding every lowered udf, for the CPU of
+ * `tm`. The caller owns the module. */
+LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
+                             int n_udfs, LLVMTargetMachineRef tm);
+
+/* Verifies and optimises the module in place. Returns 0 and a message in
+ * why[cap] on failure (an internal error: generated IR must be valid). */
+int codegen_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char *why, size_t cap);
+
+#endif

@@ -1,0 +1,26 @@
+/* compile.h — the compiler's stages chained, for the command line tools:
+ * source → tokens → AST → checked AST → loop IR → LLVM IR → JIT. */
+#ifndef UDF_COMPILE_H
+#define UDF_COMPILE_H
+
+#include <stdio.h>
+
+#include "check.h"
+#include "jit.h"
+#include "lower.h"
+
+/* Parses and checks a whole source; NULL once errors were reported on src. */
+CheckedProgram *compile_check(Source *src, Arena *arena);
+
+/* Lowers `udfs` for frames of type `input`, generates and optimises one
+ * module, and loads it into `jit`. NULL with an internal-error message in
+ * why[cap] on failure. *seconds gets the time spent. */
+const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
+                                   Arena *arena, double *seconds, char *why, size_t cap);
+
+typedef enum EmitStage { EMIT_AST, EMIT_IR, EMIT_LLVM, EMIT_ASM } EmitStage;
+/* Prints a stage of every udf of `cp` for frames of type `input`. */
+int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input, char *why,
+                 size_t cap);
+
+#endif

@@ -1,0 +1,113 @@
+/* lir.h — the loop IR: what one kernel entry point does, as explicit loops
+ * over frames and pixels, typed scalar operations, loads and stores. Lowering
+ * (lower.c) builds it from the checked AST; codegen (codegen.c) turns it into
+ * LLVM IR; `udfc emit ir` prints it. Values are scalars; vector code is the
+ * code generator's business. */
+#ifndef UDF_LIR_H
+#define UDF_LIR_H
+
+#include <stdio.h>
+
+#include "ast.h"
+
+/* Types: the element types, plus an index (i64) and a pointer. */
+enum { LT_PTR = UDF_DTYPE_COUNT };
+typedef int LType;
+
+/* Scalar operations beyond the AST's operators. */
+typedef enum LFn {
+    LF_NONE,
+    LF_MIN, LF_MAX, LF_ABS, LF_SQRT, LF_EXP, LF_LOG, LF_LOG1P, LF_SIN, LF_COS, LF_TAN,
+    LF_ATAN2, LF_FLOOR, LF_CEIL, LF_ROUND, LF_POW, LF_ISNAN
+} LFn;
+
+/* Where a load or store points: the current frame, a buffer (in merge: of
+ * the destination), a merge's source buffer, a parameter, or a pointer var. */
+typedef enum LBaseKind { LB_VAR, LB_BUF, LB_SRC, LB_PARAM } LBaseKind;
+
+/* Fields of the kernel's udf_ctx and udf_tile. */
+typedef enum LField {
+    LX_SIG_SIZE, LX_NAV_SIZE, LX_NAV_SHAPE, LX_SIG_SHAPE, LX_DIM, /* udf_ctx */
+    LX_DEPTH,                                                     /* udf_tile */
+    LX_FRAME_PTR, LX_NAV_INDEX, LX_ORDINAL                        /* per frame: arg = frame var */
+} LField;
+
+typedef enum LExprKind { LE_CONST, LE_VAR, LE_LOAD, LE_FIELD, LE_BIN, LE_UN, LE_CAST, LE_FN, LE_SELECT } LExprKind;
+
+typedef struct LExpr {
+    LExprKind kind;
+    LType type;
+    int64_t ival;  /* LE_CONST (integers), LE_FIELD: index into shape/dims */
+    double fval;   /* LE_CONST (floats) */
+    int var;       /* LE_VAR; LE_LOAD with LB_VAR: the pointer var */
+    Op op;         /* LE_BIN, LE_UN */
+    LFn fn;        /* LE_FN */
+    LField field;  /* LE_FIELD */
+    LBaseKind base;
+    int slot;      /* LE_LOAD: buffer or param number */
+    int reassoc;   /* LE_BIN: a float reduction step that may be reordered */
+    struct LExpr *a, *b, *c; /* operands; LE_LOAD: a = element index */
+} LExpr;
+
+typedef enum LStmtKind { LS_SET, LS_STORE, LS_FOR, LS_IF } LStmtKind;
+
+typedef struct LStmt {
+    LStmtKind kind;
+    struct LStmt *next;
+    int var;          /* LS_SET target; LS_FOR loop variable */
+    LExpr *value;     /* LS_SET, LS_STORE */
+    LBaseKind base;   /* LS_STORE */
+    int slot;
+    LType elem;       /* LS_STORE: element type in memory */
+    LExpr *index;     /* LS_STORE */
+    LExpr *lo, *hi;   /* LS_FOR: [lo, hi) */
+    LExpr *cond;      /* LS_IF */
+    struct LStmt *body, *else_body; /* LS_FOR body; LS_IF branches */
+} LStmt;
+
+typedef struct LVar {
+    const char *name;
+    LType type;
+} LVar;
+
+typedef enum LFuncKind { LFK_TILE, LFK_MERGE, LFK_RESULT, LFK_PREPARE } LFuncKind;
+
+typedef struct LFunc {
+    LFuncKind kind;
+    const char *name;
+    LVar *vars;
+    int n_vars, cap_vars;
+    LStmt *body;
+    LType *buf_types;   /* element type per buffer slot */
+    LType *param_types; /* element type per param slot */
+    LType input;        /* element type of frames */
+} LFunc;
+
+/* Builders; all memory comes from the arena. */
+int lir_var(Arena *a, LFunc *f, const char *name, LType type);
+LExpr *lir_const_int(Arena *a, LType type, int64_t v);
+LExpr *lir_const_float(Arena *a, LType type, double v);
+LExpr *lir_varref(Arena *a, const LFunc *f, int var);
+LExpr *lir_field(Arena *a, LField field, int64_t arg, LExpr *frame);
+LExpr *lir_load(Arena *a, LBaseKind base, int slot, LType type, LExpr *index);
+LExpr *lir_bin(Arena *a, Op op, LType type, LExpr *x, LExpr *y);
+LExpr *lir_un(Arena *a, Op op, LExpr *x);
+LExpr *lir_cast(Arena *a, LType to, LExpr *x);
+LExpr *lir_fn(Arena *a, LFn fn, LType type, LExpr *x, LExpr *y);
+LExpr *lir_select(Arena *a, LExpr *c, LExpr *x, LExpr *y);
+LStmt *lir_set(Arena *a, int var, LExpr *value);
+LStmt *lir_store(Arena *a, LBaseKind base, int slot, LType elem, LExpr *index, LExpr *value);
+LStmt *lir_for(Arena *a, int var, LExpr *lo, LExpr *hi, LStmt *body);
+LStmt *lir_if(Arena *a, LExpr *cond, LStmt *then_body, LStmt *else_body);
+
+/* A statement list under construction: append at the tail. */
+typedef struct LBlock {
+    LStmt *head, **tail;
+} LBlock;
+void lir_block_init(LBlock *b);
+void lir_append(LBlock *b, LStmt *s);
+
+const char *lir_type_name(LType t);
+void lir_print(FILE *out, const LFunc *f);
+
+#endif

@@ -1,0 +1,13 @@
+/* target.h — the machine kernels are compiled for: the host (JIT, --cpu
+ * native) or a named CPU (ahead-of-time builds). */
+#ifndef UDF_TARGET_H
+#define UDF_TARGET_H
+
+#include <llvm-c/TargetMachine.h>
+#include <stddef.h>
+
+/* cpu NULL or "native": this machine's CPU and features. Returns NULL with a
+ * message in why[cap] for an unknown CPU. The caller disposes the result. */
+LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap);
+
+#endif

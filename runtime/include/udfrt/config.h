@@ -1,0 +1,22 @@
+/* config.h — every tunable of the compiler and the runtime, in one place.
+ * Values are defaults; where the runtime can measure the machine it does. */
+#ifndef UDFRT_CONFIG_H
+#define UDFRT_CONFIG_H
+
+/* A partition is a contiguous range of frames whose sig/single results are
+ * built in one partial buffer set. The partition count depends only on the data
+ * set (never on the thread count), and partials merge in a fixed binary tree,
+ * so results are bit-identical for any -j. */
+#define UDF_PARTITION_BYTES (64ll << 20)
+/* Small data sets still get this many partitions (if they have the frames),
+ * so that threads have work to share. */
+#define UDF_MIN_PARTITIONS 16
+
+/* A tile is a stack of whole frames of about this many bytes (at least one
+ * frame): big enough to amortise the per-tile call, small enough to stay in L2. */
+#define UDF_TILE_BYTES (1ll << 20)
+
+/* Bytes of the source line shown under a diagnostic before it is cut. */
+#define UDF_DIAG_LINE_MAX 240
+
+#endif

@@ -1,0 +1,76 @@
+/* dataset.h — a data set as the runtime sees it: `image_count` frames of
+ * `sig_size` elements each, stored in some format, plus the nav grid they are
+ * laid on. Formats implement udfrt_dataset_ops; everything above this
+ * interface (partitions, tiles, kernels) is format-independent. */
+#ifndef UDFRT_DATASET_H
+#define UDFRT_DATASET_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "udfrt/kernel_abi.h"
+
+typedef struct udfrt_dataset udfrt_dataset;
+/* Per-thread reading state of one data set (scratch memory, decoders). */
+typedef struct udfrt_reader udfrt_reader;
+
+typedef struct udfrt_dataset_ops {
+    const char *format;
+    /* State for reading up to `max_frames` frames per call. */
+    udfrt_status (*reader_create)(udfrt_dataset *ds, int64_t max_frames, udfrt_reader **out,
+                                  udfrt_error *err);
+    void (*reader_destroy)(udfrt_reader *rd);
+    /* Points frames[i] at stored frame file_frames[i] (0 <= index < image_count),
+     * as host-order elements of ds->dtype. The pointers stay valid until the next
+     * read on the same reader. Consecutive indices should be read in one go. */
+    udfrt_status (*read)(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
+                         int64_t count, const void **frames, udfrt_error *err);
+    /* Format-specific lines for `udfc info` (layout, offsets, chunks). */
+    void (*describe)(const udfrt_dataset *ds, FILE *out);
+    void (*destroy)(udfrt_dataset *ds);
+} udfrt_dataset_ops;
+
+struct udfrt_dataset {
+    const udfrt_dataset_ops *ops;
+    void *impl;
+    char *path; /* as the user gave it, for messages */
+    udf_dtype dtype;
+    int nav_rank, sig_rank;
+    int64_t nav_shape[UDF_MAX_RANK];
+    int64_t sig_shape[UDF_MAX_RANK];
+    int64_t nav_size, sig_size;
+    int64_t image_count; /* frames stored */
+};
+
+/* How to read a data set; zero-initialised means "as stored". */
+typedef struct udfrt_open_options {
+    const char *dtype;   /* raw: element type name */
+    int nav_rank;        /* > 0: nav shape (--nav) */
+    int64_t nav_shape[UDF_MAX_RANK];
+    int sig_rank;        /* > 0: sig shape (--sig, raw) */
+    int64_t sig_shape[UDF_MAX_RANK];
+    int sig_dims;        /* > 0: trailing dims that are sig (--sig-dims); default 2 */
+    int64_t offset;      /* raw: bytes before the first frame */
+} udfrt_open_options;
+
+/* Opens `spec` (SPEC §3: demo[:NY,NX,SY,SX], PATH.npy, raw PATH, ...). */
+udfrt_status udfrt_dataset_open(const char *spec, const udfrt_open_options *opt,
+                                udfrt_dataset **out, udfrt_error *err);
+void udfrt_dataset_destroy(udfrt_dataset *ds);
+
+/* Shared by the formats: fills nav/sig shapes and sizes of ds from the stored
+ * shape `dims` (frames in C order, last `sig_dims` dims are sig) and checks
+ * them. */
+udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t *dims,
+                                     int sig_dims, udfrt_error *err);
+
+/* Format entry points. */
+udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt,
+                             udfrt_dataset **out, udfrt_error *err);
+udfrt_status udfrt_open_npy(const char *path, const udfrt_open_options *opt,
+                            udfrt_dataset **out, udfrt_error *err);
+udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt,
+                            udfrt_dataset **out, udfrt_error *err);
+
+#endif

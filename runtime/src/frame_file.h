@@ -1,0 +1,32 @@
+/* frame_file.h — frames stored back to back at a fixed stride in one file
+ * (raw, .npy, and any format whose frames sit at known byte offsets). Reads
+ * runs of consecutive frames with one pread into a reused, aligned per-thread
+ * buffer; byte-swaps big-endian elements there. */
+#ifndef UDFRT_FRAME_FILE_H
+#define UDFRT_FRAME_FILE_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+
+typedef struct udfrt_frame_file {
+    int fd;
+    int64_t first_offset; /* byte offset of frame 0's elements */
+    int64_t stride;       /* bytes from one frame's elements to the next */
+    int64_t frame_bytes;  /* bytes of elements per frame */
+    int swap_size;        /* element size to byte-swap, or 0 */
+} udfrt_frame_file;
+
+/* Opens `path` read-only and returns its size. */
+udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64_t *size,
+                                   udfrt_error *err);
+void udfrt_frame_file_close(udfrt_frame_file *ff);
+
+/* The udfrt_dataset_ops members for a data set whose impl is a frame_file. */
+udfrt_status udfrt_frame_file_reader_create(udfrt_dataset *ds, int64_t max_frames,
+                                            udfrt_reader **out, udfrt_error *err);
+void udfrt_frame_file_reader_destroy(udfrt_reader *rd);
+udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
+                                   int64_t count, const void **frames, udfrt_error *err);
+
+#endif

@@ -1,0 +1,412 @@
+/* run.c — executing compiled UDFs over a data set; see run.h.
+ *
+ * Memory: nav buffers are allocated once for the whole nav grid and shared by
+ * all workers (each frame writes only its own elements). Every partition builds
+ * its sig/single results in a partial of its own; a finished partition merges
+ * with its finished neighbour in a fixed binary tree over the partitions, so
+ * at most a few partials are alive at any time and the merge order (hence the
+ * float rounding) is the same for any thread count. */
+#include "run.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "dtype.h"
+#include "pool.h"
+#include "udfrt/config.h"
+
+int64_t udfrt_buffer_block(const udf_ctx *ctx, const udf_buffer_desc *b)
+{
+    int64_t n = 1;
+    for (int i = 0; i < b->rank; i++)
+        n *= b->dims[i].is_var ? ctx->dims[b->dims[i].value] : b->dims[i].value;
+    return n;
+}
+
+int udfrt_buffer_shape(const udf_ctx *ctx, const udf_buffer_desc *b, int64_t *shape)
+{
+    int rank = 0;
+    if (b->kind == UDF_KIND_NAV)
+        for (int i = 0; i < ctx->nav_rank; i++)
+            shape[rank++] = ctx->nav_shape[i];
+    else if (b->kind == UDF_KIND_SIG)
+        for (int i = 0; i < ctx->sig_rank; i++)
+            shape[rank++] = ctx->sig_shape[i];
+    for (int i = 0; i < b->rank; i++)
+        shape[rank++] = b->dims[i].is_var ? ctx->dims[b->dims[i].value] : b->dims[i].value;
+    return rank;
+}
+
+int64_t udfrt_buffer_elements(const udf_ctx *ctx, const udf_buffer_desc *b)
+{
+    int64_t positions = b->kind == UDF_KIND_NAV ? ctx->nav_size
+                        : b->kind == UDF_KIND_SIG ? ctx->sig_size
+                                                  : 1;
+    return positions * udfrt_buffer_block(ctx, b);
+}
+
+int64_t udfrt_tile_depth(const udfrt_dataset *ds)
+{
+    int64_t frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
+    int64_t depth = UDF_TILE_BYTES / frame_bytes;
+    return depth < 1 ? 1 : depth;
+}
+
+int64_t udfrt_partition_count(const udfrt_dataset *ds, int64_t frames)
+{
+    int64_t frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
+    int64_t by_size = (frames * frame_bytes + UDF_PARTITION_BYTES - 1) / UDF_PARTITION_BYTES;
+    int64_t n = by_size > UDF_MIN_PARTITIONS ? by_size : UDF_MIN_PARTITIONS;
+    return n < frames ? n : frames;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The sig/single buffers of every job for one node of the merge tree; nav
+ * entries point at the shared nav buffers. */
+typedef struct partial {
+    void **bufs; /* jobs × buffers, flattened */
+} partial;
+
+typedef struct worker_state {
+    udfrt_reader *reader;
+    const void **frames;
+    int64_t *file_frames, *nav_index, *ordinal;
+    int64_t bytes_read;
+    double read_seconds, kernel_seconds;
+} worker_state;
+
+typedef struct run_state {
+    udfrt_dataset *ds;
+    udfrt_job *jobs;
+    int n_jobs;
+    int total_buffers;  /* sum of n_buffers over jobs */
+    const int64_t *selected; /* nav indices of the frames to process */
+    int64_t n_selected;
+    int64_t n_partitions;
+    int64_t depth;
+    worker_state *workers;
+    partial *partials;  /* per partition; the tree keeps results at the leftmost leaf */
+    int *level_done;    /* per leaf: highest tree level completed for the node it starts */
+    pthread_mutex_t tree_lock;
+    udfrt_error *err;
+    pthread_mutex_t err_lock;
+} run_state;
+
+static udfrt_status fail_shared(run_state *rs, udfrt_status code, const udfrt_error *local)
+{
+    pthread_mutex_lock(&rs->err_lock);
+    udfrt_fail(rs->err, code, "%s", local->msg);
+    pthread_mutex_unlock(&rs->err_lock);
+    return code;
+}
+
+static void partial_free(run_state *rs, partial *p)
+{
+    if (!p->bufs)
+        return;
+    int slot = 0;
+    for (int j = 0; j < rs->n_jobs; j++)
+        for (int b = 0; b < rs->jobs[j].kernel->n_buffers; b++, slot++)
+            if (rs->jobs[j].kernel->buffers[b].kind != UDF_KIND_NAV)
+                udfrt_free(p->bufs[slot]);
+    udfrt_free(p->bufs);
+    p->bufs = NULL;
+}
+
+/* A partial at the buffers' start values. */
+static udfrt_status partial_init(run_state *rs, partial *p)
+{
+    p->bufs = udfrt_calloc((size_t)rs->total_buffers, sizeof *p->bufs);
+    if (!p->bufs)
+        return UDFRT_ERR_DATA;
+    int slot = 0;
+    for (int j = 0; j < rs->n_jobs; j++) {
+        const udfrt_job *job = &rs->jobs[j];
+        for (int b = 0; b < job->kernel->n_buffers; b++, slot++) {
+            const udf_buffer_desc *desc = &job->kernel->buffers[b];
+            if (desc->kind == UDF_KIND_NAV) {
+                p->bufs[slot] = job->buffers[b];
+                continue;
+            }
+            if (desc->flags & UDF_BUF_DERIVED)
+                continue;
+            int64_t n = udfrt_buffer_elements(&job->ctx, desc);
+            p->bufs[slot] = udfrt_aligned_alloc((size_t)n * udfrt_dtype_size(desc->dtype));
+            if (!p->bufs[slot]) {
+                partial_free(rs, p);
+                return UDFRT_ERR_DATA;
+            }
+            udfrt_fill(p->bufs[slot], desc->dtype, (size_t)n, desc->init);
+        }
+    }
+    return UDFRT_OK;
+}
+
+static void merge_partials(run_state *rs, partial *dest, partial *src)
+{
+    int slot = 0;
+    for (int j = 0; j < rs->n_jobs; j++) {
+        const udfrt_job *job = &rs->jobs[j];
+        if (job->kernel->merge)
+            job->kernel->merge(&job->ctx, dest->bufs + slot, src->bufs + slot);
+        slot += job->kernel->n_buffers;
+    }
+}
+
+/* Partition `leaf` is complete: merge up the tree as far as finished
+ * neighbours allow. Node (level l, index k) covers partitions
+ * [k << l, (k + 1) << l) and keeps its partial at leaf k << l. */
+static void tree_complete(run_state *rs, int64_t leaf)
+{
+    int64_t n = rs->n_partitions;
+    pthread_mutex_lock(&rs->tree_lock);
+    rs->level_done[leaf] = 0;
+    for (int level = 0; ((int64_t)1 << level) < n; level++) {
+        int64_t k = leaf >> level;
+        int64_t left = (k & ~(int64_t)1) << level, right = (k | 1) << level;
+        int64_t sibling = (k & 1) ? left : right;
+        if (sibling < n && rs->level_done[sibling] < level)
+            break; /* the sibling is still running; whoever finishes it merges */
+        if (right < n) {
+            pthread_mutex_unlock(&rs->tree_lock);
+            merge_partials(rs, &rs->partials[left], &rs->partials[right]);
+            partial_free(rs, &rs->partials[right]);
+            pthread_mutex_lock(&rs->tree_lock);
+        }
+        rs->level_done[left] = level + 1;
+        leaf = left;
+    }
+    pthread_mutex_unlock(&rs->tree_lock);
+}
+
+static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *local)
+{
+    size_t d = (size_t)rs->depth;
+    w->frames = udfrt_calloc(d, sizeof *w->frames);
+    w->file_frames = udfrt_calloc(d, sizeof *w->file_frames);
+    w->nav_index = udfrt_calloc(d, sizeof *w->nav_index);
+    w->ordinal = udfrt_calloc(d, sizeof *w->ordinal);
+    if (!w->frames || !w->file_frames || !w->nav_index || !w->ordinal)
+        return udfrt_fail(local, UDFRT_ERR_DATA, "out of memory for tile descriptors");
+    return rs->ds->ops->reader_create(rs->ds, rs->depth, &w->reader, local);
+}
+
+static void worker_release(run_state *rs, worker_state *w)
+{
+    if (w->reader)
+        rs->ds->ops->reader_destroy(w->reader);
+    udfrt_free(w->frames);
+    udfrt_free(w->file_frames);
+    udfrt_free(w->nav_index);
+    udfrt_free(w->ordinal);
+}
+
+static udfrt_status run_partition(void *ctx, int64_t index, int worker)
+{
+    run_state *rs = ctx;
+    worker_state *w = &rs->workers[worker];
+    udfrt_error local = {0};
+    if (!w->frames && worker_setup(rs, w, &local) != UDFRT_OK)
+        return fail_shared(rs, local.code, &local);
+    partial *p = &rs->partials[index];
+    if (partial_init(rs, p) != UDFRT_OK) {
+        udfrt_fail(&local, UDFRT_ERR_DATA, "out of memory for partial results");
+        return fail_shared(rs, local.code, &local);
+    }
+    /* Partition boundaries as numpy.linspace(0, n, parts + 1, dtype=int). */
+    int64_t begin = index * rs->n_selected / rs->n_partitions;
+    int64_t end = (index + 1) * rs->n_selected / rs->n_partitions;
+    int64_t frame_bytes = rs->ds->sig_size * (int64_t)udfrt_dtype_size(rs->ds->dtype);
+    for (int64_t t = begin; t < end; t += rs->depth) {
+        int64_t depth = end - t < rs->depth ? end - t : rs->depth;
+        for (int64_t i = 0; i < depth; i++) {
+            w->nav_index[i] = rs->selected[t + i];
+            w->file_frames[i] = rs->selected[t + i];
+            w->ordinal[i] = t + i;
+        }
+        double t0 = now();
+        udfrt_status st =
+            rs->ds->ops->read(rs->ds, w->reader, w->file_frames, depth, w->frames, &local);
+        if (st != UDFRT_OK)
+            return fail_shared(rs, st, &local);
+        double t1 = now();
+        udf_tile tile = {
+            .depth = depth, .frames = w->frames, .nav_index = w->nav_index, .ordinal = w->ordinal};
+        int slot = 0;
+        for (int j = 0; j < rs->n_jobs; j++) {
+            const udfrt_job *job = &rs->jobs[j];
+            job->kernel->tile(&job->ctx, &tile, p->bufs + slot);
+            slot += job->kernel->n_buffers;
+        }
+        w->read_seconds += t1 - t0;
+        w->kernel_seconds += now() - t1;
+        w->bytes_read += depth * frame_bytes;
+    }
+    tree_complete(rs, index);
+    return UDFRT_OK;
+}
+
+/* The value nav buffers hold at positions that are not processed. */
+static double unselected_value(udf_dtype t) { return udfrt_dtype_is_float(t) ? NAN : 0; }
+
+static udfrt_status allocate_job(udfrt_dataset *ds, udfrt_job *job, udfrt_error *err)
+{
+    udf_ctx *ctx = &job->ctx;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->nav_rank = ds->nav_rank;
+    ctx->sig_rank = ds->sig_rank;
+    memcpy(ctx->nav_shape, ds->nav_shape, sizeof ds->nav_shape);
+    memcpy(ctx->sig_shape, ds->sig_shape, sizeof ds->sig_shape);
+    ctx->nav_size = ds->nav_size;
+    ctx->sig_size = ds->sig_size;
+    ctx->dims = job->dims;
+    ctx->params = job->params;
+    const udf_kernel_desc *k = job->kernel;
+    job->buffers = udfrt_calloc((size_t)k->n_buffers + 1, sizeof *job->buffers);
+    if (!job->buffers)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for result buffers");
+    for (int b = 0; b < k->n_buffers; b++) {
+        const udf_buffer_desc *desc = &k->buffers[b];
+        if (desc->kind != UDF_KIND_NAV && !(desc->flags & UDF_BUF_DERIVED))
+            continue; /* comes from the merged partials */
+        int64_t n = udfrt_buffer_elements(ctx, desc);
+        job->buffers[b] = udfrt_aligned_alloc((size_t)n * udfrt_dtype_size(desc->dtype));
+        if (!job->buffers[b])
+            return udfrt_fail(err, UDFRT_ERR_DATA,
+                              "out of memory for buffer '%s' of udf '%s' (%lld elements)",
+                              desc->name, k->name, (long long)n);
+        udfrt_fill(job->buffers[b], desc->dtype, (size_t)n,
+                   desc->kind == UDF_KIND_NAV ? unselected_value(desc->dtype) : 0);
+    }
+    return UDFRT_OK;
+}
+
+/* Moves the merged sig/single buffers of the root partial into the jobs. */
+static void adopt_root(run_state *rs, partial *root)
+{
+    int slot = 0;
+    for (int j = 0; j < rs->n_jobs; j++) {
+        udfrt_job *job = &rs->jobs[j];
+        for (int b = 0; b < job->kernel->n_buffers; b++, slot++)
+            if (job->kernel->buffers[b].kind != UDF_KIND_NAV &&
+                !(job->kernel->buffers[b].flags & UDF_BUF_DERIVED)) {
+                job->buffers[b] = root->bufs[slot];
+                root->bufs[slot] = NULL;
+            }
+    }
+    partial_free(rs, root);
+}
+
+static udfrt_status select_frames(udfrt_dataset *ds, const udfrt_run_options *opt,
+                                  int64_t **selected, int64_t *n, udfrt_error *err)
+{
+    *selected = udfrt_calloc((size_t)ds->nav_size, sizeof **selected);
+    if (!*selected)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for the frame list");
+    *n = 0;
+    for (int64_t i = 0; i < ds->nav_size; i++)
+        if ((!opt->roi || opt->roi[i]) && i < ds->image_count)
+            (*selected)[(*n)++] = i;
+    return UDFRT_OK;
+}
+
+static void sum_stats(run_state *rs, int threads, udfrt_run_stats *stats)
+{
+    for (int w = 0; w < threads; w++) {
+        stats->bytes_read += rs->workers[w].bytes_read;
+        stats->read_seconds += rs->workers[w].read_seconds;
+        stats->kernel_seconds += rs->workers[w].kernel_seconds;
+    }
+}
+
+udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udfrt_run_options *opt,
+                       udfrt_run_stats *stats, udfrt_error *err)
+{
+    double t_start = now();
+    udfrt_run_stats local_stats = {0};
+    if (!stats)
+        stats = &local_stats;
+    memset(stats, 0, sizeof *stats);
+    run_state rs = {.ds = ds, .jobs = jobs, .n_jobs = n_jobs, .err = err};
+    pthread_mutex_init(&rs.tree_lock, NULL);
+    pthread_mutex_init(&rs.err_lock, NULL);
+    udfrt_pool *pool = NULL;
+    int64_t *selected = NULL;
+    udfrt_status st = UDFRT_OK;
+    for (int j = 0; j < n_jobs && st == UDFRT_OK; j++) {
+        st = allocate_job(ds, &jobs[j], err);
+        rs.total_buffers += jobs[j].kernel->n_buffers;
+    }
+    if (st == UDFRT_OK)
+        st = select_frames(ds, opt, &selected, &rs.n_selected, err);
+    if (st == UDFRT_OK) {
+        rs.selected = selected;
+        rs.depth = udfrt_tile_depth(ds);
+        rs.n_partitions = opt->partitions > 0 ? opt->partitions
+                                              : udfrt_partition_count(ds, rs.n_selected);
+        if (rs.n_partitions > rs.n_selected)
+            rs.n_partitions = rs.n_selected;
+        /* One extra leaf so that an empty run still has a root partial. */
+        rs.partials = udfrt_calloc((size_t)rs.n_partitions + 1, sizeof *rs.partials);
+        rs.level_done = udfrt_calloc((size_t)rs.n_partitions + 1, sizeof *rs.level_done);
+        if (!rs.partials || !rs.level_done)
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for partitions");
+    }
+    int threads = opt->threads > 0 ? opt->threads : udfrt_cpu_count();
+    if (st == UDFRT_OK) {
+        for (int64_t i = 0; i <= rs.n_partitions; i++)
+            rs.level_done[i] = -1;
+        rs.workers = udfrt_calloc((size_t)threads, sizeof *rs.workers);
+        if (!rs.workers)
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for workers");
+    }
+    if (st == UDFRT_OK)
+        st = udfrt_pool_create(threads, &pool, err);
+    if (st == UDFRT_OK && rs.n_partitions > 0)
+        st = udfrt_pool_run(pool, rs.n_partitions, run_partition, &rs);
+    if (st == UDFRT_OK && rs.n_partitions == 0 && partial_init(&rs, &rs.partials[0]) != UDFRT_OK)
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for results");
+    if (st == UDFRT_OK) {
+        adopt_root(&rs, &rs.partials[0]);
+        for (int j = 0; j < n_jobs; j++)
+            if (jobs[j].kernel->result)
+                jobs[j].kernel->result(&jobs[j].ctx, jobs[j].buffers);
+    }
+    if (rs.workers) {
+        sum_stats(&rs, threads, stats);
+        for (int w = 0; w < threads; w++)
+            worker_release(&rs, &rs.workers[w]);
+    }
+    for (int64_t i = 0; rs.partials && i <= rs.n_partitions; i++)
+        partial_free(&rs, &rs.partials[i]);
+    udfrt_pool_destroy(pool);
+    udfrt_free(rs.workers);
+    udfrt_free(rs.partials);
+    udfrt_free(rs.level_done);
+    udfrt_free(selected);
+    pthread_mutex_destroy(&rs.tree_lock);
+    pthread_mutex_destroy(&rs.err_lock);
+    stats->frames = rs.n_selected;
+    stats->partitions = rs.n_partitions;
+    stats->tile_depth = rs.depth;
+    stats->wall_seconds = now() - t_start;
+    return st;
+}
+
+void udfrt_job_release(udfrt_job *job)
+{
+    if (job->buffers)
+        for (int b = 0; b < job->kernel->n_buffers; b++)
+            udfrt_free(job->buffers[b]);
+    udfrt_free(job->buffers);
+    job->buffers = NULL;
+}

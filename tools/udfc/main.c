@@ -1,0 +1,40 @@
+/* main.c — udfc: check, run, emit and describe UDFs (SPEC §3). Only this file
+ * decides the process's exit code. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const char usage[] =
+    "usage:\n"
+    "  udfc check FILE.udf...                     parse and check; diagnostics only\n"
+    "  udfc run UDF... [--data SPEC] [options]    JIT-compile and run in one pass\n"
+    "  udfc emit {ast,ir,llvm,asm} FILE.udf [--dtype T]\n"
+    "  udfc info SPEC [data options]              describe a data set\n"
+    "\n"
+    "UDF is a .udf file or a standard-library name (sum, sumsig, ...).\n"
+    "data: --data demo | demo:NY,NX,SY,SX | PATH.npy | PATH --dtype T --nav A,B --sig C,D\n"
+    "      [--offset BYTES] [--sig-dims N] [--nav A,B]\n"
+    "run options: -j N (threads), -o OUT.h5, --udf NAME, --stats\n"
+    "exit codes: 0 ok, 1 source errors, 2 bad options, 3 data or I/O errors, 4 internal error\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"check", cmd_check}, {"run", cmd_run}, {"emit", cmd_emit}, {"info", cmd_info},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "udfc: error: unknown command '%s' (expected check, run, emit or info)\n%s",
+            argv[1], usage);
+    return 2;
+}

@@ -1,0 +1,120 @@
+/* units.c — loading the UDFs of a command line; see units.h. */
+#include "units.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "compile.h"
+#include "stdlib_sources.h"
+
+static const char *stdlib_text(const char *name)
+{
+    for (const stdlib_entry *e = stdlib_entries; e->name; e++)
+        if (strcmp(e->name, name) == 0)
+            return e->text;
+    return NULL;
+}
+
+static int looks_like_path(const char *arg)
+{
+    size_t n = strlen(arg);
+    return strchr(arg, '/') || (n > 4 && strcmp(arg + n - 4, ".udf") == 0);
+}
+
+static Source *open_source(const char *arg, int *rc)
+{
+    const char *text = looks_like_path(arg) ? NULL : stdlib_text(arg);
+    if (text) {
+        char path[256];
+        snprintf(path, sizeof path, "stdlib/%s.udf", arg);
+        return source_from_text(path, text);
+    }
+    const char *why = NULL;
+    Source *src = source_read(arg, &why);
+    if (src)
+        return src;
+    if (looks_like_path(arg)) {
+        fprintf(stderr, "udfc: error: cannot read '%s': %s\n", arg, why);
+    } else {
+        fprintf(stderr, "udfc: error: '%s' is neither a .udf file nor a standard-library udf; "
+                        "the standard library has:", arg);
+        for (const stdlib_entry *e = stdlib_entries; e->name; e++)
+            fprintf(stderr, " %s", e->name);
+        fputc('\n', stderr);
+    }
+    *rc = 2;
+    return NULL;
+}
+
+int units_load(UnitSet *set, const char *const *args, int n)
+{
+    memset(set, 0, sizeof *set);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        Source *src = open_source(args[i], &rc);
+        if (!src)
+            continue;
+        Unit *u = &set->units[set->n_units++];
+        u->src = src;
+        u->arena = arena_create();
+        u->checked = compile_check(src, u->arena);
+        if (!u->checked) {
+            if (!rc)
+                rc = 1;
+            continue;
+        }
+        for (int k = 0; k < u->checked->n_udfs; k++) {
+            CheckedUdf *cu = &u->checked->udfs[k];
+            for (int j = 0; j < set->n_udfs; j++)
+                if (strcmp(set->udfs[j]->udf->name, cu->udf->name) == 0) {
+                    fprintf(stderr, "udfc: error: udf '%s' is defined in both %s and %s\n",
+                            cu->udf->name, set->udfs[j]->src->path, cu->src->path);
+                    rc = 2;
+                }
+            if (set->n_udfs < (int)(sizeof set->udfs / sizeof *set->udfs))
+                set->udfs[set->n_udfs++] = cu;
+        }
+    }
+    if (n == 0) {
+        fputs("udfc: error: name at least one udf (a .udf file or a standard-library name)\n",
+              stderr);
+        rc = 2;
+    }
+    return rc;
+}
+
+int units_select(UnitSet *set, const char *const *select, int n)
+{
+    if (n == 0)
+        return 0;
+    CheckedUdf *chosen[sizeof set->udfs / sizeof *set->udfs];
+    int n_chosen = 0;
+    for (int i = 0; i < n; i++) {
+        int found = 0;
+        for (int j = 0; j < set->n_udfs; j++)
+            if (strcmp(set->udfs[j]->udf->name, select[i]) == 0) {
+                chosen[n_chosen++] = set->udfs[j];
+                found = 1;
+            }
+        if (!found) {
+            fprintf(stderr, "udfc: error: --udf %s: no udf of that name; the sources define:",
+                    select[i]);
+            for (int j = 0; j < set->n_udfs; j++)
+                fprintf(stderr, " %s", set->udfs[j]->udf->name);
+            fputc('\n', stderr);
+            return 2;
+        }
+    }
+    memcpy(set->udfs, chosen, sizeof *chosen * (size_t)n_chosen);
+    set->n_udfs = n_chosen;
+    return 0;
+}
+
+void units_release(UnitSet *set)
+{
+    for (int i = 0; i < set->n_units; i++) {
+        arena_destroy(set->units[i].arena);
+        source_destroy(set->units[i].src);
+    }
+    set->n_units = 0;
+}
