@@ -139,8 +139,8 @@ static int edit_distance(const char *a, const char *b)
 static const char *suggest(Checker *c, const char *name)
 {
     const char *best = NULL;
-    int best_d = (int)strlen(name) <= 3 ? 1 : 2;
-    best_d++;
+    /* Up to one edit for short names, two for longer ones. */
+    int best_d = (strlen(name) <= 4 ? 1 : 2) + 1;
     Symbol *lists[2] = {c->lets, c->globals};
     for (int l = 0; l < 2; l++)
         for (Symbol *s = lists[l]; s; s = s->next_in_scope) {
@@ -472,12 +472,12 @@ static void declare(Checker *c, Decl *d)
     s->buf_kind = d->kind == D_NAV ? UDF_KIND_NAV : d->kind == D_SIG ? UDF_KIND_SIG
                                                                      : UDF_KIND_SINGLE;
     s->shape = s->buf_kind == UDF_KIND_SIG ? SHAPE_PIXEL : SHAPE_SCALAR;
-    if (d->init && !constant_value(c, d->init, &s->init))
-        return;
-    if (d->init && s->buf_kind == UDF_KIND_NAV && s->init != 0) {
+    /* A bad start value is reported, but the buffer is still declared, so
+     * that its uses do not report it unknown. */
+    if (d->init && constant_value(c, d->init, &s->init) && s->buf_kind == UDF_KIND_NAV &&
+        s->init != 0) {
         /* nav elements start at 0 in every frame (SPEC §2.3) */
         diag_error(c->src, d->init->loc, "nav buffers start at 0 in every frame; drop the start value");
-        return;
     }
     s->slot = c->cu->n_buffers;
     s->next_in_scope = c->globals;

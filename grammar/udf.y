@@ -26,6 +26,8 @@ typedef void *yyscan_t;
 }
 
 %code {
+#include <string.h>
+
 #include "lexer.h"
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                     \
@@ -121,6 +123,7 @@ items:
   | items decl          { $$ = $1; AST_APPEND(Decl, $$.decls, $2); }
   | items body          { $$ = $1; AST_APPEND(Body, $$.bodies, $2); }
   | items error ';'     { $$ = $1; yyerrok; }
+  | items error block   { $$ = $1; yyerrok; }
   ;
 
 bufkind:
@@ -168,6 +171,7 @@ names:
 
 block:
     '{' stmts '}'       { $$ = $2; }
+  | '{' stmts error '}' { $$ = $2; yyerrok; }
   ;
 
 stmts:
@@ -211,6 +215,7 @@ else_opt:
 
 lvalue:
     IDENT               { $$ = name_expr(ps, $1, @1); }
+  | "frame"             { $$ = name_expr(ps, "frame", @1); }
   | IDENT '[' args ']'  {
         $$ = ast_expr(ps->arena, E_INDEX, @$);
         $$->base = name_expr(ps, $1, @1);
@@ -361,23 +366,88 @@ static const char *token_name(yysymbol_kind_t sym)
     case YYSYMBOL_TYPE: return "type";
     default: break;
     }
-    return yysymbol_name(sym);
+    /* Keywords come unquoted from bison ("frame"); punctuation quoted ("';'"). */
+    static char quoted[YYNTOKENS][24];
+    const char *name = yysymbol_name(sym);
+    if (name[0] != '\'' && name[0] != '"' && sym < YYNTOKENS) {
+        snprintf(quoted[sym], sizeof quoted[sym], "'%s'", name);
+        return quoted[sym];
+    }
+    return name;
+}
+
+/* Binary operators; listed together as "an operator". */
+static int is_operator(yysymbol_kind_t sym)
+{
+    static const char *const operators[] = {
+        "'+'", "'-'", "'*'", "'/'", "'%'", "'<'", "'>'", "//", "**", "==", "!=", "<=", ">=",
+        "&&", "||", "'.'"};
+    for (size_t i = 0; i < sizeof operators / sizeof *operators; i++)
+        if (strcmp(yysymbol_name(sym), operators[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Tokens that can start an expression; listed together as "an expression". */
+static int starts_expression(yysymbol_kind_t sym)
+{
+    static const char *const operators[] = {"'-'", "'+'", "'!'", "'('"};
+    switch (sym) {
+    case YYSYMBOL_INT:
+    case YYSYMBOL_FLOAT:
+    case YYSYMBOL_BOOL:
+    case YYSYMBOL_IDENT:
+    case YYSYMBOL_TYPE:
+    case YYSYMBOL_FRAME: return 1;
+    default: break;
+    }
+    for (size_t i = 0; i < sizeof operators / sizeof *operators; i++)
+        if (strcmp(yysymbol_name(sym), operators[i]) == 0)
+            return 1;
+    return 0;
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ParseState *ps)
 {
     (void)scanner;
-    enum { MAX_EXPECTED = 6 };
+    enum { MAX_EXPECTED = 64, MAX_LISTED = 5 };
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
-    yysymbol_kind_t got = yypcontext_token(ctx);
+    const char *names[MAX_EXPECTED + 2];
+    int listed = 0, expression = 0, operator = 0;
+    for (int i = 0; i < n; i++)
+        expression |= expected[i] == YYSYMBOL_INT;
+    for (int i = 0; i < n; i++) {
+        if (expression && starts_expression(expected[i]))
+            continue;
+        if (is_operator(expected[i]))
+            operator = 1;
+        else
+            names[listed++] = token_name(expected[i]);
+    }
+    if (expression)
+        names[listed++] = "an expression";
+    if (operator)
+        names[listed++] = "an operator";
+    /* Long lists read better as what they stand for. */
+    int item_expected = 0, stmt_expected = 0;
+    for (int i = 0; i < n; i++) {
+        item_expected |= expected[i] == YYSYMBOL_MERGE;
+        stmt_expected |= expected[i] == YYSYMBOL_LET;
+    }
     char msg[512];
-    int len = snprintf(msg, sizeof msg, "unexpected %s", token_name(got));
-    if (n > 0 && n < MAX_EXPECTED) {
+    int len = snprintf(msg, sizeof msg, "unexpected %s", token_name(yypcontext_token(ctx)));
+    if (listed > MAX_LISTED && item_expected)
+        snprintf(msg + len, sizeof msg - (size_t)len,
+                 ", expected a declaration (nav, sig, single, private, param), a body "
+                 "(frame, merge, result) or '}'");
+    else if (listed > MAX_LISTED && stmt_expected)
+        snprintf(msg + len, sizeof msg - (size_t)len, ", expected a statement or '}'");
+    else if (listed > 0 && listed <= MAX_LISTED) {
         len += snprintf(msg + len, sizeof msg - (size_t)len, ", expected ");
-        for (int i = 0; i < n && len < (int)sizeof msg; i++)
+        for (int i = 0; i < listed && len < (int)sizeof msg; i++)
             len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s",
-                            i == 0 ? "" : i == n - 1 ? " or " : ", ", token_name(expected[i]));
+                            i == 0 ? "" : i == listed - 1 ? " or " : ", ", names[i]);
     }
     diag_error(ps->src, *yypcontext_location(ctx), "%s", msg);
     return 0;

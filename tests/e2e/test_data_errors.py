@@ -1,0 +1,59 @@
+"""Bad data files: each exits 3 with one `udfc: error:` line naming the file
+and the problem, and leaves no output file behind."""
+import os
+
+import numpy as np
+
+from udftest import fail, run, tempdir
+
+
+def expect_data_error(tmp, data_args, *needles):
+    out = os.path.join(tmp, "out.h5")
+    p = run("run", "sumsig", *data_args, "-o", out, expect=3)
+    lines = p.stderr.strip().splitlines()
+    if len(lines) != 1 or not lines[0].startswith("udfc: error: "):
+        fail("expected one 'udfc: error:' line, got:\n" + p.stderr)
+    for needle in needles:
+        if needle not in lines[0]:
+            fail("message %r does not mention %r" % (lines[0], needle))
+    leftovers = [f for f in os.listdir(tmp) if f.startswith("out.h5")]
+    if leftovers:
+        fail("output files left behind: %s" % leftovers)
+
+
+with tempdir() as tmp:
+    data = np.arange(4 * 5 * 6 * 7, dtype=np.uint16).reshape(4, 5, 6, 7)
+
+    missing = os.path.join(tmp, "missing.npy")
+    expect_data_error(tmp, ["--data", missing], missing, "No such file")
+
+    truncated = os.path.join(tmp, "truncated.npy")
+    np.save(truncated, data)
+    with open(truncated, "r+b") as f:
+        f.truncate(os.path.getsize(truncated) - 100)
+    expect_data_error(tmp, ["--data", truncated], truncated, "truncated")
+
+    not_npy = os.path.join(tmp, "text.npy")
+    with open(not_npy, "w") as f:
+        f.write("this is not numpy\n")
+    expect_data_error(tmp, ["--data", not_npy], not_npy, "not a valid .npy")
+
+    fortran = os.path.join(tmp, "fortran.npy")
+    np.save(fortran, np.asfortranarray(data))
+    expect_data_error(tmp, ["--data", fortran], fortran, "Fortran order")
+
+    complex_npy = os.path.join(tmp, "complex.npy")
+    np.save(complex_npy, data.astype(np.complex64))
+    expect_data_error(tmp, ["--data", complex_npy], complex_npy, "c8")
+
+    too_few_dims = os.path.join(tmp, "flat.npy")
+    np.save(too_few_dims, data[0, 0])
+    expect_data_error(tmp, ["--data", too_few_dims], too_few_dims, "nav dim")
+
+    raw = os.path.join(tmp, "frames.raw")
+    data.tofile(raw)
+    expect_data_error(tmp, ["--data", raw, "--dtype", "u16", "--nav", "4,6", "--sig", "6,7"],
+                      raw, "bytes")
+    expect_data_error(tmp, ["--data", tmp, "--dtype", "u16", "--nav", "4,5", "--sig", "6,7"],
+                      tmp, "not a regular file")
+print("ok")
