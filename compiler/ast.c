@@ -22,6 +22,10 @@ const char *dtype_name(udf_dtype t)
         UDF_DTYPES(X_NAME)
 #undef X_NAME
     };
+    if ((int)t == TYPE_FLOAT)
+        return "float";
+    if ((int)t == TYPE_INPUT)
+        return "input";
     return (unsigned)t < UDF_DTYPE_COUNT ? names[t] : "?";
 }
 

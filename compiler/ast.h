@@ -12,6 +12,11 @@
 #include "source.h"
 #include "udfrt/kernel_abi.h"
 
+/* Type names beyond the element types, resolved per input type (check_types):
+ * `float` is f32 unless the frame type needs f64 (numpy's result_type of the
+ * frame type and f32); `input` is the frame type itself. */
+enum { TYPE_FLOAT = UDF_DTYPE_COUNT + 1, TYPE_INPUT = UDF_DTYPE_COUNT + 2 };
+
 /* Operators, binary and unary: enum suffix, spelling. */
 #define UDF_OPS(X)                                                                              \
     X(ADD, "+") X(SUB, "-") X(MUL, "*") X(DIV, "/") X(FLOORDIV, "//") X(MOD, "%") X(POW, "**") \
@@ -40,9 +45,9 @@ typedef enum ExprKind {
     E_CAST    /* cast_to(args) */
 } ExprKind;
 
-/* Whether a value is one number per frame (or a buffer element), or one
- * number per detector pixel. */
-typedef enum Shape { SHAPE_SCALAR, SHAPE_PIXEL } Shape;
+/* Whether a value is one number (per frame in the frame body), one number per
+ * detector pixel, or (in `result`) one number per scan position. */
+typedef enum Shape { SHAPE_SCALAR, SHAPE_PIXEL, SHAPE_NAV } Shape;
 
 typedef struct Symbol Symbol;
 typedef struct Builtin Builtin;

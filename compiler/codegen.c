@@ -14,19 +14,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "descriptor.h"
 #include "llvm_compat.h"
-
-/* The descriptor constants below mirror kernel_abi.h's structs field by
- * field; these checks pin the layout they assume. */
-_Static_assert(sizeof(udf_dim) == 16, "udf_dim layout");
-_Static_assert(offsetof(udf_buffer_desc, init) == 32 && sizeof(udf_buffer_desc) == 40,
-               "udf_buffer_desc layout");
-_Static_assert(offsetof(udf_param_desc, dims) == 24 && sizeof(udf_param_desc) == 32,
-               "udf_param_desc layout");
-_Static_assert(sizeof(udf_dimvar_desc) == 16, "udf_dimvar_desc layout");
-_Static_assert(offsetof(udf_kernel_desc, buffers) == 32 && sizeof(udf_kernel_desc) == 88,
-               "udf_kernel_desc layout");
-_Static_assert(offsetof(udf_module_desc, kernels) == 8, "udf_module_desc layout");
 
 typedef struct Gen {
     LLVMContextRef ctx;
@@ -38,9 +27,10 @@ typedef struct Gen {
     LLVMValueRef *vars;      /* allocas */
     LLVMValueRef *bufs;      /* buffer base pointers (dest in merge) */
     LLVMValueRef *srcs;      /* merge source pointers */
+    LLVMValueRef *params;    /* param value pointers */
     LLVMValueRef ctx_arg, tile_arg;
     LLVMValueRef frames, nav_index, ordinal; /* tile arrays */
-    int n_slots;
+    int n_slots, n_params;
     const char *cpu, *features;
 } Gen;
 
@@ -123,9 +113,10 @@ static LLVMValueRef expr(Gen *g, const LExpr *e);
 
 static LLVMValueRef element_ptr(Gen *g, LBaseKind base, int slot, LType elem, LLVMValueRef index)
 {
-    LLVMValueRef p = base == LB_VAR ? LLVMBuildLoad2(g->b, g->ptr, g->vars[slot], "")
-                     : base == LB_SRC ? g->srcs[slot]
-                                      : g->bufs[slot];
+    LLVMValueRef p = base == LB_VAR     ? LLVMBuildLoad2(g->b, g->ptr, g->vars[slot], "")
+                     : base == LB_SRC   ? g->srcs[slot]
+                     : base == LB_PARAM ? g->params[slot]
+                                        : g->bufs[slot];
     return LLVMBuildGEP2(g->b, mem_type(g, elem), p, &index, 1, "");
 }
 
@@ -328,6 +319,11 @@ static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
         return load_at(g, g->i64, dims, 8 * (size_t)arg);
     }
     case LX_DEPTH: return load_at(g, g->i64, g->tile_arg, offsetof(udf_tile, depth));
+    case LX_GIVEN: {
+        LLVMValueRef bit = LLVMBuildLShr(g->b, LLVMGetParam(g->fn, 1),
+                                         LLVMConstInt(g->i64, (unsigned long long)arg, 0), "");
+        return LLVMBuildTrunc(g->b, bit, g->i1, "");
+    }
     case LX_FRAME_PTR:
     case LX_NAV_INDEX:
     case LX_ORDINAL: {
@@ -399,15 +395,42 @@ static void add_attr(Gen *g, LLVMValueRef fn, unsigned index, const char *name)
     LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(g->ctx, kind, 0));
 }
 
-/* All entry points take three pointers: (ctx, tile|dest|bufs, bufs|src). */
+/* Loads the pointers an entry point works with once, in the entry block:
+ * every buffer (dest in merge), every merge source, every param. */
+static void load_bases(Gen *g, const LFunc *lf, LLVMValueRef *bufs, LLVMValueRef *srcs,
+                       LLVMValueRef *params)
+{
+    LLVMValueRef bufs_arg = lf->kind == LFK_TILE ? LLVMGetParam(g->fn, 2) : LLVMGetParam(g->fn, 1);
+    for (int i = 0; i < g->n_slots; i++) {
+        LLVMValueRef off = LLVMConstInt(g->i64, (unsigned long long)i, 0);
+        bufs[i] = lf->kind == LFK_PREPARE
+                      ? NULL
+                      : LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, bufs_arg, &off, 1, ""), "");
+        srcs[i] = lf->kind != LFK_MERGE
+                      ? NULL
+                      : LLVMBuildLoad2(g->b, g->ptr,
+                                       LLVMBuildGEP2(g->b, g->ptr, LLVMGetParam(g->fn, 2), &off, 1, ""), "");
+    }
+    LLVMValueRef array = g->n_params ? load_at(g, g->ptr, g->ctx_arg, offsetof(udf_ctx, params)) : NULL;
+    for (int i = 0; i < g->n_params; i++) {
+        LLVMValueRef off = LLVMConstInt(g->i64, (unsigned long long)i, 0);
+        params[i] = LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, array, &off, 1, ""), "");
+    }
+}
+
+/* Entry points (kernel_abi.h): tile(ctx, tile, bufs), merge(ctx, dest, src),
+ * result(ctx, bufs), prepare(ctx, given). */
 static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
 {
     LLVMTypeRef params[3] = {g->ptr, g->ptr, g->ptr};
-    int n_params = lf->kind == LFK_RESULT ? 2 : 3;
+    int n_params = lf->kind == LFK_RESULT || lf->kind == LFK_PREPARE ? 2 : 3;
+    if (lf->kind == LFK_PREPARE)
+        params[1] = g->i64;
     LLVMValueRef fn = LLVMAddFunction(g->mod, lf->name, LLVMFunctionType(g->vd, params, (unsigned)n_params, 0));
     add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
     for (int i = 1; i <= n_params; i++)
-        add_attr(g, fn, (unsigned)i, "noalias");
+        if (LLVMGetTypeKind(params[i - 1]) == LLVMPointerTypeKind)
+            add_attr(g, fn, (unsigned)i, "noalias");
     LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", g->cpu);
     LLVMAddTargetDependentFunctionAttr(fn, "target-features", g->features);
     g->fn = fn;
@@ -419,18 +442,11 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
         vars[i] = LLVMBuildAlloca(g->b, reg_type(g, lf->vars[i].type), lf->vars[i].name);
     g->vars = vars;
     g->ctx_arg = LLVMGetParam(fn, 0);
-    LLVMValueRef bufs_arg = LLVMGetParam(fn, lf->kind == LFK_TILE ? 2 : 1);
-    LLVMValueRef bufs[g->n_slots + 1], srcs[g->n_slots + 1];
-    for (int i = 0; i < g->n_slots; i++) {
-        LLVMValueRef off = LLVMConstInt(g->i64, (unsigned long long)i, 0);
-        bufs[i] = LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, bufs_arg, &off, 1, ""), "");
-        srcs[i] = NULL;
-        if (lf->kind == LFK_MERGE)
-            srcs[i] = LLVMBuildLoad2(g->b, g->ptr,
-                                     LLVMBuildGEP2(g->b, g->ptr, LLVMGetParam(fn, 2), &off, 1, ""), "");
-    }
+    LLVMValueRef bufs[g->n_slots + 1], srcs[g->n_slots + 1], param_ptrs[g->n_params + 1];
+    load_bases(g, lf, bufs, srcs, param_ptrs);
     g->bufs = bufs;
     g->srcs = srcs;
+    g->params = param_ptrs;
     if (lf->kind == LFK_TILE) {
         g->tile_arg = LLVMGetParam(fn, 1);
         g->frames = load_at(g, g->ptr, g->tile_arg, offsetof(udf_tile, frames));
@@ -440,85 +456,8 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     stmts(g, lf->body);
     LLVMBuildRetVoid(g->b);
     g->vars = NULL;
-    g->bufs = g->srcs = NULL;
+    g->bufs = g->srcs = g->params = NULL;
     return fn;
-}
-
-/* ---- the descriptor ---- */
-
-static LLVMValueRef const_string(Gen *g, const char *s, const char *label)
-{
-    LLVMValueRef init = LLVMConstStringInContext(g->ctx, s, (unsigned)strlen(s), 0);
-    LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), label);
-    LLVMSetInitializer(gv, init);
-    LLVMSetGlobalConstant(gv, 1);
-    LLVMSetLinkage(gv, LLVMPrivateLinkage);
-    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-    return gv;
-}
-
-static LLVMValueRef const_array_global(Gen *g, LLVMTypeRef elem, LLVMValueRef *items, int n,
-                                       const char *label)
-{
-    if (n == 0)
-        return LLVMConstNull(g->ptr);
-    LLVMValueRef init = LLVMConstArray2(elem, items, (uint64_t)n);
-    LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), label);
-    LLVMSetInitializer(gv, init);
-    LLVMSetGlobalConstant(gv, 1);
-    LLVMSetLinkage(gv, LLVMPrivateLinkage);
-    return gv;
-}
-
-static LLVMValueRef i32c(Gen *g, long long v) { return LLVMConstInt(g->i32, (unsigned long long)v, 1); }
-
-static LLVMValueRef buffer_desc(Gen *g, LLVMTypeRef type, const Symbol *b)
-{
-    uint32_t flags = b->decl->is_private ? UDF_BUF_PRIVATE : 0;
-    LLVMValueRef fields[] = {
-        const_string(g, b->name, "buffer.name"), i32c(g, b->buf_kind), i32c(g, b->decl->dtype),
-        i32c(g, flags), i32c(g, 0), LLVMConstNull(g->ptr), LLVMConstReal(g->f64, b->init),
-    };
-    return LLVMConstNamedStruct(type, fields, sizeof fields / sizeof *fields);
-}
-
-static LLVMValueRef kernel_desc(Gen *g, LLVMTypeRef type, LLVMTypeRef buf_type,
-                                const LoweredUdf *lu, LLVMValueRef tile, LLVMValueRef merge)
-{
-    const CheckedUdf *cu = lu->cu;
-    LLVMValueRef bufs[cu->n_buffers + 1];
-    for (int i = 0; i < cu->n_buffers; i++)
-        bufs[i] = buffer_desc(g, buf_type, cu->buffers[i]);
-    LLVMValueRef fields[] = {
-        const_string(g, cu->udf->name, "udf.name"),
-        const_string(g, cu->udf->doc ? cu->udf->doc : "", "udf.doc"),
-        i32c(g, lu->input), i32c(g, cu->n_buffers), i32c(g, 0), i32c(g, 0),
-        const_array_global(g, buf_type, bufs, cu->n_buffers, "udf.buffers"),
-        LLVMConstNull(g->ptr), LLVMConstNull(g->ptr), LLVMConstNull(g->ptr), tile,
-        merge ? merge : LLVMConstNull(g->ptr), LLVMConstNull(g->ptr),
-    };
-    return LLVMConstNamedStruct(type, fields, sizeof fields / sizeof *fields);
-}
-
-static void emit_module_desc(Gen *g, LoweredUdf *const *udfs, int n, LLVMValueRef *tiles,
-                             LLVMValueRef *merges)
-{
-    LLVMTypeRef buf_fields[] = {g->ptr, g->i32, g->i32, g->i32, g->i32, g->ptr, g->f64};
-    LLVMTypeRef buf_type = LLVMStructCreateNamed(g->ctx, "udf_buffer_desc");
-    LLVMStructSetBody(buf_type, buf_fields, 7, 0);
-    LLVMTypeRef k_fields[] = {g->ptr, g->ptr, g->i32, g->i32, g->i32, g->i32, g->ptr,
-                              g->ptr, g->ptr, g->ptr, g->ptr, g->ptr, g->ptr};
-    LLVMTypeRef k_type = LLVMStructCreateNamed(g->ctx, "udf_kernel_desc");
-    LLVMStructSetBody(k_type, k_fields, 13, 0);
-    LLVMValueRef kernels[n + 1];
-    for (int i = 0; i < n; i++)
-        kernels[i] = kernel_desc(g, k_type, buf_type, udfs[i], tiles[i], merges[i]);
-    LLVMValueRef m_fields[] = {i32c(g, UDF_ABI_VERSION), i32c(g, n),
-                               const_array_global(g, k_type, kernels, n, "udf.kernels")};
-    LLVMValueRef init = LLVMConstStructInContext(g->ctx, m_fields, 3, 0);
-    LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), UDF_MODULE_SYMBOL);
-    LLVMSetInitializer(gv, init);
-    LLVMSetGlobalConstant(gv, 1);
 }
 
 LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
@@ -546,13 +485,17 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
     g.f32 = LLVMFloatTypeInContext(ctx);
     g.f64 = LLVMDoubleTypeInContext(ctx);
     g.vd = LLVMVoidTypeInContext(ctx);
-    LLVMValueRef tiles[n_udfs + 1], merges[n_udfs + 1];
+    KernelFns fns[n_udfs + 1];
     for (int i = 0; i < n_udfs; i++) {
-        g.n_slots = udfs[i]->cu->n_buffers;
-        tiles[i] = emit_function(&g, udfs[i]->tile);
-        merges[i] = udfs[i]->merge ? emit_function(&g, udfs[i]->merge) : NULL;
+        const LoweredUdf *lu = udfs[i];
+        g.n_slots = lu->n_buffers;
+        g.n_params = lu->cu->n_params;
+        fns[i].tile = emit_function(&g, lu->tile);
+        fns[i].merge = lu->merge ? emit_function(&g, lu->merge) : NULL;
+        fns[i].result = lu->result ? emit_function(&g, lu->result) : NULL;
+        fns[i].prepare = lu->prepare ? emit_function(&g, lu->prepare) : NULL;
     }
-    emit_module_desc(&g, udfs, n_udfs, tiles, merges);
+    descriptor_emit(g.mod, udfs, fns, n_udfs);
     LLVMDisposeBuilder(g.b);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);

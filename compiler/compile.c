@@ -70,9 +70,10 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
     if (stage == EMIT_IR) {
         for (int i = 0; i < cp->n_udfs; i++) {
             LoweredUdf *lu = lower_udf(arena, &cp->udfs[i], input);
-            lir_print(out, lu->tile);
-            if (lu->merge)
-                lir_print(out, lu->merge);
+            const LFunc *fns[] = {lu->prepare, lu->tile, lu->merge, lu->result};
+            for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
+                if (fns[k])
+                    lir_print(out, fns[k]);
         }
         return 1;
     }

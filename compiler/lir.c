@@ -49,7 +49,8 @@ LExpr *lir_varref(Arena *a, const LFunc *f, int var)
 
 LExpr *lir_field(Arena *a, LField field, int64_t arg, LExpr *frame)
 {
-    LExpr *e = node(a, LE_FIELD, field == LX_FRAME_PTR ? LT_PTR : UDF_DTYPE_I64);
+    LType type = field == LX_FRAME_PTR ? LT_PTR : field == LX_GIVEN ? UDF_DTYPE_BOOL : UDF_DTYPE_I64;
+    LExpr *e = node(a, LE_FIELD, type);
     e->field = field;
     e->ival = arg;
     e->a = frame;
@@ -185,6 +186,7 @@ static const char *const field_names[] = {
     [LX_SIG_SIZE] = "sig_size", [LX_NAV_SIZE] = "nav_size", [LX_NAV_SHAPE] = "nav_shape",
     [LX_SIG_SHAPE] = "sig_shape", [LX_DIM] = "dim", [LX_DEPTH] = "depth",
     [LX_FRAME_PTR] = "frame_ptr", [LX_NAV_INDEX] = "nav_index", [LX_ORDINAL] = "ordinal",
+    [LX_GIVEN] = "given",
 };
 
 static void print_base(FILE *out, const LFunc *f, LBaseKind base, int slot)
@@ -216,7 +218,8 @@ static void print_expr(FILE *out, const LFunc *f, const LExpr *e)
         break;
     case LE_FIELD:
         fputs(field_names[e->field], out);
-        if (e->field == LX_NAV_SHAPE || e->field == LX_SIG_SHAPE || e->field == LX_DIM)
+        if (e->field == LX_NAV_SHAPE || e->field == LX_SIG_SHAPE || e->field == LX_DIM ||
+            e->field == LX_GIVEN)
             fprintf(out, "[%lld]", (long long)e->ival);
         if (e->a) {
             fputc('[', out);

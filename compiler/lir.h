@@ -29,7 +29,8 @@ typedef enum LBaseKind { LB_VAR, LB_BUF, LB_SRC, LB_PARAM } LBaseKind;
 typedef enum LField {
     LX_SIG_SIZE, LX_NAV_SIZE, LX_NAV_SHAPE, LX_SIG_SHAPE, LX_DIM, /* udf_ctx */
     LX_DEPTH,                                                     /* udf_tile */
-    LX_FRAME_PTR, LX_NAV_INDEX, LX_ORDINAL                        /* per frame: arg = frame var */
+    LX_FRAME_PTR, LX_NAV_INDEX, LX_ORDINAL,                       /* per frame: arg = frame var */
+    LX_GIVEN                                                      /* prepare: param ival was given */
 } LField;
 
 typedef enum LExprKind { LE_CONST, LE_VAR, LE_LOAD, LE_FIELD, LE_BIN, LE_UN, LE_CAST, LE_FN, LE_SELECT } LExprKind;
@@ -78,9 +79,7 @@ typedef struct LFunc {
     LVar *vars;
     int n_vars, cap_vars;
     LStmt *body;
-    LType *buf_types;   /* element type per buffer slot */
-    LType *param_types; /* element type per param slot */
-    LType input;        /* element type of frames */
+    LType input; /* element type of frames */
 } LFunc;
 
 /* Builders; all memory comes from the arena. */

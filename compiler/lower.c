@@ -1,351 +1,256 @@
-/* lower.c — checked AST to loop IR; see lower.h. */
-#include "lower.h"
-
-#include <math.h>
-
+/* lower.c — the entry points of a udf in loop IR: tile (the frame body over
+ * the frames of a tile), merge (the merge body, then the inferred merges),
+ * result, and prepare (param defaults); see lower.h. */
 #include "builtins.h"
+#include "lower_internal.h"
 
-typedef struct Lowerer {
-    Arena *arena;
-    CheckedUdf *cu;
-    LFunc *fn;
-    int frame_var; /* pointer to the current frame's pixels */
-    int nav_var;   /* flat nav index of the current frame */
-    int *let_vars; /* per let symbol slot: its var (scalar lets) */
-    int n_tmp;
-} Lowerer;
-
-static LFunc *new_func(Lowerer *L, LFuncKind kind, const char *suffix, udf_dtype input)
+static LFunc *new_func(Lowerer *L, LFuncKind kind, const char *suffix)
 {
     LFunc *f = ARENA_NEW(L->arena, LFunc);
     f->kind = kind;
-    f->name = arena_printf(L->arena, "udf_%s__%s_%s", L->cu->udf->name, dtype_name(input), suffix);
-    f->input = input;
-    f->buf_types = ARENA_ARRAY(L->arena, LType, L->cu->n_buffers + 1);
-    for (int i = 0; i < L->cu->n_buffers; i++)
-        f->buf_types[i] = L->cu->buffers[i]->decl->dtype;
+    f->name = arena_printf(L->arena, "udf_%s__%s_%s", L->cu->udf->name, dtype_name(L->input), suffix);
+    f->input = L->input;
+    L->fn = f;
+    L->pos = L->pixel = NULL;
     return f;
-}
-
-static int tmp_var(Lowerer *L, const char *what, LType type)
-{
-    return lir_var(L->arena, L->fn, arena_printf(L->arena, "%s%d", what, L->n_tmp++), type);
-}
-
-static LExpr *sig_size(Lowerer *L) { return lir_field(L->arena, LX_SIG_SIZE, 0, NULL); }
-
-/* ---- expressions ---- */
-
-/* `pixel` is the pixel index var inside a pixel loop, or -1 per frame. */
-static LExpr *lower_expr(Lowerer *L, const Expr *e, int pixel);
-
-static LExpr *lower_as(Lowerer *L, const Expr *e, LType type, int pixel)
-{
-    return lir_cast(L->arena, type, lower_expr(L, e, pixel));
-}
-
-static LExpr *truth(Lowerer *L, LExpr *x)
-{
-    if (x->type == UDF_DTYPE_BOOL)
-        return x;
-    return lir_bin(L->arena, OP_NE, UDF_DTYPE_BOOL, x, lir_cast(L->arena, x->type,
-                                                                 lir_const_int(L->arena, x->type, 0)));
-}
-
-static LExpr *lower_name(Lowerer *L, const Expr *e, int pixel)
-{
-    Arena *a = L->arena;
-    const Symbol *s = e->sym;
-    LExpr *p = pixel >= 0 ? lir_varref(a, L->fn, pixel) : NULL;
-    switch (s->kind) {
-    case SYM_FRAME: return lir_load(a, LB_VAR, L->frame_var, e->type, p);
-    case SYM_INDEX: return lir_varref(a, L->fn, L->nav_var);
-    case SYM_LET:
-        if (s->shape == SHAPE_PIXEL)
-            return lower_expr(L, s->value, pixel);
-        return lir_varref(a, L->fn, L->let_vars[s->slot]);
-    case SYM_BUFFER: {
-        LExpr *index = s->buf_kind == UDF_KIND_NAV   ? lir_varref(a, L->fn, L->nav_var)
-                       : s->buf_kind == UDF_KIND_SIG ? p
-                                                     : lir_const_int(a, UDF_DTYPE_I64, 0);
-        return lir_load(a, LB_BUF, s->slot, s->type, index);
-    }
-    default: break;
-    }
-    return lir_const_int(a, UDF_DTYPE_I64, 0);
-}
-
-static LFn builtin_fn(BuiltinId id)
-{
-    switch (id) {
-    case BI_ABS: return LF_ABS;
-    case BI_MIN: return LF_MIN;
-    case BI_MAX: return LF_MAX;
-    case BI_SQRT: return LF_SQRT;
-    case BI_EXP: return LF_EXP;
-    case BI_LOG: return LF_LOG;
-    case BI_LOG1P: return LF_LOG1P;
-    case BI_SIN: return LF_SIN;
-    case BI_COS: return LF_COS;
-    case BI_TAN: return LF_TAN;
-    case BI_ATAN2: return LF_ATAN2;
-    case BI_FLOOR: return LF_FLOOR;
-    case BI_CEIL: return LF_CEIL;
-    case BI_ROUND: return LF_ROUND;
-    case BI_ISNAN: return LF_ISNAN;
-    default: return LF_NONE;
-    }
-}
-
-static LExpr *lower_call(Lowerer *L, const Expr *e, int pixel)
-{
-    Arena *a = L->arena;
-    if (e->hoisted)
-        return lir_varref(a, L->fn, e->hoisted - 1);
-    const Expr *x = e->args, *y = x ? x->next : NULL, *z = y ? y->next : NULL;
-    LType t = e->optype;
-    switch (e->builtin->id) {
-    case BI_CLAMP:
-        return lir_fn(a, LF_MIN, t,
-                      lir_fn(a, LF_MAX, t, lower_as(L, x, t, pixel), lower_as(L, y, t, pixel)),
-                      lower_as(L, z, t, pixel));
-    case BI_SELECT:
-        return lir_select(a, truth(L, lower_expr(L, x, pixel)), lower_as(L, y, t, pixel),
-                          lower_as(L, z, t, pixel));
-    case BI_ISNAN:
-        return lir_fn(a, LF_ISNAN, UDF_DTYPE_BOOL, lower_as(L, x, t, pixel), NULL);
-    default: break;
-    }
-    LFn fn = builtin_fn(e->builtin->id);
-    return lir_fn(a, fn, e->type, lower_as(L, x, t, pixel), y ? lower_as(L, y, t, pixel) : NULL);
-}
-
-static LExpr *lower_expr(Lowerer *L, const Expr *e, int pixel)
-{
-    Arena *a = L->arena;
-    switch (e->kind) {
-    case E_INT: return lir_const_int(a, e->type, e->ival);
-    case E_BOOL: return lir_const_int(a, UDF_DTYPE_BOOL, e->ival);
-    case E_FLOAT: return lir_const_float(a, e->type, e->fval);
-    case E_NAME: return lower_name(L, e, pixel);
-    case E_UNARY: {
-        LExpr *x = lower_as(L, e->lhs, e->type, pixel);
-        if (e->op == OP_NOT)
-            return lir_un(a, OP_NOT, truth(L, lower_expr(L, e->lhs, pixel)));
-        return lir_un(a, OP_NEG, x);
-    }
-    case E_BINARY: {
-        if (e->op == OP_AND || e->op == OP_OR)
-            return lir_bin(a, e->op, UDF_DTYPE_BOOL, truth(L, lower_expr(L, e->lhs, pixel)),
-                           truth(L, lower_expr(L, e->rhs, pixel)));
-        LType t = e->optype;
-        return lir_bin(a, e->op, e->type, lower_as(L, e->lhs, t, pixel),
-                       lower_as(L, e->rhs, t, pixel));
-    }
-    case E_CALL: return lower_call(L, e, pixel);
-    case E_CAST: return lower_as(L, e->args, e->cast_to, pixel);
-    case E_INDEX:
-    case E_FIELD: break;
-    }
-    return lir_const_int(a, UDF_DTYPE_I64, 0);
-}
-
-/* ---- reductions, hoisted before the statement that uses them ---- */
-
-static void hoist_reductions(Lowerer *L, Expr *e, LBlock *out);
-
-static void hoist_list(Lowerer *L, Expr *e, LBlock *out)
-{
-    for (; e; e = e->next)
-        hoist_reductions(L, e, out);
-}
-
-/* One pass over the pixels computing reduction `e` into a new var. Float
- * sums accumulate in f64 (reassociable, so they vectorise); integer sums in
- * 64-bit integers, exactly. */
-static void lower_reduction(Lowerer *L, Expr *e, LBlock *out)
-{
-    Arena *a = L->arena;
-    BuiltinId id = e->builtin->id;
-    LType t = e->optype;
-    LType acc_type = id == BI_COUNT                          ? UDF_DTYPE_I64
-                     : (id == BI_SUM || id == BI_MEAN) && type_is_float(t) ? UDF_DTYPE_F64
-                     : id == BI_SUM || id == BI_MEAN ? (type_is_signed(t) || t == UDF_DTYPE_BOOL
-                                                            ? UDF_DTYPE_I64
-                                                            : UDF_DTYPE_U64)
-                                                     : t;
-    int acc = tmp_var(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", acc_type);
-    LExpr *start;
-    if (id == BI_RMIN || id == BI_RMAX) {
-        int up = id == BI_RMIN;
-        if (type_is_float(t))
-            start = lir_const_float(a, t, up ? INFINITY : -INFINITY);
-        else if (t == UDF_DTYPE_BOOL)
-            start = lir_const_int(a, t, up);
-        else {
-            int bits = type_bits(t);
-            int64_t hi = bits == 64 ? (type_is_signed(t) ? INT64_MAX : -1)
-                                    : (type_is_signed(t) ? ((int64_t)1 << (bits - 1)) - 1
-                                                         : ((int64_t)1 << bits) - 1);
-            int64_t lo = type_is_signed(t) ? (bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1)))
-                                           : 0;
-            start = lir_const_int(a, t, up ? hi : lo);
-        }
-    } else {
-        start = lir_const_int(a, acc_type, 0);
-    }
-    lir_append(out, lir_set(a, acc, start));
-
-    int p = tmp_var(L, "p", UDF_DTYPE_I64);
-    LExpr *value = lower_expr(L, e->args, p);
-    LExpr *cur = lir_varref(a, L->fn, acc), *step;
-    if (id == BI_RMIN || id == BI_RMAX) {
-        step = lir_fn(a, id == BI_RMIN ? LF_MIN : LF_MAX, t, cur, lir_cast(a, t, value));
-    } else {
-        if (id == BI_COUNT)
-            value = truth(L, value);
-        step = lir_bin(a, OP_ADD, acc_type, cur, lir_cast(a, acc_type, value));
-        step->reassoc = type_is_float(acc_type);
-    }
-    lir_append(out, lir_for(a, p, lir_const_int(a, UDF_DTYPE_I64, 0), sig_size(L),
-                            lir_set(a, acc, step)));
-
-    LExpr *result = lir_varref(a, L->fn, acc);
-    if (id == BI_MEAN)
-        result = lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, result),
-                         lir_cast(a, e->type, sig_size(L)));
-    int var = tmp_var(L, "r", e->type);
-    lir_append(out, lir_set(a, var, lir_cast(a, e->type, result)));
-    e->hoisted = var + 1;
-}
-
-static void hoist_reductions(Lowerer *L, Expr *e, LBlock *out)
-{
-    if (!e)
-        return;
-    if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape == SHAPE_PIXEL)
-        hoist_reductions(L, e->sym->value, out);
-    hoist_reductions(L, e->lhs, out);
-    hoist_reductions(L, e->rhs, out);
-    hoist_list(L, e->args, out);
-    if (e->kind == E_CALL && e->builtin->cls == BC_REDUCE)
-        lower_reduction(L, e, out);
-}
-
-/* Forgets hoisted values so that the next frame statement recomputes them. */
-static void unhoist(Expr *e)
-{
-    for (; e; e = e->next) {
-        e->hoisted = 0;
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape == SHAPE_PIXEL)
-            unhoist(e->sym->value);
-        unhoist(e->lhs);
-        unhoist(e->rhs);
-        unhoist(e->args);
-    }
 }
 
 /* ---- statements ---- */
 
-/* target (op)= value, at element `index` of buffer `b`. */
-static LStmt *update(Lowerer *L, const Stmt *s, const Symbol *b, LExpr *index, int pixel)
+/* `x += select(c, v, 0)` with c one number: the pixel loop runs only when c
+ * holds (picking frames, masking by frame). Returns v and sets *guard = c. */
+static Expr *guarded_value(const Stmt *s, Expr **guard)
+{
+    Expr *v = s->value;
+    *guard = NULL;
+    if (s->assign_op != OP_ADD || v->kind != E_CALL || v->builtin->id != BI_SELECT)
+        return v;
+    Expr *c = v->args, *then = c->next, *other = then->next;
+    int zero = (other->kind == E_INT && other->ival == 0) ||
+               (other->kind == E_FLOAT && other->fval == 0);
+    if (c->shape != SHAPE_SCALAR || !zero)
+        return v;
+    *guard = c;
+    return then;
+}
+
+/* b[args] op= value at the current element. */
+static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const Expr *value)
 {
     Arena *a = L->arena;
-    LExpr *value;
-    if (s->assign_op == OP_NONE) {
-        value = lower_expr(L, s->value, pixel);
+    LExpr *in_range;
+    LExpr *index = lw_element(L, b, args, &in_range);
+    LType bt = b->type;
+    LExpr *v;
+    if (op == OP_NONE) {
+        v = lw_expr(L, value);
     } else {
-        /* b op= v computes b op v in their promoted type (a literal v takes b's type). */
-        LType t = s->value->is_literal ? b->type : type_promote(b->type, s->value->type);
-        if (s->assign_op == OP_DIV)
+        /* b op= v computes b op v in their promoted type (a literal v takes b's). */
+        udf_dtype t = value->is_literal ? b->type : type_promote(b->type, value->type);
+        if (op == OP_DIV)
             t = type_float_of(t);
-        LExpr *old = lir_load(a, LB_BUF, b->slot, b->type, index);
-        value = lir_bin(a, s->assign_op, t, lir_cast(a, t, old), lower_as(L, s->value, t, pixel));
+        LExpr *old = lir_load(a, LB_BUF, b->slot, bt, index);
+        v = lir_bin(a, op, t, lir_cast(a, t, old), lw_expr_as(L, value, t));
     }
-    return lir_store(a, LB_BUF, b->slot, b->type, index, lir_cast(a, b->type, value));
+    LStmt *store = lir_store(a, LB_BUF, b->slot, bt, index, lir_cast(a, bt, v));
+    return in_range ? lir_if(a, in_range, store, NULL) : store;
 }
 
-static void lower_assign(Lowerer *L, const Stmt *s, LBlock *out)
+/* One assignment: loops over its free indices, the passes its value needs,
+ * then a loop over the pixels or positions it writes (or a single store). */
+static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, Stmt *s,
+                         Shape domain, LBlock *out)
 {
     Arena *a = L->arena;
-    const Symbol *b = s->target->sym;
-    if (b->buf_kind == UDF_KIND_SIG) {
-        int p = tmp_var(L, "p", UDF_DTYPE_I64);
-        LStmt *body = update(L, s, b, lir_varref(a, L->fn, p), p);
-        lir_append(out, lir_for(a, p, lir_const_int(a, UDF_DTYPE_I64, 0), sig_size(L), body));
-        return;
-    }
-    LExpr *index = b->buf_kind == UDF_KIND_NAV ? lir_varref(a, L->fn, L->nav_var)
-                                               : lir_const_int(a, UDF_DTYPE_I64, 0);
-    lir_append(out, update(L, s, b, index, -1));
-}
-
-static void lower_stmts(Lowerer *L, Stmt *s, LBlock *out)
-{
-    for (; s; s = s->next) {
-        hoist_reductions(L, s->value, out);
-        switch (s->kind) {
-        case S_LET:
-            if (s->sym->shape == SHAPE_SCALAR) {
-                int var = lir_var(L->arena, L->fn, s->name, s->sym->type);
-                L->let_vars[s->sym->slot] = var;
-                lir_append(out, lir_set(L->arena, var, lower_expr(L, s->value, -1)));
-            }
-            break;
-        case S_ASSIGN: lower_assign(L, s, out); break;
-        default: break;
+    const Symbol *frees[UDF_MAX_RANK];
+    int n_free = 0;
+    for (const Expr *arg = args; arg; arg = arg->next)
+        if (arg->sym && arg->sym->kind == SYM_FREE) {
+            arg->sym->slot = lw_tmp(L, arg->sym->name, UDF_DTYPE_I64);
+            frees[n_free++] = arg->sym;
         }
-        unhoist(s->value);
+    Expr *guard;
+    Expr *value = guarded_value(s, &guard);
+    LBlock inner;
+    lir_block_init(&inner);
+    lw_hoist(L, guard, &inner);
+    lw_hoist(L, value, &inner);
+    for (const Expr *arg = args; arg; arg = arg->next)
+        lw_hoist(L, (Expr *)arg, &inner);
+    LStmt *store;
+    if (domain != SHAPE_SCALAR) {
+        Domain d;
+        lw_domain_begin(L, domain, &d);
+        store = lw_domain_end(L, &d, update(L, b, args, op, value));
+    } else {
+        store = update(L, b, args, op, value);
+    }
+    if (guard)
+        store = lir_if(a, lw_truth(L, lw_expr(L, guard)), store, NULL);
+    lir_append(&inner, store);
+    LStmt *loops = inner.head;
+    for (int i = n_free - 1; i >= 0; i--)
+        loops = lir_for(a, frees[i]->slot, lw_i64(L, 0), lw_dim(L, &frees[i]->range), loops);
+    lir_append(out, loops);
+    lw_unhoist(s->value);
+    for (const Expr *arg = args; arg; arg = arg->next)
+        lw_unhoist((Expr *)arg);
+}
+
+void lw_stmt(Lowerer *L, Stmt *s, LBlock *out)
+{
+    Arena *a = L->arena;
+    switch (s->kind) {
+    case S_LET:
+        if (s->sym->shape == SHAPE_SCALAR) {
+            lw_hoist(L, s->value, out);
+            int var = lir_var(a, L->fn, s->name, s->sym->type);
+            L->let_vars[s->sym->slot] = var;
+            lir_append(out, lir_set(a, var, lw_expr(L, s->value)));
+            lw_unhoist(s->value);
+        }
+        break;
+    case S_ASSIGN: {
+        const Expr *t = s->target;
+        lower_update(L, t->sym, t->kind == E_INDEX ? t->args : NULL, s->assign_op, s, t->shape, out);
+        break;
+    }
+    case S_DERIVED: {
+        /* `nav T name = value;`: an assignment to the new buffer. */
+        Stmt as = *s;
+        as.assign_op = OP_NONE;
+        as.value = s->decl->init;
+        Shape domain = s->sym->buf_kind == UDF_KIND_SIG   ? SHAPE_PIXEL
+                       : s->sym->buf_kind == UDF_KIND_NAV ? SHAPE_NAV
+                                                          : SHAPE_SCALAR;
+        lower_update(L, s->sym, NULL, OP_NONE, &as, domain, out);
+        break;
+    }
+    case S_IF: {
+        lw_hoist(L, s->cond, out);
+        LBlock then_b, else_b;
+        lir_block_init(&then_b);
+        lir_block_init(&else_b);
+        lw_block(L, s->then_body, &then_b);
+        lw_block(L, s->else_body, &else_b);
+        lir_append(out, lir_if(a, lw_truth(L, lw_expr(L, s->cond)), then_b.head, else_b.head));
+        lw_unhoist(s->cond);
+        break;
+    }
     }
 }
 
-/* tile: for every frame of the tile, nav buffers start at 0, then the body. */
-static void build_tile(Lowerer *L, udf_dtype input)
+LStmt *lw_update_here(Lowerer *L, const Stmt *s)
+{
+    if (s->kind == S_DERIVED)
+        return update(L, s->sym, NULL, OP_NONE, s->decl->init);
+    const Expr *t = s->target;
+    return update(L, t->sym, t->kind == E_INDEX ? t->args : NULL, s->assign_op, s->value);
+}
+
+/* ---- entry points ---- */
+
+static LExpr *block_of(Lowerer *L, const Symbol *b)
+{
+    LExpr *n = lw_i64(L, 1);
+    for (int i = 0; i < b->rank; i++)
+        n = lir_bin(L->arena, OP_MUL, UDF_DTYPE_I64, n, lw_dim(L, &b->dims[i]));
+    return n;
+}
+
+/* tile: for every frame of the tile, the nav buffers it writes start at 0,
+ * then the frame body. */
+static LFunc *build_tile(Lowerer *L)
 {
     Arena *a = L->arena;
-    LFunc *f = new_func(L, LFK_TILE, "tile", input);
-    L->fn = f;
+    LFunc *f = new_func(L, LFK_TILE, "tile");
+    L->place = IN_FRAME;
     int frame_index = lir_var(a, f, "f", UDF_DTYPE_I64);
     L->frame_var = lir_var(a, f, "frame", LT_PTR);
-    L->nav_var = lir_var(a, f, "nav", UDF_DTYPE_I64);
+    int nav = lir_var(a, f, "nav", UDF_DTYPE_I64);
     LBlock body;
     lir_block_init(&body);
-    LExpr *fi = lir_varref(a, f, frame_index);
+    LExpr *fi = lw_var(L, frame_index);
     lir_append(&body, lir_set(a, L->frame_var, lir_field(a, LX_FRAME_PTR, 0, fi)));
-    lir_append(&body, lir_set(a, L->nav_var, lir_field(a, LX_NAV_INDEX, 0, fi)));
+    lir_append(&body, lir_set(a, nav, lir_field(a, LX_NAV_INDEX, 0, fi)));
+    L->pos = lw_var(L, nav);
     for (int i = 0; i < L->cu->n_buffers; i++) {
         const Symbol *b = L->cu->buffers[i];
-        if (b->buf_kind == UDF_KIND_NAV)
-            lir_append(&body, lir_store(a, LB_BUF, b->slot, b->type, lir_varref(a, f, L->nav_var),
-                                        lir_cast(a, b->type, lir_const_int(a, UDF_DTYPE_I64, 0))));
+        if (b->buf_kind != UDF_KIND_NAV || !b->in_frame)
+            continue;
+        int e = lw_tmp(L, "e", UDF_DTYPE_I64);
+        LExpr *block = block_of(L, b);
+        LExpr *at = lir_bin(a, OP_ADD, UDF_DTYPE_I64,
+                            lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, nav), block), lw_var(L, e));
+        lir_append(&body, lir_for(a, e, lw_i64(L, 0), block,
+                                  lir_store(a, LB_BUF, b->slot, b->type, at,
+                                            lir_cast(a, b->type, lw_i64(L, 0)))));
     }
-    lower_stmts(L, L->cu->frame->stmts, &body);
-    f->body = lir_for(a, frame_index, lir_const_int(a, UDF_DTYPE_I64, 0),
-                      lir_field(a, LX_DEPTH, 0, NULL), body.head);
+    lw_block(L, L->cu->frame->stmts, &body);
+    f->body = lir_for(a, frame_index, lw_i64(L, 0), lir_field(a, LX_DEPTH, 0, NULL), body.head);
+    return f;
 }
 
-/* merge: inferred rules, elementwise over each sig/single buffer. */
-static LFunc *build_merge(Lowerer *L, udf_dtype input)
+/* merge: the merge body in order, then the inferred merge of every other
+ * sig/single buffer, elementwise. */
+static LFunc *build_merge(Lowerer *L)
 {
     Arena *a = L->arena;
-    LFunc *f = new_func(L, LFK_MERGE, "merge", input);
-    L->fn = f;
+    LFunc *f = new_func(L, LFK_MERGE, "merge");
+    L->place = IN_MERGE;
     LBlock body;
     lir_block_init(&body);
+    if (L->cu->merge)
+        lw_block(L, L->cu->merge->stmts, &body);
     for (int i = 0; i < L->cu->n_buffers; i++) {
         const Symbol *b = L->cu->buffers[i];
-        if (b->buf_kind == UDF_KIND_NAV || b->merge == MERGE_NONE)
+        if (b->buf_kind == UDF_KIND_NAV || b->derived || b->in_merge || b->merge == MERGE_NONE ||
+            b->merge == MERGE_USER)
             continue;
-        int k = tmp_var(L, "i", UDF_DTYPE_I64);
-        LExpr *dest = lir_load(a, LB_BUF, b->slot, b->type, lir_varref(a, f, k));
-        LExpr *src = lir_load(a, LB_SRC, b->slot, b->type, lir_varref(a, f, k));
+        int k = lw_tmp(L, "i", UDF_DTYPE_I64);
+        LExpr *dest = lir_load(a, LB_BUF, b->slot, b->type, lw_var(L, k));
+        LExpr *src = lir_load(a, LB_SRC, b->slot, b->type, lw_var(L, k));
         LExpr *merged = b->merge == MERGE_SUM ? lir_bin(a, OP_ADD, b->type, dest, src)
                                               : lir_fn(a, b->merge == MERGE_MAX ? LF_MAX : LF_MIN,
                                                        b->type, dest, src);
-        LExpr *n = b->buf_kind == UDF_KIND_SIG ? sig_size(L) : lir_const_int(a, UDF_DTYPE_I64, 1);
-        lir_append(&body, lir_for(a, k, lir_const_int(a, UDF_DTYPE_I64, 0), n,
-                                  lir_store(a, LB_BUF, b->slot, b->type, lir_varref(a, f, k),
-                                            merged)));
+        LExpr *n = block_of(L, b);
+        if (b->buf_kind == UDF_KIND_SIG)
+            n = lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_sig_size(L), n);
+        lir_append(&body, lir_for(a, k, lw_i64(L, 0), n,
+                                  lir_store(a, LB_BUF, b->slot, b->type, lw_var(L, k), merged)));
+    }
+    f->body = body.head;
+    return body.head ? f : NULL;
+}
+
+static LFunc *build_result(Lowerer *L)
+{
+    if (!L->cu->result)
+        return NULL;
+    LFunc *f = new_func(L, LFK_RESULT, "result");
+    L->place = IN_RESULT;
+    LBlock body;
+    lir_block_init(&body);
+    lw_block(L, L->cu->result->stmts, &body);
+    f->body = body.head;
+    return f;
+}
+
+/* prepare: defaults of the scalar params that were not given, in order. */
+static LFunc *build_prepare(Lowerer *L)
+{
+    Arena *a = L->arena;
+    LFunc *f = new_func(L, LFK_PREPARE, "prepare");
+    L->place = IN_DECL;
+    LBlock body;
+    lir_block_init(&body);
+    for (int i = 0; i < L->cu->n_params; i++) {
+        const Symbol *p = L->cu->params[i];
+        Expr *d = p->decl->init;
+        if (!d || p->param_kind != UDF_PARAM_SCALAR)
+            continue;
+        LStmt *set = lir_store(a, LB_PARAM, p->slot, p->type, lw_i64(L, 0), lw_expr_as(L, d, p->type));
+        lir_append(&body, lir_if(a, lir_un(a, OP_NOT, lir_field(a, LX_GIVEN, i, NULL)), set, NULL));
     }
     f->body = body.head;
     return body.head ? f : NULL;
@@ -354,13 +259,24 @@ static LFunc *build_merge(Lowerer *L, udf_dtype input)
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
 {
     check_types(cu, input);
-    Lowerer L = {.arena = a, .cu = cu};
+    Lowerer L = {.arena = a, .cu = cu, .input = input};
     L.let_vars = ARENA_ARRAY(a, int, cu->n_lets + 1);
+    L.let_in_loop = ARENA_ARRAY(a, char, cu->n_lets + 1);
+    L.let_scratch = ARENA_ARRAY(a, Symbol *, cu->n_lets + 1);
+    L.cap_buffers = cu->n_buffers + 8;
+    L.buffers = ARENA_ARRAY(a, Symbol *, L.cap_buffers);
+    for (int i = 0; i < cu->n_buffers; i++)
+        L.buffers[i] = cu->buffers[i];
+    L.n_buffers = cu->n_buffers;
+    L.coord_vars = ARENA_ARRAY(a, int, cu->n_coords + 1);
     LoweredUdf *lu = ARENA_NEW(a, LoweredUdf);
     lu->cu = cu;
     lu->input = input;
-    build_tile(&L, input);
-    lu->tile = L.fn;
-    lu->merge = build_merge(&L, input);
+    lu->tile = build_tile(&L);
+    lu->merge = build_merge(&L);
+    lu->result = build_result(&L);
+    lu->prepare = build_prepare(&L);
+    lu->buffers = L.buffers;
+    lu->n_buffers = L.n_buffers;
     return lu;
 }

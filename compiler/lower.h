@@ -1,9 +1,11 @@
 /* lower.h — from a checked udf to loop IR, for one input element type.
  *
- * The frame body is split into what runs once per frame (scalar statements,
- * reductions, each computed by its own pass over the pixels before the
- * statement that needs it) and what runs per pixel (detector-shaped
- * statements), all inside a loop over the frames of a tile. */
+ * The frame body runs inside a loop over the frames of a tile. Statements on
+ * one number per frame are plain code; statements on detector-shaped values
+ * become loops over the pixels; reductions become passes of their own, placed
+ * before the statement that needs them; free indices become loops over the
+ * dims they index. Merge and result bodies lower the same way over whole
+ * buffers. */
 #ifndef UDF_LOWER_H
 #define UDF_LOWER_H
 
@@ -14,7 +16,11 @@ typedef struct LoweredUdf {
     CheckedUdf *cu;
     udf_dtype input;
     LFunc *tile;
-    LFunc *merge; /* NULL when no buffer needs merging */
+    LFunc *merge;   /* NULL when no buffer needs merging */
+    LFunc *result;  /* NULL without a result body */
+    LFunc *prepare; /* NULL without param defaults */
+    Symbol **buffers; /* the udf's buffers, then scratch buffers lowering made */
+    int n_buffers;
 } LoweredUdf;
 
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input);

@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "bind.h"
+#include "dims.h"
 #include "dtype.h"
 #include "pool.h"
 #include "udfrt/config.h"
@@ -22,7 +24,7 @@ int64_t udfrt_buffer_block(const udf_ctx *ctx, const udf_buffer_desc *b)
 {
     int64_t n = 1;
     for (int i = 0; i < b->rank; i++)
-        n *= b->dims[i].is_var ? ctx->dims[b->dims[i].value] : b->dims[i].value;
+        n *= udfrt_dim_value(ctx, &b->dims[i]);
     return n;
 }
 
@@ -36,7 +38,7 @@ int udfrt_buffer_shape(const udf_ctx *ctx, const udf_buffer_desc *b, int64_t *sh
         for (int i = 0; i < ctx->sig_rank; i++)
             shape[rank++] = ctx->sig_shape[i];
     for (int i = 0; i < b->rank; i++)
-        shape[rank++] = b->dims[i].is_var ? ctx->dims[b->dims[i].value] : b->dims[i].value;
+        shape[rank++] = udfrt_dim_value(ctx, &b->dims[i]);
     return rank;
 }
 
@@ -261,15 +263,7 @@ static double unselected_value(udf_dtype t) { return udfrt_dtype_is_float(t) ? N
 static udfrt_status allocate_job(udfrt_dataset *ds, udfrt_job *job, udfrt_error *err)
 {
     udf_ctx *ctx = &job->ctx;
-    memset(ctx, 0, sizeof *ctx);
-    ctx->nav_rank = ds->nav_rank;
-    ctx->sig_rank = ds->sig_rank;
-    memcpy(ctx->nav_shape, ds->nav_shape, sizeof ds->nav_shape);
-    memcpy(ctx->sig_shape, ds->sig_shape, sizeof ds->sig_shape);
-    ctx->nav_size = ds->nav_size;
-    ctx->sig_size = ds->sig_size;
-    ctx->dims = job->dims;
-    ctx->params = job->params;
+    udfrt_ctx_init(ctx, ds, job);
     const udf_kernel_desc *k = job->kernel;
     job->buffers = udfrt_calloc((size_t)k->n_buffers + 1, sizeof *job->buffers);
     if (!job->buffers)

@@ -4,32 +4,19 @@
 #include <hdf5.h>
 
 #include "atomic_file.h"
+#include "h5util.h"
 #include "writers.h"
 
 static hid_t h5_type(udf_dtype t)
 {
-    switch (t) {
-    case UDF_DTYPE_BOOL: {
-        /* h5py's bool: an enum over int8 that numpy reads back as bool. */
-        hid_t e = H5Tenum_create(H5T_NATIVE_INT8);
-        signed char no = 0, yes = 1;
-        H5Tenum_insert(e, "FALSE", &no);
-        H5Tenum_insert(e, "TRUE", &yes);
-        return e;
-    }
-    case UDF_DTYPE_I8: return H5Tcopy(H5T_NATIVE_INT8);
-    case UDF_DTYPE_I16: return H5Tcopy(H5T_NATIVE_INT16);
-    case UDF_DTYPE_I32: return H5Tcopy(H5T_NATIVE_INT32);
-    case UDF_DTYPE_I64: return H5Tcopy(H5T_NATIVE_INT64);
-    case UDF_DTYPE_U8: return H5Tcopy(H5T_NATIVE_UINT8);
-    case UDF_DTYPE_U16: return H5Tcopy(H5T_NATIVE_UINT16);
-    case UDF_DTYPE_U32: return H5Tcopy(H5T_NATIVE_UINT32);
-    case UDF_DTYPE_U64: return H5Tcopy(H5T_NATIVE_UINT64);
-    case UDF_DTYPE_F32: return H5Tcopy(H5T_NATIVE_FLOAT);
-    case UDF_DTYPE_F64: return H5Tcopy(H5T_NATIVE_DOUBLE);
-    case UDF_DTYPE_COUNT: break;
-    }
-    return -1;
+    if (t != UDF_DTYPE_BOOL)
+        return H5Tcopy(udfrt_h5_native(t));
+    /* h5py's bool: an enum over int8 that numpy reads back as bool. */
+    hid_t e = H5Tenum_create(H5T_NATIVE_INT8);
+    signed char no = 0, yes = 1;
+    H5Tenum_insert(e, "FALSE", &no);
+    H5Tenum_insert(e, "TRUE", &yes);
+    return e;
 }
 
 static int write_kind_attribute(hid_t dset, const char *kind)

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "compile.h"
 #include "dtype.h"
+#include "params.h"
 #include "results.h"
 #include "pool.h"
 #include "run.h"
@@ -113,6 +114,11 @@ int cmd_run(int argc, char **argv)
         arena_destroy(arena);
         rc = mod ? bind_jobs(mod, &set, jobs) : internal_error(why);
     }
+    ParamSet params = {0};
+    if (!rc)
+        rc = params_load(&params, &o, jobs, set.n_udfs);
+    if (!rc)
+        rc = params_bind(&params, jobs, set.n_udfs, ds);
     if (!rc) {
         udfrt_atomic_install_signal_cleanup();
         udfrt_run_options ro = {.threads = o.threads};
@@ -125,8 +131,11 @@ int cmd_run(int argc, char **argv)
     if (!rc)
         rc = write_outputs(&o, &set, jobs);
     for (int i = 0; i < set.n_udfs; i++)
-        if (jobs[i].kernel)
+        if (jobs[i].kernel) {
             udfrt_job_release(&jobs[i]);
+            udfrt_unbind(&jobs[i]);
+        }
+    params_release(&params);
     jit_destroy(jit);
     udfrt_dataset_destroy(ds);
     units_release(&set);

@@ -55,7 +55,7 @@ static int parse_shape(const char *opt, const char *text, int *rank, int64_t *di
 
 typedef enum OptId {
     OPT_DATA, OPT_DTYPE, OPT_NAV, OPT_SIG, OPT_SIG_DIMS, OPT_OFFSET, OPT_UDF, OPT_JOBS,
-    OPT_OUTPUT, OPT_STATS
+    OPT_OUTPUT, OPT_STATS, OPT_PARAM
 } OptId;
 
 static const struct {
@@ -67,6 +67,7 @@ static const struct {
     {"--sig", OPT_SIG, 1},       {"--sig-dims", OPT_SIG_DIMS, 1}, {"--offset", OPT_OFFSET, 1},
     {"--udf", OPT_UDF, 1},       {"-j", OPT_JOBS, 1},         {"--threads", OPT_JOBS, 1},
     {"-o", OPT_OUTPUT, 1},       {"--output", OPT_OUTPUT, 1}, {"--stats", OPT_STATS, 0},
+    {"--param", OPT_PARAM, 1},
 };
 
 static int apply(OptId id, const char *name, const char *value, RunOptions *o)
@@ -99,6 +100,14 @@ static int apply(OptId id, const char *name, const char *value, RunOptions *o)
         return 0;
     case OPT_OUTPUT: o->output = value; return 0;
     case OPT_STATS: o->stats = 1; return 0;
+    case OPT_PARAM:
+        if (!strchr(value, '=') || value[0] == '=' || !value[strcspn(value, "=") + 1])
+            return usage_error("--param expects NAME=VALUE or NAME=@FILE.npy, not '%s'%s", value,
+                               "");
+        if (o->n_params == MAX_PARAM_ARGS)
+            return usage_error("too many --param options%s%s", "", "");
+        o->params[o->n_params++] = value;
+        return 0;
     }
     return 0;
 }

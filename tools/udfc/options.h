@@ -6,7 +6,7 @@
 
 #include "dataset.h"
 
-enum { MAX_UDF_ARGS = 64 };
+enum { MAX_UDF_ARGS = 64, MAX_PARAM_ARGS = 256 };
 
 typedef struct RunOptions {
     const char *udf_args[MAX_UDF_ARGS]; /* .udf paths or stdlib names */
@@ -18,6 +18,8 @@ typedef struct RunOptions {
     int threads;                        /* -j; 0 = all cores */
     const char *output;                 /* -o */
     int stats;                          /* --stats */
+    const char *params[MAX_PARAM_ARGS]; /* --param NAME=VALUE, as given */
+    int n_params;
 } RunOptions;
 
 /* Parses argv (after the subcommand). Positional arguments are UDFs when

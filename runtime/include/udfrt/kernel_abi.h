@@ -45,9 +45,16 @@ typedef enum udf_kind { UDF_KIND_NAV, UDF_KIND_SIG, UDF_KIND_SINGLE } udf_kind;
 #define UDF_BUF_PRIVATE 1u /* scratch: merged, never written out */
 #define UDF_BUF_DERIVED 2u /* declared in `result`: filled by the result entry only */
 
-/* One extra dim: a literal, or the value of dim variable `value`. */
+/* One extra dim of a buffer or param. */
+typedef enum udf_dim_kind {
+    UDF_DIM_LITERAL,   /* value */
+    UDF_DIM_VAR,       /* the value of dim variable `value` */
+    UDF_DIM_NAV_SHAPE, /* nav_shape[value] */
+    UDF_DIM_SIG_SHAPE  /* sig_shape[value] */
+} udf_dim_kind;
+
 typedef struct udf_dim {
-    int32_t is_var;
+    int32_t kind; /* udf_dim_kind */
     int32_t reserved;
     int64_t value;
 } udf_dim;
@@ -112,7 +119,8 @@ typedef void (*udf_tile_fn)(const udf_ctx *ctx, const udf_tile *tile, void *cons
 typedef void (*udf_merge_fn)(const udf_ctx *ctx, void *const *dest, void *const *src);
 /* Runs the `result` body once on the merged, whole buffers. */
 typedef void (*udf_result_fn)(const udf_ctx *ctx, void *const *bufs);
-/* Writes defaults of scalar params whose bit in `given` (param index) is 0. */
+/* Writes defaults of scalar params whose bit in `given` (param index) is 0;
+ * a udf has at most 64 params. */
 typedef void (*udf_prepare_fn)(const udf_ctx *ctx, uint64_t given);
 
 typedef struct udf_kernel_desc {
@@ -122,6 +130,10 @@ typedef struct udf_kernel_desc {
     int32_t n_buffers;
     int32_t n_params;
     int32_t n_dimvars;
+    int32_t sig_rank;     /* the sig rank the udf needs exactly (frame[y, x]), or 0 */
+    int32_t min_sig_rank; /* it reads sig_shape[d] for d < min_sig_rank */
+    int32_t min_nav_rank; /* it reads nav_shape[d] or a gradient along d < min_nav_rank */
+    int32_t reserved;
     const udf_buffer_desc *buffers;
     const udf_param_desc *params;
     const udf_dimvar_desc *dimvars;

@@ -1,0 +1,199 @@
+/* lower_block.c — a block of statements in loop IR, with fusion:
+ * consecutive elementwise statements over the same domain (pixels, or scan
+ * positions in `result`) share one loop, so every input value is loaded once
+ * per pixel and a detector-shaped `let` is a value per pixel computed where
+ * it stands. A let used after its loop is recomputed there, unless a buffer it
+ * reads changed in between: then its values are kept in a scratch buffer.
+ * Statements with reductions, scatters, free indices or gradients, scalar
+ * statements and ifs each stand alone, in order. */
+#include <string.h>
+
+#include "builtins.h"
+#include "lower_internal.h"
+
+enum { MAX_BLOCK = 4096 };
+
+static int has_reduction(const Expr *e)
+{
+    for (; e; e = e->next) {
+        if (e->kind == E_CALL && e->builtin &&
+            (e->builtin->cls == BC_REDUCE || e->builtin->cls == BC_RESULT_ONLY))
+            return 1;
+        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR &&
+            has_reduction(e->sym->value))
+            return 1;
+        if (has_reduction(e->lhs) || has_reduction(e->rhs) || has_reduction(e->args) ||
+            has_reduction(e->base))
+            return 1;
+    }
+    return 0;
+}
+
+/* The loop domain a statement can share, or SHAPE_SCALAR if it stands alone. */
+static Shape fusable(const Stmt *s)
+{
+    switch (s->kind) {
+    case S_LET:
+        return s->sym->shape != SHAPE_SCALAR && !has_reduction(s->value) ? s->sym->shape
+                                                                         : SHAPE_SCALAR;
+    case S_ASSIGN: {
+        const Expr *t = s->target;
+        if (t->shape == SHAPE_SCALAR || has_reduction(s->value))
+            return SHAPE_SCALAR;
+        if (t->sym->buf_kind == UDF_KIND_SINGLE) /* a scatter into a single buffer */
+            return SHAPE_SCALAR;
+        if (t->kind == E_INDEX)
+            for (const Expr *a = t->args; a; a = a->next)
+                if (a->shape != SHAPE_SCALAR || (a->sym && a->sym->kind == SYM_FREE) ||
+                    has_reduction(a))
+                    return SHAPE_SCALAR;
+        if (t->sym->buf_kind == UDF_KIND_NAV && t->shape == SHAPE_PIXEL)
+            return SHAPE_SCALAR; /* a scatter into a nav buffer */
+        return t->shape;
+    }
+    case S_DERIVED:
+        return !has_reduction(s->decl->init) && s->sym->buf_kind != UDF_KIND_SINGLE
+                   ? (s->sym->buf_kind == UDF_KIND_SIG ? SHAPE_PIXEL : SHAPE_NAV)
+                   : SHAPE_SCALAR;
+    case S_IF: return SHAPE_SCALAR;
+    }
+    return SHAPE_SCALAR;
+}
+
+/* Whether `e` reads let `let` (directly or through other lets). */
+static int uses_let(const Expr *e, const Symbol *let)
+{
+    return e && expr_reads(e, let);
+}
+
+static int stmt_uses_let(const Stmt *s, const Symbol *let)
+{
+    for (; s; s = s->next) {
+        if (uses_let(s->value, let) || uses_let(s->cond, let) ||
+            (s->decl && uses_let(s->decl->init, let)) ||
+            (s->target && s->target->kind == E_INDEX && uses_let(s->target->args, let)))
+            return 1;
+        if (stmt_uses_let(s->then_body, let) || stmt_uses_let(s->else_body, let))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether statement s (or a block under it) writes a buffer that `e` reads. */
+static int writes_read_buffer(const Stmt *s, const Expr *e)
+{
+    for (; s; s = s->next) {
+        const Symbol *b = s->kind == S_ASSIGN ? s->target->sym : s->kind == S_DERIVED ? s->sym : NULL;
+        if (b && expr_reads(e, b))
+            return 1;
+        if (writes_read_buffer(s->then_body, e) || writes_read_buffer(s->else_body, e))
+            return 1;
+    }
+    return 0;
+}
+
+static int one_stmt_writes(const Stmt *s, const Expr *e)
+{
+    Stmt copy = *s;
+    copy.next = NULL;
+    return writes_read_buffer(&copy, e);
+}
+
+static int one_stmt_uses(const Stmt *s, const Symbol *let)
+{
+    Stmt copy = *s;
+    copy.next = NULL;
+    return stmt_uses_let(&copy, let);
+}
+
+/* A scratch sig (or nav) buffer holding a let's values for later uses. */
+static Symbol *scratch_for(Lowerer *L, const Symbol *let)
+{
+    Symbol *b = ARENA_NEW(L->arena, Symbol);
+    b->kind = SYM_BUFFER;
+    b->name = arena_printf(L->arena, ".let.%s", let->name);
+    b->buf_kind = let->shape == SHAPE_PIXEL ? UDF_KIND_SIG : UDF_KIND_NAV;
+    b->shape = let->shape;
+    b->type = let->type;
+    b->scratch = 1;
+    b->dims = ARENA_ARRAY(L->arena, Dim, 1);
+    if (L->n_buffers == L->cap_buffers) {
+        L->cap_buffers *= 2;
+        Symbol **grown = ARENA_ARRAY(L->arena, Symbol *, L->cap_buffers);
+        memcpy(grown, L->buffers, sizeof *grown * (size_t)L->n_buffers);
+        L->buffers = grown;
+    }
+    b->slot = L->n_buffers;
+    L->buffers[L->n_buffers++] = b;
+    return b;
+}
+
+/* Lets of group [first, end) that later statements outside the group use
+ * after a statement changed a buffer the let reads get scratch buffers. */
+static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
+{
+    for (int i = first; i < end; i++) {
+        if (s[i]->kind != S_LET || L->let_scratch[s[i]->sym->slot])
+            continue;
+        const Symbol *let = s[i]->sym;
+        int changed = 0;
+        for (int j = i + 1; j < n; j++) {
+            if (j >= end && changed && one_stmt_uses(s[j], let)) {
+                L->let_scratch[let->slot] = scratch_for(L, let);
+                break;
+            }
+            changed |= one_stmt_writes(s[j], let->value);
+        }
+    }
+}
+
+static void lower_group(Lowerer *L, Stmt **s, int first, int end, Shape domain, LBlock *out)
+{
+    Arena *a = L->arena;
+    Domain d;
+    lw_domain_begin(L, domain, &d);
+    LBlock body;
+    lir_block_init(&body);
+    for (int i = first; i < end; i++) {
+        const Stmt *st = s[i];
+        if (st->kind == S_LET) {
+            int var = lir_var(a, L->fn, st->name, st->sym->type);
+            lir_append(&body, lir_set(a, var, lw_expr(L, st->value)));
+            L->let_vars[st->sym->slot] = var;
+            L->let_in_loop[st->sym->slot] = 1;
+            const Symbol *scratch = L->let_scratch[st->sym->slot];
+            if (scratch)
+                lir_append(&body, lir_store(a, LB_BUF, scratch->slot, scratch->type,
+                                            domain == SHAPE_PIXEL ? L->pixel : L->pos,
+                                            lw_var(L, var)));
+        } else {
+            lir_append(&body, lw_update_here(L, st));
+        }
+    }
+    lir_append(out, lw_domain_end(L, &d, body.head));
+    for (int i = first; i < end; i++)
+        if (s[i]->kind == S_LET)
+            L->let_in_loop[s[i]->sym->slot] = 0;
+}
+
+void lw_block(Lowerer *L, Stmt *stmts, LBlock *out)
+{
+    Stmt *s[MAX_BLOCK];
+    int n = 0;
+    for (Stmt *st = stmts; st && n < MAX_BLOCK; st = st->next)
+        s[n++] = st;
+    for (int i = 0; i < n;) {
+        Shape domain = fusable(s[i]);
+        if (domain == SHAPE_SCALAR) {
+            lw_stmt(L, s[i], out);
+            i++;
+            continue;
+        }
+        int end = i + 1;
+        while (end < n && fusable(s[end]) == domain)
+            end++;
+        plan_scratch(L, s, n, i, end);
+        lower_group(L, s, i, end, domain, out);
+        i = end;
+    }
+}

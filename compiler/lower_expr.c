@@ -1,0 +1,381 @@
+/* lower_expr.c — expressions to loop IR: names and indexing resolve to loads
+ * at the current frame, pixel or scan position; reductions become passes of
+ * their own over the pixels (or positions), hoisted before the statement that
+ * uses them; gradients read the neighbouring positions. */
+#include <math.h>
+#include <string.h>
+
+#include "builtins.h"
+#include "lower_internal.h"
+
+int lw_tmp(Lowerer *L, const char *what, LType type)
+{
+    return lir_var(L->arena, L->fn, arena_printf(L->arena, "%s%d", what, L->n_tmp++), type);
+}
+
+LExpr *lw_i64(Lowerer *L, int64_t v) { return lir_const_int(L->arena, UDF_DTYPE_I64, v); }
+LExpr *lw_var(Lowerer *L, int var) { return lir_varref(L->arena, L->fn, var); }
+LExpr *lw_sig_size(Lowerer *L) { return lir_field(L->arena, LX_SIG_SIZE, 0, NULL); }
+
+LExpr *lw_dim(Lowerer *L, const Dim *d)
+{
+    switch (d->kind) {
+    case DIM_VAR: return lir_field(L->arena, LX_DIM, d->var->slot, NULL);
+    case DIM_NAV_SHAPE: return lir_field(L->arena, LX_NAV_SHAPE, d->value, NULL);
+    case DIM_SIG_SHAPE: return lir_field(L->arena, LX_SIG_SHAPE, d->value, NULL);
+    case DIM_LITERAL: break;
+    }
+    return lw_i64(L, d->value);
+}
+
+static LExpr *mul(Lowerer *L, LExpr *a, LExpr *b) { return lir_bin(L->arena, OP_MUL, UDF_DTYPE_I64, a, b); }
+static LExpr *add(Lowerer *L, LExpr *a, LExpr *b) { return lir_bin(L->arena, OP_ADD, UDF_DTYPE_I64, a, b); }
+
+static LExpr *and_also(Lowerer *L, LExpr *a, LExpr *b)
+{
+    return a ? lir_bin(L->arena, OP_AND, UDF_DTYPE_BOOL, a, b) : b;
+}
+
+LExpr *lw_truth(Lowerer *L, LExpr *x)
+{
+    if (x->type == UDF_DTYPE_BOOL)
+        return x;
+    return lir_bin(L->arena, OP_NE, UDF_DTYPE_BOOL, x, lir_cast(L->arena, x->type, lw_i64(L, 0)));
+}
+
+static LExpr *block_size(Lowerer *L, const Symbol *s)
+{
+    LExpr *n = NULL;
+    for (int i = 0; i < s->rank; i++)
+        n = n ? mul(L, n, lw_dim(L, &s->dims[i])) : lw_dim(L, &s->dims[i]);
+    return n ? n : lw_i64(L, 1);
+}
+
+/* Row-major offset of the extra indices; bounds checks for indices that
+ * are neither free (in range by construction) nor checked literals. */
+static LExpr *extra_offset(Lowerer *L, const Symbol *s, const Expr *args, LExpr **in_range)
+{
+    LExpr *offset = NULL;
+    int axis = 0;
+    for (const Expr *a = args; a; a = a->next, axis++) {
+        LExpr *dim = lw_dim(L, &s->dims[axis]);
+        LExpr *i = lw_expr_as(L, a, UDF_DTYPE_I64);
+        int known = (a->sym && a->sym->kind == SYM_FREE) ||
+                    (a->kind == E_INT && s->dims[axis].kind == DIM_LITERAL);
+        if (!known) {
+            LExpr *ok = lir_bin(L->arena, OP_AND, UDF_DTYPE_BOOL,
+                                lir_bin(L->arena, OP_GE, UDF_DTYPE_BOOL, i, lw_i64(L, 0)),
+                                lir_bin(L->arena, OP_LT, UDF_DTYPE_BOOL, i, dim));
+            *in_range = and_also(L, *in_range, ok);
+        }
+        offset = offset ? add(L, mul(L, offset, dim), i) : i;
+    }
+    return offset ? offset : lw_i64(L, 0);
+}
+
+LExpr *lw_element(Lowerer *L, const Symbol *b, const Expr *args, LExpr **in_range)
+{
+    *in_range = NULL;
+    LExpr *e = extra_offset(L, b, args, in_range);
+    LExpr *where;
+    if (b->kind == SYM_PARAM) {
+        switch (b->param_kind) {
+        case UDF_PARAM_SIG: /* a stack: dims + sig */
+            return add(L, mul(L, e, lw_sig_size(L)), L->pixel);
+        case UDF_PARAM_NAV: where = L->pos; break;
+        default: return e;
+        }
+    } else {
+        where = b->buf_kind == UDF_KIND_NAV ? L->pos : b->buf_kind == UDF_KIND_SIG ? L->pixel : NULL;
+    }
+    return where ? add(L, mul(L, where, block_size(L, b)), e) : e;
+}
+
+/* A load that yields 0 instead of reading outside the array. */
+static LExpr *guarded_load(Lowerer *L, LBaseKind base, const Symbol *s, LExpr *index,
+                           LExpr *in_range)
+{
+    Arena *a = L->arena;
+    if (!in_range)
+        return lir_load(a, base, s->slot, s->type, index);
+    LExpr *safe = lir_select(a, in_range, index, lw_i64(L, 0));
+    return lir_select(a, in_range, lir_load(a, base, s->slot, s->type, safe),
+                      lir_cast(a, s->type, lw_i64(L, 0)));
+}
+
+static LExpr *lower_ref(Lowerer *L, const Symbol *s, const Expr *args, LBaseKind base)
+{
+    LExpr *in_range;
+    LExpr *index = lw_element(L, s, args, &in_range);
+    if (s->kind == SYM_PARAM)
+        base = LB_PARAM;
+    return guarded_load(L, base, s, index, in_range);
+}
+
+static LExpr *lower_name(Lowerer *L, const Expr *e)
+{
+    Arena *a = L->arena;
+    const Symbol *s = e->sym;
+    switch (s->kind) {
+    case SYM_FRAME: return lir_load(a, LB_VAR, L->frame_var, e->type, L->pixel);
+    case SYM_INDEX: return L->pos;
+    case SYM_COORD: return lw_var(L, L->coord_vars[s->slot]);
+    case SYM_FREE: return lw_var(L, s->slot);
+    case SYM_DIMVAR: return lir_field(a, LX_DIM, s->slot, NULL);
+    case SYM_LET:
+        if (s->shape == SHAPE_SCALAR || L->let_in_loop[s->slot])
+            return lw_var(L, L->let_vars[s->slot]);
+        if (L->let_scratch[s->slot])
+            return lir_load(a, LB_BUF, L->let_scratch[s->slot]->slot, s->type,
+                            s->shape == SHAPE_PIXEL ? L->pixel : L->pos);
+        return lw_expr(L, s->value);
+    case SYM_BUFFER:
+    case SYM_PARAM: return lower_ref(L, s, NULL, LB_BUF);
+    default: break;
+    }
+    return lw_i64(L, 0);
+}
+
+static LFn builtin_fn(BuiltinId id)
+{
+    switch (id) {
+    case BI_ABS: return LF_ABS;
+    case BI_MIN: return LF_MIN;
+    case BI_MAX: return LF_MAX;
+    case BI_SQRT: return LF_SQRT;
+    case BI_EXP: return LF_EXP;
+    case BI_LOG: return LF_LOG;
+    case BI_LOG1P: return LF_LOG1P;
+    case BI_SIN: return LF_SIN;
+    case BI_COS: return LF_COS;
+    case BI_TAN: return LF_TAN;
+    case BI_ATAN2: return LF_ATAN2;
+    case BI_FLOOR: return LF_FLOOR;
+    case BI_CEIL: return LF_CEIL;
+    case BI_ROUND: return LF_ROUND;
+    default: return LF_NONE;
+    }
+}
+
+/* numpy.gradient along dim d (unit spacing, first order at the edges; 0 for
+ * a dim of size 1), at the current position or pixel. */
+static LExpr *lower_gradient(Lowerer *L, const Expr *e)
+{
+    Arena *a = L->arena;
+    const Expr *arg = e->args;
+    int64_t d = arg->next->ival;
+    int nav = arg->shape == SHAPE_NAV;
+    LField shape_field = nav ? LX_NAV_SHAPE : LX_SIG_SHAPE;
+    LExpr **where = nav ? &L->pos : &L->pixel;
+    LExpr *here = *where;
+    LExpr *size = lir_field(a, nav ? LX_NAV_SIZE : LX_SIG_SIZE, 0, NULL);
+    LExpr *leading = NULL;
+    for (int64_t i = 0; i <= d; i++) {
+        LExpr *n = lir_field(a, shape_field, i, NULL);
+        leading = leading ? mul(L, leading, n) : n;
+    }
+    LExpr *stride = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, size, leading);
+    LExpr *n = lir_field(a, shape_field, d, NULL);
+    LExpr *c = lir_bin(a, OP_MOD, UDF_DTYPE_I64, lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, here, stride), n);
+    LExpr *has_lo = lir_bin(a, OP_GT, UDF_DTYPE_BOOL, c, lw_i64(L, 0));
+    LExpr *has_hi = lir_bin(a, OP_LT, UDF_DTYPE_BOOL, c, lir_bin(a, OP_SUB, UDF_DTYPE_I64, n, lw_i64(L, 1)));
+    LType t = e->type;
+    *where = lir_select(a, has_hi, add(L, here, stride), here);
+    LExpr *hi = lw_expr_as(L, arg, t);
+    *where = lir_select(a, has_lo, lir_bin(a, OP_SUB, UDF_DTYPE_I64, here, stride), here);
+    LExpr *lo = lw_expr_as(L, arg, t);
+    *where = here;
+    LExpr *two_sided = lir_bin(a, OP_AND, UDF_DTYPE_BOOL, has_lo, has_hi);
+    LExpr *span = lir_select(a, two_sided, lir_const_float(a, t, 2), lir_const_float(a, t, 1));
+    return lir_bin(a, OP_DIV, t, lir_bin(a, OP_SUB, t, hi, lo), span);
+}
+
+static LExpr *lower_call(Lowerer *L, const Expr *e)
+{
+    Arena *a = L->arena;
+    if (e->hoisted)
+        return lw_var(L, e->hoisted - 1);
+    const Expr *x = e->args, *y = x ? x->next : NULL, *z = y ? y->next : NULL;
+    LType t = e->optype;
+    switch (e->builtin->id) {
+    case BI_CLAMP:
+        return lir_fn(a, LF_MIN, t, lir_fn(a, LF_MAX, t, lw_expr_as(L, x, t), lw_expr_as(L, y, t)),
+                      lw_expr_as(L, z, t));
+    case BI_SELECT:
+        return lir_select(a, lw_truth(L, lw_expr(L, x)), lw_expr_as(L, y, t), lw_expr_as(L, z, t));
+    case BI_ISNAN: return lir_fn(a, LF_ISNAN, UDF_DTYPE_BOOL, lw_expr_as(L, x, t), NULL);
+    case BI_GRADIENT: return lower_gradient(L, e);
+    default: break;
+    }
+    return lir_fn(a, builtin_fn(e->builtin->id), e->type, lw_expr_as(L, x, t),
+                  y ? lw_expr_as(L, y, t) : NULL);
+}
+
+LExpr *lw_expr(Lowerer *L, const Expr *e)
+{
+    Arena *a = L->arena;
+    switch (e->kind) {
+    case E_INT: return lir_const_int(a, e->type, e->ival);
+    case E_BOOL: return lir_const_int(a, UDF_DTYPE_BOOL, e->ival);
+    case E_FLOAT: return lir_const_float(a, e->type, e->fval);
+    case E_NAME: return lower_name(L, e);
+    case E_UNARY:
+        if (e->op == OP_NOT)
+            return lir_un(a, OP_NOT, lw_truth(L, lw_expr(L, e->lhs)));
+        return lir_un(a, OP_NEG, lw_expr_as(L, e->lhs, e->type));
+    case E_BINARY:
+        if (e->op == OP_AND || e->op == OP_OR)
+            return lir_bin(a, e->op, UDF_DTYPE_BOOL, lw_truth(L, lw_expr(L, e->lhs)),
+                           lw_truth(L, lw_expr(L, e->rhs)));
+        return lir_bin(a, e->op, e->type, lw_expr_as(L, e->lhs, e->optype),
+                       lw_expr_as(L, e->rhs, e->optype));
+    case E_CALL: return lower_call(L, e);
+    case E_CAST: return lw_expr_as(L, e->args, e->type);
+    case E_INDEX:
+        if (e->sym->kind == SYM_SHAPE)
+            return lir_field(a, e->base->name[0] == 'n' ? LX_NAV_SHAPE : LX_SIG_SHAPE,
+                             e->args->ival, NULL);
+        return lower_ref(L, e->sym, e->args,
+                         e->base->kind == E_FIELD && e->base->ival ? LB_SRC : LB_BUF);
+    case E_FIELD: return lower_ref(L, e->sym, NULL, e->ival ? LB_SRC : LB_BUF);
+    }
+    return lw_i64(L, 0);
+}
+
+LExpr *lw_expr_as(Lowerer *L, const Expr *e, LType type)
+{
+    return lir_cast(L->arena, type, lw_expr(L, e));
+}
+
+/* ---- loops over pixels and positions ---- */
+
+void lw_domain_begin(Lowerer *L, Shape shape, Domain *d)
+{
+    memset(d, 0, sizeof *d);
+    d->shape = shape;
+    d->saved_pos = L->pos;
+    d->saved_pixel = L->pixel;
+    if (shape == SHAPE_PIXEL && L->place == IN_FRAME && L->cu->n_coords > 0) {
+        /* frame[y, x]: one loop per coordinate; the flat pixel is computed. */
+        d->n_coords = L->cu->n_coords;
+        for (int i = 0; i < d->n_coords; i++) {
+            d->coords[i] = lw_tmp(L, L->cu->coords[i]->name, UDF_DTYPE_I64);
+            L->coord_vars[i] = d->coords[i];
+        }
+        d->var = lw_tmp(L, "p", UDF_DTYPE_I64);
+        L->pixel = lw_var(L, d->var);
+        return;
+    }
+    d->var = lw_tmp(L, shape == SHAPE_PIXEL ? "p" : "pos", UDF_DTYPE_I64);
+    if (shape == SHAPE_PIXEL)
+        L->pixel = lw_var(L, d->var);
+    else
+        L->pos = lw_var(L, d->var);
+}
+
+LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body)
+{
+    Arena *a = L->arena;
+    L->pos = d->saved_pos;
+    L->pixel = d->saved_pixel;
+    if (d->n_coords == 0) {
+        LExpr *n = d->shape == SHAPE_PIXEL ? lw_sig_size(L) : lir_field(a, LX_NAV_SIZE, 0, NULL);
+        return lir_for(a, d->var, lw_i64(L, 0), n, body);
+    }
+    /* p = ((c0 * s1 + c1) * s2 + c2) ..., computed first in the innermost loop */
+    LExpr *p = NULL;
+    for (int i = 0; i < d->n_coords; i++) {
+        LExpr *c = lw_var(L, d->coords[i]);
+        p = p ? add(L, mul(L, p, lir_field(a, LX_SIG_SHAPE, i, NULL)), c) : c;
+    }
+    LStmt *inner = lir_set(a, d->var, p);
+    inner->next = body;
+    for (int i = d->n_coords - 1; i >= 0; i--)
+        inner = lir_for(a, d->coords[i], lw_i64(L, 0), lir_field(a, LX_SIG_SHAPE, i, NULL), inner);
+    return inner;
+}
+
+/* ---- reductions ---- */
+
+static LExpr *extreme(Lowerer *L, LType t, int largest)
+{
+    if (type_is_float((udf_dtype)t))
+        return lir_const_float(L->arena, t, largest ? INFINITY : -INFINITY);
+    if (t == UDF_DTYPE_BOOL)
+        return lir_const_int(L->arena, t, largest);
+    int bits = type_bits((udf_dtype)t);
+    int is_signed = type_is_signed((udf_dtype)t);
+    int64_t hi = bits == 64 ? (is_signed ? INT64_MAX : -1)
+                            : (is_signed ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1);
+    int64_t lo = !is_signed ? 0 : bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1));
+    return lir_const_int(L->arena, t, largest ? hi : lo);
+}
+
+/* One pass over the argument's pixels (or positions) computing reduction
+ * `e` into a new var. Float sums accumulate in f64 (reassociable, so they
+ * vectorise); integer sums in 64-bit integers, exactly. */
+static void lower_reduction(Lowerer *L, Expr *e, LBlock *out)
+{
+    Arena *a = L->arena;
+    BuiltinId id = e->builtin->id;
+    LType t = e->optype;
+    int summing = id == BI_SUM || id == BI_MEAN || id == BI_COUNT;
+    LType acc_type = id == BI_COUNT                           ? UDF_DTYPE_I64
+                     : summing && type_is_float((udf_dtype)t) ? UDF_DTYPE_F64
+                     : summing ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64
+                                                                                    : UDF_DTYPE_U64)
+                               : t;
+    int acc = lw_tmp(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", acc_type);
+    LExpr *start = summing ? lir_const_int(a, acc_type, 0) : extreme(L, t, id == BI_RMIN);
+    lir_append(out, lir_set(a, acc, start));
+
+    Domain d;
+    lw_domain_begin(L, e->args->shape, &d);
+    LExpr *value = lw_expr(L, e->args);
+    LExpr *step;
+    if (!summing) {
+        step = lir_fn(a, id == BI_RMIN ? LF_MIN : LF_MAX, t, lw_var(L, acc), lir_cast(a, t, value));
+    } else {
+        if (id == BI_COUNT)
+            value = lw_truth(L, value);
+        step = lir_bin(a, OP_ADD, acc_type, lw_var(L, acc), lir_cast(a, acc_type, value));
+        step->reassoc = type_is_float((udf_dtype)acc_type);
+    }
+    lir_append(out, lw_domain_end(L, &d, lir_set(a, acc, step)));
+
+    LExpr *result = lw_var(L, acc);
+    if (id == BI_MEAN) {
+        LExpr *n = e->args->shape == SHAPE_NAV ? lir_field(a, LX_NAV_SIZE, 0, NULL) : lw_sig_size(L);
+        result = lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, result), lir_cast(a, e->type, n));
+    }
+    int var = lw_tmp(L, "r", e->type);
+    lir_append(out, lir_set(a, var, lir_cast(a, e->type, result)));
+    e->hoisted = var + 1;
+}
+
+void lw_hoist(Lowerer *L, Expr *e, LBlock *out)
+{
+    for (; e; e = e->next) {
+        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR)
+            lw_hoist(L, e->sym->value, out);
+        lw_hoist(L, e->lhs, out);
+        lw_hoist(L, e->rhs, out);
+        lw_hoist(L, e->args, out);
+        lw_hoist(L, e->base, out);
+        if (e->kind == E_CALL && e->builtin->cls == BC_REDUCE && !e->hoisted)
+            lower_reduction(L, e, out);
+    }
+}
+
+void lw_unhoist(Expr *e)
+{
+    for (; e; e = e->next) {
+        e->hoisted = 0;
+        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR)
+            lw_unhoist(e->sym->value);
+        lw_unhoist(e->lhs);
+        lw_unhoist(e->rhs);
+        lw_unhoist(e->args);
+        lw_unhoist(e->base);
+    }
+}

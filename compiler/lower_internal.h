@@ -1,0 +1,68 @@
+/* lower_internal.h — the lowering's state and the helpers its files share
+ * (lower.c builds the entry points, lower_expr.c lowers expressions,
+ * addresses elements and builds the loops over pixels and scan positions). */
+#ifndef UDF_LOWER_INTERNAL_H
+#define UDF_LOWER_INTERNAL_H
+
+#include "lower.h"
+
+typedef struct Lowerer {
+    Arena *arena;
+    CheckedUdf *cu;
+    LFunc *fn;
+    udf_dtype input;
+    BodyPlace place;
+    int frame_var;      /* pointer to the current frame's pixels */
+    LExpr *pos;         /* the current scan position (flat nav index), or NULL */
+    LExpr *pixel;       /* the current pixel (flat sig index), or NULL */
+    int *coord_vars;    /* frame[y, x]: var per coordinate, in pixel loops */
+    int *let_vars;      /* per let slot: the var of a scalar let, or of a pixel let in its loop */
+    char *let_in_loop;  /* per let slot: inside the loop that computes it */
+    Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
+    Symbol **buffers;   /* the udf's buffers, then scratch buffers made here */
+    int n_buffers, cap_buffers;
+    int n_tmp;
+} Lowerer;
+
+/* A loop over every pixel or scan position, being built. */
+typedef struct Domain {
+    Shape shape;        /* SHAPE_PIXEL or SHAPE_NAV */
+    int var;            /* flat index var (pixels without coordinates, positions) */
+    int coords[UDF_MAX_RANK];
+    int n_coords;
+    LExpr *saved_pos, *saved_pixel;
+} Domain;
+
+int lw_tmp(Lowerer *L, const char *what, LType type);
+LExpr *lw_i64(Lowerer *L, int64_t v);
+LExpr *lw_var(Lowerer *L, int var);
+LExpr *lw_dim(Lowerer *L, const Dim *d);
+LExpr *lw_sig_size(Lowerer *L);
+
+LExpr *lw_expr(Lowerer *L, const Expr *e);
+LExpr *lw_expr_as(Lowerer *L, const Expr *e, LType type);
+LExpr *lw_truth(Lowerer *L, LExpr *x);
+
+/* Flat element of buffer b at the current position/pixel for the extra
+ * indices `args` (NULL for none); *in_range gets a bounds check for indices
+ * that are not known to be in range, or NULL. */
+LExpr *lw_element(Lowerer *L, const Symbol *b, const Expr *args, LExpr **in_range);
+
+/* Emits the passes that compute the reductions (and per-statement values)
+ * `e` needs into `out`, before the statement that uses them. */
+void lw_hoist(Lowerer *L, Expr *e, LBlock *out);
+/* Forgets hoisted values, so the next statement computes its own. */
+void lw_unhoist(Expr *e);
+
+/* A block of statements, fusing elementwise runs (lower_block.c). */
+void lw_block(Lowerer *L, Stmt *s, LBlock *out);
+/* One statement on its own (lower.c). */
+void lw_stmt(Lowerer *L, Stmt *s, LBlock *out);
+/* An assignment (or derived declaration) at the current pixel/position. */
+LStmt *lw_update_here(Lowerer *L, const Stmt *s);
+
+void lw_domain_begin(Lowerer *L, Shape shape, Domain *d);
+/* Wraps `body` into the loops of the domain and restores the lowerer. */
+LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body);
+
+#endif

@@ -1,0 +1,148 @@
+/* array_file.c — loading whole arrays from .npy and HDF5 files; see
+ * array_file.h. */
+#include "array_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "dtype.h"
+#include "h5util.h"
+
+static udfrt_status load_npy(const char *path, udfrt_array *out, udfrt_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot open '%s'", path);
+    udfrt_npy_header hdr;
+    udfrt_status st = udfrt_npy_read_header(fd, path, &hdr, err);
+    if (st == UDFRT_OK) {
+        out->dtype = hdr.dtype;
+        out->rank = hdr.rank;
+        memcpy(out->shape, hdr.shape, sizeof hdr.shape);
+        out->elements = 1;
+        for (int i = 0; i < hdr.rank; i++)
+            out->elements *= hdr.shape[i];
+        size_t elem = udfrt_dtype_size(hdr.dtype);
+        size_t bytes = (size_t)out->elements * elem;
+        out->data = udfrt_aligned_alloc(bytes);
+        if (!out->data)
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", path);
+        else if (pread(fd, out->data, bytes, (off_t)hdr.data_offset) != (ssize_t)bytes)
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is truncated: its header promises %zu "
+                                                 "bytes of data", path, bytes);
+        for (size_t i = 0; st == UDFRT_OK && hdr.big_endian && i < (size_t)out->elements; i++) {
+            unsigned char *p = (unsigned char *)out->data + i * elem;
+            for (size_t a = 0, b = elem - 1; a < b; a++, b--) {
+                unsigned char t = p[a];
+                p[a] = p[b];
+                p[b] = t;
+            }
+        }
+    }
+    close(fd);
+    if (st != UDFRT_OK)
+        udfrt_array_free(out);
+    return st;
+}
+
+/* The element type of an HDF5 dataset type, or -1. */
+static int h5_dtype(hid_t type)
+{
+    H5T_class_t cls = H5Tget_class(type);
+    size_t size = H5Tget_size(type);
+    if (cls == H5T_FLOAT)
+        return size == 4 ? UDF_DTYPE_F32 : size == 8 ? UDF_DTYPE_F64 : -1;
+    if (cls == H5T_ENUM && size == 1) /* h5py's bool */
+        return UDF_DTYPE_BOOL;
+    if (cls != H5T_INTEGER)
+        return -1;
+    int is_signed = H5Tget_sign(type) == H5T_SGN_2;
+    switch (size) {
+    case 1: return is_signed ? UDF_DTYPE_I8 : UDF_DTYPE_U8;
+    case 2: return is_signed ? UDF_DTYPE_I16 : UDF_DTYPE_U16;
+    case 4: return is_signed ? UDF_DTYPE_I32 : UDF_DTYPE_U32;
+    case 8: return is_signed ? UDF_DTYPE_I64 : UDF_DTYPE_U64;
+    default: return -1;
+    }
+}
+
+static udfrt_status load_h5(const char *spec, size_t split, udfrt_array *out, udfrt_error *err)
+{
+    char path[4096];
+    if (split >= sizeof path)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "path too long: '%s'", spec);
+    memcpy(path, spec, split);
+    path[split] = '\0';
+    const char *name = spec + split + 1;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (access(path, R_OK) != 0)
+        return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot open '%s'", path);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is not an HDF5 file", path);
+    udfrt_status st = UDFRT_OK;
+    hid_t dset = H5Lexists(file, name, H5P_DEFAULT) > 0 ? H5Dopen2(file, name, H5P_DEFAULT) : -1;
+    hid_t type = dset >= 0 ? H5Dget_type(dset) : -1;
+    hid_t space = dset >= 0 ? H5Dget_space(dset) : -1;
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    int dtype = type >= 0 ? h5_dtype(type) : -1;
+    if (dset < 0)
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s' has no dataset '%s'", path, name);
+    else if (dtype < 0)
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "dataset '%s' in '%s' has an element type udf "
+                                             "does not read", name, path);
+    else if (rank < 0 || rank > UDFRT_NPY_MAX_RANK)
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "dataset '%s' in '%s' has too many dims", name, path);
+    if (st == UDFRT_OK) {
+        hsize_t dims[UDFRT_NPY_MAX_RANK];
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        out->dtype = (udf_dtype)dtype;
+        out->rank = rank;
+        out->elements = 1;
+        for (int i = 0; i < rank; i++) {
+            out->shape[i] = (int64_t)dims[i];
+            out->elements *= out->shape[i];
+        }
+        out->data = udfrt_aligned_alloc((size_t)out->elements * udfrt_dtype_size(out->dtype));
+        if (!out->data)
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", spec);
+        else if (H5Dread(dset, udfrt_h5_native(out->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) < 0)
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "cannot read dataset '%s' of '%s'", name, path);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Fclose(file);
+    if (st != UDFRT_OK)
+        udfrt_array_free(out);
+    return st;
+}
+
+udfrt_status udfrt_array_load(const char *spec, udfrt_array *out, udfrt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    static const char *const h5_suffixes[] = {".h5:", ".hdf5:", ".hdf:", ".hspy:", ".emd:", ".nxs:"};
+    for (size_t i = 0; i < sizeof h5_suffixes / sizeof *h5_suffixes; i++) {
+        const char *at = strstr(spec, h5_suffixes[i]);
+        if (at)
+            return load_h5(spec, (size_t)(at - spec) + strlen(h5_suffixes[i]) - 1, out, err);
+    }
+    size_t n = strlen(spec);
+    if (n > 4 && strcmp(spec + n - 4, ".npy") == 0)
+        return load_npy(spec, out, err);
+    return udfrt_fail(err, UDFRT_ERR_DATA,
+                      "cannot read an array from '%s': give a .npy file or FILE.h5:/dataset", spec);
+}
+
+void udfrt_array_free(udfrt_array *a)
+{
+    udfrt_free(a->data);
+    a->data = NULL;
+}

@@ -1,0 +1,316 @@
+/* bind.c — binding params and dims; see bind.h. */
+#include "bind.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "dims.h"
+#include "dtype.h"
+
+void udfrt_ctx_init(udf_ctx *ctx, const udfrt_dataset *ds, const udfrt_job *job)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->nav_rank = ds->nav_rank;
+    ctx->sig_rank = ds->sig_rank;
+    memcpy(ctx->nav_shape, ds->nav_shape, sizeof ds->nav_shape);
+    memcpy(ctx->sig_shape, ds->sig_shape, sizeof ds->sig_shape);
+    ctx->nav_size = ds->nav_size;
+    ctx->sig_size = ds->sig_size;
+    ctx->dims = job->dims;
+    ctx->params = job->params;
+}
+
+static const udfrt_param_value *find_value(const udfrt_param_value *values, int n, const char *name)
+{
+    const udfrt_param_value *found = NULL;
+    for (int i = 0; i < n; i++)
+        if (strcmp(values[i].name, name) == 0)
+            found = &values[i]; /* the last one given wins */
+    return found;
+}
+
+/* Parses one number for a param of type t: integers for integer params
+ * (no silent truncation), true/false/1/0 for bool. */
+static udfrt_status parse_scalar(const char *udf, const udf_param_desc *p, const char *text,
+                                 double *out, udfrt_error *err)
+{
+    udf_dtype t = (udf_dtype)p->dtype;
+    if (t == UDF_DTYPE_BOOL) {
+        if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
+            *out = 1;
+        else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
+            *out = 0;
+        else
+            return udfrt_fail(err, UDFRT_ERR_USAGE,
+                              "--param %s=%s: udf '%s' expects true or false", p->name, text, udf);
+        return UDFRT_OK;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end) {
+        return udfrt_fail(err, UDFRT_ERR_USAGE, "--param %s=%s: udf '%s' expects a number (%s)",
+                          p->name, text, udf, udfrt_dtype_name(t));
+    }
+    if (!udfrt_dtype_is_float(t)) {
+        int is_signed = udfrt_dtype_is_signed(t);
+        double lo = is_signed ? -ldexp(1, (int)udfrt_dtype_size(t) * 8 - 1) : 0;
+        double hi = ldexp(1, (int)udfrt_dtype_size(t) * 8 - is_signed) - 1;
+        if (v != trunc(v) || v < lo || v > hi)
+            return udfrt_fail(err, UDFRT_ERR_USAGE,
+                              "--param %s=%s: udf '%s' expects an integer that fits %s", p->name,
+                              text, udf, udfrt_dtype_name(t));
+    }
+    *out = v;
+    return UDFRT_OK;
+}
+
+/* "1,2,3" as a 1-D f64 array. */
+static udfrt_status parse_list(const char *udf, const udf_param_desc *p, const char *text,
+                               udfrt_array *out, udfrt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int64_t n = 1;
+    for (const char *c = text; *c; c++)
+        n += *c == ',';
+    out->data = udfrt_calloc((size_t)n, sizeof(double));
+    if (!out->data)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+    out->dtype = UDF_DTYPE_F64;
+    out->rank = 1;
+    out->shape[0] = out->elements = n;
+    const char *item = text;
+    for (int64_t i = 0; i < n; i++) {
+        char buf[64];
+        size_t len = strcspn(item, ",");
+        if (len >= sizeof buf)
+            len = sizeof buf - 1;
+        memcpy(buf, item, len);
+        buf[len] = '\0';
+        udfrt_status st = parse_scalar(udf, p, buf, (double *)out->data + i, err);
+        if (st != UDFRT_OK) {
+            udfrt_array_free(out);
+            return st;
+        }
+        item += strcspn(item, ",") + (item[strcspn(item, ",")] == ',');
+    }
+    return UDFRT_OK;
+}
+
+static void describe_shape(char *out, size_t cap, int rank, const int64_t *shape)
+{
+    int n = snprintf(out, cap, "(");
+    for (int i = 0; i < rank && n < (int)cap; i++)
+        n += snprintf(out + n, cap - (size_t)n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (n < (int)cap)
+        snprintf(out + n, cap - (size_t)n, rank == 1 ? ",)" : ")");
+}
+
+static int same_dims(const int64_t *a, const int64_t *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+/* An array given for a param is laid out [nav dims] + its extra dims + [sig
+ * dims] (SPEC §2.1); nav params also take the nav dims flattened. Extra dims
+ * that are dim variables get bound here. */
+static udfrt_status check_array_shape(udfrt_job *job, const udfrt_dataset *ds, int index,
+                                      const udfrt_array *a, udfrt_error *err)
+{
+    const udf_kernel_desc *k = job->kernel;
+    const udf_param_desc *p = &k->params[index];
+    int lead = 0, trail = p->kind == UDF_PARAM_SIG ? ds->sig_rank : 0;
+    int ok = 1;
+    if (p->kind == UDF_PARAM_NAV) {
+        int flat = a->rank == p->rank + 1 && a->shape[0] == ds->nav_size;
+        lead = flat ? 1 : ds->nav_rank;
+        ok = flat || (a->rank >= lead && same_dims(a->shape, ds->nav_shape, lead));
+    }
+    ok = ok && a->rank == lead + p->rank + trail &&
+         same_dims(a->shape + lead + p->rank, ds->sig_shape, trail);
+    udf_ctx ctx;
+    udfrt_ctx_init(&ctx, ds, job);
+    for (int d = 0; ok && d < p->rank; d++) {
+        int64_t size = a->shape[lead + d];
+        const udf_dim *dim = &p->dims[d];
+        if (dim->kind != UDF_DIM_VAR) {
+            ok = size == udfrt_dim_value(&ctx, dim);
+            continue;
+        }
+        int64_t *bound = &job->dims[dim->value];
+        if (*bound >= 0 && *bound != size)
+            return udfrt_fail(err, UDFRT_ERR_DATA,
+                              "param '%s' of udf '%s' has %s = %lld, but an earlier param has "
+                              "%s = %lld",
+                              p->name, k->name, k->dimvars[dim->value].name, (long long)size,
+                              k->dimvars[dim->value].name, (long long)*bound);
+        *bound = size;
+    }
+    if (ok)
+        return UDFRT_OK;
+    char got[160], frame[160], scan[160];
+    describe_shape(got, sizeof got, a->rank, a->shape);
+    describe_shape(frame, sizeof frame, ds->sig_rank, ds->sig_shape);
+    describe_shape(scan, sizeof scan, ds->nav_rank, ds->nav_shape);
+    if (p->kind == UDF_PARAM_SIG)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "param '%s' of udf '%s' has shape %s, but it must be %d extra dim%s "
+                          "followed by the frame shape %s",
+                          p->name, k->name, got, p->rank, p->rank == 1 ? "" : "s", frame);
+    if (p->kind == UDF_PARAM_NAV)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "param '%s' of udf '%s' has shape %s, but it must be the scan shape "
+                          "%s followed by %d extra dim%s",
+                          p->name, k->name, got, scan, p->rank, p->rank == 1 ? "" : "s");
+    return udfrt_fail(err, UDFRT_ERR_DATA,
+                      "param '%s' of udf '%s' has shape %s, which does not fit its %d declared "
+                      "dim%s",
+                      p->name, k->name, got, p->rank, p->rank == 1 ? "" : "s");
+}
+
+/* Copies the array into the param's storage, converting elements. */
+static void *convert_array(const udfrt_array *a, udf_dtype t)
+{
+    void *data = udfrt_aligned_alloc((size_t)a->elements * udfrt_dtype_size(t));
+    if (!data)
+        return NULL;
+    if (a->dtype == t)
+        return memcpy(data, a->data, (size_t)a->elements * udfrt_dtype_size(t));
+    for (int64_t i = 0; i < a->elements; i++)
+        udfrt_store_double(data, t, (size_t)i, udfrt_load_double(a->data, a->dtype, (size_t)i));
+    return data;
+}
+
+static udfrt_status check_ranks(const udf_kernel_desc *k, const udfrt_dataset *ds, udfrt_error *err)
+{
+    if (k->sig_rank && k->sig_rank != ds->sig_rank)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "udf '%s' works on frames with %d sig dims (frame[...] names %d "
+                          "coordinates), but '%s' has %d",
+                          k->name, k->sig_rank, k->sig_rank, ds->path, ds->sig_rank);
+    if (k->min_sig_rank > ds->sig_rank)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "udf '%s' needs at least %d sig dims, but '%s' has %d",
+                          k->name, k->min_sig_rank, ds->path, ds->sig_rank);
+    if (k->min_nav_rank > ds->nav_rank)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "udf '%s' needs at least %d nav dims, but '%s' has %d",
+                          k->name, k->min_nav_rank, ds->path, ds->nav_rank);
+    return UDFRT_OK;
+}
+
+static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
+                                const udfrt_param_value *values, int n_values, uint64_t *given,
+                                udfrt_error *err)
+{
+    const udf_kernel_desc *k = job->kernel;
+    for (int i = 0; i < k->n_params; i++) {
+        const udf_param_desc *p = &k->params[i];
+        const udfrt_param_value *v = find_value(values, n_values, p->name);
+        if (p->kind == UDF_PARAM_SCALAR) {
+            double x;
+            job->params[i] = udfrt_calloc(1, 8);
+            if (!job->params[i])
+                return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+            if (!v)
+                continue;
+            if (!v->text)
+                return udfrt_fail(err, UDFRT_ERR_USAGE,
+                                  "--param %s: udf '%s' expects one value, not a file", p->name,
+                                  k->name);
+            udfrt_status st = parse_scalar(k->name, p, v->text, &x, err);
+            if (st != UDFRT_OK)
+                return st;
+            udfrt_store_double(job->params[i], (udf_dtype)p->dtype, 0, x);
+            *given |= (uint64_t)1 << i;
+            continue;
+        }
+        if (!v) {
+            return udfrt_fail(err, UDFRT_ERR_USAGE,
+                              "udf '%s' needs --param %s=@FILE.npy (%s%s)", k->name, p->name,
+                              p->kind == UDF_PARAM_SIG   ? "a stack of detector-shaped arrays"
+                              : p->kind == UDF_PARAM_NAV ? "one value block per scan position"
+                                                         : "an array",
+                              p->kind == UDF_PARAM_ARRAY && p->rank == 1 ? ", or a list like 1,2,3"
+                                                                         : "");
+        }
+        udfrt_array list;
+        const udfrt_array *a = v->array;
+        if (!a) {
+            udfrt_status st = parse_list(k->name, p, v->text, &list, err);
+            if (st != UDFRT_OK)
+                return st;
+            a = &list;
+        }
+        udfrt_status st = check_array_shape(job, ds, i, a, err);
+        if (st == UDFRT_OK) {
+            job->params[i] = convert_array(a, (udf_dtype)p->dtype);
+            if (!job->params[i])
+                st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for param '%s'", p->name);
+        }
+        if (a == &list)
+            udfrt_array_free(&list);
+        if (st != UDFRT_OK)
+            return st;
+    }
+    return UDFRT_OK;
+}
+
+/* Dim variables standing for integer params take their (bound) values. */
+static udfrt_status bind_param_dims(udfrt_job *job, udfrt_error *err)
+{
+    const udf_kernel_desc *k = job->kernel;
+    for (int v = 0; v < k->n_dimvars; v++) {
+        const udf_dimvar_desc *d = &k->dimvars[v];
+        if (d->axis >= 0)
+            continue;
+        const udf_param_desc *p = &k->params[d->param];
+        double value = udfrt_load_double(job->params[d->param], (udf_dtype)p->dtype, 0);
+        if (!(value >= 1 && value <= (double)(1ll << 40)))
+            return udfrt_fail(err, UDFRT_ERR_USAGE,
+                              "param '%s' of udf '%s' sizes a dim, so it must be at least 1 (it "
+                              "is %g)",
+                              p->name, k->name, value);
+        job->dims[v] = (int64_t)value;
+    }
+    return UDFRT_OK;
+}
+
+udfrt_status udfrt_bind(udfrt_job *job, const udfrt_dataset *ds, const udfrt_param_value *values,
+                        int n_values, udfrt_error *err)
+{
+    const udf_kernel_desc *k = job->kernel;
+    udfrt_status st = check_ranks(k, ds, err);
+    if (st != UDFRT_OK)
+        return st;
+    job->params = udfrt_calloc((size_t)k->n_params + 1, sizeof *job->params);
+    job->dims = udfrt_calloc((size_t)k->n_dimvars + 1, sizeof *job->dims);
+    if (!job->params || !job->dims)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+    for (int v = 0; v < k->n_dimvars; v++)
+        job->dims[v] = -1;
+    uint64_t given = 0;
+    st = bind_arrays(job, ds, values, n_values, &given, err);
+    if (st != UDFRT_OK)
+        return st;
+    if (k->prepare) {
+        udf_ctx ctx;
+        udfrt_ctx_init(&ctx, ds, job);
+        k->prepare(&ctx, given);
+    }
+    return bind_param_dims(job, err);
+}
+
+void udfrt_unbind(udfrt_job *job)
+{
+    for (int i = 0; job->params && i < job->kernel->n_params; i++)
+        udfrt_free(job->params[i]);
+    udfrt_free(job->params);
+    udfrt_free(job->dims);
+    job->params = NULL;
+    job->dims = NULL;
+}
