@@ -153,6 +153,18 @@ static void check_bodies(Checker *c, Udf *u)
         chk_result_body(c, cu->result);
 }
 
+void chk_note_frame_read(Checker *c, Expr *e)
+{
+    if (c->n_frame_reads == c->cap_frame_reads) {
+        c->cap_frame_reads = c->cap_frame_reads ? 2 * c->cap_frame_reads : 16;
+        Expr **grown = ARENA_ARRAY(c->arena, Expr *, c->cap_frame_reads);
+        if (c->n_frame_reads)
+            memcpy(grown, c->frame_reads, sizeof *grown * (size_t)c->n_frame_reads);
+        c->frame_reads = grown;
+    }
+    c->frame_reads[c->n_frame_reads++] = e;
+}
+
 static void check_merges(Checker *c)
 {
     CheckedUdf *cu = c->cu;
@@ -166,6 +178,15 @@ static void check_merges(Checker *c)
         if (!b->in_frame && !b->in_merge && b->in_result)
             b->derived = 1;
     }
+    for (int i = 0; i < c->n_frame_reads; i++) {
+        Expr *e = c->frame_reads[i];
+        Symbol *b = e->kind == E_INDEX ? e->base->sym : e->sym;
+        if (b->derived)
+            diag_error(c->src, e->loc,
+                       "'%s' is computed in `result`, after all frames; the frame body cannot "
+                       "read it",
+                       b->name);
+    }
 }
 
 static void check_udf(Checker *c, Udf *u)
@@ -177,6 +198,7 @@ static void check_udf(Checker *c, Udf *u)
     c->scope = NULL;
     c->n_lets = 0;
     c->cap_buffers = 0;
+    c->n_frame_reads = c->cap_frame_reads = 0;
     add_predefined(c);
     c->place = IN_DECL;
     chk_declarations(c, u);

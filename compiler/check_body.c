@@ -143,10 +143,17 @@ static void check_assign(Checker *c, Stmt *s)
     c->allow_free = 1;
     Expr *t = s->target;
     Symbol *b = assignable(c, t);
+    if (!b) { /* the value would only add noise about the same mistake */
+        c->allow_free = 0;
+        return;
+    }
+    /* The assignment exists even if its value has errors: no "needs a
+     * merge" or "unknown" follow-ups. */
+    int *assigned = c->place == IN_FRAME ? &b->in_frame : c->place == IN_MERGE ? &b->in_merge
+                                                                               : &b->in_result;
+    *assigned = 1;
     Shape index_shape = SHAPE_SCALAR;
-    int ok = b != NULL;
-    if (ok && t->kind == E_INDEX)
-        ok = chk_indices(c, t, b, &index_shape);
+    int ok = t->kind != E_INDEX || chk_indices(c, t, b, &index_shape);
     ok = chk_expr(c, s->value) && ok;
     c->allow_free = 0;
     ok = ok && free_indices_bound(c, t);
@@ -165,15 +172,8 @@ static void check_assign(Checker *c, Stmt *s)
         return;
     }
     t->shape = domain;
-    if (c->place == IN_FRAME) {
-        b->in_frame = 1;
-        if (b->buf_kind != UDF_KIND_NAV)
-            note_update(b, implied_merge(s, b));
-    } else if (c->place == IN_MERGE) {
-        b->in_merge = 1;
-    } else {
-        b->in_result = 1;
-    }
+    if (c->place == IN_FRAME && b->buf_kind != UDF_KIND_NAV)
+        note_update(b, implied_merge(s, b));
 }
 
 /* ---- other statements ---- */

@@ -84,10 +84,7 @@ static int symbol_shape(Checker *c, Expr *e, Symbol *s, Shape *out)
                    c->cu->part_a->name, s->name, c->cu->part_b->name, s->name);
         return 0;
     case IN_FRAME:
-        if (s->derived) {
-            diag_error(c->src, e->loc, "'%s' is computed in `result`, after all frames", s->name);
-            return 0;
-        }
+        chk_note_frame_read(c, e);
         *out = s->buf_kind == UDF_KIND_SIG ? SHAPE_PIXEL : SHAPE_SCALAR;
         return 1;
     case IN_RESULT:

@@ -20,6 +20,10 @@ typedef struct Checker {
     Symbol *free;
     int allow_free;
     int cap_buffers;
+    /* Buffer reads in the frame body, checked once we know which buffers
+     * only `result` computes. */
+    Expr **frame_reads;
+    int n_frame_reads, cap_frame_reads;
 } Checker;
 
 Symbol *chk_symbol(Checker *c, SymKind kind, const char *name, Loc loc);
@@ -39,6 +43,8 @@ int chk_same_expr(const Expr *a, const Expr *b);
 /* Checks the indices of an indexed buffer or param reference and returns the
  * combined shape of the indices (pixel-shaped indices scatter or gather). */
 int chk_indices(Checker *c, Expr *e, Symbol *base, Shape *index_shape);
+
+void chk_note_frame_read(Checker *c, Expr *e);
 
 void chk_declarations(Checker *c, Udf *u);
 /* Checks the extra dims of a declaration into sym->dims; `binding` allows new

@@ -67,8 +67,19 @@ LExpr *lir_load(Arena *a, LBaseKind base, int slot, LType type, LExpr *index)
     return e;
 }
 
+static int is_const(const LExpr *e, int64_t v)
+{
+    return e->kind == LE_CONST && e->type == UDF_DTYPE_I64 && e->ival == v;
+}
+
 LExpr *lir_bin(Arena *a, Op op, LType type, LExpr *x, LExpr *y)
 {
+    /* Index arithmetic reads better (and the printed IR stays short)
+     * without x * 1 and x + 0. */
+    if (type == UDF_DTYPE_I64 && op == OP_MUL && (is_const(x, 1) || is_const(y, 1)))
+        return is_const(x, 1) ? y : x;
+    if (type == UDF_DTYPE_I64 && op == OP_ADD && (is_const(x, 0) || is_const(y, 0)))
+        return is_const(x, 0) ? y : x;
     LExpr *e = node(a, LE_BIN, type);
     e->op = op;
     e->a = x;
@@ -310,10 +321,10 @@ static void print_stmts(FILE *out, const LFunc *f, const LStmt *s, int depth)
 void lir_print(FILE *out, const LFunc *f)
 {
     static const char *const kinds[] = {"tile", "merge", "result", "prepare"};
-    fprintf(out, "%s %s(", kinds[f->kind], f->name);
+    fprintf(out, "%s %s {\n", kinds[f->kind], f->name);
     for (int i = 0; i < f->n_vars; i++)
-        fprintf(out, "%s%s: %s", i ? ", " : "", f->vars[i].name, lir_type_name(f->vars[i].type));
-    fputs(") {\n", out);
+        fprintf(out, "%s%s: %s%s", i % 6 ? ", " : "  var ", f->vars[i].name,
+                lir_type_name(f->vars[i].type), i % 6 == 5 || i == f->n_vars - 1 ? "\n" : "");
     print_stmts(out, f, f->body, 1);
     fputs("}\n", out);
 }

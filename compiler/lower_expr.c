@@ -60,8 +60,11 @@ static LExpr *extra_offset(Lowerer *L, const Symbol *s, const Expr *args, LExpr 
     for (const Expr *a = args; a; a = a->next, axis++) {
         LExpr *dim = lw_dim(L, &s->dims[axis]);
         LExpr *i = lw_expr_as(L, a, UDF_DTYPE_I64);
+        const Dim *dim_d = &s->dims[axis];
         int known = (a->sym && a->sym->kind == SYM_FREE) ||
-                    (a->kind == E_INT && s->dims[axis].kind == DIM_LITERAL);
+                    (a->kind == E_INT && dim_d->kind == DIM_LITERAL) ||
+                    (a->kind == E_NAME && a->sym && a->sym->kind == SYM_COORD &&
+                     dim_d->kind == DIM_SIG_SHAPE && dim_d->value == a->sym->slot);
         if (!known) {
             LExpr *ok = lir_bin(L->arena, OP_AND, UDF_DTYPE_BOOL,
                                 lir_bin(L->arena, OP_GE, UDF_DTYPE_BOOL, i, lw_i64(L, 0)),
