@@ -1,0 +1,57 @@
+"""Language features beyond the standard library, end to end against numpy:
+per-frame (nav) params from .npy and HDF5, if/else, Python-style integer
+// and %, division by zero, saturating casts, scatter into a single buffer,
+a user merge with extra dims, derived results, and UDF.NAME params."""
+import os
+
+import h5py
+import numpy as np
+
+from udftest import check_close, check_equal, read, run, tempdir
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FEATURES = os.path.join(HERE, "udfs", "features.udf")
+
+rng = np.random.default_rng(11)
+data = rng.integers(0, 10, size=(4, 5, 6, 7)).astype(np.uint8)
+shift = rng.normal(size=(4, 5, 2)).astype(np.float32)
+shift[0, 0] = (0.0, 0.0)
+
+with tempdir() as tmp:
+    path = os.path.join(tmp, "data.npy")
+    np.save(path, data)
+    shift_npy = os.path.join(tmp, "shift.npy")
+    np.save(shift_npy, shift)
+    shift_h5 = os.path.join(tmp, "aux.h5")
+    with h5py.File(shift_h5, "w") as f:
+        f["/aux/shift"] = shift.reshape(20, 2)  # the flat nav size works too
+
+    frames = data.reshape(20, -1).astype(np.int64)
+    total = frames.sum(axis=1)
+    for spec in ("@" + shift_npy, "@" + shift_h5 + ":/aux/shift"):
+        out = os.path.join(tmp, "out.h5")
+        run("run", FEATURES, "--data", path, "-o", out, "-j", "2",
+            "--param", "shift=" + spec, "--param", "perframe.divisor=-3")
+        s = shift.reshape(20, 2).astype(np.float64)
+        want = (total + s[:, 0].astype(np.float32) * 10 - s[:, 1].astype(np.float32))
+        check_close(read(out, "perframe", "shifted").ravel(), want.astype(np.float64),
+                    "shifted", rtol=1e-6)
+        check_equal(read(out, "perframe", "floordiv").ravel(), (total - 5000) // -3, "//")
+        check_equal(read(out, "perframe", "modulo").ravel(), (total - 5000) % -3, "%")
+        check_equal(read(out, "perframe", "by_zero").ravel(), np.zeros(20, np.int64), "// 0")
+        branch = np.where(s[:, 0] > 0, 1, np.where(s[:, 1] > 0, 2, 3)).astype(np.int32)
+        check_equal(read(out, "perframe", "branch").ravel(), branch, "if/else")
+
+    hist = np.bincount((frames % 8).ravel(), minlength=8).astype(np.int64)
+    check_equal(read(out, "casts", "histogram"), hist, "scatter into single")
+    check_equal(read(out, "casts", "saturated").ravel(),
+                np.minimum(frames.max(axis=1) * 1000, 255).astype(np.uint8), "saturation")
+    check_equal(read(out, "casts", "from_nan"), np.zeros((4, 5), np.int16), "NaN to int")
+    check_equal(read(out, "casts", "counted").ravel(), (frames > 3).sum(axis=1) + 2, "count")
+
+    lo = data.reshape(20, 6, 7).min(axis=0).astype(np.float64)
+    hi = data.reshape(20, 6, 7).max(axis=0).astype(np.float64)
+    check_equal(read(out, "extremes", "lo_hi"), np.stack([lo, hi], axis=-1), "user merge")
+    check_equal(read(out, "extremes", "spread"), hi - lo, "derived sig")
+    check_equal(read(out, "extremes", "widest"), np.float64((hi - lo).max()), "derived single")
+print("ok")

@@ -1,0 +1,61 @@
+"""Bad --param values and data that a udf cannot work on: each exits with
+SPEC §3's code (2 for options and values, 3 for files and shapes), prints one
+`udfc: error:` line saying what is wrong, and leaves no output file."""
+import os
+
+import h5py
+import numpy as np
+
+from udftest import fail, run, tempdir
+
+
+def expect(tmp, code, args, *needles):
+    out = os.path.join(tmp, "out.h5")
+    p = run("run", *args, "-o", out, expect=code)
+    lines = [l for l in p.stderr.strip().splitlines() if l != "(see `udfc help`)"]
+    if len(lines) != 1 or not lines[0].startswith("udfc: error: "):
+        fail("expected one 'udfc: error:' line for %s, got:\n%s" % (args, p.stderr))
+    for needle in needles:
+        if needle not in lines[0]:
+            fail("message %r lacks %r" % (lines[0], needle))
+    if os.path.exists(out):
+        fail("output file left behind for %s" % (args,))
+
+
+with tempdir() as tmp:
+    data = np.zeros((3, 4, 5, 6), np.uint16)
+    path = os.path.join(tmp, "data.npy")
+    np.save(path, data)
+    flat = os.path.join(tmp, "flat.npy")
+    np.save(flat, np.zeros((12, 30), np.uint16))
+    good = os.path.join(tmp, "masks.npy")
+    np.save(good, np.ones((2, 5, 6), np.float32))
+    bad = os.path.join(tmp, "bad_masks.npy")
+    np.save(bad, np.ones((2, 6, 5), np.float32))
+    h5 = os.path.join(tmp, "params.h5")
+    with h5py.File(h5, "w") as f:
+        f["x"] = np.arange(3)
+    d = ["--data", path]
+
+    expect(tmp, 2, ["masks"] + d, "udf 'masks' needs --param masks=@FILE.npy")
+    expect(tmp, 3, ["masks"] + d + ["--param", "masks=@" + tmp + "/nope.npy"], "nope.npy",
+           "No such file")
+    expect(tmp, 3, ["masks"] + d + ["--param", "masks=@" + bad], "has shape (2, 6, 5)",
+           "frame shape (5, 6)")
+    expect(tmp, 2, ["disk"] + d + ["--param", "radius=3"], "--param radius=3", "disk.r")
+    expect(tmp, 2, ["disk"] + d + ["--param", "r=abc"], "expects a number")
+    expect(tmp, 2, ["radial_profile"] + d + ["--param", "nbins=2.5"], "integer")
+    expect(tmp, 2, ["radial_profile"] + d + ["--param", "nbins=0"], "at least 1")
+    expect(tmp, 2, ["com"] + d + ["--param", "flip_y=maybe"], "true or false")
+    expect(tmp, 2, ["com"] + d + ["--param", "flip_y"], "NAME=VALUE")
+    expect(tmp, 2, ["com"] + d + ["--param", "cy=@" + good], "expects one value")
+    expect(tmp, 3, ["com", "--data", flat, "--sig-dims", "1"], "2 sig dims")
+    three_d = os.path.join(tmp, "three.npy")
+    np.save(three_d, np.zeros((12, 5, 6), np.uint16))
+    expect(tmp, 3, ["com", "--data", three_d], "at least 2 nav dims")
+    expect(tmp, 3, ["pick"] + d + ["--param", "indices=@" + h5 + ":/nothing"], "no dataset",
+           "/nothing")
+    expect(tmp, 3, ["masks", "sum"] + d + ["--param", "masks.masks=@" + h5 + ":/x"],
+           "has shape (3,)")
+    run("run", "masks", *d, "--param", "masks=@" + good, "-o", os.path.join(tmp, "ok.h5"))
+print("ok")
