@@ -2,7 +2,9 @@
 #include "target.h"
 
 #include <llvm-c/Core.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,13 @@ static void init_once(void)
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     LLVMInitializeNativeAsmParser();
+    /* Let the loop vectoriser call glibc's vector math library (libmvec:
+     * _ZGVdN8v_logf, ...) for log, exp, sin, ...; loaded here so that the
+     * JIT finds its symbols in the process. */
+    if (dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL)) {
+        const char *args[] = {"udfc", "-vector-library=LIBMVEC-X86"};
+        LLVMParseCommandLineOptions(2, args, NULL);
+    }
 }
 
 LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap)
