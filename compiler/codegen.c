@@ -32,6 +32,12 @@ typedef struct Gen {
     LLVMValueRef frames, nav_index, ordinal; /* tile arrays */
     int n_slots, n_params;
     const char *cpu, *features;
+    /* Alias metadata: frames, each buffer, each merge source and each param
+     * are distinct allocations; saying so lets LLVM vectorise without
+     * runtime overlap checks and reuse loads across stores. */
+    unsigned scope_kind, noalias_kind;
+    LLVMValueRef *scopes;    /* per base: !{own scope} */
+    LLVMValueRef *noaliases; /* per base: !{every other scope} */
 } Gen;
 
 static int is_float(LType t) { return t == UDF_DTYPE_F32 || t == UDF_DTYPE_F64; }
@@ -109,11 +115,59 @@ static LLVMValueRef convert(Gen *g, LLVMValueRef v, LType from, LType to)
 }
 
 static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame);
+
+/* Base index into scopes/noaliases: 0 frames, then buffers, sources, params. */
+static int alias_base(const Gen *g, LBaseKind base, int slot)
+{
+    switch (base) {
+    case LB_VAR: return 0;
+    case LB_BUF: return 1 + slot;
+    case LB_SRC: return 1 + g->n_slots + slot;
+    case LB_PARAM: return 1 + 2 * g->n_slots + slot;
+    case LB_LOCAL: break;
+    }
+    return -1;
+}
+
+static LLVMValueRef tag_access(Gen *g, LLVMValueRef inst, LBaseKind base, int slot)
+{
+    int i = alias_base(g, base, slot);
+    if (i >= 0 && g->scopes) {
+        LLVMSetMetadata(inst, g->scope_kind, g->scopes[i]);
+        LLVMSetMetadata(inst, g->noalias_kind, g->noaliases[i]);
+    }
+    return inst;
+}
+
+static void build_alias_scopes(Gen *g, const char *fn_name, LLVMValueRef *scopes,
+                               LLVMValueRef *noaliases, int n)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s.domain", fn_name);
+    LLVMMetadataRef domain_name = LLVMMDStringInContext2(g->ctx, name, strlen(name));
+    LLVMMetadataRef domain = LLVMMDNodeInContext2(g->ctx, &domain_name, 1);
+    LLVMMetadataRef each[n];
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%s.base%d", fn_name, i);
+        LLVMMetadataRef ops[2] = {LLVMMDStringInContext2(g->ctx, name, strlen(name)), domain};
+        each[i] = LLVMMDNodeInContext2(g->ctx, ops, 2);
+    }
+    for (int i = 0; i < n; i++) {
+        LLVMMetadataRef others[n];
+        int k = 0;
+        for (int j = 0; j < n; j++)
+            if (j != i)
+                others[k++] = each[j];
+        scopes[i] = LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, &each[i], 1));
+        noaliases[i] = LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, others, (size_t)k));
+    }
+}
 static LLVMValueRef expr(Gen *g, const LExpr *e);
 
 static LLVMValueRef element_ptr(Gen *g, LBaseKind base, int slot, LType elem, LLVMValueRef index)
 {
     LLVMValueRef p = base == LB_VAR     ? LLVMBuildLoad2(g->b, g->ptr, g->vars[slot], "")
+                     : base == LB_LOCAL ? g->vars[slot]
                      : base == LB_SRC   ? g->srcs[slot]
                      : base == LB_PARAM ? g->params[slot]
                                         : g->bufs[slot];
@@ -276,7 +330,7 @@ static LLVMValueRef expr(Gen *g, const LExpr *e)
     case LE_VAR: return LLVMBuildLoad2(g->b, reg_type(g, e->type), g->vars[e->var], "");
     case LE_LOAD: {
         LLVMValueRef p = element_ptr(g, e->base, e->var, e->type, expr(g, e->a));
-        LLVMValueRef v = LLVMBuildLoad2(g->b, mem_type(g, e->type), p, "");
+        LLVMValueRef v = tag_access(g, LLVMBuildLoad2(g->b, mem_type(g, e->type), p, ""), e->base, e->var);
         return e->type == UDF_DTYPE_BOOL ? LLVMBuildICmp(g->b, LLVMIntNE, v, LLVMConstInt(g->i8, 0, 0), "")
                                          : v;
     }
@@ -380,7 +434,8 @@ static void stmts(Gen *g, const LStmt *s)
             LLVMValueRef v = expr(g, s->value);
             if (s->elem == UDF_DTYPE_BOOL)
                 v = LLVMBuildZExt(g->b, v, g->i8, "");
-            LLVMBuildStore(g->b, v, element_ptr(g, s->base, s->slot, s->elem, expr(g, s->index)));
+            LLVMValueRef p = element_ptr(g, s->base, s->slot, s->elem, expr(g, s->index));
+            tag_access(g, LLVMBuildStore(g->b, v, p), s->base, s->slot);
             break;
         }
         case LS_FOR: for_loop(g, s); break;
@@ -438,8 +493,12 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
     LLVMPositionBuilderAtEnd(g->b, entry);
     LLVMValueRef vars[lf->n_vars + 1];
-    for (int i = 0; i < lf->n_vars; i++)
-        vars[i] = LLVMBuildAlloca(g->b, reg_type(g, lf->vars[i].type), lf->vars[i].name);
+    for (int i = 0; i < lf->n_vars; i++) {
+        LLVMTypeRef t = lf->vars[i].length ? LLVMArrayType2(mem_type(g, lf->vars[i].type),
+                                                            (uint64_t)lf->vars[i].length)
+                                           : reg_type(g, lf->vars[i].type);
+        vars[i] = LLVMBuildAlloca(g->b, t, lf->vars[i].name);
+    }
     g->vars = vars;
     g->ctx_arg = LLVMGetParam(fn, 0);
     LLVMValueRef bufs[g->n_slots + 1], srcs[g->n_slots + 1], param_ptrs[g->n_params + 1];
@@ -447,6 +506,11 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     g->bufs = bufs;
     g->srcs = srcs;
     g->params = param_ptrs;
+    int n_bases = 1 + 2 * g->n_slots + g->n_params;
+    LLVMValueRef scopes[n_bases], noaliases[n_bases];
+    build_alias_scopes(g, lf->name, scopes, noaliases, n_bases);
+    g->scopes = scopes;
+    g->noaliases = noaliases;
     if (lf->kind == LFK_TILE) {
         g->tile_arg = LLVMGetParam(fn, 1);
         g->frames = load_at(g, g->ptr, g->tile_arg, offsetof(udf_tile, frames));
@@ -456,7 +520,7 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     stmts(g, lf->body);
     LLVMBuildRetVoid(g->b);
     g->vars = NULL;
-    g->bufs = g->srcs = g->params = NULL;
+    g->bufs = g->srcs = g->params = g->scopes = g->noaliases = NULL;
     return fn;
 }
 
@@ -485,6 +549,8 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
     g.f32 = LLVMFloatTypeInContext(ctx);
     g.f64 = LLVMDoubleTypeInContext(ctx);
     g.vd = LLVMVoidTypeInContext(ctx);
+    g.scope_kind = LLVMGetMDKindIDInContext(ctx, "alias.scope", 11);
+    g.noalias_kind = LLVMGetMDKindIDInContext(ctx, "noalias", 7);
     KernelFns fns[n_udfs + 1];
     for (int i = 0; i < n_udfs; i++) {
         const LoweredUdf *lu = udfs[i];

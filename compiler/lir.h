@@ -21,9 +21,10 @@ typedef enum LFn {
     LF_ATAN2, LF_FLOOR, LF_CEIL, LF_ROUND, LF_POW, LF_ISNAN
 } LFn;
 
-/* Where a load or store points: the current frame, a buffer (in merge: of
- * the destination), a merge's source buffer, a parameter, or a pointer var. */
-typedef enum LBaseKind { LB_VAR, LB_BUF, LB_SRC, LB_PARAM } LBaseKind;
+/* Where a load or store points: through a pointer var (the current frame), a
+ * buffer (in merge: of the destination), a merge's source buffer, a
+ * parameter, or a local array var. */
+typedef enum LBaseKind { LB_VAR, LB_BUF, LB_SRC, LB_PARAM, LB_LOCAL } LBaseKind;
 
 /* Fields of the kernel's udf_ctx and udf_tile. */
 typedef enum LField {
@@ -69,6 +70,7 @@ typedef struct LStmt {
 typedef struct LVar {
     const char *name;
     LType type;
+    int length; /* > 0: a local array of that many elements */
 } LVar;
 
 typedef enum LFuncKind { LFK_TILE, LFK_MERGE, LFK_RESULT, LFK_PREPARE } LFuncKind;
@@ -84,6 +86,7 @@ typedef struct LFunc {
 
 /* Builders; all memory comes from the arena. */
 int lir_var(Arena *a, LFunc *f, const char *name, LType type);
+int lir_array_var(Arena *a, LFunc *f, const char *name, LType type, int length);
 LExpr *lir_const_int(Arena *a, LType type, int64_t v);
 LExpr *lir_const_float(Arena *a, LType type, double v);
 LExpr *lir_varref(Arena *a, const LFunc *f, int var);

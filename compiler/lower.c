@@ -4,7 +4,7 @@
 #include "builtins.h"
 #include "lower_internal.h"
 
-static LFunc *new_func(Lowerer *L, LFuncKind kind, const char *suffix)
+LFunc *lw_new_func(Lowerer *L, LFuncKind kind, const char *suffix)
 {
     LFunc *f = ARENA_NEW(L->arena, LFunc);
     f->kind = kind;
@@ -158,37 +158,21 @@ static LExpr *block_of(Lowerer *L, const Symbol *b)
     return n;
 }
 
-/* tile: for every frame of the tile, the nav buffers it writes start at 0,
- * then the frame body. */
-static LFunc *build_tile(Lowerer *L)
+void lw_nav_init(Lowerer *L, LExpr *nav, LBlock *out)
 {
     Arena *a = L->arena;
-    LFunc *f = new_func(L, LFK_TILE, "tile");
-    L->place = IN_FRAME;
-    int frame_index = lir_var(a, f, "f", UDF_DTYPE_I64);
-    L->frame_var = lir_var(a, f, "frame", LT_PTR);
-    int nav = lir_var(a, f, "nav", UDF_DTYPE_I64);
-    LBlock body;
-    lir_block_init(&body);
-    LExpr *fi = lw_var(L, frame_index);
-    lir_append(&body, lir_set(a, L->frame_var, lir_field(a, LX_FRAME_PTR, 0, fi)));
-    lir_append(&body, lir_set(a, nav, lir_field(a, LX_NAV_INDEX, 0, fi)));
-    L->pos = lw_var(L, nav);
     for (int i = 0; i < L->cu->n_buffers; i++) {
         const Symbol *b = L->cu->buffers[i];
         if (b->buf_kind != UDF_KIND_NAV || !b->in_frame)
             continue;
         int e = lw_tmp(L, "e", UDF_DTYPE_I64);
         LExpr *block = block_of(L, b);
-        LExpr *at = lir_bin(a, OP_ADD, UDF_DTYPE_I64,
-                            lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, nav), block), lw_var(L, e));
-        lir_append(&body, lir_for(a, e, lw_i64(L, 0), block,
-                                  lir_store(a, LB_BUF, b->slot, b->type, at,
-                                            lir_cast(a, b->type, lw_i64(L, 0)))));
+        LExpr *at = lir_bin(a, OP_ADD, UDF_DTYPE_I64, lir_bin(a, OP_MUL, UDF_DTYPE_I64, nav, block),
+                            lw_var(L, e));
+        lir_append(out, lir_for(a, e, lw_i64(L, 0), block,
+                                lir_store(a, LB_BUF, b->slot, b->type, at,
+                                          lir_cast(a, b->type, lw_i64(L, 0)))));
     }
-    lw_block(L, L->cu->frame->stmts, &body);
-    f->body = lir_for(a, frame_index, lw_i64(L, 0), lir_field(a, LX_DEPTH, 0, NULL), body.head);
-    return f;
 }
 
 /* merge: the merge body in order, then the inferred merge of every other
@@ -196,7 +180,7 @@ static LFunc *build_tile(Lowerer *L)
 static LFunc *build_merge(Lowerer *L)
 {
     Arena *a = L->arena;
-    LFunc *f = new_func(L, LFK_MERGE, "merge");
+    LFunc *f = lw_new_func(L, LFK_MERGE, "merge");
     L->place = IN_MERGE;
     LBlock body;
     lir_block_init(&body);
@@ -227,7 +211,7 @@ static LFunc *build_result(Lowerer *L)
 {
     if (!L->cu->result)
         return NULL;
-    LFunc *f = new_func(L, LFK_RESULT, "result");
+    LFunc *f = lw_new_func(L, LFK_RESULT, "result");
     L->place = IN_RESULT;
     LBlock body;
     lir_block_init(&body);
@@ -240,7 +224,7 @@ static LFunc *build_result(Lowerer *L)
 static LFunc *build_prepare(Lowerer *L)
 {
     Arena *a = L->arena;
-    LFunc *f = new_func(L, LFK_PREPARE, "prepare");
+    LFunc *f = lw_new_func(L, LFK_PREPARE, "prepare");
     L->place = IN_DECL;
     LBlock body;
     lir_block_init(&body);
@@ -272,7 +256,7 @@ LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
     LoweredUdf *lu = ARENA_NEW(a, LoweredUdf);
     lu->cu = cu;
     lu->input = input;
-    lu->tile = build_tile(&L);
+    lu->tile = lw_build_tile(&L);
     lu->merge = build_merge(&L);
     lu->result = build_result(&L);
     lu->prepare = build_prepare(&L);

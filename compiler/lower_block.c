@@ -11,8 +11,6 @@
 #include "builtins.h"
 #include "lower_internal.h"
 
-enum { MAX_BLOCK = 4096 };
-
 static int has_reduction(const Expr *e)
 {
     for (; e; e = e->next) {
@@ -29,8 +27,7 @@ static int has_reduction(const Expr *e)
     return 0;
 }
 
-/* The loop domain a statement can share, or SHAPE_SCALAR if it stands alone. */
-static Shape fusable(const Stmt *s)
+Shape lw_fusable(const Stmt *s)
 {
     switch (s->kind) {
     case S_LET:
@@ -147,11 +144,9 @@ static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
     }
 }
 
-static void lower_group(Lowerer *L, Stmt **s, int first, int end, Shape domain, LBlock *out)
+LStmt *lw_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
 {
     Arena *a = L->arena;
-    Domain d;
-    lw_domain_begin(L, domain, &d);
     LBlock body;
     lir_block_init(&body);
     for (int i = first; i < end; i++) {
@@ -164,36 +159,47 @@ static void lower_group(Lowerer *L, Stmt **s, int first, int end, Shape domain, 
             const Symbol *scratch = L->let_scratch[st->sym->slot];
             if (scratch)
                 lir_append(&body, lir_store(a, LB_BUF, scratch->slot, scratch->type,
-                                            domain == SHAPE_PIXEL ? L->pixel : L->pos,
+                                            d->shape == SHAPE_PIXEL ? L->pixel : L->pos,
                                             lw_var(L, var)));
         } else {
             lir_append(&body, lw_update_here(L, st));
         }
     }
-    lir_append(out, lw_domain_end(L, &d, body.head));
+    LStmt *loop = lw_domain_end(L, d, body.head);
     for (int i = first; i < end; i++)
         if (s[i]->kind == S_LET)
             L->let_in_loop[s[i]->sym->slot] = 0;
+    return loop;
 }
 
-void lw_block(Lowerer *L, Stmt *stmts, LBlock *out)
+void lw_block_range(Lowerer *L, Stmt **s, int n, LBlock *out)
 {
-    Stmt *s[MAX_BLOCK];
-    int n = 0;
-    for (Stmt *st = stmts; st && n < MAX_BLOCK; st = st->next)
-        s[n++] = st;
     for (int i = 0; i < n;) {
-        Shape domain = fusable(s[i]);
+        Shape domain = lw_fusable(s[i]);
         if (domain == SHAPE_SCALAR) {
             lw_stmt(L, s[i], out);
             i++;
             continue;
         }
         int end = i + 1;
-        while (end < n && fusable(s[end]) == domain)
+        while (end < n && lw_fusable(s[end]) == domain)
             end++;
         plan_scratch(L, s, n, i, end);
-        lower_group(L, s, i, end, domain, out);
+        Domain d;
+        lw_domain_begin(L, domain, &d);
+        lir_append(out, lw_group(L, s, i, end, &d));
         i = end;
     }
+}
+
+void lw_block(Lowerer *L, Stmt *stmts, LBlock *out)
+{
+    int n = 0;
+    for (Stmt *st = stmts; st; st = st->next)
+        n++;
+    Stmt **s = ARENA_ARRAY(L->arena, Stmt *, n + 1);
+    n = 0;
+    for (Stmt *st = stmts; st; st = st->next)
+        s[n++] = st;
+    lw_block_range(L, s, n, out);
 }

@@ -16,6 +16,14 @@
  * frame): big enough to amortise the per-tile call, small enough to stay in L2. */
 #define UDF_TILE_BYTES (1ll << 20)
 
+/* The blocked tile schedule (compiler/lower_tile.c): per-frame values are
+ * kept for chunks of this many frames (a small stack array per value), and
+ * pixel blocks are sized so that the sig accumulators of one block take
+ * about this many bytes — half of a 32 KiB L1 data cache, the rest for the
+ * frames streaming through. */
+#define UDF_FRAME_CHUNK 64
+#define UDF_ACC_BLOCK_BYTES (16 << 10)
+
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240
 
