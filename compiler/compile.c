@@ -2,10 +2,14 @@
 #include "compile.h"
 
 #include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "codegen.h"
+#include "objcache.h"
 #include "target.h"
 
 CheckedProgram *compile_check(Source *src, Arena *arena)
@@ -42,20 +46,48 @@ static LLVMModuleRef build_module(LLVMContextRef ctx, CheckedUdf *const *udfs, i
     return mod;
 }
 
+/* The optimised module as an object file for this CPU. */
+static LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, udf_dtype input,
+                                          Arena *arena, char *why, size_t cap)
+{
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = build_module(ctx, udfs, n, input, arena, why, cap);
+    LLVMMemoryBufferRef obj = NULL;
+    LLVMTargetMachineRef tm = mod ? target_machine_create(NULL, why, cap) : NULL;
+    char *msg = NULL;
+    if (tm && LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &obj)) {
+        snprintf(why, cap, "cannot emit kernels: %s", msg ? msg : "?");
+        obj = NULL;
+    }
+    LLVMDisposeMessage(msg);
+    if (tm)
+        LLVMDisposeTargetMachine(tm);
+    if (mod)
+        LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    return obj;
+}
+
 const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
-                                   Arena *arena, double *seconds, char *why, size_t cap)
+                                   Arena *arena, CompileStats *stats, char *why, size_t cap)
 {
     double t0 = now();
-    LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-    LLVMModuleRef mod =
-        build_module(LLVMOrcThreadSafeContextGetContext(tsc), udfs, n, input, arena, why, cap);
-    const udf_module_desc *desc = NULL;
-    if (mod) {
-        LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsc);
-        desc = jit_add(jit, tsm, why, cap);
+    memset(stats, 0, sizeof *stats);
+    char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+    ObjKey key;
+    objcache_key(&key, udfs, n, input, cpu, features);
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
+    LLVMMemoryBufferRef obj = objcache_load(&key);
+    stats->cached = obj != NULL;
+    if (!obj) {
+        obj = compile_object(udfs, n, input, arena, why, cap);
+        if (obj)
+            objcache_store(&key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj),
+                           stats->cache_note, sizeof stats->cache_note);
     }
-    LLVMOrcDisposeThreadSafeContext(tsc);
-    *seconds = now() - t0;
+    const udf_module_desc *desc = obj ? jit_add_object(jit, obj, why, cap) : NULL;
+    stats->seconds = now() - t0;
     return desc;
 }
 

@@ -12,11 +12,19 @@
 /* Parses and checks a whole source; NULL once errors were reported on src. */
 CheckedProgram *compile_check(Source *src, Arena *arena);
 
+/* What compile_jit did. */
+typedef struct CompileStats {
+    double seconds;
+    int cached;             /* the object came from the cache */
+    char cache_note[512];   /* why the cache could not be written, or "" */
+} CompileStats;
+
 /* Lowers `udfs` for frames of type `input`, generates and optimises one
- * module, and loads it into `jit`. NULL with an internal-error message in
- * why[cap] on failure. *seconds gets the time spent. */
+ * module, emits it as an object for this CPU (or takes that object from the
+ * cache, objcache.h) and links it into `jit`. NULL with an internal-error
+ * message in why[cap] on failure. */
 const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
-                                   Arena *arena, double *seconds, char *why, size_t cap);
+                                   Arena *arena, CompileStats *stats, char *why, size_t cap);
 
 typedef enum EmitStage { EMIT_AST, EMIT_IR, EMIT_LLVM, EMIT_ASM } EmitStage;
 /* Prints a stage of every udf of `cp` for frames of type `input`. */

@@ -1,6 +1,5 @@
-/* jit.c — LLJIT setup and module loading; see jit.h. Code generation uses a
- * TargetMachine for this host (target.h), the same one codegen compiled the
- * IR for. Process symbols (libm) resolve through a search generator. */
+/* jit.c — LLJIT setup and object loading; see jit.h. Process symbols (libm,
+ * libmvec) resolve through a search generator. */
 #include "jit.h"
 
 #include <llvm-c/Error.h>
@@ -62,10 +61,10 @@ void jit_destroy(Jit *jit)
     free(jit);
 }
 
-const udf_module_desc *jit_add(Jit *jit, LLVMOrcThreadSafeModuleRef tsm, char *why, size_t cap)
+const udf_module_desc *jit_add_object(Jit *jit, LLVMMemoryBufferRef obj, char *why, size_t cap)
 {
     LLVMOrcJITDylibRef dylib = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
-    if (failed(LLVMOrcLLJITAddLLVMIRModule(jit->lljit, dylib, tsm), "cannot add module", why, cap))
+    if (failed(LLVMOrcLLJITAddObjectFile(jit->lljit, dylib, obj), "cannot add kernels", why, cap))
         return NULL;
     LLVMOrcExecutorAddress addr = 0;
     if (failed(LLVMOrcLLJITLookup(jit->lljit, &addr, UDF_MODULE_SYMBOL), "cannot compile kernels",

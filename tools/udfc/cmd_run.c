@@ -45,14 +45,16 @@ static int bind_jobs(const udf_module_desc *mod, UnitSet *set, udfrt_job *jobs)
     return 0;
 }
 
-static void print_stats(const udfrt_run_stats *s, double compile_seconds, int threads)
+static void print_stats(const udfrt_run_stats *s, const CompileStats *cs, int threads)
 {
     double gb = (double)s->bytes_read / 1e9;
+    if (cs->cache_note[0])
+        fprintf(stderr, "stats: kernel cache not written: %s\n", cs->cache_note);
     fprintf(stderr,
-            "stats: compile %.1f ms; run %.3f s wall on %d thread%s; %lld frames in %lld "
+            "stats: compile %.1f ms%s; run %.3f s wall on %d thread%s; %lld frames in %lld "
             "partitions, tiles of %lld frames\n"
             "stats: read %.3f s, kernels %.3f s (summed over threads); %.3f GB read, %.2f GB/s\n",
-            compile_seconds * 1e3, s->wall_seconds, threads, threads == 1 ? "" : "s",
+            cs->seconds * 1e3, cs->cached ? " (from the cache)" : "", s->wall_seconds, threads, threads == 1 ? "" : "s",
             (long long)s->frames, (long long)s->partitions, (long long)s->tile_depth,
             s->read_seconds, s->kernel_seconds, gb,
             s->wall_seconds > 0 ? gb / s->wall_seconds : 0.0);
@@ -103,13 +105,13 @@ int cmd_run(int argc, char **argv)
     const udf_module_desc *mod = NULL;
     udfrt_job jobs[sizeof set.udfs / sizeof *set.udfs];
     memset(jobs, 0, sizeof jobs);
-    double compile_seconds = 0;
+    CompileStats compile_stats = {0};
     if (!rc) {
         char why[2048];
         Arena *arena = arena_create();
         jit = jit_create(why, sizeof why);
         if (jit)
-            mod = compile_jit(jit, set.udfs, set.n_udfs, ds->dtype, arena, &compile_seconds, why,
+            mod = compile_jit(jit, set.udfs, set.n_udfs, ds->dtype, arena, &compile_stats, why,
                               sizeof why);
         arena_destroy(arena);
         rc = mod ? bind_jobs(mod, &set, jobs) : internal_error(why);
@@ -126,7 +128,7 @@ int cmd_run(int argc, char **argv)
         if (udfrt_run(ds, jobs, set.n_udfs, &ro, &stats, &err) != UDFRT_OK)
             rc = report(&err);
         else if (o.stats)
-            print_stats(&stats, compile_seconds, o.threads > 0 ? o.threads : udfrt_cpu_count());
+            print_stats(&stats, &compile_stats, o.threads > 0 ? o.threads : udfrt_cpu_count());
     }
     if (!rc)
         rc = write_outputs(&o, &set, jobs);

@@ -1,0 +1,172 @@
+/* objcache.c — the on-disk kernel object cache; see objcache.h. */
+#include "objcache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <llvm-c/blake3.h>
+#include <llvm/Config/llvm-config.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The directory, or NULL when caching is off. */
+static const char *cache_dir(char *buf, size_t cap)
+{
+    const char *dir = getenv("UDF_CACHE_DIR");
+    if (dir)
+        return *dir && strcmp(dir, "off") != 0 ? dir : NULL;
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(buf, cap, "%s/udf", xdg);
+    else if (home && *home)
+        snprintf(buf, cap, "%s/.cache/udf", home);
+    else
+        return NULL;
+    return buf;
+}
+
+/* BLAKE3 of this executable: the compiler's identity, whatever its version
+ * number says. Computed once. */
+static uint8_t self_hash[LLVM_BLAKE3_OUT_LEN];
+static int self_hash_ok;
+
+static void hash_self(void)
+{
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    llvm_blake3_hasher h;
+    llvm_blake3_hasher_init(&h);
+    char buf[1 << 16];
+    ssize_t got;
+    while ((got = read(fd, buf, sizeof buf)) > 0)
+        llvm_blake3_hasher_update(&h, buf, (size_t)got);
+    close(fd);
+    if (got == 0) {
+        llvm_blake3_hasher_finalize(&h, self_hash, LLVM_BLAKE3_OUT_LEN);
+        self_hash_ok = 1;
+    }
+}
+
+static void update_str(llvm_blake3_hasher *h, const char *s)
+{
+    llvm_blake3_hasher_update(h, s, strlen(s) + 1); /* with the NUL: fields stay apart */
+}
+
+void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, udf_dtype input, const char *cpu,
+                  const char *features)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    char dir[4096];
+    memset(key, 0, sizeof *key);
+    if (!cache_dir(dir, sizeof dir))
+        return;
+    pthread_once(&once, hash_self);
+    if (!self_hash_ok)
+        return;
+    llvm_blake3_hasher h;
+    llvm_blake3_hasher_init(&h);
+    llvm_blake3_hasher_update(&h, self_hash, sizeof self_hash);
+    update_str(&h, LLVM_VERSION_STRING);
+    update_str(&h, cpu);
+    update_str(&h, features);
+    char number[32];
+    snprintf(number, sizeof number, "%d %d %d", UDF_ABI_VERSION, (int)input, n);
+    update_str(&h, number);
+    for (int i = 0; i < n; i++) {
+        update_str(&h, udfs[i]->udf->name);
+        update_str(&h, udfs[i]->src->text);
+    }
+    uint8_t out[LLVM_BLAKE3_OUT_LEN];
+    llvm_blake3_hasher_finalize(&h, out, sizeof out);
+    for (size_t i = 0; i < sizeof out; i++)
+        snprintf(key->hex + 2 * i, 3, "%02x", out[i]);
+    key->usable = 1;
+}
+
+static int entry_path(const ObjKey *key, char *path, size_t cap)
+{
+    char dir[4096];
+    const char *d = cache_dir(dir, sizeof dir);
+    return d && snprintf(path, cap, "%s/%s.o", d, key->hex) < (int)cap;
+}
+
+static void hash_bytes(const void *data, size_t size, uint8_t out[LLVM_BLAKE3_OUT_LEN])
+{
+    llvm_blake3_hasher h;
+    llvm_blake3_hasher_init(&h);
+    llvm_blake3_hasher_update(&h, data, size);
+    llvm_blake3_hasher_finalize(&h, out, LLVM_BLAKE3_OUT_LEN);
+}
+
+LLVMMemoryBufferRef objcache_load(const ObjKey *key)
+{
+    char path[4200];
+    if (!key->usable || !entry_path(key, path, sizeof path) || access(path, R_OK) != 0)
+        return NULL;
+    LLVMMemoryBufferRef file = NULL;
+    char *msg = NULL;
+    if (LLVMCreateMemoryBufferWithContentsOfFile(path, &file, &msg)) {
+        LLVMDisposeMessage(msg);
+        return NULL;
+    }
+    const char *data = LLVMGetBufferStart(file);
+    size_t size = LLVMGetBufferSize(file);
+    uint8_t sum[LLVM_BLAKE3_OUT_LEN];
+    LLVMMemoryBufferRef obj = NULL;
+    if (size > sizeof sum) {
+        hash_bytes(data, size - sizeof sum, sum);
+        if (memcmp(sum, data + size - sizeof sum, sizeof sum) == 0)
+            obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(data, size - sizeof sum, "kernels");
+    }
+    LLVMDisposeMemoryBuffer(file);
+    if (!obj)
+        unlink(path);
+    return obj;
+}
+
+/* mkdir -p for the cache directory. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return 0;
+        *p = '/';
+    }
+    return mkdir(path, 0755) == 0 || errno == EEXIST;
+}
+
+int objcache_store(const ObjKey *key, const void *data, size_t size, char *why, size_t cap)
+{
+    char dir[4096], path[4200], tmp[4300];
+    const char *d = cache_dir(dir, sizeof dir);
+    if (!key->usable || !d || !entry_path(key, path, sizeof path))
+        return 1;
+    if (!make_dirs(d)) {
+        snprintf(why, cap, "cannot create cache directory '%s': %s", d, strerror(errno));
+        return 0;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(why, cap, "cannot write to cache directory '%s': %s", d, strerror(errno));
+        return 0;
+    }
+    uint8_t sum[LLVM_BLAKE3_OUT_LEN];
+    hash_bytes(data, size, sum);
+    int ok = write(fd, data, size) == (ssize_t)size && write(fd, sum, sizeof sum) == sizeof sum;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
+        return 1;
+    snprintf(why, cap, "cannot write cache entry '%s': %s", path, strerror(errno));
+    unlink(tmp);
+    return 0;
+}

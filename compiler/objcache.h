@@ -1,0 +1,31 @@
+/* objcache.h — compiled kernel objects kept on disk, so that running the
+ * same udfs on data of the same type on the same CPU again skips the
+ * optimiser and code generator. Entries are named by a BLAKE3 hash of
+ * everything that decides the object: the udfs' source texts and names, the
+ * input type, the CPU and its features, the LLVM version and the compiler
+ * binary itself. The directory is $UDF_CACHE_DIR, else
+ * $XDG_CACHE_HOME/udf, else ~/.cache/udf; UDF_CACHE_DIR=off disables it.
+ * Each entry ends in a BLAKE3 hash of the object, so a damaged entry is
+ * noticed and compiled again. */
+#ifndef UDF_OBJCACHE_H
+#define UDF_OBJCACHE_H
+
+#include <llvm-c/Core.h>
+#include <stddef.h>
+
+#include "check.h"
+
+typedef struct ObjKey {
+    int usable; /* 0: caching is off or the compiler cannot identify itself */
+    char hex[65];
+} ObjKey;
+
+void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, udf_dtype input, const char *cpu,
+                  const char *features);
+/* The cached object, or NULL (also for a damaged entry, which is removed). */
+LLVMMemoryBufferRef objcache_load(const ObjKey *key);
+/* Stores an object (atomically: temporary file, then rename). Returns 0 and
+ * a reason in why[cap] if it could not; the run goes on without the cache. */
+int objcache_store(const ObjKey *key, const void *data, size_t size, char *why, size_t cap);
+
+#endif
