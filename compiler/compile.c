@@ -1,11 +1,14 @@
-/* compile.c — chaining the stages; see compile.h. */
+/* compile.c — chaining the stages; see compile.h. JIT runs, `udfc emit` and
+ * `udfc build` share one path: lower every udf for every input type, generate
+ * one module, optimise it for the target, emit it. Only the destination of
+ * the object differs. */
 #include "compile.h"
 
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "codegen.h"
@@ -27,45 +30,45 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Lowers and generates an optimised module for `input` in `ctx`. */
+/* The optimised module for every udf and input type, in `ctx`, for `tm`. */
 static LLVMModuleRef build_module(LLVMContextRef ctx, CheckedUdf *const *udfs, int n,
-                                  udf_dtype input, Arena *arena, char *why, size_t cap)
+                                  const udf_dtype *inputs, int n_inputs, LLVMTargetMachineRef tm,
+                                  Arena *arena, char *why, size_t cap)
 {
-    LLVMTargetMachineRef tm = target_machine_create(NULL, why, cap);
-    if (!tm)
-        return NULL;
-    LoweredUdf **lowered = ARENA_ARRAY(arena, LoweredUdf *, n + 1);
-    for (int i = 0; i < n; i++)
-        lowered[i] = lower_udf(arena, udfs[i], input);
-    LLVMModuleRef mod = codegen_module(ctx, "udf", lowered, n, tm);
+    LoweredUdf **lowered = ARENA_ARRAY(arena, LoweredUdf *, n * n_inputs + 1);
+    for (int t = 0; t < n_inputs; t++)
+        for (int i = 0; i < n; i++)
+            lowered[t * n + i] = lower_udf(arena, udfs[i], inputs[t]);
+    LLVMModuleRef mod = codegen_module(ctx, "udf", lowered, n * n_inputs, tm);
     if (!codegen_optimize(mod, tm, why, cap)) {
         LLVMDisposeModule(mod);
         mod = NULL;
     }
-    LLVMDisposeTargetMachine(tm);
     return mod;
 }
 
-/* The optimised module as an object file for this CPU. */
-static LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, udf_dtype input,
-                                          Arena *arena, char *why, size_t cap)
+/* The module as an object file (or assembly) in memory. */
+static LLVMMemoryBufferRef emit(CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
+                                int n_inputs, const char *cpu, LLVMCodeGenFileType kind,
+                                Arena *arena, char *why, size_t cap)
 {
+    LLVMTargetMachineRef tm = target_machine_create(cpu, why, cap);
+    if (!tm)
+        return NULL;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = build_module(ctx, udfs, n, input, arena, why, cap);
-    LLVMMemoryBufferRef obj = NULL;
-    LLVMTargetMachineRef tm = mod ? target_machine_create(NULL, why, cap) : NULL;
+    LLVMModuleRef mod = build_module(ctx, udfs, n, inputs, n_inputs, tm, arena, why, cap);
+    LLVMMemoryBufferRef out = NULL;
     char *msg = NULL;
-    if (tm && LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &obj)) {
+    if (mod && LLVMTargetMachineEmitToMemoryBuffer(tm, mod, kind, &msg, &out)) {
         snprintf(why, cap, "cannot emit kernels: %s", msg ? msg : "?");
-        obj = NULL;
+        out = NULL;
     }
     LLVMDisposeMessage(msg);
-    if (tm)
-        LLVMDisposeTargetMachine(tm);
     if (mod)
         LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
-    return obj;
+    LLVMDisposeTargetMachine(tm);
+    return out;
 }
 
 const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
@@ -81,7 +84,7 @@ const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf
     LLVMMemoryBufferRef obj = objcache_load(&key);
     stats->cached = obj != NULL;
     if (!obj) {
-        obj = compile_object(udfs, n, input, arena, why, cap);
+        obj = emit(udfs, n, &input, 1, NULL, LLVMObjectFile, arena, why, cap);
         if (obj)
             objcache_store(&key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj),
                            stats->cache_note, sizeof stats->cache_note);
@@ -89,6 +92,13 @@ const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf
     const udf_module_desc *desc = obj ? jit_add_object(jit, obj, why, cap) : NULL;
     stats->seconds = now() - t0;
     return desc;
+}
+
+LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
+                                   int n_inputs, const char *cpu, Arena *arena, char *why,
+                                   size_t cap)
+{
+    return emit(udfs, n, inputs, n_inputs, cpu, LLVMObjectFile, arena, why, cap);
 }
 
 int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input, char *why,
@@ -112,30 +122,27 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
     CheckedUdf **udfs = ARENA_ARRAY(arena, CheckedUdf *, cp->n_udfs + 1);
     for (int i = 0; i < cp->n_udfs; i++)
         udfs[i] = &cp->udfs[i];
+    if (stage == EMIT_ASM) {
+        LLVMMemoryBufferRef text = emit(udfs, cp->n_udfs, &input, 1, NULL, LLVMAssemblyFile, arena,
+                                        why, cap);
+        if (text) {
+            fwrite(LLVMGetBufferStart(text), 1, LLVMGetBufferSize(text), out);
+            LLVMDisposeMemoryBuffer(text);
+        }
+        return text != NULL;
+    }
+    LLVMTargetMachineRef tm = target_machine_create(NULL, why, cap);
+    if (!tm)
+        return 0;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = build_module(ctx, udfs, cp->n_udfs, input, arena, why, cap);
-    int ok = mod != NULL;
-    if (ok && stage == EMIT_LLVM) {
+    LLVMModuleRef mod = build_module(ctx, udfs, cp->n_udfs, &input, 1, tm, arena, why, cap);
+    if (mod) {
         char *text = LLVMPrintModuleToString(mod);
         fputs(text, out);
         LLVMDisposeMessage(text);
-    } else if (ok) {
-        LLVMTargetMachineRef tm = target_machine_create(NULL, why, cap);
-        LLVMMemoryBufferRef buf = NULL;
-        char *msg = NULL;
-        ok = tm && !LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMAssemblyFile, &msg, &buf);
-        if (ok)
-            fwrite(LLVMGetBufferStart(buf), 1, LLVMGetBufferSize(buf), out);
-        else if (msg)
-            snprintf(why, cap, "cannot emit assembly: %s", msg);
-        LLVMDisposeMessage(msg);
-        if (buf)
-            LLVMDisposeMemoryBuffer(buf);
-        if (tm)
-            LLVMDisposeTargetMachine(tm);
-    }
-    if (mod)
         LLVMDisposeModule(mod);
+    }
     LLVMContextDispose(ctx);
-    return ok;
+    LLVMDisposeTargetMachine(tm);
+    return mod != NULL;
 }

@@ -3,6 +3,7 @@
 #ifndef UDF_COMPILE_H
 #define UDF_COMPILE_H
 
+#include <llvm-c/Core.h>
 #include <stdio.h>
 
 #include "check.h"
@@ -25,6 +26,18 @@ typedef struct CompileStats {
  * message in why[cap] on failure. */
 const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
                                    Arena *arena, CompileStats *stats, char *why, size_t cap);
+
+/* Every udf compiled for every input type into one object file for `cpu`
+ * (NULL: this machine), with one udf_module_desc listing all the kernels.
+ * NULL with a message in why[cap] on failure. */
+LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
+                                   int n_inputs, const char *cpu, Arena *arena, char *why,
+                                   size_t cap);
+
+/* A C header for a built object: the descriptor symbol, and each udf's doc,
+ * params and buffers. */
+void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
+                    int n_inputs, const char *cpu, const char *guard);
 
 typedef enum EmitStage { EMIT_AST, EMIT_IR, EMIT_LLVM, EMIT_ASM } EmitStage;
 /* Prints a stage of every udf of `cp` for frames of type `input`. */

@@ -70,18 +70,18 @@ static LLVMValueRef dims(Emitter *e, const Symbol *s)
     return array(e, e->dim, items, s->rank, "dims");
 }
 
-static LLVMValueRef buffer(Emitter *e, const Symbol *b)
+static LLVMValueRef buffer(Emitter *e, const Symbol *b, udf_dtype type)
 {
     int is_private = b->scratch || b->decl->is_private;
     uint32_t flags = (is_private ? UDF_BUF_PRIVATE : 0) | (b->derived ? UDF_BUF_DERIVED : 0);
-    LLVMValueRef f[] = {string(e, b->name), i32c(e, b->buf_kind), i32c(e, b->type), i32c(e, flags),
+    LLVMValueRef f[] = {string(e, b->name), i32c(e, b->buf_kind), i32c(e, type), i32c(e, flags),
                         i32c(e, b->rank), dims(e, b), LLVMConstReal(e->f64, b->init)};
     return LLVMConstNamedStruct(e->buffer, f, 7);
 }
 
-static LLVMValueRef param(Emitter *e, const Symbol *p)
+static LLVMValueRef param(Emitter *e, const Symbol *p, udf_dtype type)
 {
-    LLVMValueRef f[] = {string(e, p->name), i32c(e, p->param_kind), i32c(e, p->type),
+    LLVMValueRef f[] = {string(e, p->name), i32c(e, p->param_kind), i32c(e, type),
                         i32c(e, p->rank), i32c(e, p->decl->init != NULL), dims(e, p)};
     return LLVMConstNamedStruct(e->param, f, 6);
 }
@@ -102,10 +102,10 @@ static LLVMValueRef kernel(Emitter *e, const LoweredUdf *lu, const KernelFns *fn
         n = cu->n_dimvars;
     LLVMValueRef items[n + 1];
     for (int i = 0; i < lu->n_buffers; i++)
-        items[i] = buffer(e, lu->buffers[i]);
+        items[i] = buffer(e, lu->buffers[i], lu->buffer_types[i]);
     LLVMValueRef buffers = array(e, e->buffer, items, lu->n_buffers, "buffers");
     for (int i = 0; i < cu->n_params; i++)
-        items[i] = param(e, cu->params[i]);
+        items[i] = param(e, cu->params[i], lu->param_types[i]);
     LLVMValueRef params = array(e, e->param, items, cu->n_params, "params");
     for (int i = 0; i < cu->n_dimvars; i++)
         items[i] = dimvar(e, cu->dimvars[i]);

@@ -262,5 +262,11 @@ LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
     lu->prepare = build_prepare(&L);
     lu->buffers = L.buffers;
     lu->n_buffers = L.n_buffers;
+    lu->buffer_types = ARENA_ARRAY(a, udf_dtype, L.n_buffers + 1);
+    for (int i = 0; i < L.n_buffers; i++)
+        lu->buffer_types[i] = L.buffers[i]->type;
+    lu->param_types = ARENA_ARRAY(a, udf_dtype, cu->n_params + 1);
+    for (int i = 0; i < cu->n_params; i++)
+        lu->param_types[i] = cu->params[i]->type;
     return lu;
 }

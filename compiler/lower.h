@@ -21,6 +21,8 @@ typedef struct LoweredUdf {
     LFunc *prepare; /* NULL without param defaults */
     Symbol **buffers; /* the udf's buffers, then scratch buffers lowering made */
     int n_buffers;
+    /* Element types for this input type (symbols are retyped per input). */
+    udf_dtype *buffer_types, *param_types;
 } LoweredUdf;
 
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input);

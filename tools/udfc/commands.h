@@ -7,5 +7,6 @@ int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@ static const char usage[] =
     "usage:\n"
     "  udfc check FILE.udf...                     parse and check; diagnostics only\n"
     "  udfc run UDF... [--data SPEC] [options]    JIT-compile and run in one pass\n"
+    "  udfc build FILE.udf... -o OUT.o|OUT.so [--header OUT.h] [--cpu NAME] [--dtype T,...]\n"
     "  udfc emit {ast,ir,llvm,asm} FILE.udf [--dtype T]\n"
     "  udfc info SPEC [data options]              describe a data set\n"
     "\n"
@@ -29,12 +30,13 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } commands[] = {
-        {"check", cmd_check}, {"run", cmd_run}, {"emit", cmd_emit}, {"info", cmd_info},
+        {"check", cmd_check}, {"run", cmd_run},     {"emit", cmd_emit},
+        {"info", cmd_info},   {"build", cmd_build},
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);
-    fprintf(stderr, "udfc: error: unknown command '%s' (expected check, run, emit or info)\n%s",
+    fprintf(stderr, "udfc: error: unknown command '%s' (expected check, run, build, emit or info)\n%s",
             argv[1], usage);
     return 2;
 }

@@ -1,0 +1,231 @@
+/* cmd_build.c — `udfc build FILE.udf... -o OUT.o|OUT.so [--header OUT.h]
+ * [--cpu NAME] [--dtype T,...] [--udf NAME]`: kernels ahead of time, for
+ * programs that link libudfrt and no LLVM. A shared library is linked from
+ * the object with the system's C compiler ($CC, else cc). */
+#include <ctype.h>
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "commands.h"
+#include "compile.h"
+#include "dtype.h"
+#include "units.h"
+
+extern char **environ;
+
+typedef struct BuildOptions {
+    const char *udf_args[MAX_UDF_ARGS];
+    int n_udf_args;
+    const char *select[MAX_UDF_ARGS];
+    int n_select;
+    const char *output, *header, *cpu;
+    udf_dtype dtypes[UDF_DTYPE_COUNT];
+    int n_dtypes;
+} BuildOptions;
+
+static int usage(const char *fmt, const char *arg)
+{
+    fputs("udfc: error: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nusage: udfc build FILE.udf... -o OUT.o|OUT.so [--header OUT.h] [--cpu NAME] "
+          "[--dtype T,...] [--udf NAME]\n",
+          stderr);
+    return 2;
+}
+
+static int parse_dtypes(const char *list, BuildOptions *o)
+{
+    o->n_dtypes = 0;
+    for (const char *p = list; *p;) {
+        char name[16];
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n >= sizeof name)
+            return usage("--dtype expects types separated by commas (like u16,f32), not '%s'", list);
+        memcpy(name, p, n);
+        name[n] = '\0';
+        int t = udfrt_dtype_parse(name);
+        if (t < 0)
+            return usage("--dtype: unknown type '%s'", name);
+        int seen = 0;
+        for (int i = 0; i < o->n_dtypes; i++)
+            seen |= o->dtypes[i] == (udf_dtype)t;
+        if (!seen)
+            o->dtypes[o->n_dtypes++] = (udf_dtype)t;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+static int parse(int argc, char **argv, BuildOptions *o)
+{
+    static const udf_dtype defaults[] = {UDF_DTYPE_U8, UDF_DTYPE_U16, UDF_DTYPE_U32, UDF_DTYPE_F32,
+                                         UDF_DTYPE_F64};
+    memcpy(o->dtypes, defaults, sizeof defaults);
+    o->n_dtypes = sizeof defaults / sizeof *defaults;
+    o->cpu = "x86-64-v2";
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ? &o->output
+                            : strcmp(a, "--header") == 0                       ? &o->header
+                            : strcmp(a, "--cpu") == 0                          ? &o->cpu
+                                                                               : NULL;
+        int is_dtype = strcmp(a, "--dtype") == 0, is_udf = strcmp(a, "--udf") == 0;
+        if (slot || is_dtype || is_udf) {
+            if (i + 1 >= argc)
+                return usage("option %s needs a value", a);
+            const char *v = argv[++i];
+            if (slot)
+                *slot = v;
+            else if (is_dtype && parse_dtypes(v, o))
+                return 2;
+            else if (is_udf && o->n_select < MAX_UDF_ARGS)
+                o->select[o->n_select++] = v;
+        } else if (a[0] == '-') {
+            return usage("unknown option '%s'", a);
+        } else if (o->n_udf_args < MAX_UDF_ARGS) {
+            o->udf_args[o->n_udf_args++] = a;
+        }
+    }
+    if (!o->output)
+        return usage("%s", "name the output with -o OUT.o or -o OUT.so");
+    size_t n = strlen(o->output);
+    if (n < 3 || (strcmp(o->output + n - 2, ".o") != 0 && strcmp(o->output + n - 3, ".so") != 0))
+        return usage("-o %s: the output must end in .o (an object) or .so (a shared library)",
+                     o->output);
+    return 0;
+}
+
+/* Writes bytes to `path` whole or not at all. */
+static int write_file(const char *path, const void *data, size_t size)
+{
+    char tmp[4200];
+    udfrt_error err = {0};
+    if (udfrt_atomic_begin(path, tmp, sizeof tmp, &err) != UDFRT_OK) {
+        fprintf(stderr, "udfc: error: %s\n", err.msg);
+        return 3;
+    }
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(data, 1, size, f) == size;
+    ok = f && fclose(f) == 0 && ok;
+    if (!ok) {
+        udfrt_atomic_abandon(tmp);
+        fprintf(stderr, "udfc: error: cannot write '%s': %s\n", path, strerror(errno));
+        return 3;
+    }
+    if (udfrt_atomic_commit(tmp, path, &err) != UDFRT_OK) {
+        fprintf(stderr, "udfc: error: %s\n", err.msg);
+        return 3;
+    }
+    return 0;
+}
+
+/* cc -shared -o OUT OBJ -lmvec -lm, into a temporary renamed into place. */
+static int link_shared(const char *object, const char *output)
+{
+    char tmp[4200];
+    udfrt_error err = {0};
+    if (udfrt_atomic_begin(output, tmp, sizeof tmp, &err) != UDFRT_OK) {
+        fprintf(stderr, "udfc: error: %s\n", err.msg);
+        return 3;
+    }
+    const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+    char *args[] = {(char *)cc, "-shared", "-o", tmp, (char *)object, "-lmvec", "-lm", NULL};
+    pid_t pid;
+    int status = 0;
+    int rc = posix_spawnp(&pid, cc, NULL, NULL, args, environ);
+    if (rc == 0 && waitpid(pid, &status, 0) < 0)
+        rc = errno;
+    if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        udfrt_atomic_abandon(tmp);
+        if (rc)
+            fprintf(stderr, "udfc: error: cannot run the C compiler '%s' to link '%s': %s\n", cc,
+                    output, strerror(rc));
+        else
+            fprintf(stderr, "udfc: error: the C compiler '%s' failed to link '%s'\n", cc, output);
+        return 3;
+    }
+    if (udfrt_atomic_commit(tmp, output, &err) != UDFRT_OK) {
+        fprintf(stderr, "udfc: error: %s\n", err.msg);
+        return 3;
+    }
+    return 0;
+}
+
+static int write_outputs(const BuildOptions *o, UnitSet *set, LLVMMemoryBufferRef obj)
+{
+    const char *data = LLVMGetBufferStart(obj);
+    size_t size = LLVMGetBufferSize(obj);
+    size_t n = strlen(o->output);
+    int rc;
+    if (strcmp(o->output + n - 2, ".o") == 0) {
+        rc = write_file(o->output, data, size);
+    } else {
+        char object[] = "/tmp/udfc-build-XXXXXX.o";
+        int fd = mkstemps(object, 2);
+        int ok = fd >= 0 && write(fd, data, size) == (ssize_t)size;
+        if (fd >= 0)
+            close(fd);
+        if (!ok) {
+            fprintf(stderr, "udfc: error: cannot write a temporary object in /tmp: %s\n",
+                    strerror(errno));
+            rc = 3;
+        } else {
+            rc = link_shared(object, o->output);
+        }
+        if (fd >= 0)
+            unlink(object);
+    }
+    if (rc || !o->header)
+        return rc;
+    char *text = NULL;
+    size_t text_size = 0;
+    FILE *mem = open_memstream(&text, &text_size);
+    if (!mem) {
+        fputs("udfc: error: out of memory\n", stderr);
+        return 3;
+    }
+    char guard[256] = "UDF_KERNELS_";
+    const char *base = strrchr(o->header, '/') ? strrchr(o->header, '/') + 1 : o->header;
+    for (size_t i = 0; base[i] && strlen(guard) + 2 < sizeof guard; i++)
+        guard[strlen(guard)] = isalnum((unsigned char)base[i]) ? (char)toupper((unsigned char)base[i]) : '_';
+    compile_header(mem, set->udfs, set->n_udfs, o->dtypes, o->n_dtypes, o->cpu, guard);
+    fclose(mem);
+    rc = write_file(o->header, text, text_size);
+    free(text);
+    return rc;
+}
+
+int cmd_build(int argc, char **argv)
+{
+    BuildOptions o = {0};
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc;
+    UnitSet set;
+    rc = units_load(&set, o.udf_args, o.n_udf_args);
+    if (!rc)
+        rc = units_select(&set, o.select, o.n_select);
+    if (!rc) {
+        char why[2048];
+        Arena *arena = arena_create();
+        const char *cpu = strcmp(o.cpu, "native") == 0 ? NULL : o.cpu;
+        LLVMMemoryBufferRef obj = compile_object(set.udfs, set.n_udfs, o.dtypes, o.n_dtypes, cpu,
+                                                 arena, why, sizeof why);
+        if (obj) {
+            rc = write_outputs(&o, &set, obj);
+            LLVMDisposeMemoryBuffer(obj);
+        } else {
+            fprintf(stderr, "udfc: internal error: %s (please report)\n", why);
+            rc = 4;
+        }
+        arena_destroy(arena);
+    }
+    units_release(&set);
+    return rc;
+}
