@@ -1,6 +1,7 @@
 /* ds_raw.c — headerless files of frames back to back (`--dtype T --nav A,B
- * --sig C,D [--offset BYTES]`). The file must hold whole frames, one per nav
- * position. */
+ * --sig C,D [--offset BYTES]`). The file must hold a whole number of frames;
+ * like LiberTEM, their count may differ from the nav size (frames past the
+ * grid are not read, positions past the frames have none). */
 #include <string.h>
 
 #include "alloc.h"
@@ -83,13 +84,18 @@ udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt,
         ff->first_offset = opt->offset;
         ff->frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
         ff->stride = ff->frame_bytes;
-        int64_t need = opt->offset + ds->nav_size * ff->frame_bytes;
-        if (size != need)
+        int64_t bytes = size - opt->offset;
+        if (bytes < 0)
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s' has %lld bytes, fewer than --offset %lld",
+                            path, (long long)size, (long long)opt->offset);
+        else if (bytes < ff->frame_bytes || bytes % ff->frame_bytes != 0)
             st = udfrt_fail(err, UDFRT_ERR_DATA,
-                            "'%s' has %lld bytes, but %lld frames of %lld bytes%s need %lld",
-                            path, (long long)size, (long long)ds->nav_size,
-                            (long long)ff->frame_bytes, opt->offset ? " after --offset" : "",
-                            (long long)need);
+                            "'%s' has %lld bytes%s, not a whole number of %lld-byte frames (check "
+                            "--dtype, --sig and --offset)",
+                            path, (long long)bytes, opt->offset ? " after --offset" : "",
+                            (long long)ff->frame_bytes);
+        else
+            ds->image_count = bytes / ff->frame_bytes;
     }
     if (st != UDFRT_OK) {
         udfrt_dataset_destroy(ds);

@@ -1,9 +1,9 @@
 /* write_h5.c — the HDF5 result file: dataset /<udf>/<buffer> per result, with
- * a string attribute `kind` (nav, sig or single). Written through a temporary
- * file (atomic_file.h). */
+ * a string attribute `kind` (nav, sig or single). Written into a staged
+ * temporary (atomic_file.h). */
+#include <errno.h>
 #include <hdf5.h>
 
-#include "atomic_file.h"
 #include "h5util.h"
 #include "writers.h"
 
@@ -67,23 +67,26 @@ static int write_dataset(hid_t file, const udfrt_result *r)
     return ok;
 }
 
-udfrt_status udfrt_write_h5(const char *path, const udfrt_result *results, int n, udfrt_error *err)
+udfrt_status udfrt_write_h5(udfrt_staging *s, const char *path, const udfrt_result *results,
+                            int n, udfrt_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
-    char tmp[4200];
-    udfrt_status st = udfrt_atomic_begin(path, tmp, sizeof tmp, err);
+    const char *tmp;
+    udfrt_status st = udfrt_stage_file(s, path, &tmp, err);
     if (st != UDFRT_OK)
         return st;
+    errno = 0;
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int ok = file >= 0;
     for (int i = 0; ok && i < n; i++)
         ok = write_dataset(file, &results[i]);
     if (file >= 0 && H5Fclose(file) < 0)
         ok = 0;
-    if (!ok) {
-        udfrt_atomic_abandon(tmp);
-        return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "cannot write HDF5 file '%s' (disk full, or no permission?)", path);
-    }
-    return udfrt_atomic_commit(tmp, path, err);
+    if (ok)
+        return UDFRT_OK;
+    /* HDF5 keeps the system's reason in errno when a write failed. */
+    if (errno == ENOSPC || errno == EFBIG || errno == EDQUOT || errno == EIO || errno == EACCES)
+        return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write HDF5 file '%s'", path);
+    return udfrt_fail(err, UDFRT_ERR_DATA,
+                      "cannot write HDF5 file '%s' (disk full, or no permission?)", path);
 }
