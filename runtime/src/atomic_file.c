@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -72,10 +73,29 @@ udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const ch
         return udfrt_fail_errno(err, UDFRT_ERR_DATA, e, "cannot create output file '%s'",
                                 final_path);
     }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     close(fd);
     node->next_in_staging = s->files;
     s->files = node;
     *tmp = node->tmp;
+    return UDFRT_OK;
+}
+
+udfrt_status udfrt_write_all(int fd, const void *data, size_t bytes, const char *path,
+                             udfrt_error *err)
+{
+    const unsigned char *p = data;
+    while (bytes > 0) {
+        ssize_t put = write(fd, p, bytes);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put < 0)
+            return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
+        p += put;
+        bytes -= (size_t)put;
+    }
     return UDFRT_OK;
 }
 

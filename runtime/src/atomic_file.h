@@ -7,15 +7,22 @@
 #ifndef UDFRT_ATOMIC_FILE_H
 #define UDFRT_ATOMIC_FILE_H
 
+#include <stddef.h>
+
 #include "error.h"
 
 typedef struct udfrt_staging udfrt_staging;
 
 udfrt_status udfrt_staging_create(udfrt_staging **out, udfrt_error *err);
-/* Creates an empty temporary next to `final_path`; *tmp (owned by the
- * staging) is its path, for the writer to fill. */
+/* Creates an empty temporary next to `final_path`, with the permissions a
+ * new file gets (0666 less the umask); *tmp (owned by the staging) is its
+ * path, for the writer to fill. */
 udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const char **tmp,
                               udfrt_error *err);
+/* Writes data[0..bytes) to the open file fd (retrying short writes);
+ * failures name `path`. */
+udfrt_status udfrt_write_all(int fd, const void *data, size_t bytes, const char *path,
+                             udfrt_error *err);
 /* fsyncs every temporary, then renames each to its destination. */
 udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err);
 /* Removes the temporaries not committed, and frees the staging. */

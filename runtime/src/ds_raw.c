@@ -35,17 +35,17 @@ static const udfrt_dataset_ops raw_ops = {
 static udfrt_status check_options(const char *path, const udfrt_open_options *opt, int *dtype,
                                   udfrt_error *err)
 {
+    *dtype = opt->dtype ? udfrt_dtype_parse(opt->dtype) : -1;
+    if (opt->dtype && *dtype < 0)
+        return udfrt_fail(err, UDFRT_ERR_USAGE,
+                          "unknown --dtype '%s' (expected bool, i8, i16, i32, i64, u8, u16, u32, "
+                          "u64, f32 or f64)",
+                          opt->dtype);
     if (!opt->dtype || !opt->nav_rank || !opt->sig_rank)
         return udfrt_fail(err, UDFRT_ERR_USAGE,
                           "raw file '%s' needs --dtype, --nav and --sig (e.g. --dtype u16 --nav "
                           "64,64 --sig 128,128)",
                           path);
-    *dtype = udfrt_dtype_parse(opt->dtype);
-    if (*dtype < 0)
-        return udfrt_fail(err, UDFRT_ERR_USAGE,
-                          "unknown --dtype '%s' (expected bool, i8, i16, i32, i64, u8, u16, u32, "
-                          "u64, f32 or f64)",
-                          opt->dtype);
     if (opt->offset < 0)
         return udfrt_fail(err, UDFRT_ERR_USAGE, "--offset must not be negative");
     return UDFRT_OK;

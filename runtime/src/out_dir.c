@@ -1,8 +1,9 @@
 /* out_dir.c — where result files go: creating --npy/--png directories and
- * checking that the directory of -o exists, before a run spends its time. */
+ * checking that -o can be created, before a run spends its time. */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "writers.h"
@@ -40,22 +41,24 @@ udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
     return st;
 }
 
-udfrt_status udfrt_check_parent_dir(const char *path, udfrt_error *err)
+udfrt_status udfrt_check_output_file(const char *path, udfrt_error *err)
 {
+    if (is_dir(path))
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s': it is a directory", path);
     const char *slash = strrchr(path, '/');
-    if (!slash)
-        return UDFRT_OK;
-    size_t len = slash == path ? 1 : (size_t)(slash - path);
+    size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
     char *parent = udfrt_malloc(len + 1);
     if (!parent)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
-    memcpy(parent, path, len);
+    memcpy(parent, slash ? path : ".", len);
     parent[len] = '\0';
-    udfrt_status st = is_dir(parent) ? UDFRT_OK
-                                     : udfrt_fail(err, UDFRT_ERR_DATA,
-                                                  "cannot write '%s': directory '%s' does not "
-                                                  "exist",
-                                                  path, parent);
+    udfrt_status st = UDFRT_OK;
+    if (!is_dir(parent))
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s': directory '%s' does not exist",
+                        path, parent);
+    else if (access(parent, W_OK | X_OK) != 0)
+        st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s' into '%s'", path,
+                              parent);
     udfrt_free(parent);
     return st;
 }

@@ -9,22 +9,6 @@
 #include "npy.h"
 #include "writers.h"
 
-static udfrt_status write_all(int fd, const void *data, size_t bytes, const char *path,
-                              udfrt_error *err)
-{
-    const unsigned char *p = data;
-    while (bytes > 0) {
-        ssize_t put = write(fd, p, bytes);
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put < 0)
-            return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
-        p += put;
-        bytes -= (size_t)put;
-    }
-    return UDFRT_OK;
-}
-
 static udfrt_status write_one(udfrt_staging *s, const char *dir, const udfrt_result *r,
                               udfrt_error *err)
 {
@@ -42,9 +26,9 @@ static udfrt_status write_one(udfrt_staging *s, const char *dir, const udfrt_res
     int fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0)
         return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
-    st = write_all(fd, header, header_len, path, err);
+    st = udfrt_write_all(fd, header, header_len, path, err);
     if (st == UDFRT_OK)
-        st = write_all(fd, r->data, (size_t)r->elements * udfrt_dtype_size(r->dtype), path, err);
+        st = udfrt_write_all(fd, r->data, (size_t)r->elements * udfrt_dtype_size(r->dtype), path, err);
     if (close(fd) != 0 && st == UDFRT_OK)
         st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
     return st;

@@ -24,7 +24,8 @@ int udfrt_png_wanted(const udfrt_result *r);
 /* Creates `dir` and missing parents (mkdir -p); fails unless it ends up a
  * directory. */
 udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err);
-/* Checks that the directory `path` would be created in exists. */
-udfrt_status udfrt_check_parent_dir(const char *path, udfrt_error *err);
+/* Checks that a file could be created at `path`: its directory exists and
+ * `path` is not a directory itself. */
+udfrt_status udfrt_check_output_file(const char *path, udfrt_error *err);
 
 #endif

@@ -97,7 +97,7 @@ static int check_outputs(const RunOptions *o, UnitSet *set)
 {
     char buf[512];
     udfrt_error err = {0};
-    udfrt_status st = udfrt_check_parent_dir(h5_path(o, set, buf, sizeof buf), &err);
+    udfrt_status st = udfrt_check_output_file(h5_path(o, set, buf, sizeof buf), &err);
     if (st == UDFRT_OK && o->npy_dir)
         st = udfrt_make_dir(o->npy_dir, &err);
     if (st == UDFRT_OK && o->png_dir)

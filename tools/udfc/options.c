@@ -16,15 +16,20 @@ static int usage_error(const char *fmt, const char *a, const char *b)
     return 2;
 }
 
-static int parse_int(const char *opt, const char *text, long long lo, long long hi, long long *out)
+/* An integer in [lo, hi]; `meaning` says what it counts, for messages. */
+static int parse_int(const char *opt, const char *text, long long lo, long long hi,
+                     const char *meaning, long long *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(text, &end, 10);
-    if (end == text || *end || errno || v < lo || v > hi) {
-        char range[64];
-        snprintf(range, sizeof range, "an integer from %lld to %lld", lo, hi);
-        fprintf(stderr, "udfc: error: %s expects %s, not '%s'\n", opt, range, text);
+    if (end == text || *end) {
+        fprintf(stderr, "udfc: error: %s expects an integer (%s), not '%s'\n", opt, meaning, text);
+        return 2;
+    }
+    if (errno || v < lo || v > hi) {
+        fprintf(stderr, "udfc: error: %s expects an integer from %lld to %lld (%s), not '%s'\n",
+                opt, lo, hi, meaning, text);
         return 2;
     }
     *out = v;
@@ -149,23 +154,24 @@ static int apply(OptId id, const char *name, const char *value, RunOptions *o)
     case OPT_NAV: return parse_shape(name, value, &o->open.nav_rank, o->open.nav_shape);
     case OPT_SIG: return parse_shape(name, value, &o->open.sig_rank, o->open.sig_shape);
     case OPT_SIG_DIMS:
-        if (parse_int(name, value, 1, UDF_MAX_RANK, &v))
+        if (parse_int(name, value, 1, UDF_MAX_RANK, "trailing dims that are sig", &v))
             return 2;
         o->open.sig_dims = (int)v;
         return 0;
     case OPT_OFFSET:
-        if (parse_int(name, value, 0, (long long)1 << 62, &v))
+        if (parse_int(name, value, 0, (long long)1 << 62, "bytes before the first frame", &v))
             return 2;
         o->open.offset = v;
         return 0;
     case OPT_SYNC_OFFSET:
-        if (parse_int(name, value, -((long long)1 << 62), (long long)1 << 62, &v))
+        if (parse_int(name, value, -((long long)1 << 62), (long long)1 << 62,
+                      "frames to skip at the start, or positions to insert if negative", &v))
             return 2;
         o->open.sync_offset = v;
         return 0;
     case OPT_ROI: return parse_roi(value, &o->roi);
     case OPT_PARTITIONS:
-        if (parse_int(name, value, 1, (long long)1 << 40, &v))
+        if (parse_int(name, value, 1, (long long)1 << 40, "partitions of the frames", &v))
             return 2;
         o->partitions = v;
         return 0;
@@ -178,7 +184,7 @@ static int apply(OptId id, const char *name, const char *value, RunOptions *o)
         o->select[o->n_select++] = value;
         return 0;
     case OPT_JOBS:
-        if (parse_int(name, value, 1, 4096, &v))
+        if (parse_int(name, value, 1, 4096, "threads", &v))
             return 2;
         o->threads = (int)v;
         return 0;
