@@ -9,8 +9,8 @@
 #include "array_file.h"
 #include "dtype.h"
 
-typedef void (*correct_fn)(const void *raw, void *out, const void *dark, const void *gain,
-                           int64_t n);
+typedef void (*correct_fn)(const void *restrict raw, void *restrict out,
+                           const void *restrict dark, const void *restrict gain, int64_t n);
 
 /* Stored types by the float type T they are corrected in, with their C type. */
 #define CORRECTED_IN_F32(X) \
@@ -18,15 +18,22 @@ typedef void (*correct_fn)(const void *raw, void *out, const void *dark, const v
 #define CORRECTED_IN_F64(X) \
     X(I32, int32_t) X(I64, int64_t) X(U32, uint32_t) X(U64, uint64_t) X(F64, double)
 
-#define DEFINE_CORRECT(e, ctype, t)                                                     \
-    static void correct_##e(const void *raw, void *out, const void *dark, const void *gain, \
-                            int64_t n)                                                  \
-    {                                                                                   \
-        const ctype *r = raw;                                                           \
-        t *o = out;                                                                     \
-        const t *d = dark, *g = gain;                                                   \
-        for (int64_t i = 0; i < n; i++)                                                 \
-            o[i] = ((t)r[i] - d[i]) * g[i];                                             \
+/* Blocks of a fixed 16 pixels, and restrict parameters, let GCC's -O2 (its
+ * "very cheap" vectoriser: no alias checks, no epilogues) vectorise the loop. */
+#define DEFINE_CORRECT(e, ctype, t)                                                   \
+    static void correct_##e(const void *restrict raw, void *restrict out,             \
+                            const void *restrict dark, const void *restrict gain,     \
+                            int64_t n)                                                \
+    {                                                                                 \
+        const ctype *r = raw;                                                         \
+        t *o = out;                                                                   \
+        const t *d = dark, *g = gain;                                                 \
+        int64_t i = 0;                                                                \
+        for (; i + 16 <= n; i += 16)                                                  \
+            for (int k = 0; k < 16; k++)                                              \
+                o[i + k] = ((t)r[i + k] - d[i + k]) * g[i + k];                       \
+        for (; i < n; i++)                                                            \
+            o[i] = ((t)r[i] - d[i]) * g[i];                                           \
     }
 #define DEFINE_F32(e, ctype) DEFINE_CORRECT(e, ctype, float)
 #define DEFINE_F64(e, ctype) DEFINE_CORRECT(e, ctype, double)
