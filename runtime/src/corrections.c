@@ -172,7 +172,7 @@ udfrt_status udfrt_corrections_create(const udfrt_dataset *ds, const double *dar
     udfrt_corrections *c = udfrt_calloc(1, sizeof *c);
     if (!c)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for the corrections");
-    c->output = correct_table[ds->dtype].output;
+    c->output = udfrt_corrections_dtype(ds->dtype);
     c->correct = correct_table[ds->dtype].fn;
     c->sig_size = ds->sig_size;
     c->dark = make_plane(c, dark, 0);

@@ -62,7 +62,8 @@ static int64_t selected_count(const udfrt_dataset *ds, const uint8_t *roi)
     return n;
 }
 
-int64_t udfrt_partition_count(const udfrt_dataset *ds, int64_t frames)
+/* Partitions for `frames` frames when the options do not fix the count. */
+static int64_t partition_count(const udfrt_dataset *ds, int64_t frames)
 {
     int64_t frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
     int64_t by_size = (frames * frame_bytes + UDF_PARTITION_BYTES - 1) / UDF_PARTITION_BYTES;
@@ -76,7 +77,7 @@ udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt)
     plan.frame_dtype = opt->corrections ? udfrt_corrections_output(opt->corrections) : ds->dtype;
     plan.frames = selected_count(ds, opt->roi);
     plan.partitions = opt->partitions > 0 ? opt->partitions
-                                          : udfrt_partition_count(ds, plan.frames);
+                                          : partition_count(ds, plan.frames);
     if (plan.partitions > plan.frames)
         plan.partitions = plan.frames;
     /* About UDF_TILE_BYTES of the larger of the stored and the seen element,
@@ -424,8 +425,15 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     }
     if (st == UDFRT_OK)
         st = select_frames(ds, opt, &selected, &rs.n_selected, err);
+    udfrt_plan plan = udfrt_run_plan(ds, opt);
+    for (int j = 0; j < n_jobs && st == UDFRT_OK; j++)
+        if (jobs[j].kernel->input_dtype != (int32_t)plan.frame_dtype)
+            st = udfrt_fail(err, UDFRT_ERR_INTERNAL,
+                            "udf '%s' was compiled for %s frames, but the run reads %s frames",
+                            jobs[j].kernel->name,
+                            udfrt_dtype_name((udf_dtype)jobs[j].kernel->input_dtype),
+                            udfrt_dtype_name(plan.frame_dtype));
     if (st == UDFRT_OK) {
-        udfrt_plan plan = udfrt_run_plan(ds, opt);
         rs.selected = selected;
         rs.depth = plan.tile_depth;
         rs.n_partitions = plan.partitions;

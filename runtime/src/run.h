@@ -76,7 +76,4 @@ typedef struct udfrt_plan {
 } udfrt_plan;
 udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt);
 
-/* Partitions for `frames` frames when the options do not fix the count. */
-int64_t udfrt_partition_count(const udfrt_dataset *ds, int64_t frames);
-
 #endif

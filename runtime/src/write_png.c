@@ -15,7 +15,7 @@
 #include "udfrt/config.h"
 #include "writers.h"
 
-int udfrt_png_wanted(const udfrt_result *r)
+static int wanted(const udfrt_result *r)
 {
     return (r->kind == UDF_KIND_NAV || r->kind == UDF_KIND_SIG) && r->rank == 2 &&
            r->elements > 0;
@@ -177,7 +177,7 @@ udfrt_status udfrt_write_png(udfrt_staging *s, const char *dir, const udfrt_resu
                              int n, udfrt_error *err)
 {
     for (int i = 0; i < n; i++) {
-        if (!udfrt_png_wanted(&results[i]))
+        if (!wanted(&results[i]))
             continue;
         udfrt_status st = write_one(s, dir, &results[i], err);
         if (st != UDFRT_OK)

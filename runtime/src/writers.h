@@ -18,8 +18,6 @@ udfrt_status udfrt_write_npy(udfrt_staging *s, const char *dir, const udfrt_resu
  * (clipped outside), NaN black. */
 udfrt_status udfrt_write_png(udfrt_staging *s, const char *dir, const udfrt_result *results,
                              int n, udfrt_error *err);
-/* Whether the writers of udfrt_write_png make an image of `r`. */
-int udfrt_png_wanted(const udfrt_result *r);
 
 /* Creates `dir` and missing parents (mkdir -p); fails unless it ends up a
  * directory. */

@@ -1,11 +1,12 @@
-"""Regions of interest against numpy: --roi as a nav-shaped bool .npy, as a
-flat array of another dtype, and as START:STOP ranges; with 1, 2 and 7
+"""Regions of interest against numpy: --roi as a nav-shaped bool .npy or HDF5
+dataset, as a flat array of another dtype, and as START:STOP ranges; with 1, 2 and 7
 partitions and 1 or 2 threads. Unselected positions hold NaN (float nav
 results) or 0 (integer ones), sig and single results reduce over the selected
 frames only, only selected frames are read, and an empty ROI gives zero sums."""
 import os
 import re
 
+import h5py
 import numpy as np
 
 from udftest import check_equal, fail, random_data, read, run, tempdir
@@ -75,6 +76,9 @@ with tempdir() as tmp:
         for threads in (1, 2):
             check_run(tmp, roi, os.path.join(tmp, "roi.npy"), partitions, threads)
     check_run(tmp, roi, os.path.join(tmp, "flat.npy"), 7, 2)
+    with h5py.File(os.path.join(tmp, "roi.h5"), "w") as f:
+        f["masks/roi"] = roi
+    check_run(tmp, roi, os.path.join(tmp, "roi.h5") + ":/masks/roi", 2, 2)
     check_run(tmp, box, "2:7,3:", 7, 2)
     single = np.zeros(nav, dtype=bool)
     single[4, 5] = True
