@@ -28,7 +28,8 @@ static udfrt_status write_one(udfrt_staging *s, const char *dir, const udfrt_res
         return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
     st = udfrt_write_all(fd, header, header_len, path, err);
     if (st == UDFRT_OK)
-        st = udfrt_write_all(fd, r->data, (size_t)r->elements * udfrt_dtype_size(r->dtype), path, err);
+        st = udfrt_write_all(fd, r->data, (size_t)r->elements * udfrt_dtype_size(r->dtype), path,
+                             err);
     if (close(fd) != 0 && st == UDFRT_OK)
         st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
     return st;

@@ -85,7 +85,9 @@ static int stretch(const udfrt_result *r, uint8_t *grey)
     udfrt_free(finite);
     for (int64_t i = 0; i < r->elements; i++) {
         double v = udfrt_load_double(r->data, r->dtype, (size_t)i);
-        grey[i] = isnan(v) || v <= lo ? 0 : v >= hi ? 255 : (uint8_t)((v - lo) / (hi - lo) * 255 + 0.5);
+        grey[i] = isnan(v) || v <= lo ? 0
+                  : v >= hi           ? 255
+                                      : (uint8_t)((v - lo) / (hi - lo) * 255 + 0.5);
     }
     return 1;
 }

@@ -34,7 +34,8 @@ with tempdir() as tmp:
     def bad(code, needles, *args):
         expect_error(code, needles, "run", "sumsig", "--data", "data.npy", *args, cwd=tmp)
         if files_in(tmp) != inputs:
-            fail("after %s: files appeared: %s" % (" ".join(args), set(files_in(tmp)) - set(inputs)))
+            fail("after %s: files appeared: %s"
+                 % (" ".join(args), set(files_in(tmp)) - set(inputs)))
 
     # Exit 2: the command line itself is wrong.
     bad(2, ["unknown option '--rio' (did you mean --roi?)"], "--rio", "roi.npy")

@@ -49,7 +49,8 @@ with tempdir() as tmp:
         if not field(info, name).startswith(want):
             fail("info %s: %r, expected %r" % (name, field(info, name), want))
 
-    info = check_prediction(tmp, ["--data", path, "--nav", "4,9", "--sync-offset", "2", "--roi", "1:3,:"])
+    info = check_prediction(tmp, ["--data", path, "--nav", "4,9", "--sync-offset", "2",
+                                  "--roi", "1:3,:"])
     if field(info, "nav grid") != "28 of 36 positions show a frame (--sync-offset 2)":
         fail("info nav grid: " + field(info, "nav grid"))
     for text in ("frames not read: 2 at the start, 0 at the end",
