@@ -84,6 +84,12 @@ with tempdir() as tmp:
     single[4, 5] = True
     check_run(tmp, single, "4,5", 2, 2)
 
-    # Empty ROI: nothing is read, sums stay zero, nav results are NaN/0.
+    # Empty ROI: nothing is read, sums stay zero, nav results are NaN/0, and a
+    # mean over no frames is NaN (SPEC §2.5).
     check_run(tmp, np.zeros(nav, dtype=bool), "3:3,:", 7, 2)
+    out = os.path.join(tmp, "empty.h5")
+    run("run", "stddev", "--data", os.path.join(tmp, "data.npy"), "--roi", "3:3,:", "-o", out)
+    check_equal(read(out, "stddev", "num_frames"), np.int64(0), "stddev/num_frames, empty ROI")
+    if not np.isnan(read(out, "stddev", "mean")).all():
+        fail("stddev/mean over an empty ROI should be NaN everywhere")
 print("ok")
