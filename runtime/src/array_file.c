@@ -3,47 +3,78 @@
 #include "array_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "dtype.h"
+#include "frame_file.h"
 #include "h5util.h"
+
+static void swap_bytes(unsigned char *p, int64_t count, size_t size)
+{
+    for (int64_t i = 0; i < count; i++, p += size)
+        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
+            unsigned char t = p[a];
+            p[a] = p[b];
+            p[b] = t;
+        }
+}
+
+/* The header's promise is checked against the file's size before anything is
+ * allocated, so a corrupt shape cannot ask for absurd memory. */
+static udfrt_status read_npy(udfrt_frame_file *ff, const char *path, int64_t size,
+                             udfrt_array *out, udfrt_error *err)
+{
+    udfrt_npy_header hdr;
+    udfrt_status st = udfrt_npy_read_header(ff->fd, path, &hdr, err);
+    if (st != UDFRT_OK)
+        return st;
+    size_t elem = udfrt_dtype_size(hdr.dtype);
+    int64_t count = 1, bytes;
+    for (int i = 0; i < hdr.rank; i++)
+        if (__builtin_mul_overflow(count, hdr.shape[i], &count))
+            count = INT64_MAX;
+    if (__builtin_mul_overflow(count, (int64_t)elem, &bytes) || bytes > INT64_MAX / 2)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "'%s' is not a valid .npy file: its shape is too large", path);
+    if (hdr.data_offset + bytes > size)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "'%s' is truncated: its header promises %lld bytes, the file has %lld",
+                          path, (long long)(hdr.data_offset + bytes), (long long)size);
+    out->dtype = hdr.dtype;
+    out->rank = hdr.rank;
+    memcpy(out->shape, hdr.shape, sizeof hdr.shape);
+    out->elements = count;
+    out->data = udfrt_aligned_alloc((size_t)bytes);
+    if (!out->data)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", path);
+    unsigned char *dst = out->data;
+    for (int64_t done = 0; done < bytes;) {
+        ssize_t got = pread(ff->fd, dst + done, (size_t)(bytes - done),
+                            (off_t)(hdr.data_offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return udfrt_fail_errno(err, UDFRT_ERR_DATA, got < 0 ? errno : EIO,
+                                    "cannot read '%s'", path);
+        done += got;
+    }
+    if (hdr.big_endian)
+        swap_bytes(dst, count, elem);
+    return UDFRT_OK;
+}
 
 static udfrt_status load_npy(const char *path, udfrt_array *out, udfrt_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot open '%s'", path);
-    udfrt_npy_header hdr;
-    udfrt_status st = udfrt_npy_read_header(fd, path, &hdr, err);
-    if (st == UDFRT_OK) {
-        out->dtype = hdr.dtype;
-        out->rank = hdr.rank;
-        memcpy(out->shape, hdr.shape, sizeof hdr.shape);
-        out->elements = 1;
-        for (int i = 0; i < hdr.rank; i++)
-            out->elements *= hdr.shape[i];
-        size_t elem = udfrt_dtype_size(hdr.dtype);
-        size_t bytes = (size_t)out->elements * elem;
-        out->data = udfrt_aligned_alloc(bytes);
-        if (!out->data)
-            st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", path);
-        else if (pread(fd, out->data, bytes, (off_t)hdr.data_offset) != (ssize_t)bytes)
-            st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is truncated: its header promises %zu "
-                                                 "bytes of data", path, bytes);
-        for (size_t i = 0; st == UDFRT_OK && hdr.big_endian && i < (size_t)out->elements; i++) {
-            unsigned char *p = (unsigned char *)out->data + i * elem;
-            for (size_t a = 0, b = elem - 1; a < b; a++, b--) {
-                unsigned char t = p[a];
-                p[a] = p[b];
-                p[b] = t;
-            }
-        }
-    }
-    close(fd);
+    udfrt_frame_file ff = {.fd = -1};
+    int64_t size = 0;
+    udfrt_status st = udfrt_frame_file_open(path, &ff, &size, err);
+    if (st == UDFRT_OK)
+        st = read_npy(&ff, path, size, out, err);
+    udfrt_frame_file_close(&ff);
     if (st != UDFRT_OK)
         udfrt_array_free(out);
     return st;
@@ -145,4 +176,13 @@ void udfrt_array_free(udfrt_array *a)
 {
     udfrt_free(a->data);
     a->data = NULL;
+}
+
+void udfrt_format_shape(int rank, const int64_t *shape, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "(");
+    for (int i = 0; i < rank && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (n < cap)
+        snprintf(out + n, cap - n, rank == 1 ? ",)" : ")");
 }

@@ -1,8 +1,10 @@
 /* array_file.h — small whole arrays read into memory: parameter arrays
- * (`--param masks=@masks.npy`, `@file.h5:/path`) and ROI masks. */
+ * (`--param masks=@masks.npy`, `@file.h5:/path`), ROI masks and detector
+ * corrections (dark, gain, excluded pixels). */
 #ifndef UDFRT_ARRAY_FILE_H
 #define UDFRT_ARRAY_FILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -20,5 +22,7 @@ typedef struct udfrt_array {
  * Failures are UDFRT_ERR_DATA naming the file. */
 udfrt_status udfrt_array_load(const char *spec, udfrt_array *out, udfrt_error *err);
 void udfrt_array_free(udfrt_array *a);
+/* "(4, 5)" into out[cap], numpy style ("(7,)" for one dim). */
+void udfrt_format_shape(int rank, const int64_t *shape, char *out, size_t cap);
 
 #endif

@@ -1,82 +1,152 @@
-/* atomic_file.c — temporary-then-rename output files; see atomic_file.h. */
+/* atomic_file.c — temporary-then-rename output files; see atomic_file.h.
+ *
+ * Every temporary is a node of one global list that a signal handler may walk
+ * at any moment: a node is filled before it is published (an atomic store of
+ * the list head) and unlinked before it is freed, so the handler only ever
+ * sees whole nodes. Writers run on one thread. */
 #include "atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-/* Temporaries alive now; a signal handler may read these, so they are fixed
- * buffers written before the file exists. */
-enum { MAX_TEMPS = 64, TEMP_PATH_MAX = 4096 };
-static char temps[MAX_TEMPS][TEMP_PATH_MAX];
-static volatile sig_atomic_t temp_used[MAX_TEMPS];
+#include "alloc.h"
 
-static void register_temp(const char *path)
+typedef struct temp_node {
+    struct temp_node *_Atomic next;
+    struct temp_node *next_in_staging;
+    char *final_path;
+    int committed;
+    char tmp[];
+} temp_node;
+
+static temp_node *_Atomic live_temps;
+
+struct udfrt_staging {
+    temp_node *files; /* newest first */
+};
+
+static void unlink_node(temp_node *node)
 {
-    for (int i = 0; i < MAX_TEMPS; i++)
-        if (!temp_used[i]) {
-            snprintf(temps[i], TEMP_PATH_MAX, "%s", path);
-            temp_used[i] = 1;
+    temp_node *_Atomic *link = &live_temps;
+    for (temp_node *n = atomic_load(link); n; link = &n->next, n = atomic_load(link))
+        if (n == node) {
+            atomic_store(link, atomic_load(&node->next));
             return;
         }
 }
 
-static void unregister_temp(const char *path)
+udfrt_status udfrt_staging_create(udfrt_staging **out, udfrt_error *err)
 {
-    for (int i = 0; i < MAX_TEMPS; i++)
-        if (temp_used[i] && strcmp(temps[i], path) == 0)
-            temp_used[i] = 0;
+    *out = udfrt_calloc(1, sizeof **out);
+    return *out ? UDFRT_OK : udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for output files");
 }
 
-udfrt_status udfrt_atomic_begin(const char *final_path, char *tmp, size_t cap, udfrt_error *err)
+udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const char **tmp,
+                              udfrt_error *err)
 {
-    int n = snprintf(tmp, cap, "%s.tmp-XXXXXX", final_path);
-    if (n < 0 || (size_t)n >= cap || (size_t)n >= TEMP_PATH_MAX)
-        return udfrt_fail(err, UDFRT_ERR_DATA, "output path '%s' is too long", final_path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot create output file '%s'",
+    size_t len = strlen(final_path);
+    temp_node *node = udfrt_calloc(1, sizeof *node + len + sizeof ".tmp-XXXXXX");
+    char *final_copy = udfrt_malloc(len + 1);
+    if (!node || !final_copy) {
+        udfrt_free(node);
+        udfrt_free(final_copy);
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for output files");
+    }
+    node->final_path = memcpy(final_copy, final_path, len + 1);
+    snprintf(node->tmp, len + sizeof ".tmp-XXXXXX", "%s.tmp-XXXXXX", final_path);
+    /* Publish before the file exists, so that no moment leaves it untracked. */
+    atomic_store(&node->next, atomic_load(&live_temps));
+    atomic_store(&live_temps, node);
+    int fd = mkostemp(node->tmp, O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        unlink_node(node);
+        udfrt_free(node->final_path);
+        udfrt_free(node);
+        return udfrt_fail_errno(err, UDFRT_ERR_DATA, e, "cannot create output file '%s'",
                                 final_path);
-    register_temp(tmp);
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     close(fd);
+    node->next_in_staging = s->files;
+    s->files = node;
+    *tmp = node->tmp;
     return UDFRT_OK;
 }
 
-udfrt_status udfrt_atomic_commit(const char *tmp, const char *final_path, udfrt_error *err)
+udfrt_status udfrt_write_all(int fd, const void *data, size_t bytes, const char *path,
+                             udfrt_error *err)
 {
-    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    const unsigned char *p = data;
+    while (bytes > 0) {
+        ssize_t put = write(fd, p, bytes);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put < 0)
+            return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
+        p += put;
+        bytes -= (size_t)put;
+    }
+    return UDFRT_OK;
+}
+
+static udfrt_status sync_file(const temp_node *node, udfrt_error *err)
+{
+    int fd = open(node->tmp, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fsync(fd) != 0) {
         int e = errno;
         if (fd >= 0)
             close(fd);
-        udfrt_atomic_abandon(tmp);
-        return udfrt_fail_errno(err, UDFRT_ERR_DATA, e, "cannot write '%s'", final_path);
+        return udfrt_fail_errno(err, UDFRT_ERR_DATA, e, "cannot write '%s'", node->final_path);
     }
     close(fd);
-    if (rename(tmp, final_path) != 0) {
-        int e = errno;
-        udfrt_atomic_abandon(tmp);
-        return udfrt_fail_errno(err, UDFRT_ERR_DATA, e, "cannot write '%s'", final_path);
-    }
-    unregister_temp(tmp);
     return UDFRT_OK;
 }
 
-void udfrt_atomic_abandon(const char *tmp)
+udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err)
 {
-    unlink(tmp);
-    unregister_temp(tmp);
+    for (temp_node *n = s->files; n; n = n->next_in_staging)
+        if (sync_file(n, err) != UDFRT_OK)
+            return UDFRT_ERR_DATA;
+    for (temp_node *n = s->files; n; n = n->next_in_staging) {
+        if (rename(n->tmp, n->final_path) != 0)
+            return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'",
+                                    n->final_path);
+        n->committed = 1;
+        unlink_node(n);
+    }
+    return UDFRT_OK;
+}
+
+void udfrt_staging_destroy(udfrt_staging *s)
+{
+    if (!s)
+        return;
+    for (temp_node *n = s->files, *next; n; n = next) {
+        next = n->next_in_staging;
+        if (!n->committed) {
+            unlink(n->tmp);
+            unlink_node(n);
+        }
+        udfrt_free(n->final_path);
+        udfrt_free(n);
+    }
+    udfrt_free(s);
 }
 
 static void on_fatal_signal(int sig)
 {
-    for (int i = 0; i < MAX_TEMPS; i++)
-        if (temp_used[i])
-            unlink(temps[i]);
+    for (temp_node *n = atomic_load(&live_temps); n; n = atomic_load(&n->next))
+        unlink(n->tmp);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -89,7 +159,5 @@ void udfrt_atomic_install_signal_cleanup(void)
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
-    /* Past a file-size limit, write() should fail with EFBIG (reported like a
-     * full disk) instead of killing the process. */
     signal(SIGXFSZ, SIG_IGN);
 }

@@ -1,7 +1,9 @@
-/* atomic_file.h — output files appear whole or not at all: writers write to a
- * temporary file next to the destination and rename it into place only after
- * everything (including fsync) succeeded. The temporary's name is registered
- * so that a fatal signal removes it too. */
+/* atomic_file.h — output files appear whole or not at all. Writers write each
+ * file to a temporary next to its destination; once every file of a run is
+ * written, the staging fsyncs them all and renames each into place. Until
+ * then the temporaries are registered, so that a fatal signal (SIGINT,
+ * SIGTERM, SIGHUP, SIGPIPE) removes them; after SIGKILL a `NAME.tmp-XXXXXX`
+ * may remain, but no destination is ever half-written. */
 #ifndef UDFRT_ATOMIC_FILE_H
 #define UDFRT_ATOMIC_FILE_H
 
@@ -9,15 +11,26 @@
 
 #include "error.h"
 
-/* Creates a unique, empty temporary file next to `final_path`; its name goes
- * to tmp[cap]. */
-udfrt_status udfrt_atomic_begin(const char *final_path, char *tmp, size_t cap, udfrt_error *err);
-/* fsyncs the temporary and renames it to final_path. */
-udfrt_status udfrt_atomic_commit(const char *tmp, const char *final_path, udfrt_error *err);
-/* Removes the temporary after a failure. */
-void udfrt_atomic_abandon(const char *tmp);
-/* Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGPIPE that remove the
- * registered temporaries before the process dies, and ignores SIGXFSZ. */
+typedef struct udfrt_staging udfrt_staging;
+
+udfrt_status udfrt_staging_create(udfrt_staging **out, udfrt_error *err);
+/* Creates an empty temporary next to `final_path`, with the permissions a
+ * new file gets (0666 less the umask); *tmp (owned by the staging) is its
+ * path, for the writer to fill. */
+udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const char **tmp,
+                              udfrt_error *err);
+/* Writes data[0..bytes) to the open file fd (retrying short writes);
+ * failures name `path`. */
+udfrt_status udfrt_write_all(int fd, const void *data, size_t bytes, const char *path,
+                             udfrt_error *err);
+/* fsyncs every temporary, then renames each to its destination. */
+udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err);
+/* Removes the temporaries not committed, and frees the staging. */
+void udfrt_staging_destroy(udfrt_staging *s);
+
+/* Installs the signal handlers that remove registered temporaries, and
+ * ignores SIGXFSZ (past a file-size limit, writes then fail with EFBIG and are
+ * reported like a full disk). */
 void udfrt_atomic_install_signal_cleanup(void);
 
 #endif

@@ -1,10 +1,14 @@
 /* dataset.c — choosing a format for a data set spec, and the shape logic all
- * formats share; see dataset.h. */
+ * formats share (--nav, --sync-offset, size limits); see dataset.h. */
 #include "dataset.h"
 
 #include <string.h>
 
 #include "alloc.h"
+
+/* Largest element count of a data set, a frame or a nav grid: every byte
+ * count derived from it (8-byte elements) still fits in int64_t. */
+#define MAX_ELEMENTS ((int64_t)1 << 59)
 
 static int has_suffix(const char *s, const char *suffix)
 {
@@ -12,7 +16,24 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static int64_t product(int rank, const int64_t *dims);
+/* The product of dims, or -1 if it exceeds MAX_ELEMENTS. */
+static int64_t product(int rank, const int64_t *dims)
+{
+    int64_t p = 1;
+    for (int i = 0; i < rank; i++)
+        if (__builtin_mul_overflow(p, dims[i], &p) || p > MAX_ELEMENTS)
+            return -1;
+    return p;
+}
+
+static int too_large(const udfrt_dataset *ds)
+{
+    int64_t total;
+    return ds->nav_size < 0 || ds->sig_size < 0 ||
+           __builtin_mul_overflow(ds->nav_size > ds->image_count ? ds->nav_size : ds->image_count,
+                                  ds->sig_size, &total) ||
+           total > MAX_ELEMENTS;
+}
 
 /* --nav: lay the stored frames on another nav grid, as LiberTEM does. Frames
  * beyond the grid are not read; grid positions beyond the stored frames have
@@ -20,12 +41,24 @@ static int64_t product(int rank, const int64_t *dims);
 static udfrt_status reshape_nav(udfrt_dataset *ds, const udfrt_open_options *opt,
                                 udfrt_error *err)
 {
-    for (int i = 0; i < opt->nav_rank; i++)
-        if (opt->nav_shape[i] <= 0)
-            return udfrt_fail(err, UDFRT_ERR_USAGE, "--nav dims must be positive");
     ds->nav_rank = opt->nav_rank;
     memcpy(ds->nav_shape, opt->nav_shape, sizeof *ds->nav_shape * (size_t)opt->nav_rank);
     ds->nav_size = product(ds->nav_rank, ds->nav_shape);
+    if (too_large(ds))
+        return udfrt_fail(err, UDFRT_ERR_DATA, "--nav makes '%s' too large (over 2^59 elements)",
+                          ds->path);
+    return UDFRT_OK;
+}
+
+static udfrt_status set_sync_offset(udfrt_dataset *ds, int64_t offset, udfrt_error *err)
+{
+    if (offset <= -ds->image_count || offset >= ds->image_count)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "--sync-offset %lld does not fit '%s': it holds %lld frames, so the "
+                          "offset must lie between %lld and %lld",
+                          (long long)offset, ds->path, (long long)ds->image_count,
+                          (long long)(1 - ds->image_count), (long long)(ds->image_count - 1));
+    ds->sync_offset = offset;
     return UDFRT_OK;
 }
 
@@ -36,20 +69,33 @@ udfrt_status udfrt_dataset_open(const char *spec, const udfrt_open_options *opt,
     if (!opt)
         opt = &none;
     *out = NULL;
-    if (strcmp(spec, "demo") == 0 || strncmp(spec, "demo:", 5) == 0)
-        return udfrt_open_demo(spec, opt, out, err);
-    if (opt->dtype || opt->sig_rank)
-        return udfrt_open_raw(spec, opt, out, err);
     udfrt_status st;
-    if (has_suffix(spec, ".npy"))
+    int is_raw = 0;
+    int is_demo = strcmp(spec, "demo") == 0 || strncmp(spec, "demo:", 5) == 0;
+    if (is_demo && opt->sig_dims && opt->sig_dims != 2)
+        return udfrt_fail(err, UDFRT_ERR_USAGE,
+                          "--sig-dims does not apply to the demo data set (its frames are 2-D)");
+    if (!is_demo && (opt->dtype || opt->sig_rank) && opt->sig_dims &&
+        opt->sig_dims != opt->sig_rank)
+        return udfrt_fail(err, UDFRT_ERR_USAGE,
+                          "--sig-dims does not apply to raw files: --sig gives their frame shape");
+    if (is_demo) {
+        st = udfrt_open_demo(spec, opt, out, err);
+    } else if (opt->dtype || opt->sig_rank) {
+        st = udfrt_open_raw(spec, opt, out, err);
+        is_raw = 1; /* --nav is the stored layout, not a reinterpretation */
+    } else if (has_suffix(spec, ".npy")) {
         st = udfrt_open_npy(spec, opt, out, err);
-    else
+    } else {
         return udfrt_fail(err, UDFRT_ERR_USAGE,
                           "cannot tell the format of '%s': name a .npy file, 'demo', or give a "
                           "raw file's --dtype, --nav and --sig",
                           spec);
-    if (st == UDFRT_OK && opt->nav_rank > 0)
+    }
+    if (st == UDFRT_OK && opt->nav_rank > 0 && !is_raw)
         st = reshape_nav(*out, opt, err);
+    if (st == UDFRT_OK)
+        st = set_sync_offset(*out, opt->sync_offset, err);
     if (st != UDFRT_OK) {
         udfrt_dataset_destroy(*out);
         *out = NULL;
@@ -67,12 +113,25 @@ void udfrt_dataset_destroy(udfrt_dataset *ds)
     udfrt_free(ds);
 }
 
-static int64_t product(int rank, const int64_t *dims)
+int64_t udfrt_dataset_frame_at(const udfrt_dataset *ds, int64_t nav_index)
 {
-    int64_t p = 1;
-    for (int i = 0; i < rank; i++)
-        p *= dims[i];
-    return p;
+    int64_t frame = nav_index + ds->sync_offset;
+    return frame >= 0 && frame < ds->image_count ? frame : -1;
+}
+
+udfrt_grid_fit udfrt_dataset_grid_fit(const udfrt_dataset *ds)
+{
+    int64_t s = ds->sync_offset, n = ds->nav_size, frames = ds->image_count;
+    udfrt_grid_fit fit = {
+        .skipped_start = s > 0 ? s : 0,
+        .ignored_end = frames - n - s > 0 ? frames - n - s : 0,
+        .inserted_start = s < 0 ? (-s < n ? -s : n) : 0,
+        .inserted_end = n - frames + s > 0 ? n - frames + s : 0,
+    };
+    fit.positions_with_frame = n - fit.inserted_start - fit.inserted_end;
+    if (fit.positions_with_frame < 0)
+        fit.positions_with_frame = 0;
+    return fit;
 }
 
 udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t *dims,
@@ -98,5 +157,7 @@ udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t 
     ds->nav_size = product(ds->nav_rank, ds->nav_shape);
     ds->sig_size = product(ds->sig_rank, ds->sig_shape);
     ds->image_count = ds->nav_size;
+    if (too_large(ds))
+        return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is too large (over 2^59 elements)", ds->path);
     return UDFRT_OK;
 }

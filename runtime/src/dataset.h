@@ -1,6 +1,7 @@
 /* dataset.h — a data set as the runtime sees it: `image_count` frames of
  * `sig_size` elements each, stored in some format, plus the nav grid they are
- * laid on. Formats implement udfrt_dataset_ops; everything above this
+ * laid on (nav position i shows stored frame i + sync_offset, as in
+ * LiberTEM). Formats implement udfrt_dataset_ops; everything above this
  * interface (partitions, tiles, kernels) is format-independent. */
 #ifndef UDFRT_DATASET_H
 #define UDFRT_DATASET_H
@@ -41,6 +42,7 @@ struct udfrt_dataset {
     int64_t sig_shape[UDF_MAX_RANK];
     int64_t nav_size, sig_size;
     int64_t image_count; /* frames stored */
+    int64_t sync_offset; /* > 0: frames skipped at the start; < 0: positions inserted */
 };
 
 /* How to read a data set; zero-initialised means "as stored". */
@@ -52,12 +54,27 @@ typedef struct udfrt_open_options {
     int64_t sig_shape[UDF_MAX_RANK];
     int sig_dims;        /* > 0: trailing dims that are sig (--sig-dims); default 2 */
     int64_t offset;      /* raw: bytes before the first frame */
+    int64_t sync_offset; /* --sync-offset; must lie in (-image_count, image_count) */
 } udfrt_open_options;
 
 /* Opens `spec` (SPEC §3: demo[:NY,NX,SY,SX], PATH.npy, raw PATH, ...). */
 udfrt_status udfrt_dataset_open(const char *spec, const udfrt_open_options *opt,
                                 udfrt_dataset **out, udfrt_error *err);
 void udfrt_dataset_destroy(udfrt_dataset *ds);
+
+/* The stored frame shown at nav position `nav_index`, or -1 where there is
+ * none (before the first frame with a negative sync offset, or past the
+ * last). */
+int64_t udfrt_dataset_frame_at(const udfrt_dataset *ds, int64_t nav_index);
+
+/* How the stored frames and the nav grid line up (LiberTEM's
+ * get_sync_offset_info): frames skipped at the start and not read at the end,
+ * positions without a frame at the start and at the end. */
+typedef struct udfrt_grid_fit {
+    int64_t skipped_start, ignored_end, inserted_start, inserted_end;
+    int64_t positions_with_frame;
+} udfrt_grid_fit;
+udfrt_grid_fit udfrt_dataset_grid_fit(const udfrt_dataset *ds);
 
 /* Shared by the formats: fills nav/sig shapes and sizes of ds from the stored
  * shape `dims` (frames in C order, last `sig_dims` dims are sig) and checks

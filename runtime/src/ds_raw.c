@@ -1,6 +1,7 @@
 /* ds_raw.c — headerless files of frames back to back (`--dtype T --nav A,B
- * --sig C,D [--offset BYTES]`). The file must hold whole frames, one per nav
- * position. */
+ * --sig C,D [--offset BYTES]`). The file must hold a whole number of frames;
+ * like LiberTEM, their count may differ from the nav size (frames past the
+ * grid are not read, positions past the frames have none). */
 #include <string.h>
 
 #include "alloc.h"
@@ -34,17 +35,17 @@ static const udfrt_dataset_ops raw_ops = {
 static udfrt_status check_options(const char *path, const udfrt_open_options *opt, int *dtype,
                                   udfrt_error *err)
 {
+    *dtype = opt->dtype ? udfrt_dtype_parse(opt->dtype) : -1;
+    if (opt->dtype && *dtype < 0)
+        return udfrt_fail(err, UDFRT_ERR_USAGE,
+                          "unknown --dtype '%s' (expected bool, i8, i16, i32, i64, u8, u16, u32, "
+                          "u64, f32 or f64)",
+                          opt->dtype);
     if (!opt->dtype || !opt->nav_rank || !opt->sig_rank)
         return udfrt_fail(err, UDFRT_ERR_USAGE,
                           "raw file '%s' needs --dtype, --nav and --sig (e.g. --dtype u16 --nav "
                           "64,64 --sig 128,128)",
                           path);
-    *dtype = udfrt_dtype_parse(opt->dtype);
-    if (*dtype < 0)
-        return udfrt_fail(err, UDFRT_ERR_USAGE,
-                          "unknown --dtype '%s' (expected bool, i8, i16, i32, i64, u8, u16, u32, "
-                          "u64, f32 or f64)",
-                          opt->dtype);
     if (opt->offset < 0)
         return udfrt_fail(err, UDFRT_ERR_USAGE, "--offset must not be negative");
     return UDFRT_OK;
@@ -83,13 +84,18 @@ udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt,
         ff->first_offset = opt->offset;
         ff->frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
         ff->stride = ff->frame_bytes;
-        int64_t need = opt->offset + ds->nav_size * ff->frame_bytes;
-        if (size != need)
+        int64_t bytes = size - opt->offset;
+        if (bytes < 0)
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s' has %lld bytes, fewer than --offset %lld",
+                            path, (long long)size, (long long)opt->offset);
+        else if (bytes < ff->frame_bytes || bytes % ff->frame_bytes != 0)
             st = udfrt_fail(err, UDFRT_ERR_DATA,
-                            "'%s' has %lld bytes, but %lld frames of %lld bytes%s need %lld",
-                            path, (long long)size, (long long)ds->nav_size,
-                            (long long)ff->frame_bytes, opt->offset ? " after --offset" : "",
-                            (long long)need);
+                            "'%s' has %lld bytes%s, not a whole number of %lld-byte frames (check "
+                            "--dtype, --sig and --offset)",
+                            path, (long long)bytes, opt->offset ? " after --offset" : "",
+                            (long long)ff->frame_bytes);
+        else
+            ds->image_count = bytes / ff->frame_bytes;
     }
     if (st != UDFRT_OK) {
         udfrt_dataset_destroy(ds);

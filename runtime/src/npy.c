@@ -58,10 +58,16 @@ static udfrt_status parse_descr(const char *v, const char *path, udfrt_npy_heade
             return UDFRT_OK;
         }
     }
+    /* The type as written, with anything unprintable (a corrupt header) as '?'. */
+    char shown[32];
+    size_t n = 0;
+    for (const char *c = v + 1; *c && *c != '\'' && n + 1 < sizeof shown; c++)
+        shown[n++] = *c >= ' ' && *c <= '~' ? *c : '?';
+    shown[n] = '\0';
     return udfrt_fail(err, UDFRT_ERR_DATA,
-                      "'%s' holds elements of type '%.*s', which udf does not read (it reads "
+                      "'%s' holds elements of type '%s', which udf does not read (it reads "
                       "bool, i8..i64, u8..u64, f32, f64)",
-                      path, (int)strcspn(v + 1, "'"), v + 1);
+                      path, shown);
 }
 
 static udfrt_status parse_shape(const char *v, const char *path, udfrt_npy_header *hdr,

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,19 +51,43 @@ int64_t udfrt_buffer_elements(const udf_ctx *ctx, const udf_buffer_desc *b)
     return positions * udfrt_buffer_block(ctx, b);
 }
 
-int64_t udfrt_tile_depth(const udfrt_dataset *ds)
+/* Positions selected by the ROI (NULL: all) that show a stored frame. */
+static int64_t selected_count(const udfrt_dataset *ds, const uint8_t *roi)
 {
-    int64_t frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
-    int64_t depth = UDF_TILE_BYTES / frame_bytes;
-    return depth < 1 ? 1 : depth;
+    if (!roi)
+        return udfrt_dataset_grid_fit(ds).positions_with_frame;
+    int64_t n = 0;
+    for (int64_t i = 0; i < ds->nav_size; i++)
+        n += roi[i] && udfrt_dataset_frame_at(ds, i) >= 0;
+    return n;
 }
 
-int64_t udfrt_partition_count(const udfrt_dataset *ds, int64_t frames)
+/* Partitions for `frames` frames when the options do not fix the count. */
+static int64_t partition_count(const udfrt_dataset *ds, int64_t frames)
 {
     int64_t frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
     int64_t by_size = (frames * frame_bytes + UDF_PARTITION_BYTES - 1) / UDF_PARTITION_BYTES;
     int64_t n = by_size > UDF_MIN_PARTITIONS ? by_size : UDF_MIN_PARTITIONS;
     return n < frames ? n : frames;
+}
+
+udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt)
+{
+    udfrt_plan plan;
+    plan.frame_dtype = opt->corrections ? udfrt_corrections_output(opt->corrections) : ds->dtype;
+    plan.frames = selected_count(ds, opt->roi);
+    plan.partitions = opt->partitions > 0 ? opt->partitions
+                                          : partition_count(ds, plan.frames);
+    if (plan.partitions > plan.frames)
+        plan.partitions = plan.frames;
+    /* About UDF_TILE_BYTES of the larger of the stored and the seen element,
+     * so that the read buffer and the corrected tile both stay near it. */
+    size_t stored = udfrt_dtype_size(ds->dtype), seen = udfrt_dtype_size(plan.frame_dtype);
+    int64_t frame_bytes = ds->sig_size * (int64_t)(stored > seen ? stored : seen);
+    int64_t depth = UDF_TILE_BYTES / frame_bytes;
+    int64_t longest = plan.partitions ? (plan.frames + plan.partitions - 1) / plan.partitions : 1;
+    plan.tile_depth = depth < 1 ? 1 : depth < longest ? depth : longest;
+    return plan;
 }
 
 static double now(void)
@@ -82,12 +107,14 @@ typedef struct worker_state {
     udfrt_reader *reader;
     const void **frames;
     int64_t *file_frames, *nav_index, *ordinal;
+    void *corrected; /* with corrections: the tile the kernels see */
     int64_t bytes_read;
-    double read_seconds, kernel_seconds;
+    double read_seconds, correct_seconds, kernel_seconds;
 } worker_state;
 
 typedef struct run_state {
     udfrt_dataset *ds;
+    const udfrt_run_options *opt;
     udfrt_job *jobs;
     int n_jobs;
     int total_buffers;  /* sum of n_buffers over jobs */
@@ -101,6 +128,10 @@ typedef struct run_state {
     pthread_mutex_t tree_lock;
     udfrt_error *err;
     pthread_mutex_t err_lock;
+    double t_start;
+    atomic_llong frames_done, bytes_done;
+    double next_report;             /* guarded by progress_lock */
+    pthread_mutex_t progress_lock;
 } run_state;
 
 static udfrt_status fail_shared(run_state *rs, udfrt_status code, const udfrt_error *local)
@@ -199,6 +230,12 @@ static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *lo
     w->ordinal = udfrt_calloc(d, sizeof *w->ordinal);
     if (!w->frames || !w->file_frames || !w->nav_index || !w->ordinal)
         return udfrt_fail(local, UDFRT_ERR_DATA, "out of memory for tile descriptors");
+    if (rs->opt->corrections) {
+        size_t elem = udfrt_dtype_size(udfrt_corrections_output(rs->opt->corrections));
+        w->corrected = udfrt_aligned_alloc(d * (size_t)rs->ds->sig_size * elem);
+        if (!w->corrected)
+            return udfrt_fail(local, UDFRT_ERR_DATA, "out of memory for corrected tiles");
+    }
     return rs->ds->ops->reader_create(rs->ds, rs->depth, &w->reader, local);
 }
 
@@ -210,6 +247,39 @@ static void worker_release(run_state *rs, worker_state *w)
     udfrt_free(w->file_frames);
     udfrt_free(w->nav_index);
     udfrt_free(w->ordinal);
+    udfrt_free(w->corrected);
+}
+
+/* Counts a finished tile; reports progress if it is time and no other worker
+ * is reporting. */
+static void count_tile(run_state *rs, int64_t frames, int64_t bytes)
+{
+    atomic_fetch_add(&rs->frames_done, frames);
+    atomic_fetch_add(&rs->bytes_done, bytes);
+    if (!rs->opt->progress || pthread_mutex_trylock(&rs->progress_lock) != 0)
+        return;
+    double t = now();
+    if (t >= rs->next_report) {
+        rs->next_report = t + UDF_PROGRESS_SECONDS;
+        udfrt_progress p = {.frames_done = atomic_load(&rs->frames_done),
+                            .frames_total = rs->n_selected,
+                            .bytes_read = atomic_load(&rs->bytes_done),
+                            .seconds = t - rs->t_start};
+        rs->opt->progress(rs->opt->progress_ctx, &p);
+    }
+    pthread_mutex_unlock(&rs->progress_lock);
+}
+
+/* Replaces the tile's frames by their corrected copies. */
+static void correct_tile(run_state *rs, worker_state *w, int64_t depth)
+{
+    const udfrt_corrections *c = rs->opt->corrections;
+    size_t bytes = (size_t)rs->ds->sig_size * udfrt_dtype_size(udfrt_corrections_output(c));
+    for (int64_t i = 0; i < depth; i++) {
+        void *out = (unsigned char *)w->corrected + (size_t)i * bytes;
+        udfrt_corrections_apply(c, w->frames[i], out);
+        w->frames[i] = out;
+    }
 }
 
 static udfrt_status run_partition(void *ctx, int64_t index, int worker)
@@ -232,7 +302,7 @@ static udfrt_status run_partition(void *ctx, int64_t index, int worker)
         int64_t depth = end - t < rs->depth ? end - t : rs->depth;
         for (int64_t i = 0; i < depth; i++) {
             w->nav_index[i] = rs->selected[t + i];
-            w->file_frames[i] = rs->selected[t + i];
+            w->file_frames[i] = udfrt_dataset_frame_at(rs->ds, rs->selected[t + i]);
             w->ordinal[i] = t + i;
         }
         double t0 = now();
@@ -240,7 +310,11 @@ static udfrt_status run_partition(void *ctx, int64_t index, int worker)
             rs->ds->ops->read(rs->ds, w->reader, w->file_frames, depth, w->frames, &local);
         if (st != UDFRT_OK)
             return fail_shared(rs, st, &local);
-        double t1 = now();
+        double t1 = now(), t2 = t1;
+        if (rs->opt->corrections) {
+            correct_tile(rs, w, depth);
+            t2 = now();
+        }
         udf_tile tile = {
             .depth = depth, .frames = w->frames, .nav_index = w->nav_index, .ordinal = w->ordinal};
         int slot = 0;
@@ -250,8 +324,10 @@ static udfrt_status run_partition(void *ctx, int64_t index, int worker)
             slot += job->kernel->n_buffers;
         }
         w->read_seconds += t1 - t0;
-        w->kernel_seconds += now() - t1;
+        w->correct_seconds += t2 - t1;
+        w->kernel_seconds += now() - t2;
         w->bytes_read += depth * frame_bytes;
+        count_tile(rs, depth, depth * frame_bytes);
     }
     tree_complete(rs, index);
     return UDFRT_OK;
@@ -300,16 +376,20 @@ static void adopt_root(run_state *rs, partial *root)
     partial_free(rs, root);
 }
 
+/* The nav positions to process, in C order: selected by the ROI and showing
+ * a stored frame (with a sync offset or a nav grid larger than the file,
+ * some positions have none; like LiberTEM, they are not passed to kernels). */
 static udfrt_status select_frames(udfrt_dataset *ds, const udfrt_run_options *opt,
                                   int64_t **selected, int64_t *n, udfrt_error *err)
 {
-    *selected = udfrt_calloc((size_t)ds->nav_size, sizeof **selected);
+    *n = selected_count(ds, opt->roi);
+    *selected = udfrt_calloc((size_t)*n, sizeof **selected);
     if (!*selected)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for the frame list");
-    *n = 0;
+    int64_t k = 0;
     for (int64_t i = 0; i < ds->nav_size; i++)
-        if ((!opt->roi || opt->roi[i]) && i < ds->image_count)
-            (*selected)[(*n)++] = i;
+        if ((!opt->roi || opt->roi[i]) && udfrt_dataset_frame_at(ds, i) >= 0)
+            (*selected)[k++] = i;
     return UDFRT_OK;
 }
 
@@ -318,6 +398,7 @@ static void sum_stats(run_state *rs, int threads, udfrt_run_stats *stats)
     for (int w = 0; w < threads; w++) {
         stats->bytes_read += rs->workers[w].bytes_read;
         stats->read_seconds += rs->workers[w].read_seconds;
+        stats->correct_seconds += rs->workers[w].correct_seconds;
         stats->kernel_seconds += rs->workers[w].kernel_seconds;
     }
 }
@@ -330,9 +411,11 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     if (!stats)
         stats = &local_stats;
     memset(stats, 0, sizeof *stats);
-    run_state rs = {.ds = ds, .jobs = jobs, .n_jobs = n_jobs, .err = err};
+    run_state rs = {.ds = ds, .opt = opt, .jobs = jobs, .n_jobs = n_jobs, .err = err,
+                    .t_start = t_start, .next_report = t_start + UDF_PROGRESS_SECONDS};
     pthread_mutex_init(&rs.tree_lock, NULL);
     pthread_mutex_init(&rs.err_lock, NULL);
+    pthread_mutex_init(&rs.progress_lock, NULL);
     udfrt_pool *pool = NULL;
     int64_t *selected = NULL;
     udfrt_status st = UDFRT_OK;
@@ -342,13 +425,18 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     }
     if (st == UDFRT_OK)
         st = select_frames(ds, opt, &selected, &rs.n_selected, err);
+    udfrt_plan plan = udfrt_run_plan(ds, opt);
+    for (int j = 0; j < n_jobs && st == UDFRT_OK; j++)
+        if (jobs[j].kernel->input_dtype != (int32_t)plan.frame_dtype)
+            st = udfrt_fail(err, UDFRT_ERR_INTERNAL,
+                            "udf '%s' was compiled for %s frames, but the run reads %s frames",
+                            jobs[j].kernel->name,
+                            udfrt_dtype_name((udf_dtype)jobs[j].kernel->input_dtype),
+                            udfrt_dtype_name(plan.frame_dtype));
     if (st == UDFRT_OK) {
         rs.selected = selected;
-        rs.depth = udfrt_tile_depth(ds);
-        rs.n_partitions = opt->partitions > 0 ? opt->partitions
-                                              : udfrt_partition_count(ds, rs.n_selected);
-        if (rs.n_partitions > rs.n_selected)
-            rs.n_partitions = rs.n_selected;
+        rs.depth = plan.tile_depth;
+        rs.n_partitions = plan.partitions;
         /* One extra leaf so that an empty run still has a root partial. */
         rs.partials = udfrt_calloc((size_t)rs.n_partitions + 1, sizeof *rs.partials);
         rs.level_done = udfrt_calloc((size_t)rs.n_partitions + 1, sizeof *rs.level_done);
@@ -369,6 +457,12 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
         st = udfrt_pool_run(pool, rs.n_partitions, run_partition, &rs);
     if (st == UDFRT_OK && rs.n_partitions == 0 && partial_init(&rs, &rs.partials[0]) != UDFRT_OK)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for results");
+    if (st == UDFRT_OK && opt->progress) {
+        udfrt_progress p = {.frames_done = rs.n_selected, .frames_total = rs.n_selected,
+                            .bytes_read = atomic_load(&rs.bytes_done),
+                            .seconds = now() - t_start, .finished = 1};
+        opt->progress(opt->progress_ctx, &p);
+    }
     if (st == UDFRT_OK) {
         adopt_root(&rs, &rs.partials[0]);
         for (int j = 0; j < n_jobs; j++)
@@ -389,6 +483,7 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     udfrt_free(selected);
     pthread_mutex_destroy(&rs.tree_lock);
     pthread_mutex_destroy(&rs.err_lock);
+    pthread_mutex_destroy(&rs.progress_lock);
     stats->frames = rs.n_selected;
     stats->partitions = rs.n_partitions;
     stats->tile_depth = rs.depth;

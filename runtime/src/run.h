@@ -1,6 +1,7 @@
 /* run.h — one pass over a data set for one or more compiled UDFs: selects the
- * frames, splits them into partitions, reads each partition as tiles on the
- * worker pool, runs every kernel on every tile, merges partial results in a
+ * frames (ROI, sync offset), splits them into partitions, reads each
+ * partition as tiles on the worker pool (applying detector corrections as
+ * tiles arrive), runs every kernel on every tile, merges partial results in a
  * fixed binary tree (so results do not depend on the thread count) and runs
  * each UDF's result body. */
 #ifndef UDFRT_RUN_H
@@ -8,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "corrections.h"
 #include "dataset.h"
 #include "udfrt/kernel_abi.h"
 
@@ -21,10 +23,24 @@ typedef struct udfrt_job {
     void **buffers; /* after the run: every buffer, whole; owned by the job */
 } udfrt_job;
 
+/* How far a run is, for a progress display. */
+typedef struct udfrt_progress {
+    int64_t frames_done, frames_total;
+    int64_t bytes_read;
+    double seconds; /* since the run started */
+    int finished;   /* the last report: every frame is done */
+} udfrt_progress;
+typedef void (*udfrt_progress_fn)(void *ctx, const udfrt_progress *p);
+
 typedef struct udfrt_run_options {
     int threads;          /* <= 0: all cores */
-    const uint8_t *roi;   /* NULL or nav_size flags: process frame i iff roi[i] */
+    const uint8_t *roi;   /* NULL or nav_size flags: process position i iff roi[i] */
     int64_t partitions;   /* <= 0: chosen from the data size */
+    const udfrt_corrections *corrections; /* NULL: frames reach kernels as stored */
+    /* Called from a worker at most every UDF_PROGRESS_SECONDS (never two at
+     * once), and once more with `finished` after the last tile. */
+    udfrt_progress_fn progress;
+    void *progress_ctx;
 } udfrt_run_options;
 
 typedef struct udfrt_run_stats {
@@ -32,8 +48,9 @@ typedef struct udfrt_run_stats {
     int64_t partitions;
     int64_t tile_depth;  /* frames per tile */
     int64_t bytes_read;
-    double read_seconds;   /* summed over workers */
-    double kernel_seconds; /* summed over workers */
+    double read_seconds;    /* summed over workers */
+    double correct_seconds; /* summed over workers */
+    double kernel_seconds;  /* summed over workers */
     double wall_seconds;
 } udfrt_run_stats;
 
@@ -49,8 +66,14 @@ int64_t udfrt_buffer_block(const udf_ctx *ctx, const udf_buffer_desc *b);
 int udfrt_buffer_shape(const udf_ctx *ctx, const udf_buffer_desc *b, int64_t *shape);
 int64_t udfrt_buffer_elements(const udf_ctx *ctx, const udf_buffer_desc *b);
 
-/* How many partitions and frames per tile a run would use. */
-int64_t udfrt_partition_count(const udfrt_dataset *ds, int64_t frames);
-int64_t udfrt_tile_depth(const udfrt_dataset *ds);
+/* How a run reads the data set, fixed before it starts. */
+typedef struct udfrt_plan {
+    udf_dtype frame_dtype; /* what kernels see (and must be compiled for): the stored
+                              type, or the float type of the corrections */
+    int64_t frames;        /* positions selected by the ROI that show a frame */
+    int64_t partitions;    /* independent of the thread count */
+    int64_t tile_depth;    /* frames per tile, at most a partition's */
+} udfrt_plan;
+udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt);
 
 #endif

@@ -1,9 +1,14 @@
 /* write_h5.c — the HDF5 result file: dataset /<udf>/<buffer> per result, with
- * a string attribute `kind` (nav, sig or single). Written through a temporary
- * file (atomic_file.h). */
+ * a string attribute `kind` (nav, sig or single). HDF5 builds the file in
+ * memory and we write the bytes into a staged temporary (atomic_file.h): a
+ * failing write (full disk) then is our error to report, and never leaves
+ * HDF5 with a half-closed file (its exit handler crashes on those). */
+#include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
+#include <unistd.h>
 
-#include "atomic_file.h"
+#include "alloc.h"
 #include "h5util.h"
 #include "writers.h"
 
@@ -67,23 +72,51 @@ static int write_dataset(hid_t file, const udfrt_result *r)
     return ok;
 }
 
-udfrt_status udfrt_write_h5(const char *path, const udfrt_result *results, int n, udfrt_error *err)
+/* The whole file as bytes, built by HDF5's in-memory (core) driver; *image
+ * is NULL on failure. */
+static void build_image(const udfrt_result *results, int n, void **image, size_t *size)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
-    char tmp[4200];
-    udfrt_status st = udfrt_atomic_begin(path, tmp, sizeof tmp, err);
-    if (st != UDFRT_OK)
-        return st;
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    *image = NULL;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t file = fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0
+                     ? H5Fcreate("udfc-result.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
+                     : -1;
     int ok = file >= 0;
     for (int i = 0; ok && i < n; i++)
         ok = write_dataset(file, &results[i]);
-    if (file >= 0 && H5Fclose(file) < 0)
-        ok = 0;
-    if (!ok) {
-        udfrt_atomic_abandon(tmp);
-        return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "cannot write HDF5 file '%s' (disk full, or no permission?)", path);
+    ok = ok && H5Fflush(file, H5F_SCOPE_GLOBAL) >= 0;
+    ssize_t bytes = ok ? H5Fget_file_image(file, NULL, 0) : -1;
+    if (bytes > 0 && (*image = udfrt_malloc((size_t)bytes)) != NULL &&
+        H5Fget_file_image(file, *image, (size_t)bytes) != bytes) {
+        udfrt_free(*image);
+        *image = NULL;
     }
-    return udfrt_atomic_commit(tmp, path, err);
+    *size = bytes > 0 ? (size_t)bytes : 0;
+    if (file >= 0)
+        H5Fclose(file);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+}
+
+udfrt_status udfrt_write_h5(udfrt_staging *s, const char *path, const udfrt_result *results,
+                            int n, udfrt_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
+    void *image;
+    size_t size;
+    build_image(results, n, &image, &size);
+    if (!image)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "cannot build HDF5 file '%s' in memory (out of memory?)", path);
+    const char *tmp;
+    udfrt_status st = udfrt_stage_file(s, path, &tmp, err);
+    int fd = st == UDFRT_OK ? open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+    if (st == UDFRT_OK && fd < 0)
+        st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
+    if (st == UDFRT_OK)
+        st = udfrt_write_all(fd, image, size, path, err);
+    if (fd >= 0 && close(fd) != 0 && st == UDFRT_OK)
+        st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
+    udfrt_free(image);
+    return st;
 }

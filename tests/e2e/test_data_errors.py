@@ -52,8 +52,10 @@ with tempdir() as tmp:
 
     raw = os.path.join(tmp, "frames.raw")
     data.tofile(raw)
-    expect_data_error(tmp, ["--data", raw, "--dtype", "u16", "--nav", "4,6", "--sig", "6,7"],
-                      raw, "bytes")
+    expect_data_error(tmp, ["--data", raw, "--dtype", "u16", "--nav", "4,5", "--sig", "6,8"],
+                      raw, "1680 bytes, not a whole number of 96-byte frames")
+    expect_data_error(tmp, ["--data", raw, "--dtype", "u16", "--nav", "4,5", "--sig", "6,7",
+                            "--offset", "2000"], raw, "1680 bytes, fewer than --offset 2000")
     expect_data_error(tmp, ["--data", tmp, "--dtype", "u16", "--nav", "4,5", "--sig", "6,7"],
                       tmp, "not a regular file")
 print("ok")

@@ -79,3 +79,81 @@ def check_close(actual, expected, what, rtol=1e-5, atol=0.0):
 
 def tempdir():
     return tempfile.TemporaryDirectory(prefix="udftest-")
+
+
+def expect_error(code, needles, *args, cwd=None):
+    """Runs udfc expecting exit `code` and exactly one `udfc: error:` line
+    (plus, for usage errors, the `(see udfc help)` hint) that contains every
+    needle. Returns that line."""
+    p = run(*args, expect=code, cwd=cwd)
+    lines = [l for l in p.stderr.strip().splitlines() if l != "(see `udfc help`)"]
+    if len(lines) != 1 or not lines[0].startswith("udfc: error: "):
+        fail("udfc %s: expected one 'udfc: error:' line, got:\n%s"
+             % (" ".join(map(str, args)), p.stderr))
+    for needle in needles:
+        if needle not in lines[0]:
+            fail("message %r does not mention %r" % (lines[0], needle))
+    if p.stdout:
+        fail("udfc %s failed but printed to stdout:\n%s" % (" ".join(map(str, args)), p.stdout))
+    return lines[0]
+
+
+def files_in(directory):
+    """Every file below directory, as relative paths."""
+    found = []
+    for root, _, names in os.walk(directory):
+        found += [os.path.relpath(os.path.join(root, n), directory) for n in names]
+    return sorted(found)
+
+
+def read_png(path):
+    """Decodes an 8-bit greyscale, non-interlaced PNG (what --png writes) into
+    a numpy array, with only zlib: checks the signature and every chunk CRC."""
+    import struct
+    import zlib
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        fail("%s: not a PNG file" % path)
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        crc, = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        if zlib.crc32(kind + body) != crc:
+            fail("%s: bad CRC in chunk %r" % (path, kind))
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    if (depth, colour, interlace) != (8, 0, 0):
+        fail("%s: expected 8-bit grey, not interlaced; got %s" % (path, header))
+    raw = zlib.decompress(idat)
+    image = np.zeros((height, width), dtype=np.int32)
+    prev = np.zeros(width, dtype=np.int32)
+    for y in range(height):
+        row = raw[y * (width + 1):(y + 1) * (width + 1)]
+        kind, line = row[0], np.frombuffer(row[1:], dtype=np.uint8).astype(np.int32)
+        out = np.zeros(width, dtype=np.int32)
+        for x in range(width):
+            left = out[x - 1] if x else 0
+            up, upleft = prev[x], prev[x - 1] if x else 0
+            if kind == 0:
+                pred = 0
+            elif kind == 1:
+                pred = left
+            elif kind == 2:
+                pred = up
+            elif kind == 3:
+                pred = (left + up) // 2
+            else:
+                p = left + up - upleft
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - upleft)
+                pred = left if pa <= pb and pa <= pc else up if pb <= pc else upleft
+            out[x] = (line[x] + pred) & 0xff
+        image[y] = out
+        prev = out
+    return image.astype(np.uint8)

@@ -1,7 +1,8 @@
 /* test_run.c — the run engine with a hand-written kernel (no compiler): every
- * frame is seen exactly once, nav results land at their index, partial sig
- * results merge in a tree whose shape does not depend on the thread count,
- * and failing allocations unwind with an error instead of a crash. */
+ * frame is seen exactly once, nav results land at their index (shifted by a
+ * sync offset), partial sig results merge in a tree whose shape does not
+ * depend on the thread count, a kernel compiled for another element type is
+ * refused, and failing allocations unwind with an error instead of a crash. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +129,47 @@ static void roi_selects_frames(void **state)
     udfrt_dataset_destroy(ds);
 }
 
+static void sync_offset_shifts_frames(void **state)
+{
+    (void)state;
+    udfrt_dataset *plain = open_demo("demo:3,4,5,5");
+    udfrt_open_options shifted_opt = {.sync_offset = -2};
+    udfrt_dataset *shifted = NULL;
+    udfrt_error err = {0};
+    assert_int_equal(udfrt_dataset_open("demo:3,4,5,5", &shifted_opt, &shifted, &err), UDFRT_OK);
+    udfrt_job a, b;
+    run_probe(plain, 2, 0, NULL, &a);
+    run_probe(shifted, 2, 0, NULL, &b);
+    const double *first_a = a.buffers[0], *first_b = b.buffers[0];
+    for (int i = 0; i < 12; i++)
+        if (i < 2)
+            assert_true(first_b[i] != first_b[i]); /* inserted positions: NaN */
+        else
+            assert_true(first_b[i] == first_a[i - 2]);
+    assert_int_equal(((const uint32_t *)b.buffers[1])[0], 10);
+    udfrt_job_release(&a);
+    udfrt_job_release(&b);
+    udfrt_dataset_destroy(plain);
+    udfrt_dataset_destroy(shifted);
+}
+
+static void kernel_for_another_type_refused(void **state)
+{
+    (void)state;
+    udfrt_dataset *ds = open_demo("demo:2,2,4,4");
+    const double gain[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    udfrt_corrections *c;
+    udfrt_error err = {0};
+    assert_int_equal(udfrt_corrections_create(ds, NULL, gain, NULL, "", &c, &err), UDFRT_OK);
+    udfrt_job job = {.kernel = &kernel}; /* compiled for u16; corrected frames are f32 */
+    udfrt_run_options opt = {.threads = 1, .corrections = c};
+    assert_int_equal(udfrt_run(ds, &job, 1, &opt, NULL, &err), UDFRT_ERR_INTERNAL);
+    assert_non_null(strstr(err.msg, "compiled for u16 frames, but the run reads f32 frames"));
+    udfrt_job_release(&job);
+    udfrt_corrections_destroy(c);
+    udfrt_dataset_destroy(ds);
+}
+
 static void allocation_failures_unwind(void **state)
 {
     (void)state;
@@ -158,6 +200,8 @@ int main(void)
         cmocka_unit_test(every_frame_once),
         cmocka_unit_test(merge_order_independent_of_threads),
         cmocka_unit_test(roi_selects_frames),
+        cmocka_unit_test(sync_offset_shifts_frames),
+        cmocka_unit_test(kernel_for_another_type_refused),
         cmocka_unit_test(allocation_failures_unwind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
  * the object with the system's C compiler ($CC, else cc). */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,104 +102,101 @@ static int parse(int argc, char **argv, BuildOptions *o)
     return 0;
 }
 
-/* Writes bytes to `path` whole or not at all. */
-static int write_file(const char *path, const void *data, size_t size)
+/* Stages `path` with these bytes. */
+static udfrt_status stage_bytes(udfrt_staging *staging, const char *path, const void *data,
+                                size_t size, udfrt_error *err)
 {
-    char tmp[4200];
-    udfrt_error err = {0};
-    if (udfrt_atomic_begin(path, tmp, sizeof tmp, &err) != UDFRT_OK) {
-        fprintf(stderr, "udfc: error: %s\n", err.msg);
-        return 3;
-    }
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(data, 1, size, f) == size;
-    ok = f && fclose(f) == 0 && ok;
-    if (!ok) {
-        udfrt_atomic_abandon(tmp);
-        fprintf(stderr, "udfc: error: cannot write '%s': %s\n", path, strerror(errno));
-        return 3;
-    }
-    if (udfrt_atomic_commit(tmp, path, &err) != UDFRT_OK) {
-        fprintf(stderr, "udfc: error: %s\n", err.msg);
-        return 3;
-    }
-    return 0;
+    const char *tmp;
+    udfrt_status st = udfrt_stage_file(staging, path, &tmp, err);
+    if (st != UDFRT_OK)
+        return st;
+    int fd = open(tmp, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
+    st = udfrt_write_all(fd, data, size, path, err);
+    if (close(fd) != 0 && st == UDFRT_OK)
+        st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", path);
+    return st;
 }
 
-/* cc -shared -o OUT OBJ -lmvec -lm, into a temporary renamed into place. */
-static int link_shared(const char *object, const char *output)
+/* Stages `output` as a shared library linked from `object`:
+ * cc -shared -o OUT OBJ -lmvec -lm. */
+static udfrt_status stage_shared(udfrt_staging *staging, const char *object, const char *output,
+                                 udfrt_error *err)
 {
-    char tmp[4200];
-    udfrt_error err = {0};
-    if (udfrt_atomic_begin(output, tmp, sizeof tmp, &err) != UDFRT_OK) {
-        fprintf(stderr, "udfc: error: %s\n", err.msg);
-        return 3;
-    }
+    const char *tmp;
+    udfrt_status st = udfrt_stage_file(staging, output, &tmp, err);
+    if (st != UDFRT_OK)
+        return st;
     const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
-    char *args[] = {(char *)cc, "-shared", "-o", tmp, (char *)object, "-lmvec", "-lm", NULL};
+    char *args[] = {(char *)cc, "-shared", "-o", (char *)tmp, (char *)object, "-lmvec", "-lm", NULL};
     pid_t pid;
     int status = 0;
     int rc = posix_spawnp(&pid, cc, NULL, NULL, args, environ);
     if (rc == 0 && waitpid(pid, &status, 0) < 0)
         rc = errno;
-    if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        udfrt_atomic_abandon(tmp);
-        if (rc)
-            fprintf(stderr, "udfc: error: cannot run the C compiler '%s' to link '%s': %s\n", cc,
-                    output, strerror(rc));
-        else
-            fprintf(stderr, "udfc: error: the C compiler '%s' failed to link '%s'\n", cc, output);
-        return 3;
-    }
-    if (udfrt_atomic_commit(tmp, output, &err) != UDFRT_OK) {
-        fprintf(stderr, "udfc: error: %s\n", err.msg);
-        return 3;
-    }
-    return 0;
+    if (rc != 0)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot run the C compiler '%s' to link '%s': %s",
+                          cc, output, strerror(rc));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "the C compiler '%s' failed to link '%s'", cc,
+                          output);
+    return UDFRT_OK;
 }
 
+static udfrt_status stage_header(udfrt_staging *staging, const BuildOptions *o, UnitSet *set,
+                                 udfrt_error *err)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    if (!mem)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+    char guard[256] = "UDF_KERNELS_";
+    const char *base = strrchr(o->header, '/') ? strrchr(o->header, '/') + 1 : o->header;
+    for (size_t i = 0, n = strlen(guard); base[i] && n + 1 < sizeof guard; i++, n++)
+        guard[n] = isalnum((unsigned char)base[i]) ? (char)toupper((unsigned char)base[i]) : '_';
+    compile_header(mem, set->udfs, set->n_udfs, o->dtypes, o->n_dtypes, o->cpu, guard);
+    fclose(mem);
+    udfrt_status st = stage_bytes(staging, o->header, text, size, err);
+    free(text);
+    return st;
+}
+
+/* The object (or library) and the header appear together, or neither. */
 static int write_outputs(const BuildOptions *o, UnitSet *set, LLVMMemoryBufferRef obj)
 {
     const char *data = LLVMGetBufferStart(obj);
-    size_t size = LLVMGetBufferSize(obj);
-    size_t n = strlen(o->output);
-    int rc;
-    if (strcmp(o->output + n - 2, ".o") == 0) {
-        rc = write_file(o->output, data, size);
-    } else {
-        char object[] = "/tmp/udfc-build-XXXXXX.o";
-        int fd = mkstemps(object, 2);
-        int ok = fd >= 0 && write(fd, data, size) == (ssize_t)size;
-        if (fd >= 0)
-            close(fd);
-        if (!ok) {
-            fprintf(stderr, "udfc: error: cannot write a temporary object in /tmp: %s\n",
-                    strerror(errno));
-            rc = 3;
-        } else {
-            rc = link_shared(object, o->output);
-        }
-        if (fd >= 0)
-            unlink(object);
+    size_t size = LLVMGetBufferSize(obj), n = strlen(o->output);
+    udfrt_error err = {0};
+    udfrt_staging *staging = NULL;
+    char object[] = "/tmp/udfc-build-XXXXXX.o";
+    int fd = -1;
+    udfrt_status st = udfrt_staging_create(&staging, &err);
+    if (st == UDFRT_OK && strcmp(o->output + n - 2, ".o") == 0) {
+        st = stage_bytes(staging, o->output, data, size, &err);
+    } else if (st == UDFRT_OK) {
+        fd = mkstemps(object, 2);
+        if (fd < 0)
+            st = udfrt_fail_errno(&err, UDFRT_ERR_DATA, errno, "cannot create '%s'", object);
+        else
+            st = udfrt_write_all(fd, data, size, object, &err);
+        if (st == UDFRT_OK)
+            st = stage_shared(staging, object, o->output, &err);
     }
-    if (rc || !o->header)
-        return rc;
-    char *text = NULL;
-    size_t text_size = 0;
-    FILE *mem = open_memstream(&text, &text_size);
-    if (!mem) {
-        fputs("udfc: error: out of memory\n", stderr);
-        return 3;
+    if (st == UDFRT_OK && o->header)
+        st = stage_header(staging, o, set, &err);
+    if (st == UDFRT_OK)
+        st = udfrt_staging_commit(staging, &err);
+    udfrt_staging_destroy(staging);
+    if (fd >= 0) {
+        close(fd);
+        unlink(object);
     }
-    char guard[256] = "UDF_KERNELS_";
-    const char *base = strrchr(o->header, '/') ? strrchr(o->header, '/') + 1 : o->header;
-    for (size_t i = 0; base[i] && strlen(guard) + 2 < sizeof guard; i++)
-        guard[strlen(guard)] = isalnum((unsigned char)base[i]) ? (char)toupper((unsigned char)base[i]) : '_';
-    compile_header(mem, set->udfs, set->n_udfs, o->dtypes, o->n_dtypes, o->cpu, guard);
-    fclose(mem);
-    rc = write_file(o->header, text, text_size);
-    free(text);
-    return rc;
+    if (st == UDFRT_OK)
+        return 0;
+    fprintf(stderr, "udfc: error: %s\n", err.msg);
+    return err.code;
 }
 
 int cmd_build(int argc, char **argv)

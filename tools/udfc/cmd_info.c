@@ -1,19 +1,37 @@
-/* cmd_info.c — `udfc info SPEC [data options]`: what a data set is and how a
- * run would read it. */
+/* cmd_info.c — `udfc info SPEC [data options]`: what a data set is, how its
+ * frames line up with the nav grid, and how a run with the same options
+ * (--nav, --sync-offset, --roi, --partitions, corrections) would read it. */
 #include <stdio.h>
 
+#include "array_file.h"
 #include "commands.h"
-#include "dataset.h"
+#include "data_setup.h"
 #include "dtype.h"
 #include "options.h"
+#include "roi.h"
 #include "run.h"
 
 static void print_shape(const char *label, int rank, const int64_t *dims)
 {
-    printf("%s(", label);
-    for (int i = 0; i < rank; i++)
-        printf("%s%lld", i ? ", " : "", (long long)dims[i]);
-    printf(rank == 1 ? ",)\n" : ")\n");
+    char text[256];
+    udfrt_format_shape(rank, dims, text, sizeof text);
+    printf("%s%s\n", label, text);
+}
+
+static void print_grid_fit(const udfrt_dataset *ds)
+{
+    udfrt_grid_fit fit = udfrt_dataset_grid_fit(ds);
+    printf("nav grid:   %lld of %lld positions show a frame", (long long)fit.positions_with_frame,
+           (long long)ds->nav_size);
+    if (ds->sync_offset)
+        printf(" (--sync-offset %lld)", (long long)ds->sync_offset);
+    printf("\n");
+    if (fit.skipped_start || fit.ignored_end)
+        printf("            frames not read: %lld at the start, %lld at the end\n",
+               (long long)fit.skipped_start, (long long)fit.ignored_end);
+    if (fit.inserted_start || fit.inserted_end)
+        printf("            positions without a frame: %lld at the start, %lld at the end\n",
+               (long long)fit.inserted_start, (long long)fit.inserted_end);
 }
 
 int cmd_info(int argc, char **argv)
@@ -22,14 +40,11 @@ int cmd_info(int argc, char **argv)
     int rc = options_parse(argc, argv, 0, &o);
     if (rc)
         return rc;
-    if (!o.data)
-        o.data = "demo";
-    udfrt_error err = {0};
-    udfrt_dataset *ds;
-    if (udfrt_dataset_open(o.data, &o.open, &ds, &err) != UDFRT_OK) {
-        fprintf(stderr, "udfc: error: %s\n", err.msg);
-        return err.code;
-    }
+    DataSetup data;
+    rc = data_setup_open(&o, &data);
+    if (rc)
+        return rc;
+    const udfrt_dataset *ds = data.ds;
     int64_t frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
     printf("data set:   %s\nformat:     %s\ndtype:      %s\n", ds->path, ds->ops->format,
            udfrt_dtype_name(ds->dtype));
@@ -39,9 +54,28 @@ int cmd_info(int argc, char **argv)
            (long long)ds->image_count, (long long)frame_bytes,
            (double)(ds->image_count * frame_bytes) / 1e9);
     ds->ops->describe(ds, stdout);
-    int64_t frames = ds->nav_size < ds->image_count ? ds->nav_size : ds->image_count;
-    printf("partitions: %lld (any thread count)\ntiles:      %lld frames × whole frame\n",
-           (long long)udfrt_partition_count(ds, frames), (long long)udfrt_tile_depth(ds));
-    udfrt_dataset_destroy(ds);
+    print_grid_fit(ds);
+    if (data.roi)
+        printf("roi:        %lld of %lld positions selected (%s)\n",
+               (long long)udfrt_roi_count(data.roi, ds->nav_size), (long long)ds->nav_size,
+               o.roi.text);
+    udfrt_run_options ro = {.roi = data.roi, .partitions = o.partitions,
+                            .corrections = data.corrections};
+    udfrt_plan plan = udfrt_run_plan(ds, &ro);
+    if (data.corrections)
+        printf("corrections:%s%s %lld excluded pixels; kernels see %s frames\n",
+               o.dark ? " dark," : "", o.gain ? " gain," : "",
+               (long long)udfrt_corrections_excluded(data.corrections),
+               udfrt_dtype_name(plan.frame_dtype));
+    printf("partitions: %lld for %lld frames (any thread count)\n", (long long)plan.partitions,
+           (long long)plan.frames);
+    int64_t tile[UDF_MAX_RANK + 1] = {plan.tile_depth};
+    for (int i = 0; i < ds->sig_rank; i++)
+        tile[i + 1] = ds->sig_shape[i];
+    char shape[256];
+    udfrt_format_shape(ds->sig_rank + 1, tile, shape, sizeof shape);
+    printf("tiles:      %s %s: %lld whole frames\n", shape, udfrt_dtype_name(plan.frame_dtype),
+           (long long)plan.tile_depth);
+    data_setup_release(&data);
     return 0;
 }

@@ -11,12 +11,15 @@ static const char usage[] =
     "  udfc run UDF... [--data SPEC] [options]    JIT-compile and run in one pass\n"
     "  udfc build FILE.udf... -o OUT.o|OUT.so [--header OUT.h] [--cpu NAME] [--dtype T,...]\n"
     "  udfc emit {ast,ir,llvm,asm} FILE.udf [--dtype T]\n"
-    "  udfc info SPEC [data options]              describe a data set\n"
+    "  udfc info SPEC [data options]              describe a data set and how a run reads it\n"
     "\n"
     "UDF is a .udf file or a standard-library name (sum, sumsig, ...).\n"
-    "data: --data demo | demo:NY,NX,SY,SX | PATH.npy | PATH --dtype T --nav A,B --sig C,D\n"
-    "      [--offset BYTES] [--sig-dims N] [--nav A,B]\n"
-    "run options: -j N (threads), -o OUT.h5, --udf NAME, --stats\n"
+    "data:  --data demo | demo:NY,NX,SY,SX | PATH.npy | PATH --dtype T --nav A,B --sig C,D\n"
+    "       [--offset BYTES]; any: --nav A,B (reshape) --sig-dims N --sync-offset N\n"
+    "       --roi FILE.npy | --roi Y0:Y1,X0:X1   --partitions N\n"
+    "       --dark F --gain F --exclude F        (detector corrections, .npy or F.h5:/path)\n"
+    "run:   --param NAME=VALUE | NAME=@FILE   --udf NAME   -j N (threads)\n"
+    "       -o OUT.h5   --npy DIR   --png DIR   --progress | --no-progress   --stats\n"
     "exit codes: 0 ok, 1 source errors, 2 bad options, 3 data or I/O errors, 4 internal error\n";
 
 int main(int argc, char **argv)

@@ -21,8 +21,26 @@ static int looks_like_path(const char *arg)
     return strchr(arg, '/') || (n > 4 && strcmp(arg + n - 4, ".udf") == 0);
 }
 
+static int looks_like_data(const char *arg)
+{
+    static const char *const suffixes[] = {".npy", ".raw", ".h5", ".hdf5", ".mib", ".hdr"};
+    size_t n = strlen(arg);
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strcmp(arg + n - k, suffixes[i]) == 0)
+            return 1;
+    }
+    return strcmp(arg, "demo") == 0 || strncmp(arg, "demo:", 5) == 0;
+}
+
 static Source *open_source(const char *arg, int *rc)
 {
+    if (looks_like_data(arg)) {
+        fprintf(stderr, "udfc: error: '%s' looks like a data set, not a udf; give it with "
+                        "--data %s\n", arg, arg);
+        *rc = 2;
+        return NULL;
+    }
     const char *text = looks_like_path(arg) ? NULL : stdlib_text(arg);
     if (text) {
         char path[256];

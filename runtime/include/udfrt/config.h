@@ -24,6 +24,16 @@
 #define UDF_FRAME_CHUNK 64
 #define UDF_ACC_BLOCK_BYTES (16 << 10)
 
+/* Seconds between progress reports of a run: often enough to look alive,
+ * rarely enough to cost nothing. */
+#define UDF_PROGRESS_SECONDS 0.2
+
+/* --png auto-contrast: values at or below the low percentile of the finite
+ * values are black, at or above the high one white; clipping a few outliers
+ * (hot pixels, the direct beam) keeps the rest visible. */
+#define UDF_PNG_LOW_PERCENTILE 0.5
+#define UDF_PNG_HIGH_PERCENTILE 99.5
+
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240
 

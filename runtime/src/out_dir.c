@@ -1,0 +1,64 @@
+/* out_dir.c — where result files go: creating --npy/--png directories and
+ * checking that -o can be created, before a run spends its time. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "writers.h"
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
+{
+    size_t len = strlen(dir);
+    char *path = udfrt_malloc(len + 1);
+    if (!path)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+    memcpy(path, dir, len + 1);
+    udfrt_status st = UDFRT_OK;
+    /* Each prefix ending before a '/', then the whole path. */
+    for (size_t i = 1; i <= len && st == UDFRT_OK; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char saved = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot create directory '%s'",
+                                  path);
+        else if (!is_dir(path))
+            st = udfrt_fail(err, UDFRT_ERR_DATA,
+                            "cannot create directory '%s': '%s' exists and is not a directory",
+                            dir, path);
+        path[i] = saved;
+    }
+    udfrt_free(path);
+    return st;
+}
+
+udfrt_status udfrt_check_output_file(const char *path, udfrt_error *err)
+{
+    if (is_dir(path))
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s': it is a directory", path);
+    const char *slash = strrchr(path, '/');
+    size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    char *parent = udfrt_malloc(len + 1);
+    if (!parent)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+    memcpy(parent, slash ? path : ".", len);
+    parent[len] = '\0';
+    udfrt_status st = UDFRT_OK;
+    if (!is_dir(parent))
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s': directory '%s' does not exist",
+                        path, parent);
+    else if (access(parent, W_OK | X_OK) != 0)
+        st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s' into '%s'", path,
+                              parent);
+    udfrt_free(parent);
+    return st;
+}
