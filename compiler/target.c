@@ -9,15 +9,35 @@
 #include <stdio.h>
 #include <string.h>
 
-static void init_once(void)
+static void init_targets(void)
 {
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     LLVMInitializeNativeAsmParser();
-    /* Let the loop vectoriser call glibc's vector math library (libmvec:
-     * _ZGVdN8v_logf, ...) for log, exp, sin, ...; loaded here so that the
-     * JIT finds its symbols in the process. */
-    if (dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL)) {
+}
+
+/* Whether code for `cpu` (NULL: this machine) may call glibc's AVX2 vector
+ * math functions. */
+static int has_avx2(const char *cpu)
+{
+    if (!cpu) {
+        char *features = LLVMGetHostCPUFeatures();
+        int yes = strstr(features, "+avx2") != NULL;
+        LLVMDisposeMessage(features);
+        return yes;
+    }
+    return strcmp(cpu, "x86-64-v3") == 0 || strcmp(cpu, "x86-64-v4") == 0;
+}
+
+/* Lets the loop vectoriser call glibc's vector math library (libmvec:
+ * _ZGVdN8v_logf, ...) for log, exp, sin, ... LLVM 19 picks the variant by
+ * vector width alone, so it is enabled only for targets with AVX2, whose
+ * variants those are. The option is process-wide: it is decided by the
+ * first target machine, and udfc compiles for one CPU per process. The
+ * library is loaded here so the JIT finds its symbols in the process. */
+static void init_vector_library(const char *cpu)
+{
+    if (has_avx2(cpu) && dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL)) {
         const char *args[] = {"udfc", "-vector-library=LIBMVEC-X86"};
         LLVMParseCommandLineOptions(2, args, NULL);
     }
@@ -26,7 +46,12 @@ static void init_once(void)
 LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, init_once);
+    static int vector_library_decided; /* compiles happen on one thread */
+    pthread_once(&once, init_targets);
+    if (!vector_library_decided) {
+        vector_library_decided = 1;
+        init_vector_library(cpu && strcmp(cpu, "native") != 0 ? cpu : NULL);
+    }
     char *triple = LLVMGetDefaultTargetTriple();
     LLVMTargetRef target;
     char *msg = NULL;

@@ -45,22 +45,8 @@ struct udfrt_dataset {
     int64_t sync_offset; /* > 0: frames skipped at the start; < 0: positions inserted */
 };
 
-/* How to read a data set; zero-initialised means "as stored". */
-typedef struct udfrt_open_options {
-    const char *dtype;   /* raw: element type name */
-    int nav_rank;        /* > 0: nav shape (--nav) */
-    int64_t nav_shape[UDF_MAX_RANK];
-    int sig_rank;        /* > 0: sig shape (--sig, raw) */
-    int64_t sig_shape[UDF_MAX_RANK];
-    int sig_dims;        /* > 0: trailing dims that are sig (--sig-dims); default 2 */
-    int64_t offset;      /* raw: bytes before the first frame */
-    int64_t sync_offset; /* --sync-offset; must lie in (-image_count, image_count) */
-} udfrt_open_options;
-
-/* Opens `spec` (SPEC §3: demo[:NY,NX,SY,SX], PATH.npy, raw PATH, ...). */
-udfrt_status udfrt_dataset_open(const char *spec, const udfrt_open_options *opt,
-                                udfrt_dataset **out, udfrt_error *err);
-void udfrt_dataset_destroy(udfrt_dataset *ds);
+/* udfrt_open_options, udfrt_dataset_open and udfrt_dataset_destroy are in
+ * udfrt/udfrt.h. */
 
 /* The stored frame shown at nav position `nav_index`, or -1 where there is
  * none (before the first frame with a negative sync offset, or past the

@@ -7,17 +7,6 @@
 
 #include "run.h"
 
-typedef struct udfrt_result {
-    const char *udf;
-    const char *name;
-    udf_kind kind;
-    udf_dtype dtype;
-    int rank;
-    int64_t shape[2 * UDF_MAX_RANK];
-    int64_t elements;
-    const void *data;
-} udfrt_result;
-
 /* Fills out[] (room for every buffer of every job); returns the count. */
 int udfrt_results_collect(const udfrt_job *jobs, int n_jobs, udfrt_result *out);
 int udfrt_results_capacity(const udfrt_job *jobs, int n_jobs);

@@ -1,6 +1,9 @@
 /* roi.c — building the ROI flags; see roi.h. */
 #include "roi.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -81,4 +84,66 @@ int64_t udfrt_roi_count(const uint8_t *roi, int64_t n)
     for (int64_t i = 0; i < n; i++)
         count += roi[i] != 0;
     return count;
+}
+
+/* A non-negative integer at *p, advancing *p; -1 if there is none. */
+static int64_t roi_bound(const char **p)
+{
+    if (**p < '0' || **p > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(*p, &end, 10);
+    *p = end;
+    return errno ? -1 : v;
+}
+
+udfrt_status udfrt_roi_parse(const char *text, udfrt_roi_spec *spec, udfrt_error *err)
+{
+    memset(spec, 0, sizeof *spec);
+    for (const char *c = text; *c; c++)
+        spec->is_file |= *c == '.' || *c == '/' || isalpha((unsigned char)*c);
+    if (spec->is_file)
+        return UDFRT_OK;
+    for (const char *p = text;;) {
+        if (spec->rank == UDF_MAX_RANK)
+            break;
+        int64_t start = *p == ':' ? 0 : roi_bound(&p), stop;
+        if (start < 0)
+            break;
+        if (*p == ':') {
+            p++;
+            stop = *p == ',' || *p == '\0' ? INT64_MAX : roi_bound(&p);
+            if (stop < 0)
+                break;
+        } else {
+            stop = start + 1;
+        }
+        if (*p != ',' && *p != '\0')
+            break;
+        if (start > stop)
+            return udfrt_fail(err, UDFRT_ERR_USAGE, "--roi %s: range %d starts after it stops",
+                              text, spec->rank + 1);
+        spec->start[spec->rank] = start;
+        spec->stop[spec->rank++] = stop;
+        if (*p == '\0')
+            return UDFRT_OK;
+        p++;
+    }
+    return udfrt_fail(err, UDFRT_ERR_USAGE,
+                      "--roi expects an array file (.npy, or FILE.h5:/dataset) or one START:STOP "
+                      "range per nav dim (like 0:32,16:48), not '%s'",
+                      text);
+}
+
+udfrt_status udfrt_roi_from_text(const udfrt_dataset *ds, const char *text, uint8_t **out,
+                                 udfrt_error *err)
+{
+    udfrt_roi_spec spec;
+    udfrt_status st = udfrt_roi_parse(text, &spec, err);
+    if (st != UDFRT_OK)
+        return st;
+    if (spec.is_file)
+        return udfrt_roi_load(ds, text, out, err);
+    return udfrt_roi_box(ds, text, spec.rank, spec.start, spec.stop, out, err);
 }

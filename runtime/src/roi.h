@@ -22,4 +22,19 @@ udfrt_status udfrt_roi_box(const udfrt_dataset *ds, const char *text, int rank,
                            udfrt_error *err);
 int64_t udfrt_roi_count(const uint8_t *roi, int64_t n);
 
+/* The text of --roi: an array file (anything with a letter, '.' or '/':
+ * PATH.npy, PATH.h5:/dataset), or "START:STOP" per nav dim separated by
+ * commas, where START or STOP may be left out (":" is the whole dim) and a
+ * single index I means I:I+1. */
+typedef struct udfrt_roi_spec {
+    int is_file;
+    int rank;
+    int64_t start[UDF_MAX_RANK], stop[UDF_MAX_RANK]; /* stop INT64_MAX: to the end */
+} udfrt_roi_spec;
+/* Malformed text is UDFRT_ERR_USAGE. */
+udfrt_status udfrt_roi_parse(const char *text, udfrt_roi_spec *spec, udfrt_error *err);
+/* The flags for a ROI given as text (parse, then load or box). */
+udfrt_status udfrt_roi_from_text(const udfrt_dataset *ds, const char *text, uint8_t **out,
+                                 udfrt_error *err);
+
 #endif

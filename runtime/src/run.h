@@ -23,15 +23,6 @@ typedef struct udfrt_job {
     void **buffers; /* after the run: every buffer, whole; owned by the job */
 } udfrt_job;
 
-/* How far a run is, for a progress display. */
-typedef struct udfrt_progress {
-    int64_t frames_done, frames_total;
-    int64_t bytes_read;
-    double seconds; /* since the run started */
-    int finished;   /* the last report: every frame is done */
-} udfrt_progress;
-typedef void (*udfrt_progress_fn)(void *ctx, const udfrt_progress *p);
-
 typedef struct udfrt_run_options {
     int threads;          /* <= 0: all cores */
     const uint8_t *roi;   /* NULL or nav_size flags: process position i iff roi[i] */
@@ -42,17 +33,6 @@ typedef struct udfrt_run_options {
     udfrt_progress_fn progress;
     void *progress_ctx;
 } udfrt_run_options;
-
-typedef struct udfrt_run_stats {
-    int64_t frames;      /* frames processed */
-    int64_t partitions;
-    int64_t tile_depth;  /* frames per tile */
-    int64_t bytes_read;
-    double read_seconds;    /* summed over workers */
-    double correct_seconds; /* summed over workers */
-    double kernel_seconds;  /* summed over workers */
-    double wall_seconds;
-} udfrt_run_stats;
 
 udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udfrt_run_options *opt,
                        udfrt_run_stats *stats, udfrt_error *err);

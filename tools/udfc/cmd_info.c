@@ -5,7 +5,8 @@
 
 #include "array_file.h"
 #include "commands.h"
-#include "data_setup.h"
+#include "session.h"
+#include "session_setup.h"
 #include "dtype.h"
 #include "options.h"
 #include "roi.h"
@@ -40,11 +41,13 @@ int cmd_info(int argc, char **argv)
     int rc = options_parse(argc, argv, 0, &o);
     if (rc)
         return rc;
-    DataSetup data;
-    rc = data_setup_open(&o, &data);
+    SessionSetup setup;
+    rc = session_setup_open(&o, &setup);
     if (rc)
         return rc;
-    const udfrt_dataset *ds = data.ds;
+    const udfrt_dataset *ds = setup.ds;
+    const uint8_t *roi = udfrt_session_selection(setup.session);
+    const udfrt_corrections *corrections = udfrt_session_corrections_of(setup.session);
     int64_t frame_bytes = ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype);
     printf("data set:   %s\nformat:     %s\ndtype:      %s\n", ds->path, ds->ops->format,
            udfrt_dtype_name(ds->dtype));
@@ -55,17 +58,14 @@ int cmd_info(int argc, char **argv)
            (double)(ds->image_count * frame_bytes) / 1e9);
     ds->ops->describe(ds, stdout);
     print_grid_fit(ds);
-    if (data.roi)
+    if (roi)
         printf("roi:        %lld of %lld positions selected (%s)\n",
-               (long long)udfrt_roi_count(data.roi, ds->nav_size), (long long)ds->nav_size,
-               o.roi.text);
-    udfrt_run_options ro = {.roi = data.roi, .partitions = o.partitions,
-                            .corrections = data.corrections};
-    udfrt_plan plan = udfrt_run_plan(ds, &ro);
-    if (data.corrections)
+               (long long)udfrt_roi_count(roi, ds->nav_size), (long long)ds->nav_size, o.roi);
+    udfrt_plan plan = udfrt_session_plan(setup.session);
+    if (corrections)
         printf("corrections:%s%s %lld excluded pixels; kernels see %s frames\n",
                o.dark ? " dark," : "", o.gain ? " gain," : "",
-               (long long)udfrt_corrections_excluded(data.corrections),
+               (long long)udfrt_corrections_excluded(corrections),
                udfrt_dtype_name(plan.frame_dtype));
     printf("partitions: %lld for %lld frames (any thread count)\n", (long long)plan.partitions,
            (long long)plan.frames);
@@ -76,6 +76,6 @@ int cmd_info(int argc, char **argv)
     udfrt_format_shape(ds->sig_rank + 1, tile, shape, sizeof shape);
     printf("tiles:      %s %s: %lld whole frames\n", shape, udfrt_dtype_name(plan.frame_dtype),
            (long long)plan.tile_depth);
-    data_setup_release(&data);
+    session_setup_release(&setup);
     return 0;
 }

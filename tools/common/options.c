@@ -1,4 +1,4 @@
-/* options.c — parsing `udfc run`/`udfc info` options; see options.h. Every
+/* options.c — parsing run options (udfc run, udfc info, udfrun); see options.h. Every
  * option takes `--name value` or `--name=value`. */
 #include "options.h"
 
@@ -8,11 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "roi.h"
+
+const char *cli_tool = "udfc";
+
 static int usage_error(const char *fmt, const char *a, const char *b)
 {
-    fputs("udfc: error: ", stderr);
+    fprintf(stderr, "%s: error: ", cli_tool);
     fprintf(stderr, fmt, a, b);
-    fputs("\n(see `udfc help`)\n", stderr);
+    fprintf(stderr, "\n(see `%s help`)\n", cli_tool);
     return 2;
 }
 
@@ -24,11 +28,11 @@ static int parse_int(const char *opt, const char *text, long long lo, long long 
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (end == text || *end) {
-        fprintf(stderr, "udfc: error: %s expects an integer (%s), not '%s'\n", opt, meaning, text);
+        fprintf(stderr, "%s: error: %s expects an integer (%s), not '%s'\n", cli_tool, opt, meaning, text);
         return 2;
     }
     if (errno || v < lo || v > hi) {
-        fprintf(stderr, "udfc: error: %s expects an integer from %lld to %lld (%s), not '%s'\n",
+        fprintf(stderr, "%s: error: %s expects an integer from %lld to %lld (%s), not '%s'\n", cli_tool,
                 opt, lo, hi, meaning, text);
         return 2;
     }
@@ -47,8 +51,8 @@ static int parse_shape(const char *opt, const char *text, int *rank, int64_t *di
         long long v = strtoll(p, &end, 10);
         if (end == p || v <= 0 || errno || *rank == UDF_MAX_RANK || (*end && *end != ',')) {
             fprintf(stderr,
-                    "udfc: error: %s expects positive sizes separated by commas (like 64,64), "
-                    "not '%s'\n",
+                    "%s: error: %s expects positive sizes separated by commas (like 64,64), "
+                    "not '%s'\n", cli_tool,
                     opt, text);
             return 2;
         }
@@ -59,63 +63,18 @@ static int parse_shape(const char *opt, const char *text, int *rank, int64_t *di
     }
 }
 
-/* A non-negative integer at *p, advancing *p; -1 if there is none. */
-static int64_t roi_bound(const char **p)
+/* --roi is checked here (malformed: exit 2) and built once the data set is
+ * open. */
+static int parse_roi(const char *text, const char **roi)
 {
-    if (**p < '0' || **p > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(*p, &end, 10);
-    *p = end;
-    return errno ? -1 : v;
-}
-
-/* --roi: an array file (anything with a letter, '.' or '/': PATH.npy,
- * PATH.h5:/dataset), or "START:STOP" per nav dim separated by commas, where
- * START or STOP may be left out (":" is the whole dim) and a single index I
- * means I:I+1. */
-static int parse_roi(const char *text, RoiOption *roi)
-{
-    roi->text = text;
-    roi->is_file = 0;
-    for (const char *c = text; *c; c++)
-        roi->is_file |= *c == '.' || *c == '/' || isalpha((unsigned char)*c);
-    if (roi->is_file)
-        return 0;
-    roi->rank = 0;
-    for (const char *p = text;;) {
-        if (roi->rank == UDF_MAX_RANK)
-            break;
-        int64_t start = *p == ':' ? 0 : roi_bound(&p), stop;
-        if (start < 0)
-            break;
-        if (*p == ':') {
-            p++;
-            stop = *p == ',' || *p == '\0' ? INT64_MAX : roi_bound(&p);
-            if (stop < 0)
-                break;
-        } else {
-            stop = start + 1;
-        }
-        if (*p != ',' && *p != '\0')
-            break;
-        if (start > stop) {
-            fprintf(stderr, "udfc: error: --roi %s: range %d starts after it stops\n", text,
-                    roi->rank + 1);
-            return 2;
-        }
-        roi->start[roi->rank] = start;
-        roi->stop[roi->rank++] = stop;
-        if (*p == '\0')
-            return 0;
-        p++;
+    udfrt_roi_spec spec;
+    udfrt_error err = {0};
+    if (udfrt_roi_parse(text, &spec, &err) != UDFRT_OK) {
+        fprintf(stderr, "%s: error: %s\n", cli_tool, err.msg);
+        return 2;
     }
-    fprintf(stderr,
-            "udfc: error: --roi expects an array file (.npy, or FILE.h5:/dataset) or one "
-            "START:STOP range per nav dim (like 0:32,16:48), not '%s'\n",
-            text);
-    return 2;
+    *roi = text;
+    return 0;
 }
 
 typedef enum OptId {
@@ -244,10 +203,10 @@ static int unknown_option(const char *arg, size_t name_len, int positional_udfs)
             best = table[k].name;
         }
     }
-    fprintf(stderr, "udfc: error: unknown option '%.*s'", (int)name_len, arg);
+    fprintf(stderr, "%s: error: unknown option '%.*s'", cli_tool, (int)name_len, arg);
     if (best)
         fprintf(stderr, " (did you mean %s?)", best);
-    fputs("\n(see `udfc help`)\n", stderr);
+    fprintf(stderr, "\n(see `%s help`)\n", cli_tool);
     return 2;
 }
 

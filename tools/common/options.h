@@ -1,4 +1,4 @@
-/* options.h — the command-line options of `udfc run` and `udfc info`
+/* options.h — the command-line options of `udfc run`, `udfc info` and `udfrun`
  * (SPEC §3), parsed into one struct. Malformed options are reported here and
  * give exit code 2; whether a well-formed option fits the data is checked
  * once the data set is open (exit 3). */
@@ -9,14 +9,8 @@
 
 enum { MAX_UDF_ARGS = 64, MAX_PARAM_ARGS = 256 };
 
-/* --roi FILE.npy (or FILE.h5:/dataset), or --roi START:STOP,... (one range
- * per nav dim). */
-typedef struct RoiOption {
-    const char *text; /* as given; NULL without --roi */
-    int is_file;
-    int rank;
-    int64_t start[UDF_MAX_RANK], stop[UDF_MAX_RANK]; /* stop INT64_MAX: to the end */
-} RoiOption;
+/* The program's name in messages ("udfc", "udfrun"). */
+extern const char *cli_tool;
 
 typedef struct RunOptions {
     const char *udf_args[MAX_UDF_ARGS]; /* .udf paths or stdlib names */
@@ -25,7 +19,7 @@ typedef struct RunOptions {
     int n_select;
     const char *data;                   /* --data; "demo" if not given */
     udfrt_open_options open;
-    RoiOption roi;
+    const char *roi;                    /* --roi, as given (checked) */
     int64_t partitions;                 /* --partitions; 0 = chosen from the data */
     const char *dark, *gain, *exclude;  /* correction files */
     int threads;                        /* -j; 0 = all cores */

@@ -1,0 +1,124 @@
+/* module.c — loading and querying kernel modules; see module.h and udfrt.h. */
+#include "module.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "dtype.h"
+
+struct udfrt_module {
+    void *handle; /* dlopen handle, or NULL for a wrapped descriptor */
+    const udf_module_desc *desc;
+};
+
+static udfrt_status check_desc(const udf_module_desc *desc, const char *from, udfrt_error *err)
+{
+    if (desc->abi_version != UDF_ABI_VERSION)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "%s holds kernels for kernel ABI version %u, but this runtime speaks "
+                          "version %u; rebuild them with this udfc (udfc build)",
+                          from, desc->abi_version, UDF_ABI_VERSION);
+    if (desc->n_kernels < 0 || (desc->n_kernels > 0 && !desc->kernels))
+        return udfrt_fail(err, UDFRT_ERR_DATA, "%s has a damaged kernel descriptor", from);
+    return UDFRT_OK;
+}
+
+static udfrt_status wrap(const udf_module_desc *desc, void *handle, udfrt_module **out,
+                         udfrt_error *err)
+{
+    udfrt_module *m = udfrt_calloc(1, sizeof *m);
+    if (!m)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+    m->handle = handle;
+    m->desc = desc;
+    *out = m;
+    return UDFRT_OK;
+}
+
+udfrt_status udfrt_module_load(const char *path, udfrt_module **out, udfrt_error *err)
+{
+    *out = NULL;
+    /* dlopen looks a name without a slash up in the library path: say ./ */
+    char local[4200];
+    if (!strchr(path, '/') && strlen(path) < sizeof local - 2) {
+        snprintf(local, sizeof local, "./%s", path);
+        path = local;
+    }
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot load kernels from '%s': %s", path, dlerror());
+    const udf_module_desc *desc = dlsym(handle, UDF_MODULE_SYMBOL);
+    char from[4300];
+    snprintf(from, sizeof from, "'%s'", path);
+    udfrt_status st = desc ? check_desc(desc, from, err)
+                           : udfrt_fail(err, UDFRT_ERR_DATA,
+                                        "'%s' is not a kernel library from udfc build (it has no "
+                                        "%s symbol)",
+                                        path, UDF_MODULE_SYMBOL);
+    if (st == UDFRT_OK)
+        st = wrap(desc, handle, out, err);
+    if (st != UDFRT_OK)
+        dlclose(handle);
+    return st;
+}
+
+udfrt_status udfrt_module_wrap(const udf_module_desc *desc, udfrt_module **out, udfrt_error *err)
+{
+    *out = NULL;
+    udfrt_status st = check_desc(desc, "the linked module", err);
+    return st == UDFRT_OK ? wrap(desc, NULL, out, err) : st;
+}
+
+void udfrt_module_destroy(udfrt_module *m)
+{
+    if (!m)
+        return;
+    if (m->handle)
+        dlclose(m->handle);
+    udfrt_free(m);
+}
+
+int udfrt_module_udfs(const udfrt_module *m, const char **names, int cap)
+{
+    int n = 0;
+    for (int k = 0; k < m->desc->n_kernels; k++) {
+        const char *name = m->desc->kernels[k].name;
+        int seen = 0;
+        for (int j = 0; j < k && !seen; j++)
+            seen = strcmp(m->desc->kernels[j].name, name) == 0;
+        if (seen)
+            continue;
+        if (n < cap)
+            names[n] = name;
+        n++;
+    }
+    return n;
+}
+
+const udf_kernel_desc *udfrt_module_kernel(const udfrt_module *m, const char *name, udf_dtype t)
+{
+    for (int k = 0; k < m->desc->n_kernels; k++)
+        if (strcmp(m->desc->kernels[k].name, name) == 0 && m->desc->kernels[k].input_dtype == (int32_t)t)
+            return &m->desc->kernels[k];
+    return NULL;
+}
+
+int udfrt_module_has(const udfrt_module *m, const char *name)
+{
+    for (int k = 0; k < m->desc->n_kernels; k++)
+        if (strcmp(m->desc->kernels[k].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+void udfrt_module_types(const udfrt_module *m, const char *name, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int k = 0; k < m->desc->n_kernels && len < cap; k++)
+        if (strcmp(m->desc->kernels[k].name, name) == 0)
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? " " : "",
+                                    udfrt_dtype_name((udf_dtype)m->desc->kernels[k].input_dtype));
+}

@@ -1,0 +1,125 @@
+"""Ahead-of-time kernels: `udfc build` a shared library of every stdlib udf,
+run it with `udfrun` (which links no LLVM) and compare with `udfc run`:
+bit-identical for a --cpu native build (the JIT's code), within float
+rounding for the default x86-64-v2 build. Also the frame-type fallback, the
+header, and kernels udfrun must refuse (not a library, no descriptor, another
+ABI version, a frame type it was not built for, an unknown udf)."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from udftest import UDFC, check_close, check_equal, fail, random_data, read, run, tempdir
+
+UDFRUN = os.environ["UDFRUN"]
+STDLIB = ["sum", "sumsig", "max", "logsum", "stddev", "masks", "disk", "ring", "com",
+          "radial_profile", "fem", "pick"]
+
+
+def udfrun(*args, expect=0):
+    p = subprocess.run([UDFRUN] + [str(a) for a in args], capture_output=True, text=True)
+    if p.returncode != expect:
+        fail("udfrun %s\nexited %d, expected %d\n%s" % (" ".join(map(str, args)), p.returncode,
+                                                         expect, p.stderr))
+    return p
+
+
+def compare_files(a, b, exact, what):
+    import h5py
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        if sorted(fa) != sorted(fb):
+            fail("%s: udfs differ: %s vs %s" % (what, sorted(fa), sorted(fb)))
+        for udf in fa:
+            if sorted(fa[udf]) != sorted(fb[udf]):
+                fail("%s: buffers of %s differ" % (what, udf))
+            for buf in fa[udf]:
+                x, y = fa[udf][buf][()], fb[udf][buf][()]
+                if exact or x.dtype.kind in "iub":
+                    check_equal(x, y, "%s %s/%s" % (what, udf, buf))
+                else:
+                    scale = max(float(np.nanmax(np.abs(y))) if y.size else 1.0, 1.0)
+                    check_close(x, y, "%s %s/%s" % (what, udf, buf), rtol=1e-5, atol=1e-6 * scale)
+
+
+ldd = subprocess.run(["ldd", UDFRUN], capture_output=True, text=True).stdout
+if "LLVM" in ldd or "llvm" in ldd:
+    fail("udfrun links LLVM:\n" + ldd)
+
+with tempdir() as tmp:
+    data = random_data("u16", (5, 6, 14, 12), seed=3) % 4000
+    path = os.path.join(tmp, "data.npy")
+    np.save(path, data)
+    masks = os.path.join(tmp, "masks.npy")
+    np.save(masks, np.random.default_rng(1).random((2, 14, 12)).astype(np.float32))
+    params = ["--param", "masks=@" + masks, "--param", "indices=0,7"]
+
+    reference = os.path.join(tmp, "jit.h5")
+    run("run", *STDLIB, "--data", path, "-o", reference, *params)
+    for cpu, exact in (("native", True), ("x86-64-v2", False)):
+        lib = os.path.join(tmp, "kernels-%s.so" % cpu)
+        header = os.path.join(tmp, "kernels-%s.h" % cpu)
+        run("build", *STDLIB, "-o", lib, "--header", header, "--cpu", cpu)
+        out = os.path.join(tmp, "aot-%s.h5" % cpu)
+        udfrun(lib, "--data", path, "-o", out, *params)
+        compare_files(out, reference, exact, "udfrun (%s) vs udfc run" % cpu)
+    text = open(header).read()
+    for needle in ("extern const udf_module_desc udf_module;", "udf masks", "param sig float masks[n]",
+                   "result: nav float intensity[n]"):
+        if needle not in text:
+            fail("header lacks %r" % needle)
+    probe = os.path.join(tmp, "probe.c")
+    with open(probe, "w") as f:
+        f.write('#include "%s"\nint main(void) { return udf_module.n_kernels > 0 ? 0 : 1; }\n' % header)
+    include = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runtime", "include")
+    exe = os.path.join(tmp, "probe")
+    subprocess.run(["cc", "-I", include, probe, os.path.join(tmp, "kernels-native.so"), "-o", exe],
+                   check=True)
+    if subprocess.run([exe], env=dict(os.environ, LD_LIBRARY_PATH=tmp)).returncode != 0:
+        fail("a program linked with the library sees no kernels")
+
+    # One udf, by name; kernels built only for f32 run u16 data converted.
+    only_f32 = os.path.join(tmp, "f32.so")
+    run("build", "sum", "sumsig", "-o", only_f32, "--dtype", "f32")
+    out = os.path.join(tmp, "f32.h5")
+    udfrun(only_f32, "--udf", "sumsig", "--data", path, "-o", out)
+    check_equal(read(out, "sumsig", "intensity"), read(reference, "sumsig", "intensity"),
+                "sumsig from f32 kernels")
+
+    # Refusals.
+    out = os.path.join(tmp, "refused.h5")
+    only_f64 = os.path.join(tmp, "f64.so")
+    run("build", "sum", "-o", only_f64, "--dtype", "f64")
+    p = udfrun(only_f64, "--data", path, "-o", out, expect=3)
+    if "built for f64 frames, not for the u16 frames" not in p.stderr:
+        fail("no clear message for missing kernels:\n" + p.stderr)
+    p = udfrun(only_f32, "--udf", "nope", "--data", path, "-o", out, expect=2)
+    if "no udf 'nope'" not in p.stderr:
+        fail("unknown --udf:\n" + p.stderr)
+    p = udfrun(path, "--data", path, "-o", out, expect=3)
+    if "cannot load kernels" not in p.stderr:
+        fail("a non-library:\n" + p.stderr)
+    p = udfrun("/lib/x86_64-linux-gnu/libm.so.6", "--data", path, "-o", out, expect=3)
+    if "not a kernel library" not in p.stderr:
+        fail("a library without kernels:\n" + p.stderr)
+    # Another ABI version: patch the descriptor's first field in the file.
+    nm = subprocess.run(["nm", "-D", only_f32], capture_output=True, text=True).stdout
+    address = int([l for l in nm.splitlines() if l.endswith(" udf_module")][0].split()[0], 16)
+    sections = subprocess.run(["objdump", "-h", only_f32], capture_output=True, text=True).stdout
+    offset = None
+    for line in sections.splitlines():
+        cols = line.split()
+        if len(cols) >= 6 and cols[1].startswith("."):
+            vma, off, size = int(cols[3], 16), int(cols[5], 16), int(cols[2], 16)
+            if vma <= address < vma + size:
+                offset = off + address - vma
+    old_abi = os.path.join(tmp, "old.so")
+    blob = bytearray(open(only_f32, "rb").read())
+    blob[offset:offset + 4] = (999).to_bytes(4, "little")
+    open(old_abi, "wb").write(bytes(blob))
+    p = udfrun(old_abi, "--data", path, "-o", out, expect=3)
+    if "kernel ABI version 999" not in p.stderr:
+        fail("an ABI mismatch:\n" + p.stderr)
+    if os.path.exists(out):
+        fail("a refused run left an output file")
+print("ok")
