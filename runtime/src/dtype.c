@@ -87,3 +87,31 @@ void udfrt_fill(void *data, udf_dtype t, size_t n, double v)
     for (size_t i = 0; i < n; i++)
         udfrt_store_double(data, t, i, v);
 }
+
+/* Specialised per size so that the compiler vectorises the loops (big-endian
+ * frames are swapped at memory speed). */
+void udfrt_byteswap(void *data, int64_t n, int size)
+{
+    unsigned char *p = data;
+    if (size == 2)
+        for (int64_t i = 0; i < n; i++) {
+            uint16_t v;
+            memcpy(&v, p + 2 * i, 2);
+            v = __builtin_bswap16(v);
+            memcpy(p + 2 * i, &v, 2);
+        }
+    else if (size == 4)
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t v;
+            memcpy(&v, p + 4 * i, 4);
+            v = __builtin_bswap32(v);
+            memcpy(p + 4 * i, &v, 4);
+        }
+    else if (size == 8)
+        for (int64_t i = 0; i < n; i++) {
+            uint64_t v;
+            memcpy(&v, p + 8 * i, 8);
+            v = __builtin_bswap64(v);
+            memcpy(p + 8 * i, &v, 8);
+        }
+}
