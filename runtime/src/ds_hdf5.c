@@ -166,6 +166,7 @@ static const char *group_hint(hid_t file, const char *path, char *buf, size_t si
             char *v = NULL;
             hid_t mt = H5Tcopy(H5T_C_S1);
             H5Tset_size(mt, H5T_VARIABLE);
+            H5Tset_cset(mt, H5Tget_cset(t)); /* h5py writes UTF-8 */
             if (H5Aread(a, mt, &v) >= 0 && v) {
                 snprintf(name, sizeof name, "%s", v);
                 H5free_memory(v);

@@ -189,18 +189,21 @@ static udfrt_status scan_files(mib_impl *m, udfrt_error *err)
         }
         if (st == UDFRT_OK && !same_format(&h, &m->hdr))
             st = udfrt_fail(err, UDFRT_ERR_DATA,
-                            "inconsistent headers: '%s' holds %dx%d %s frames with %lld-byte "
-                            "headers, '%s' %dx%d %s with %lld-byte headers",
-                            f->path, h.width, h.height, h.pixel_type, (long long)h.header_bytes,
-                            m->files[0].path, m->hdr.width, m->hdr.height, m->hdr.pixel_type,
+                            "inconsistent headers: '%s' holds %dx%d %s frames (depth %d, "
+                            "%lld-byte headers), '%s' %dx%d %s (depth %d, %lld-byte headers)",
+                            f->path, h.width, h.height, h.pixel_type, h.counter_depth,
+                            (long long)h.header_bytes, m->files[0].path, m->hdr.width,
+                            m->hdr.height, m->hdr.pixel_type, m->hdr.counter_depth,
                             (long long)m->hdr.header_bytes);
         if (st == UDFRT_OK && (size == 0 || size % m->stride != 0))
             st = udfrt_fail(err, UDFRT_ERR_DATA,
                             "'%s' is truncated: %lld bytes are not a whole number of %lld-byte "
                             "frames",
                             f->path, (long long)size, (long long)m->stride);
-        f->frames = size / m->stride;
-        f->sequence = h.sequence;
+        if (st == UDFRT_OK) {
+            f->frames = size / m->stride;
+            f->sequence = h.sequence;
+        }
         /* The last frame's header must sit where the stride puts it. */
         if (st == UDFRT_OK && f->frames > 1) {
             st = read_at(f->path, ff.fd, text, 4, (f->frames - 1) * m->stride, &got, err);

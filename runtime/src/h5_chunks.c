@@ -1,6 +1,7 @@
 /* h5_chunks.c — chunk-by-chunk reading of HDF5 datasets; see h5_chunks.h. */
 #include "h5_chunks.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -74,6 +75,22 @@ static udfrt_status chunk_fail(const udfrt_h5_chunks *c, const hsize_t *offset, 
     return udfrt_fail(err, UDFRT_ERR_DATA, "'%s': the chunk at (%s) %s", c->name, at, why);
 }
 
+static herr_t innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+    if (n == 0 && e->desc)
+        snprintf(data, 128, "%s", e->desc);
+    return 0;
+}
+
+/* Whether the failed chunk lookup on this thread's error stack failed because
+ * the chunk was never written (HDF5 1.10 reports that as an error). */
+static int unallocated(void)
+{
+    char cause[128] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, cause);
+    return strstr(cause, "not allocated") != NULL;
+}
+
 /* Reads and decodes the chunk whose first element is at `offset` into `dst`
  * (chunk_bytes, host order). */
 static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
@@ -81,7 +98,7 @@ static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader 
 {
     size_t bytes = c->pipeline.chunk_bytes;
     hsize_t stored = 0;
-    if (H5Dget_chunk_storage_size(c->dset, offset, &stored) < 0)
+    if (H5Dget_chunk_storage_size(c->dset, offset, &stored) < 0 && !unallocated())
         return chunk_fail(c, offset, "cannot be found in the chunk index", err);
     if (stored == 0) { /* never written: the fill value */
         for (size_t i = 0; i < bytes; i += c->elem_size)
