@@ -56,7 +56,7 @@ def write_files(d, data):
 
 def udfc_seconds(udfc, args, threads, out):
     """The run's wall time as udfc --stats reports it (JIT compile excluded)."""
-    p = subprocess.run([udfc, "run", "sumsig", *args, "-j", str(threads), "--stats",
+    p = subprocess.run([udfc, "run", "sumsig", "--data", *args, "-j", str(threads), "--stats",
                         "-o", out], capture_output=True, text=True, check=True)
     return float(re.search(r"run ([0-9.]+) s wall", p.stderr + p.stdout).group(1))
 
@@ -116,11 +116,11 @@ def main():
               % (nav, sig, gib, gz_ratio))
         print("udfc run sumsig -j %d, median of %d runs (wall of the run, compile excluded)"
               % (a.threads, a.repeats))
-        print("%-22s %9s %9s" % ("", "seconds", "GiB/s"))
+        print("%-28s %9s %9s" % ("", "seconds", "GiB/s"))
         for name, s in rows.items():
-            print("%-22s %9.3f %9.2f" % ("udfc " + name, s, gib / s))
+            print("%-28s %9.3f %9.2f" % ("udfc " + name, s, gib / s))
         for name, s in h5.items():
-            print("%-22s %9.3f %9.2f" % ("h5py 1 thread " + name, s, gib / s))
+            print("%-28s %9.3f %9.2f" % ("h5py 1 thread " + name, s, gib / s))
         contig = rows["raw"] / rows["hdf5 contiguous"]
         gz = h5["gzip1"] / rows["hdf5 gzip-1"]
         print("ratio contiguous HDF5 / raw throughput:   %.2f (target >= 0.9)" % contig)
