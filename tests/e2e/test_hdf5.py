@@ -19,9 +19,10 @@ data = rng.integers(0, 3000, size=nav + sig).astype(np.uint16)
 
 
 def expected(d):
+    out = np.result_type(d.dtype, np.float32)  # the stdlib's `float`, as LiberTEM's
     d = d.astype(np.float64)
-    return (d.sum(axis=(-2, -1)).astype(np.float32),
-            d.reshape((-1,) + d.shape[-2:]).sum(axis=0).astype(np.float32))
+    return (d.sum(axis=(-2, -1)).astype(out),
+            d.reshape((-1,) + d.shape[-2:]).sum(axis=0).astype(out))
 
 
 def check(tmp, spec, d, what, extra=()):
