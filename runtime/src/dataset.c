@@ -86,10 +86,15 @@ udfrt_status udfrt_dataset_open(const char *spec, const udfrt_open_options *opt,
         is_raw = 1; /* --nav is the stored layout, not a reinterpretation */
     } else if (has_suffix(spec, ".npy")) {
         st = udfrt_open_npy(spec, opt, out, err);
+    } else if (udfrt_hdf5_split_spec(spec)) {
+        st = udfrt_open_hdf5(spec, opt, out, err);
+    } else if (has_suffix(spec, ".mib") || has_suffix(spec, ".hdr")) {
+        st = udfrt_open_mib(spec, opt, out, err);
     } else {
         return udfrt_fail(err, UDFRT_ERR_USAGE,
-                          "cannot tell the format of '%s': name a .npy file, 'demo', or give a "
-                          "raw file's --dtype, --nav and --sig",
+                          "cannot tell the format of '%s': name a .npy, .h5 (.hdf5 .hdf .hspy .emd "
+                          ".nxs .nx5), .mib or .hdr file, 'demo', or give a raw file's --dtype, "
+                          "--nav and --sig",
                           spec);
     }
     if (st == UDFRT_OK && opt->nav_rank > 0 && !is_raw)

@@ -43,6 +43,10 @@ struct udfrt_dataset {
     int64_t nav_size, sig_size;
     int64_t image_count; /* frames stored */
     int64_t sync_offset; /* > 0: frames skipped at the start; < 0: positions inserted */
+    /* > 1: stored frames come in blocks of this many (in stored order) that the
+     * format decodes as one unit (HDF5 chunks). Partitions start at block
+     * boundaries and tiles hold whole blocks where that fits. */
+    int64_t read_block;
 };
 
 /* udfrt_open_options, udfrt_dataset_open and udfrt_dataset_destroy are in
@@ -75,5 +79,15 @@ udfrt_status udfrt_open_npy(const char *path, const udfrt_open_options *opt,
                             udfrt_dataset **out, udfrt_error *err);
 udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt,
                             udfrt_dataset **out, udfrt_error *err);
+/* HDF5: `spec` is PATH[:/dataset/path] with one of the suffixes that
+ * udfrt_hdf5_split_spec recognises. */
+udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt,
+                             udfrt_dataset **out, udfrt_error *err);
+/* Quantum Detectors Merlin: a .mib file (or numbered series) or its .hdr. */
+udfrt_status udfrt_open_mib(const char *path, const udfrt_open_options *opt,
+                            udfrt_dataset **out, udfrt_error *err);
+/* If `spec` names an HDF5 file (PATH.h5, .hdf5, .hdf, .hspy, .emd, .nxs, .nx5,
+ * optionally followed by :/dataset/path), returns the length of PATH; else 0. */
+size_t udfrt_hdf5_split_spec(const char *spec);
 
 #endif

@@ -4,6 +4,7 @@
 #define UDFRT_DTYPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "udfrt/kernel_abi.h"
 
@@ -21,5 +22,9 @@ double udfrt_load_double(const void *data, udf_dtype t, size_t i);
 void udfrt_store_double(void *data, udf_dtype t, size_t i, double v);
 /* Fills n elements with v (converted as above). */
 void udfrt_fill(void *data, udf_dtype t, size_t n, double v);
+
+/* Reverses the bytes of each of n elements of `size` bytes (2, 4 or 8), in
+ * place: big-endian to host order. */
+void udfrt_byteswap(void *data, int64_t n, int size);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "dtype.h"
 
 struct udfrt_reader {
     unsigned char *buf;
@@ -65,18 +66,8 @@ void udfrt_frame_file_reader_destroy(udfrt_reader *rd)
     udfrt_free(rd);
 }
 
-static void byteswap(unsigned char *p, int64_t bytes, int size)
-{
-    for (int64_t i = 0; i + size <= bytes; i += size)
-        for (int a = 0, b = size - 1; a < b; a++, b--) {
-            unsigned char t = p[i + a];
-            p[i + a] = p[i + b];
-            p[i + b] = t;
-        }
-}
-
 /* Reads `bytes` at `offset` whole, retrying short reads. */
-static udfrt_status pread_all(const udfrt_dataset *ds, int fd, unsigned char *dst, int64_t bytes,
+static udfrt_status pread_all(const char *path, int fd, unsigned char *dst, int64_t bytes,
                               int64_t offset, udfrt_error *err)
 {
     while (bytes > 0) {
@@ -85,10 +76,10 @@ static udfrt_status pread_all(const udfrt_dataset *ds, int fd, unsigned char *ds
             continue;
         if (got < 0)
             return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "read error in '%s' at byte %lld",
-                                    ds->path, (long long)offset);
+                                    path, (long long)offset);
         if (got == 0)
             return udfrt_fail(err, UDFRT_ERR_DATA,
-                              "'%s' is truncated: it ends before byte %lld", ds->path,
+                              "'%s' is truncated: it ends before byte %lld", path,
                               (long long)(offset + bytes));
         dst += got;
         bytes -= got;
@@ -100,8 +91,13 @@ static udfrt_status pread_all(const udfrt_dataset *ds, int fd, unsigned char *ds
 udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
                                    int64_t count, const void **frames, udfrt_error *err)
 {
-    const udfrt_frame_file *ff = ds->impl;
-    unsigned char *dst = rd->buf;
+    return udfrt_frame_file_gather(ds->impl, ds->path, rd->buf, file_frames, count, frames, err);
+}
+
+udfrt_status udfrt_frame_file_gather(const udfrt_frame_file *ff, const char *path,
+                                     unsigned char *dst, const int64_t *file_frames, int64_t count,
+                                     const void **frames, udfrt_error *err)
+{
     for (int64_t i = 0; i < count;) {
         /* A run of consecutive frames is one pread; the bytes between frames
          * (per-frame headers) are read along and skipped by the pointers. */
@@ -109,14 +105,14 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
         while (i + run < count && file_frames[i + run] == file_frames[i] + run)
             run++;
         int64_t bytes = (run - 1) * ff->stride + ff->frame_bytes;
-        udfrt_status st = pread_all(ds, ff->fd, dst, bytes,
+        udfrt_status st = pread_all(path, ff->fd, dst, bytes,
                                     ff->first_offset + file_frames[i] * ff->stride, err);
         if (st != UDFRT_OK)
             return st;
         for (int64_t k = 0; k < run; k++) {
             unsigned char *frame = dst + k * ff->stride;
             if (ff->swap_size > 1)
-                byteswap(frame, ff->frame_bytes, ff->swap_size);
+                udfrt_byteswap(frame, ff->frame_bytes / ff->swap_size, ff->swap_size);
             frames[i + k] = frame;
         }
         dst += run * ff->stride;

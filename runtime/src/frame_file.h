@@ -22,11 +22,17 @@ udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64
                                    udfrt_error *err);
 void udfrt_frame_file_close(udfrt_frame_file *ff);
 
-/* The udfrt_dataset_ops members for a data set whose impl is a frame_file. */
+/* The udfrt_dataset_ops members for a data set whose impl is a frame_file, or
+ * a struct whose first member is one. */
 udfrt_status udfrt_frame_file_reader_create(udfrt_dataset *ds, int64_t max_frames,
                                             udfrt_reader **out, udfrt_error *err);
 void udfrt_frame_file_reader_destroy(udfrt_reader *rd);
 udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
                                    int64_t count, const void **frames, udfrt_error *err);
+/* The read itself, into `dst` (room for count * ff->stride bytes): points
+ * frames[i] at frame file_frames[i] of `ff`; `path` names the file in errors. */
+udfrt_status udfrt_frame_file_gather(const udfrt_frame_file *ff, const char *path,
+                                     unsigned char *dst, const int64_t *file_frames, int64_t count,
+                                     const void **frames, udfrt_error *err);
 
 #endif

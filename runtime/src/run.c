@@ -84,7 +84,13 @@ udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt)
      * so that the read buffer and the corrected tile both stay near it. */
     size_t stored = udfrt_dtype_size(ds->dtype), seen = udfrt_dtype_size(plan.frame_dtype);
     int64_t frame_bytes = ds->sig_size * (int64_t)(stored > seen ? stored : seen);
-    int64_t depth = UDF_TILE_BYTES / frame_bytes;
+    int64_t depth = UDF_TILE_BYTES / frame_bytes, block = ds->read_block;
+    /* Whole read blocks per tile, so that a block decodes straight into the
+     * tile; a block too big for that is read through the format's cache. */
+    if (block > 1 && depth >= block)
+        depth -= depth % block;
+    else if (block > 1 && block * frame_bytes <= UDF_TILE_BYTES_MAX)
+        depth = block;
     int64_t longest = plan.partitions ? (plan.frames + plan.partitions - 1) / plan.partitions : 1;
     plan.tile_depth = depth < 1 ? 1 : depth < longest ? depth : longest;
     return plan;
@@ -282,6 +288,20 @@ static void correct_tile(run_state *rs, worker_state *w, int64_t depth)
     }
 }
 
+/* Partition boundaries as numpy.linspace(0, n, parts + 1, dtype=int), each
+ * moved forward to the next read block (ds->read_block, in stored frames), so
+ * that no block is decoded by two partitions. A partition may end up empty. */
+static int64_t partition_begin(const run_state *rs, int64_t index)
+{
+    int64_t b = index * rs->n_selected / rs->n_partitions, block = rs->ds->read_block;
+    if (block > 1)
+        while (b > 0 && b < rs->n_selected &&
+               udfrt_dataset_frame_at(rs->ds, rs->selected[b]) / block ==
+                   udfrt_dataset_frame_at(rs->ds, rs->selected[b - 1]) / block)
+            b++;
+    return b;
+}
+
 static udfrt_status run_partition(void *ctx, int64_t index, int worker)
 {
     run_state *rs = ctx;
@@ -295,8 +315,7 @@ static udfrt_status run_partition(void *ctx, int64_t index, int worker)
         return fail_shared(rs, local.code, &local);
     }
     /* Partition boundaries as numpy.linspace(0, n, parts + 1, dtype=int). */
-    int64_t begin = index * rs->n_selected / rs->n_partitions;
-    int64_t end = (index + 1) * rs->n_selected / rs->n_partitions;
+    int64_t begin = partition_begin(rs, index), end = partition_begin(rs, index + 1);
     int64_t frame_bytes = rs->ds->sig_size * (int64_t)udfrt_dtype_size(rs->ds->dtype);
     for (int64_t t = begin; t < end; t += rs->depth) {
         int64_t depth = end - t < rs->depth ? end - t : rs->depth;

@@ -15,6 +15,13 @@
 /* A tile is a stack of whole frames of about this many bytes (at least one
  * frame): big enough to amortise the per-tile call, small enough to stay in L2. */
 #define UDF_TILE_BYTES (1ll << 20)
+/* Tiles grow up to this size to hold one whole read block (an HDF5 chunk of
+ * several frames), which then decodes straight into the tile. */
+#define UDF_TILE_BYTES_MAX (16ll << 20)
+
+/* Decoded HDF5 chunks kept per reader thread, for chunks that do not map onto
+ * whole tiles (chunks split along sig, or spanning several nav rows). */
+#define UDF_CHUNK_CACHE_BYTES (256ll << 20)
 
 /* The blocked tile schedule (compiler/lower_tile.c): per-frame values are
  * kept for chunks of this many frames (a small stack array per value), and

@@ -1,0 +1,277 @@
+/* h5_chunks.c — chunk-by-chunk reading of HDF5 datasets; see h5_chunks.h. */
+#include "h5_chunks.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "dtype.h"
+
+struct udfrt_h5_chunk_reader {
+    unsigned char *out;    /* the frames handed out: max_frames plus one chunk of slack */
+    unsigned char *stored; /* a chunk's stored (filtered) bytes */
+    size_t stored_size;
+    udfrt_h5_decoder *decoder;
+    int64_t slots;
+    unsigned char **slot_data; /* decoded chunks, host order */
+    int64_t *slot_key;         /* linear chunk index, or -1 */
+    uint64_t *slot_used, clock;
+};
+
+static int64_t chunk_bytes(const udfrt_h5_chunks *c) { return (int64_t)c->pipeline.chunk_bytes; }
+
+udfrt_status udfrt_h5_chunk_reader_create(const udfrt_h5_chunks *c, int64_t max_frames,
+                                          udfrt_h5_chunk_reader **out, udfrt_error *err)
+{
+    udfrt_h5_chunk_reader *rd = udfrt_calloc(1, sizeof *rd);
+    int64_t frame_bytes = c->sig_size * (int64_t)c->elem_size;
+    int ok = rd != NULL;
+    if (ok) {
+        rd->slots = c->cache_slots;
+        rd->out = udfrt_aligned_alloc((size_t)(max_frames * frame_bytes + chunk_bytes(c)));
+        rd->slot_data = udfrt_calloc((size_t)rd->slots, sizeof *rd->slot_data);
+        rd->slot_key = udfrt_calloc((size_t)rd->slots, sizeof *rd->slot_key);
+        rd->slot_used = udfrt_calloc((size_t)rd->slots, sizeof *rd->slot_used);
+        ok = rd->out && rd->slot_data && rd->slot_key && rd->slot_used;
+    }
+    for (int64_t i = 0; ok && i < rd->slots; i++)
+        rd->slot_key[i] = -1;
+    if (ok && c->pipeline.count > 0 &&
+        udfrt_h5_decoder_create(&c->pipeline, &rd->decoder, err) != UDFRT_OK) {
+        udfrt_h5_chunk_reader_destroy(rd);
+        return err->code;
+    }
+    if (!ok) {
+        udfrt_h5_chunk_reader_destroy(rd);
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'", c->name);
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* per thread: failures are reported by us */
+    *out = rd;
+    return UDFRT_OK;
+}
+
+void udfrt_h5_chunk_reader_destroy(udfrt_h5_chunk_reader *rd)
+{
+    if (!rd)
+        return;
+    for (int64_t i = 0; rd->slot_data && i < rd->slots; i++)
+        udfrt_free(rd->slot_data[i]);
+    udfrt_free(rd->slot_data);
+    udfrt_free(rd->slot_key);
+    udfrt_free(rd->slot_used);
+    udfrt_free(rd->out);
+    udfrt_free(rd->stored);
+    udfrt_h5_decoder_destroy(rd->decoder);
+    udfrt_free(rd);
+}
+
+static udfrt_status chunk_fail(const udfrt_h5_chunks *c, const hsize_t *offset, const char *why,
+                               udfrt_error *err)
+{
+    char at[32 * UDFRT_H5_MAX_RANK] = "", *p = at;
+    for (int i = 0; i < c->rank; i++)
+        p += snprintf(p, sizeof at - (size_t)(p - at), "%s%llu", i ? ", " : "",
+                      (unsigned long long)offset[i]);
+    return udfrt_fail(err, UDFRT_ERR_DATA, "'%s': the chunk at (%s) %s", c->name, at, why);
+}
+
+static herr_t innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+    if (n == 0 && e->desc)
+        snprintf(data, 128, "%s", e->desc);
+    return 0;
+}
+
+/* Whether the failed chunk lookup on this thread's error stack failed because
+ * the chunk was never written (HDF5 1.10 reports that as an error). */
+static int unallocated(void)
+{
+    char cause[128] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, cause);
+    return strstr(cause, "not allocated") != NULL;
+}
+
+/* Reads and decodes the chunk whose first element is at `offset` into `dst`
+ * (chunk_bytes, host order). */
+static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                const hsize_t *offset, unsigned char *dst, udfrt_error *err)
+{
+    size_t bytes = c->pipeline.chunk_bytes;
+    hsize_t stored = 0;
+    if (H5Dget_chunk_storage_size(c->dset, offset, &stored) < 0 && !unallocated())
+        return chunk_fail(c, offset, "cannot be found in the chunk index", err);
+    if (stored == 0) { /* never written: the fill value */
+        for (size_t i = 0; i < bytes; i += c->elem_size)
+            memcpy(dst + i, c->fill, c->elem_size);
+    } else if (c->pipeline.count == 0) {
+        uint32_t mask = 0;
+        if (stored != bytes)
+            return chunk_fail(c, offset, "has the wrong size for an unfiltered chunk", err);
+        if (H5Dread_chunk(c->dset, H5P_DEFAULT, offset, &mask, dst) < 0)
+            return chunk_fail(c, offset, "cannot be read", err);
+    } else {
+        /* Compressors may expand incompressible data a little, never by this much. */
+        if (stored > bytes + bytes / 4 + 65536)
+            return chunk_fail(c, offset, "has an impossible stored size", err);
+        if (stored > rd->stored_size) {
+            udfrt_free(rd->stored);
+            rd->stored_size = 0;
+            rd->stored = udfrt_malloc((size_t)stored);
+            if (!rd->stored)
+                return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", c->name);
+            rd->stored_size = (size_t)stored;
+        }
+        uint32_t mask = 0;
+        if (H5Dread_chunk(c->dset, H5P_DEFAULT, offset, &mask, rd->stored) < 0)
+            return chunk_fail(c, offset, "cannot be read", err);
+        const char *why =
+            udfrt_h5_decode(rd->decoder, &c->pipeline, mask, rd->stored, (size_t)stored, dst);
+        if (why) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "is corrupt: %s", why);
+            return chunk_fail(c, offset, msg, err);
+        }
+    }
+    if (c->swap_size)
+        udfrt_byteswap(dst, (int64_t)(bytes / c->elem_size), c->swap_size);
+    return UDFRT_OK;
+}
+
+/* A decoded chunk from the cache, fetched into the least recently used slot
+ * on a miss. */
+static udfrt_status cached_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                 const hsize_t *chunk_index, const unsigned char **data,
+                                 udfrt_error *err)
+{
+    int64_t key = 0;
+    hsize_t offset[UDFRT_H5_MAX_RANK];
+    for (int d = 0; d < c->rank; d++) {
+        hsize_t grid = (c->dims[d] + c->chunk[d] - 1) / c->chunk[d];
+        key = key * (int64_t)grid + (int64_t)chunk_index[d];
+        offset[d] = chunk_index[d] * c->chunk[d];
+    }
+    int64_t victim = 0;
+    for (int64_t s = 0; s < rd->slots; s++) {
+        if (rd->slot_key[s] == key) {
+            rd->slot_used[s] = ++rd->clock;
+            *data = rd->slot_data[s];
+            return UDFRT_OK;
+        }
+        if (rd->slot_used[s] < rd->slot_used[victim])
+            victim = s;
+    }
+    if (!rd->slot_data[victim]) {
+        rd->slot_data[victim] = udfrt_aligned_alloc(c->pipeline.chunk_bytes);
+        if (!rd->slot_data[victim])
+            return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for the chunk cache of '%s'",
+                              c->name);
+    }
+    rd->slot_key[victim] = -1;
+    udfrt_status st = fetch_chunk(c, rd, offset, rd->slot_data[victim], err);
+    if (st != UDFRT_OK)
+        return st;
+    rd->slot_key[victim] = key;
+    rd->slot_used[victim] = ++rd->clock;
+    *data = rd->slot_data[victim];
+    return UDFRT_OK;
+}
+
+/* Copies frame `frame` (stored index) into dst, chunk by chunk along sig. */
+static udfrt_status assemble_frame(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                   int64_t frame, unsigned char *dst, udfrt_error *err)
+{
+    int n = c->nav_rank, r = c->rank;
+    size_t elem = c->elem_size;
+    hsize_t index[UDFRT_H5_MAX_RANK], within[UDFRT_H5_MAX_RANK], stride[UDFRT_H5_MAX_RANK];
+    int64_t fstride[UDFRT_H5_MAX_RANK];
+    for (int d = n - 1; d >= 0; d--) { /* nav coordinates of the frame */
+        hsize_t coord = (hsize_t)frame % c->dims[d];
+        frame /= (int64_t)c->dims[d];
+        index[d] = coord / c->chunk[d];
+        within[d] = coord % c->chunk[d];
+    }
+    stride[r - 1] = 1;
+    fstride[r - 1] = 1;
+    for (int d = r - 2; d >= 0; d--)
+        stride[d] = stride[d + 1] * c->chunk[d + 1];
+    for (int d = r - 2; d >= n; d--)
+        fstride[d] = fstride[d + 1] * (int64_t)c->dims[d + 1];
+    hsize_t base = 0;
+    for (int d = 0; d < n; d++)
+        base += within[d] * stride[d];
+    for (int d = n; d < r; d++)
+        index[d] = 0;
+    for (;;) { /* every chunk along sig */
+        const unsigned char *chunk = NULL;
+        udfrt_status st = cached_chunk(c, rd, index, &chunk, err);
+        if (st != UDFRT_OK)
+            return st;
+        hsize_t extent[UDFRT_H5_MAX_RANK], row[UDFRT_H5_MAX_RANK] = {0};
+        for (int d = n; d < r; d++) {
+            hsize_t start = index[d] * c->chunk[d];
+            extent[d] = c->dims[d] - start < c->chunk[d] ? c->dims[d] - start : c->chunk[d];
+        }
+        for (;;) { /* every row of the chunk's box, along the last sig dim */
+            hsize_t from = base;
+            int64_t to = 0;
+            for (int d = n; d < r; d++) {
+                from += row[d] * stride[d];
+                to += (int64_t)(index[d] * c->chunk[d] + row[d]) * fstride[d];
+            }
+            memcpy(dst + to * (int64_t)elem, chunk + from * elem, extent[r - 1] * elem);
+            int d = r - 2;
+            while (d >= n && ++row[d] == extent[d])
+                row[d--] = 0;
+            if (d < n)
+                break;
+        }
+        int d = r - 1;
+        while (d >= n && ++index[d] * c->chunk[d] >= c->dims[d])
+            index[d--] = 0;
+        if (d < n)
+            return UDFRT_OK;
+    }
+}
+
+udfrt_status udfrt_h5_chunks_read(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                  const int64_t *file_frames, int64_t count, const void **frames,
+                                  udfrt_error *err)
+{
+    int64_t frame_bytes = c->sig_size * (int64_t)c->elem_size, per = c->frames_per_chunk;
+    int64_t row = (int64_t)c->dims[c->nav_rank - 1];
+    for (int64_t i = 0; i < count;) {
+        int64_t f = file_frames[i];
+        unsigned char *dst = rd->out + i * frame_bytes;
+        /* A chunk of whole frames that starts here and whose frames are all
+         * requested in order decodes straight into the output (the slack after
+         * the last frame takes the padding of a chunk at the dataset's edge). */
+        int64_t in_row = f % row, have = per;
+        if (per > 0 && in_row % per == 0) {
+            if (row - in_row < have)
+                have = row - in_row;
+            int64_t k = 1;
+            while (k < have && i + k < count && file_frames[i + k] == f + k)
+                k++;
+            if (k == have) {
+                hsize_t offset[UDFRT_H5_MAX_RANK] = {0};
+                int64_t rest = f;
+                for (int d = c->nav_rank - 1; d >= 0; d--) {
+                    offset[d] = (hsize_t)(rest % (int64_t)c->dims[d]);
+                    rest /= (int64_t)c->dims[d];
+                }
+                udfrt_status st = fetch_chunk(c, rd, offset, dst, err);
+                if (st != UDFRT_OK)
+                    return st;
+                for (int64_t j = 0; j < have; j++)
+                    frames[i + j] = dst + j * frame_bytes;
+                i += have;
+                continue;
+            }
+        }
+        udfrt_status st = assemble_frame(c, rd, f, dst, err);
+        if (st != UDFRT_OK)
+            return st;
+        frames[i++] = dst;
+    }
+    return UDFRT_OK;
+}

@@ -1,0 +1,83 @@
+"""Bad HDF5 files and specs: each exits 3 with one `udfc: error:` line naming
+the file (and dataset) and the reason, never crashes, and leaves no output."""
+import os
+
+import h5py
+import numpy as np
+
+from udftest import fail, run, tempdir
+
+
+def expect_data_error(tmp, spec, *needles):
+    out = os.path.join(tmp, "out.h5")
+    p = run("run", "sumsig", "--data", spec, "-o", out, expect=3)
+    lines = p.stderr.strip().splitlines()
+    if len(lines) != 1 or not lines[0].startswith("udfc: error: "):
+        fail("expected one 'udfc: error:' line, got:\n" + p.stderr)
+    for needle in needles:
+        if needle not in lines[0]:
+            fail("message %r does not mention %r" % (lines[0], needle))
+    if os.path.exists(out):
+        fail("output file left behind for " + spec)
+
+
+data = np.arange(4 * 5 * 16 * 16, dtype=np.uint16).reshape(4, 5, 16, 16)
+
+with tempdir() as tmp:
+    path = os.path.join(tmp, "f.h5")
+    with h5py.File(path, "w") as f:
+        f["small"] = np.zeros((3, 3))
+        f.create_dataset("gz", data=data, chunks=(1, 1, 16, 16), compression="gzip")
+        f.create_dataset("raw", data=data, chunks=(1, 1, 16, 16))
+        f["strings"] = np.array([[[b"a"]]])
+        f.create_group("group")
+    expect_data_error(tmp, path + ":/nope", path, "/nope")
+    expect_data_error(tmp, path + ":nope", path, "must start with '/'")
+    expect_data_error(tmp, path + ":/group", "/group", "group, not a dataset")
+    expect_data_error(tmp, path + ":/small", "2 dims")
+    expect_data_error(tmp, path + ":/strings", "element type")
+    expect_data_error(tmp, os.path.join(tmp, "missing.h5"), "missing.h5", "No such file")
+
+    flat = os.path.join(tmp, "flat.h5")
+    with h5py.File(flat, "w") as f:
+        f["a"] = np.zeros((4, 4))
+    expect_data_error(tmp, flat, flat, "no numeric dataset with at least 3 dims")
+
+    text = os.path.join(tmp, "text.h5")
+    with open(text, "w") as f:
+        f.write("not hdf5\n" * 100)
+    expect_data_error(tmp, text, text, "not a readable HDF5 file")
+
+    truncated = os.path.join(tmp, "truncated.h5")
+    with h5py.File(truncated, "w") as f:
+        f["d"] = data
+    with open(truncated, "r+b") as f:
+        f.truncate(os.path.getsize(truncated) - 1000)
+    expect_data_error(tmp, truncated + ":/d", truncated, "truncated")
+
+    # Corrupt compressed and uncompressed chunks: overwrite stored bytes.
+    corrupt = os.path.join(tmp, "corrupt.h5")
+    with h5py.File(corrupt, "w") as f:
+        f.create_dataset("gz", data=data, chunks=(1, 1, 16, 16), compression="gzip")
+    with h5py.File(corrupt, "r") as f:
+        info = f["gz"].id.get_chunk_info(3)
+    with open(corrupt, "r+b") as f:
+        f.seek(info.byte_offset + 2)
+        f.write(b"\xff" * 40)
+    expect_data_error(tmp, corrupt + ":/gz", corrupt, "corrupt: corrupt deflate data")
+
+    # A filter that no one can decode: written as raw chunks with the
+    # filter in the pipeline (write_direct_chunk skips the filter).
+    unknown = os.path.join(tmp, "unknown.h5")
+    with h5py.File(unknown, "w") as f:
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((1, 1, 16, 16))
+        dcpl.set_filter(32099, h5py.h5z.FLAG_OPTIONAL, ())
+        space = h5py.h5s.create_simple(data.shape)
+        dsid = h5py.h5d.create(f.id, b"d", h5py.h5t.STD_U16LE, space, dcpl=dcpl)
+        dset = h5py.Dataset(dsid)
+        for i in range(4):
+            for j in range(5):
+                dset.id.write_direct_chunk((i, j, 0, 0), data[i, j].tobytes())
+    expect_data_error(tmp, unknown + ":/d", unknown, "32099", "neither udf nor")
+print("ok")

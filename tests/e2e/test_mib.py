@@ -1,0 +1,109 @@
+"""Merlin MIB files written by mibgen (processed U08..U64, raw 1/6/12/24-bit,
+the raw and processed 2x2 quad, numbered series, .hdr nav shapes): sum and
+sumsig against numpy with 1 and 2 threads, and the errors of bad files."""
+import os
+
+import numpy as np
+
+import mibgen
+from udftest import check_equal, fail, read, run, tempdir
+
+
+def check(tmp, spec, frames, nav, extra=(), what=""):
+    kind = np.result_type(frames.dtype, np.float32)  # the stdlib's `float`, as LiberTEM's
+    stack = frames[:int(np.prod(nav))].astype(np.float64)
+    want_sumsig = stack.sum(axis=(1, 2)).reshape(nav).astype(kind)
+    want_sum = stack.sum(axis=0).astype(kind)
+    for threads in (1, 2):
+        out = os.path.join(tmp, "out.h5")
+        run("run", "sumsig", "sum", "--data", spec, *extra, "-j", threads, "-o", out)
+        check_equal(read(out, "sumsig", "intensity"), want_sumsig, "sumsig " + what)
+        check_equal(read(out, "sum", "intensity"), want_sum, "sum " + what)
+
+
+def expect_error(spec, *needles, extra=()):
+    p = run("run", "sumsig", "--data", spec, *extra, "-o", os.devnull + ".h5", expect=3)
+    line = p.stderr.strip()
+    if "\n" in line or not line.startswith("udfc: error: "):
+        fail("expected one 'udfc: error:' line, got:\n" + p.stderr)
+    for needle in needles:
+        if needle not in line:
+            fail("message %r does not mention %r" % (line, needle))
+
+
+with tempdir() as tmp:
+    # Every pixel type and counter depth, one file each, nav from --nav.
+    cases = [("U08", 6), ("U16", 12), ("U32", 24), ("U64", 24),
+             ("R64", 1), ("R64", 6), ("R64", 12), ("R64", 24)]
+    for kind, depth in cases:
+        frames = mibgen.frames_for(kind, depth, 12, (16, 32))
+        path = os.path.join(tmp, "%s_%dbit.mib" % (kind, depth))
+        mibgen.write_mib(path, frames, kind, depth)
+        check(tmp, path, frames, (3, 4), ("--nav", "3,4"), "%s %d-bit" % (kind, depth))
+        check(tmp, path, frames, (12,), (), "%s %d-bit 1-D nav" % (kind, depth))
+
+    # The 2x2 quad: processed (already assembled) and raw (chip rows interleaved).
+    for kind, depth in (("U16", 12), ("R64", 1), ("R64", 6), ("R64", 12)):
+        frames = mibgen.frames_for(kind, depth, 3, (512, 512), seed=5)
+        path = os.path.join(tmp, "quad_%s_%dbit.mib" % (kind, depth))
+        mibgen.write_mib(path, frames, kind, depth, quad=True)
+        check(tmp, path, frames, (3,), (), "quad %s %d-bit" % (kind, depth))
+        # A single bright pixel per quadrant lands where the layout says.
+        probe = np.zeros((1, 512, 512), dtype=frames.dtype)
+        for y, x in ((3, 5), (7, 300), (400, 20), (511, 511)):
+            probe[0, y, x] = 1
+        mibgen.write_mib(path, probe, kind, depth, quad=True)
+        out = os.path.join(tmp, "quad.h5")
+        run("run", "sum", "--data", path, "-o", out)
+        check_equal(read(out, "sum", "intensity"), probe[0].astype(np.float32),
+                    "quad %s %d-bit pixel positions" % (kind, depth))
+
+    # A numbered series with a .hdr giving the scan (frames per trigger = row).
+    series = os.path.join(tmp, "series")
+    os.mkdir(series)
+    frames = mibgen.frames_for("U16", 12, 20, (8, 8), seed=9)
+    for k, (a, b) in enumerate(((0, 7), (7, 8), (8, 20))):  # sequence numbers out of name order
+        mibgen.write_mib(os.path.join(series, "scan%d.mib" % (3 - k)), frames[a:b], "U16", 12,
+                         first_seq=a + 1)
+    mibgen.write_hdr(os.path.join(series, "scan.hdr"), 20, 5)
+    check(tmp, os.path.join(series, "scan.hdr"), frames, (4, 5), (), "series via .hdr")
+    check(tmp, os.path.join(series, "scan2.mib"), frames, (4, 5), (), "series via a .mib")
+    mibgen.write_hdr(os.path.join(series, "scan.hdr"), 20, 1, scan=(2, 10))
+    check(tmp, os.path.join(series, "scan.hdr"), frames, (2, 10), (), "series, ScanX/ScanY")
+    info = run("info", os.path.join(series, "scan.hdr")).stdout
+    for needle in ("3 files", "U16", "counter depth 12", "nav shape:  (2, 10)"):
+        if needle not in info:
+            fail("udfc info does not say %r:\n%s" % (needle, info))
+
+    # Bad files.
+    bad = os.path.join(tmp, "bad")
+    os.mkdir(bad)
+    frames = mibgen.frames_for("U16", 12, 4, (8, 8))
+    truncated = os.path.join(bad, "trunc.mib")
+    mibgen.write_mib(truncated, frames, "U16", 12)
+    with open(truncated, "r+b") as f:
+        f.truncate(os.path.getsize(truncated) - 10)
+    expect_error(truncated, truncated, "truncated")
+    garbage = os.path.join(bad, "garbage.mib")
+    with open(garbage, "wb") as f:
+        f.write(b"not a merlin file" * 100)
+    expect_error(garbage, garbage, "MQ1")
+    mixed = os.path.join(bad, "mixed")
+    mibgen.write_mib(mixed + "1.mib", frames, "U16", 12)
+    mibgen.write_mib(mixed + "2.mib", frames.astype(np.uint8), "U08", 6, first_seq=5)
+    expect_error(mixed + "1.mib", "inconsistent headers")
+    gap = os.path.join(bad, "gap")
+    mibgen.write_mib(gap + "1.mib", frames, "U16", 12)
+    mibgen.write_mib(gap + "2.mib", frames, "U16", 12, first_seq=9)
+    expect_error(gap + "1.mib", "inconsistent headers", "starts at frame 9")
+    badraw = os.path.join(bad, "badraw.mib")
+    mibgen.write_mib(badraw, np.zeros((2, 8, 8), np.uint8), "R64", 6)
+    with open(badraw, "r+b") as f:  # counter depth 6 -> 7
+        f.seek(0)
+        head = f.read(384).replace(b"555000ns,6", b"555000ns,7")
+        f.seek(0)
+        f.write(head)
+    expect_error(badraw, badraw, "counter depth")
+    expect_error(os.path.join(bad, "missing.mib"), "missing", "No such file")
+    expect_error(os.path.join(bad, "missing.hdr"), "missing.hdr", "No such file")
+print("ok")
