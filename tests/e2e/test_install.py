@@ -10,6 +10,9 @@ import numpy as np
 from udftest import check_close, fail, random_data, read, run, tempdir
 
 build_dir, source_dir = sys.argv[1], sys.argv[2]
+# A sanitizer build installs an instrumented libudfrt: the example needs the
+# same flags.
+c_flags = sys.argv[3] if len(sys.argv) > 3 else ""
 
 
 def sh(*cmd, **kw):
@@ -25,7 +28,7 @@ with tempdir() as tmp:
     example = os.path.join(tmp, "example")
     env = dict(os.environ, UDF_CACHE_DIR="off")
     sh("cmake", "-S", os.path.join(source_dir, "examples", "aot"), "-B", example,
-       "-DCMAKE_PREFIX_PATH=" + prefix, env=env)
+       "-DCMAKE_PREFIX_PATH=" + prefix, "-DCMAKE_C_FLAGS=" + c_flags, env=env)
     sh("cmake", "--build", example, env=env)
 
     data = random_data("u16", (6, 7, 16, 15), seed=9) % 3000
