@@ -124,7 +124,6 @@ static int alias_base(const Gen *g, LBaseKind base, int slot)
     case LB_BUF: return 1 + slot;
     case LB_SRC: return 1 + g->n_slots + slot;
     case LB_PARAM: return 1 + 2 * g->n_slots + slot;
-    case LB_LOCAL: break;
     }
     return -1;
 }
@@ -167,7 +166,6 @@ static LLVMValueRef expr(Gen *g, const LExpr *e);
 static LLVMValueRef element_ptr(Gen *g, LBaseKind base, int slot, LType elem, LLVMValueRef index)
 {
     LLVMValueRef p = base == LB_VAR     ? LLVMBuildLoad2(g->b, g->ptr, g->vars[slot], "")
-                     : base == LB_LOCAL ? g->vars[slot]
                      : base == LB_SRC   ? g->srcs[slot]
                      : base == LB_PARAM ? g->params[slot]
                                         : g->bufs[slot];
@@ -493,12 +491,8 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
     LLVMPositionBuilderAtEnd(g->b, entry);
     LLVMValueRef vars[lf->n_vars + 1];
-    for (int i = 0; i < lf->n_vars; i++) {
-        LLVMTypeRef t = lf->vars[i].length ? LLVMArrayType2(mem_type(g, lf->vars[i].type),
-                                                            (uint64_t)lf->vars[i].length)
-                                           : reg_type(g, lf->vars[i].type);
-        vars[i] = LLVMBuildAlloca(g->b, t, lf->vars[i].name);
-    }
+    for (int i = 0; i < lf->n_vars; i++)
+        vars[i] = LLVMBuildAlloca(g->b, reg_type(g, lf->vars[i].type), lf->vars[i].name);
     g->vars = vars;
     g->ctx_arg = LLVMGetParam(fn, 0);
     LLVMValueRef bufs[g->n_slots + 1], srcs[g->n_slots + 1], param_ptrs[g->n_params + 1];

@@ -13,15 +13,8 @@ int lir_var(Arena *a, LFunc *f, const char *name, LType type)
         f->vars = vars;
         f->cap_vars = cap;
     }
-    f->vars[f->n_vars] = (LVar){name, type, 0};
+    f->vars[f->n_vars] = (LVar){name, type};
     return f->n_vars++;
-}
-
-int lir_array_var(Arena *a, LFunc *f, const char *name, LType type, int length)
-{
-    int v = lir_var(a, f, name, type);
-    f->vars[v].length = length;
-    return v;
 }
 
 static LExpr *node(Arena *a, LExprKind kind, LType type)
@@ -214,7 +207,6 @@ static void print_base(FILE *out, const LFunc *f, LBaseKind base, int slot)
     case LB_BUF: fprintf(out, "buf%d", slot); break;
     case LB_SRC: fprintf(out, "src%d", slot); break;
     case LB_PARAM: fprintf(out, "param%d", slot); break;
-    case LB_LOCAL: fputs(f->vars[slot].name, out); break;
     }
 }
 
@@ -326,23 +318,13 @@ static void print_stmts(FILE *out, const LFunc *f, const LStmt *s, int depth)
     }
 }
 
-/* "[N]" for an array var's length (one static buffer: used right away). */
-static const char *array_suffix(int length)
-{
-    static char text[24];
-    snprintf(text, sizeof text, "[%d]", length);
-    return text;
-}
-
 void lir_print(FILE *out, const LFunc *f)
 {
     static const char *const kinds[] = {"tile", "merge", "result", "prepare"};
     fprintf(out, "%s %s {\n", kinds[f->kind], f->name);
     for (int i = 0; i < f->n_vars; i++)
-        fprintf(out, "%s%s: %s%s%s", i % 6 ? ", " : "  var ", f->vars[i].name,
-                lir_type_name(f->vars[i].type),
-                f->vars[i].length ? array_suffix(f->vars[i].length) : "",
-                i % 6 == 5 || i == f->n_vars - 1 ? "\n" : "");
+        fprintf(out, "%s%s: %s%s", i % 6 ? ", " : "  var ", f->vars[i].name,
+                lir_type_name(f->vars[i].type), i % 6 == 5 || i == f->n_vars - 1 ? "\n" : "");
     print_stmts(out, f, f->body, 1);
     fputs("}\n", out);
 }

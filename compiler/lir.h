@@ -22,9 +22,9 @@ typedef enum LFn {
 } LFn;
 
 /* Where a load or store points: through a pointer var (the current frame), a
- * buffer (in merge: of the destination), a merge's source buffer, a
- * parameter, or a local array var. */
-typedef enum LBaseKind { LB_VAR, LB_BUF, LB_SRC, LB_PARAM, LB_LOCAL } LBaseKind;
+ * buffer (in merge: of the destination), a merge's source buffer, or a
+ * parameter. */
+typedef enum LBaseKind { LB_VAR, LB_BUF, LB_SRC, LB_PARAM } LBaseKind;
 
 /* Fields of the kernel's udf_ctx and udf_tile. */
 typedef enum LField {
@@ -70,7 +70,6 @@ typedef struct LStmt {
 typedef struct LVar {
     const char *name;
     LType type;
-    int length; /* > 0: a local array of that many elements */
 } LVar;
 
 typedef enum LFuncKind { LFK_TILE, LFK_MERGE, LFK_RESULT, LFK_PREPARE } LFuncKind;
@@ -86,7 +85,6 @@ typedef struct LFunc {
 
 /* Builders; all memory comes from the arena. */
 int lir_var(Arena *a, LFunc *f, const char *name, LType type);
-int lir_array_var(Arena *a, LFunc *f, const char *name, LType type, int length);
 LExpr *lir_const_int(Arena *a, LType type, int64_t v);
 LExpr *lir_const_float(Arena *a, LType type, double v);
 LExpr *lir_varref(Arena *a, const LFunc *f, int var);

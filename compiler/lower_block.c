@@ -27,7 +27,8 @@ static int has_reduction(const Expr *e)
     return 0;
 }
 
-Shape lw_fusable(const Stmt *s)
+/* The loop domain a statement can share, or SHAPE_SCALAR if it stands alone. */
+static Shape fusable(const Stmt *s)
 {
     switch (s->kind) {
     case S_LET:
@@ -144,7 +145,7 @@ static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
     }
 }
 
-LStmt *lw_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
+static LStmt *lower_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
 {
     Arena *a = L->arena;
     LBlock body;
@@ -172,22 +173,22 @@ LStmt *lw_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
     return loop;
 }
 
-void lw_block_range(Lowerer *L, Stmt **s, int n, LBlock *out)
+static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
 {
     for (int i = 0; i < n;) {
-        Shape domain = lw_fusable(s[i]);
+        Shape domain = fusable(s[i]);
         if (domain == SHAPE_SCALAR) {
             lw_stmt(L, s[i], out);
             i++;
             continue;
         }
         int end = i + 1;
-        while (end < n && lw_fusable(s[end]) == domain)
+        while (end < n && fusable(s[end]) == domain)
             end++;
         plan_scratch(L, s, n, i, end);
         Domain d;
         lw_domain_begin(L, domain, &d);
-        lir_append(out, lw_group(L, s, i, end, &d));
+        lir_append(out, lower_group(L, s, i, end, &d));
         i = end;
     }
 }
@@ -201,5 +202,5 @@ void lw_block(Lowerer *L, Stmt *stmts, LBlock *out)
     n = 0;
     for (Stmt *st = stmts; st; st = st->next)
         s[n++] = st;
-    lw_block_range(L, s, n, out);
+    lower_range(L, s, n, out);
 }

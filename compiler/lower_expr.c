@@ -283,7 +283,7 @@ LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body)
     L->pixel = d->saved_pixel;
     if (d->n_coords == 0) {
         LExpr *n = d->shape == SHAPE_PIXEL ? lw_sig_size(L) : lir_field(a, LX_NAV_SIZE, 0, NULL);
-        return lir_for(a, d->var, d->lo ? d->lo : lw_i64(L, 0), d->hi ? d->hi : n, body);
+        return lir_for(a, d->var, lw_i64(L, 0), n, body);
     }
     /* p = ((c0 * s1 + c1) * s2 + c2) ..., computed first in the innermost loop */
     LExpr *p = NULL;

@@ -27,7 +27,6 @@ typedef struct Lowerer {
 /* A loop over every pixel or scan position, being built. */
 typedef struct Domain {
     Shape shape;        /* SHAPE_PIXEL or SHAPE_NAV */
-    LExpr *lo, *hi;     /* set before lw_domain_end: a range of flat pixels */
     int var;            /* flat index var (pixels without coordinates, positions) */
     int coords[UDF_MAX_RANK];
     int n_coords;
@@ -57,12 +56,6 @@ void lw_unhoist(Expr *e);
 
 /* A block of statements, fusing elementwise runs (lower_block.c). */
 void lw_block(Lowerer *L, Stmt *s, LBlock *out);
-void lw_block_range(Lowerer *L, Stmt **s, int n, LBlock *out);
-/* The loop domain statement s can share with its neighbours, or SHAPE_SCALAR. */
-Shape lw_fusable(const Stmt *s);
-/* Emits a fused group of statements s[first, end) over `d`, begun by the
- * caller; returns the loop. */
-LStmt *lw_group(Lowerer *L, Stmt **s, int first, int end, Domain *d);
 /* The tile entry point (lower_tile.c). */
 LFunc *lw_build_tile(Lowerer *L);
 /* A new function, current in L (lower.c). */

@@ -1,18 +1,23 @@
-/* frame_file.c — pread-based frame reading; see frame_file.h. */
+/* frame_file.c — frame reading through mapped windows or pread; see
+ * frame_file.h. */
 #include "frame_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "dtype.h"
+#include "udfrt/config.h"
 
 struct udfrt_reader {
-    unsigned char *buf;
+    unsigned char *buf; /* pread buffer: for byte-swapped frames, or if mapping fails */
     int64_t max_frames;
+    unsigned char *map; /* the mapped window [map_offset, map_offset + map_len) */
+    int64_t map_offset, map_len;
 };
 
 udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64_t *size,
@@ -32,7 +37,7 @@ udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64
         return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is not a regular file", path);
     }
     ff->fd = fd;
-    *size = st.st_size;
+    ff->size = *size = st.st_size;
     return UDFRT_OK;
 }
 
@@ -46,14 +51,10 @@ void udfrt_frame_file_close(udfrt_frame_file *ff)
 udfrt_status udfrt_frame_file_reader_create(udfrt_dataset *ds, int64_t max_frames,
                                             udfrt_reader **out, udfrt_error *err)
 {
-    const udfrt_frame_file *ff = ds->impl;
+    (void)ds;
     udfrt_reader *rd = udfrt_calloc(1, sizeof *rd);
-    if (rd)
-        rd->buf = udfrt_aligned_alloc((size_t)(max_frames * ff->stride));
-    if (!rd || !rd->buf) {
-        udfrt_free(rd);
+    if (!rd)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'", ds->path);
-    }
     rd->max_frames = max_frames;
     *out = rd;
     return UDFRT_OK;
@@ -61,9 +62,47 @@ udfrt_status udfrt_frame_file_reader_create(udfrt_dataset *ds, int64_t max_frame
 
 void udfrt_frame_file_reader_destroy(udfrt_reader *rd)
 {
-    if (rd)
-        udfrt_free(rd->buf);
+    if (!rd)
+        return;
+    if (rd->map)
+        munmap(rd->map, (size_t)rd->map_len);
+    udfrt_free(rd->buf);
     udfrt_free(rd);
+}
+
+/* Makes bytes [begin, end) of the file visible in the reader's window; 0 if
+ * the file cannot be mapped (then pread serves). */
+static int map_range(const udfrt_frame_file *ff, udfrt_reader *rd, int64_t begin, int64_t end)
+{
+    if (rd->map && begin >= rd->map_offset && end <= rd->map_offset + rd->map_len)
+        return 1;
+    if (rd->map)
+        munmap(rd->map, (size_t)rd->map_len);
+    rd->map = NULL;
+    int64_t page = sysconf(_SC_PAGESIZE);
+    int64_t offset = begin / page * page;
+    int64_t len = end - offset > UDF_MAP_WINDOW_BYTES ? end - offset : UDF_MAP_WINDOW_BYTES;
+    if (offset + len > ff->size)
+        len = ff->size - offset;
+    void *p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, ff->fd, (off_t)offset);
+    if (p == MAP_FAILED)
+        return 0;
+    rd->map = p;
+    rd->map_offset = offset;
+    rd->map_len = len;
+    return 1;
+}
+
+/* Points frames at a run of frames in place, through the mapped window. */
+static int point_into_map(const udfrt_frame_file *ff, udfrt_reader *rd, int64_t first, int64_t run,
+                          const void **frames)
+{
+    int64_t begin = ff->first_offset + first * ff->stride;
+    if (!map_range(ff, rd, begin, begin + (run - 1) * ff->stride + ff->frame_bytes))
+        return 0;
+    for (int64_t k = 0; k < run; k++)
+        frames[k] = rd->map + (begin - rd->map_offset) + k * ff->stride;
+    return 1;
 }
 
 /* Reads `bytes` at `offset` whole, retrying short reads. */
@@ -91,7 +130,30 @@ static udfrt_status pread_all(const char *path, int fd, unsigned char *dst, int6
 udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
                                    int64_t count, const void **frames, udfrt_error *err)
 {
-    return udfrt_frame_file_gather(ds->impl, ds->path, rd->buf, file_frames, count, frames, err);
+    const udfrt_frame_file *ff = ds->impl;
+    if (ff->swap_size <= 1) {
+        int64_t i = 0;
+        while (i < count) {
+            int64_t run = 1;
+            while (i + run < count && file_frames[i + run] == file_frames[i] + run)
+                run++;
+            int64_t end = ff->first_offset + (file_frames[i] + run - 1) * ff->stride + ff->frame_bytes;
+            if (end > ff->size)
+                return udfrt_fail(err, UDFRT_ERR_DATA,
+                                  "'%s' is truncated: it ends before byte %lld", ds->path,
+                                  (long long)end);
+            if (!point_into_map(ff, rd, file_frames[i], run, frames + i))
+                break;
+            i += run;
+        }
+        if (i == count)
+            return UDFRT_OK;
+    }
+    if (!rd->buf)
+        rd->buf = udfrt_aligned_alloc((size_t)(rd->max_frames * ff->stride));
+    if (!rd->buf)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'", ds->path);
+    return udfrt_frame_file_gather(ff, ds->path, rd->buf, file_frames, count, frames, err);
 }
 
 udfrt_status udfrt_frame_file_gather(const udfrt_frame_file *ff, const char *path,

@@ -1,7 +1,10 @@
 /* frame_file.h — frames stored back to back at a fixed stride in one file
- * (raw, .npy, and any format whose frames sit at known byte offsets). Reads
- * runs of consecutive frames with one pread into a reused, aligned per-thread
- * buffer; byte-swaps big-endian elements there. */
+ * (raw, .npy, contiguous HDF5, and any format whose frames sit at known byte
+ * offsets). Host-order frames are not copied: each reader maps a window of
+ * the file (UDF_MAP_WINDOW_BYTES) and points the kernels into the page cache,
+ * moving the window along as the frames requested move. Big-endian frames are
+ * read with pread into a reused, aligned per-thread buffer and byte-swapped
+ * there. */
 #ifndef UDFRT_FRAME_FILE_H
 #define UDFRT_FRAME_FILE_H
 
@@ -15,9 +18,10 @@ typedef struct udfrt_frame_file {
     int64_t stride;       /* bytes from one frame's elements to the next */
     int64_t frame_bytes;  /* bytes of elements per frame */
     int swap_size;        /* element size to byte-swap, or 0 */
+    int64_t size;         /* bytes in the file, at open */
 } udfrt_frame_file;
 
-/* Opens `path` read-only and returns its size. */
+/* Opens `path` read-only and returns its size (also kept in ff->size). */
 udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64_t *size,
                                    udfrt_error *err);
 void udfrt_frame_file_close(udfrt_frame_file *ff);

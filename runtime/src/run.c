@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "bind.h"
+#include "bus_guard.h"
 #include "dims.h"
 #include "dtype.h"
 #include "pool.h"
@@ -302,10 +303,29 @@ static int64_t partition_begin(const run_state *rs, int64_t index)
     return b;
 }
 
+static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t index);
+
+/* A partition, guarded against files that shrink while they are mapped. */
 static udfrt_status run_partition(void *ctx, int64_t index, int worker)
 {
     run_state *rs = ctx;
     worker_state *w = &rs->workers[worker];
+    sigjmp_buf jump;
+    if (sigsetjmp(jump, 1)) {
+        udfrt_bus_guard_leave();
+        udfrt_error local = {0};
+        udfrt_fail(&local, UDFRT_ERR_DATA,
+                   "'%s' changed while it was being read (it became shorter)", rs->ds->path);
+        return fail_shared(rs, local.code, &local);
+    }
+    udfrt_bus_guard_enter(&jump);
+    udfrt_status st = process_partition(rs, w, index);
+    udfrt_bus_guard_leave();
+    return st;
+}
+
+static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t index)
+{
     udfrt_error local = {0};
     if (!w->frames && worker_setup(rs, w, &local) != UDFRT_OK)
         return fail_shared(rs, local.code, &local);
@@ -472,8 +492,11 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     }
     if (st == UDFRT_OK)
         st = udfrt_pool_create(threads, &pool, err);
-    if (st == UDFRT_OK && rs.n_partitions > 0)
+    if (st == UDFRT_OK && rs.n_partitions > 0) {
+        udfrt_bus_guard_install();
         st = udfrt_pool_run(pool, rs.n_partitions, run_partition, &rs);
+        udfrt_bus_guard_uninstall();
+    }
     if (st == UDFRT_OK && rs.n_partitions == 0 && partial_init(&rs, &rs.partials[0]) != UDFRT_OK)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for results");
     if (st == UDFRT_OK && opt->progress) {

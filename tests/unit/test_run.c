@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -194,6 +196,55 @@ static void allocation_failures_unwind(void **state)
     udfrt_dataset_destroy(ds);
 }
 
+/* A kernel that shrinks its own data file in the middle of reading it. */
+static const char *shrink_path;
+
+static void shrinking_tile(const udf_ctx *ctx, const udf_tile *t, void *const *bufs)
+{
+    if (shrink_path) {
+        assert_int_equal(truncate(shrink_path, 128), 0);
+        shrink_path = NULL;
+    }
+    uint32_t *seen = bufs[1];
+    for (int64_t f = 0; f < t->depth; f++) {
+        const uint16_t *frame = t->frames[f];
+        for (int64_t p = 0; p < ctx->sig_size; p++)
+            seen[p] += frame[p];
+    }
+}
+
+static void file_shrinking_during_run_is_an_error(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/udf-test-shrink-XXXXXX.npy";
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    const char header[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<u2', 'fortran_order': False, "
+                          "'shape': (64, 64, 64), }";
+    char buf[128];
+    memset(buf, ' ', sizeof buf);
+    memcpy(buf, header, sizeof header - 1);
+    buf[127] = '\n';
+    assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+    static uint16_t frames[64 * 64 * 64];
+    assert_int_equal(write(fd, frames, sizeof frames), (ssize_t)sizeof frames);
+    close(fd);
+    udfrt_dataset *ds = NULL;
+    udfrt_error err = {0};
+    udfrt_open_options opt = {.sig_dims = 1};
+    assert_int_equal(udfrt_dataset_open(path, &opt, &ds, &err), UDFRT_OK);
+    udf_kernel_desc shrinking = kernel;
+    shrinking.tile = shrinking_tile;
+    udfrt_job job = {.kernel = &shrinking};
+    udfrt_run_options ro = {.threads = 1, .partitions = 1};
+    shrink_path = path;
+    assert_int_equal(udfrt_run(ds, &job, 1, &ro, NULL, &err), UDFRT_ERR_DATA);
+    assert_non_null(strstr(err.msg, "changed while it was being read"));
+    udfrt_job_release(&job);
+    udfrt_dataset_destroy(ds);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +254,7 @@ int main(void)
         cmocka_unit_test(sync_offset_shifts_frames),
         cmocka_unit_test(kernel_for_another_type_refused),
         cmocka_unit_test(allocation_failures_unwind),
+        cmocka_unit_test(file_shrinking_during_run_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,14 +23,6 @@
  * whole tiles (chunks split along sig, or spanning several nav rows). */
 #define UDF_CHUNK_CACHE_BYTES (256ll << 20)
 
-/* The blocked tile schedule (compiler/lower_tile.c): per-frame values are
- * kept for chunks of this many frames (a small stack array per value), and
- * pixel blocks are sized so that the sig accumulators of one block take
- * about this many bytes — half of a 32 KiB L1 data cache, the rest for the
- * frames streaming through. */
-#define UDF_FRAME_CHUNK 64
-#define UDF_ACC_BLOCK_BYTES (16 << 10)
-
 /* Seconds between progress reports of a run: often enough to look alive,
  * rarely enough to cost nothing. */
 #define UDF_PROGRESS_SECONDS 0.2
@@ -40,6 +32,11 @@
  * (hot pixels, the direct beam) keeps the rest visible. */
 #define UDF_PNG_LOW_PERCENTILE 0.5
 #define UDF_PNG_HIGH_PERCENTILE 99.5
+
+/* Frames in host order are read through a mapped window of the file per
+ * worker, this large (bench/README.md: about twice pread's speed from the
+ * page cache, and the resident set stays a few windows). */
+#define UDF_MAP_WINDOW_BYTES (8ll << 20)
 
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240
