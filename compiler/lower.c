@@ -77,17 +77,23 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
     lw_hoist(L, value, &inner);
     for (const Expr *arg = args; arg; arg = arg->next)
         lw_hoist(L, (Expr *)arg, &inner);
-    LStmt *store;
-    if (domain != SHAPE_SCALAR) {
-        Domain d;
-        lw_domain_begin(L, domain, &d);
-        store = lw_domain_end(L, &d, update(L, b, args, op, value));
-    } else {
-        store = update(L, b, args, op, value);
+    /* One store per frame of a jammed group (usually one frame). */
+    int current = L->jam_index;
+    for (int j = 0; j < L->jam; j++) {
+        lw_jam_select(L, j);
+        LStmt *store;
+        if (domain != SHAPE_SCALAR) {
+            Domain d;
+            lw_domain_begin(L, domain, &d);
+            store = lw_domain_end(L, &d, update(L, b, args, op, value));
+        } else {
+            store = update(L, b, args, op, value);
+        }
+        if (guard)
+            store = lir_if(a, lw_truth(L, lw_expr(L, guard)), store, NULL);
+        lir_append(&inner, store);
     }
-    if (guard)
-        store = lir_if(a, lw_truth(L, lw_expr(L, guard)), store, NULL);
-    lir_append(&inner, store);
+    lw_jam_select(L, current);
     LStmt *loops = inner.head;
     for (int i = n_free - 1; i >= 0; i--)
         loops = lir_for(a, frees[i]->slot, lw_i64(L, 0), lw_dim(L, &frees[i]->range), loops);
@@ -104,9 +110,18 @@ void lw_stmt(Lowerer *L, Stmt *s, LBlock *out)
     case S_LET:
         if (s->sym->shape == SHAPE_SCALAR) {
             lw_hoist(L, s->value, out);
-            int var = lir_var(a, L->fn, s->name, s->sym->type);
+            /* One var per frame of a jammed group, consecutive. */
+            int var = -1, current = L->jam_index;
+            for (int j = 0; j < L->jam; j++) {
+                int v = lir_var(a, L->fn, s->name, s->sym->type);
+                var = j == 0 ? v : var;
+            }
             L->let_vars[s->sym->slot] = var;
-            lir_append(out, lir_set(a, var, lw_expr(L, s->value)));
+            for (int j = 0; j < L->jam; j++) {
+                lw_jam_select(L, j);
+                lir_append(out, lir_set(a, var + j, lw_expr(L, s->value)));
+            }
+            lw_jam_select(L, current);
             lw_unhoist(s->value);
         }
         break;
@@ -243,7 +258,7 @@ static LFunc *build_prepare(Lowerer *L)
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
 {
     check_types(cu, input);
-    Lowerer L = {.arena = a, .cu = cu, .input = input};
+    Lowerer L = {.arena = a, .cu = cu, .input = input, .jam = 1};
     L.let_vars = ARENA_ARRAY(a, int, cu->n_lets + 1);
     L.let_in_loop = ARENA_ARRAY(a, char, cu->n_lets + 1);
     L.let_scratch = ARENA_ARRAY(a, Symbol *, cu->n_lets + 1);

@@ -7,6 +7,7 @@
 
 #include "builtins.h"
 #include "lower_internal.h"
+#include "udfrt/config.h"
 
 int lw_tmp(Lowerer *L, const char *what, LType type)
 {
@@ -126,7 +127,9 @@ static LExpr *lower_name(Lowerer *L, const Expr *e)
     case SYM_FREE: return lw_var(L, s->slot);
     case SYM_DIMVAR: return lir_field(a, LX_DIM, s->slot, NULL);
     case SYM_LET:
-        if (s->shape == SHAPE_SCALAR || L->let_in_loop[s->slot])
+        if (s->shape == SHAPE_SCALAR)
+            return lw_var(L, L->let_vars[s->slot] + L->jam_index);
+        if (L->let_in_loop[s->slot])
             return lw_var(L, L->let_vars[s->slot]);
         if (L->let_scratch[s->slot])
             return lir_load(a, LB_BUF, L->let_scratch[s->slot]->slot, s->type,
@@ -197,7 +200,7 @@ static LExpr *lower_call(Lowerer *L, const Expr *e)
 {
     Arena *a = L->arena;
     if (e->hoisted)
-        return lw_var(L, e->hoisted - 1);
+        return lw_var(L, e->hoisted - 1 + L->jam_index);
     const Expr *x = e->args, *y = x ? x->next : NULL, *z = y ? y->next : NULL;
     LType t = e->optype;
     switch (e->builtin->id) {
@@ -278,14 +281,41 @@ void lw_domain_begin(Lowerer *L, Shape shape, Domain *d)
 
 LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body)
 {
+    return lw_domain_end_blocked(L, d, body, NULL, NULL);
+}
+
+/* Appends list `b` to list `a`. */
+static LStmt *chain(LStmt *a, LStmt *b)
+{
+    if (!a)
+        return b;
+    LStmt *t = a;
+    while (t->next)
+        t = t->next;
+    t->next = b;
+    return a;
+}
+
+LStmt *lw_domain_end_blocked(Lowerer *L, Domain *d, LStmt *body, LStmt *before, LStmt *after)
+{
     Arena *a = L->arena;
     L->pos = d->saved_pos;
     L->pixel = d->saved_pixel;
     if (d->n_coords == 0) {
         LExpr *n = d->shape == SHAPE_PIXEL ? lw_sig_size(L) : lir_field(a, LX_NAV_SIZE, 0, NULL);
-        return lir_for(a, d->var, lw_i64(L, 0), n, body);
+        if (!before && !after)
+            return lir_for(a, d->var, lw_i64(L, 0), n, body);
+        /* for block: before; for p in the block: body; after */
+        int blk = lw_tmp(L, "block", UDF_DTYPE_I64);
+        LExpr *lo = mul(L, lw_var(L, blk), lw_i64(L, UDF_SUM_BLOCK));
+        LExpr *hi = lir_fn(a, LF_MIN, UDF_DTYPE_I64, add(L, lo, lw_i64(L, UDF_SUM_BLOCK)), n);
+        LStmt *inner = chain(before, chain(lir_for(a, d->var, lo, hi, body), after));
+        LExpr *blocks = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, add(L, n, lw_i64(L, UDF_SUM_BLOCK - 1)),
+                                lw_i64(L, UDF_SUM_BLOCK));
+        return lir_for(a, blk, lw_i64(L, 0), blocks, inner);
     }
-    /* p = ((c0 * s1 + c1) * s2 + c2) ..., computed first in the innermost loop */
+    /* p = ((c0 * s1 + c1) * s2 + c2) ..., computed first in the innermost
+     * loop; `before` and `after` go around that loop (a row is a block). */
     LExpr *p = NULL;
     for (int i = 0; i < d->n_coords; i++) {
         LExpr *c = lw_var(L, d->coords[i]);
@@ -293,7 +323,10 @@ LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body)
     }
     LStmt *inner = lir_set(a, d->var, p);
     inner->next = body;
-    for (int i = d->n_coords - 1; i >= 0; i--)
+    int last = d->n_coords - 1;
+    inner = lir_for(a, d->coords[last], lw_i64(L, 0), lir_field(a, LX_SIG_SHAPE, last, NULL), inner);
+    inner = chain(before, chain(inner, after));
+    for (int i = last - 1; i >= 0; i--)
         inner = lir_for(a, d->coords[i], lw_i64(L, 0), lir_field(a, LX_SIG_SHAPE, i, NULL), inner);
     return inner;
 }
@@ -314,46 +347,110 @@ static LExpr *extreme(Lowerer *L, LType t, int largest)
     return lir_const_int(L->arena, t, largest ? hi : lo);
 }
 
+/* Makes frame j of a jammed group (lower_tile.c) the current one. */
+void lw_jam_select(Lowerer *L, int j)
+{
+    L->jam_index = j;
+    if (L->jam > 1) {
+        L->frame_var = L->jam_frames[j];
+        L->pos = L->jam_pos[j];
+    }
+}
+
 /* One pass over the argument's pixels (or positions) computing reduction
- * `e` into a new var. Float sums accumulate in f64 (reassociable, so they
- * vectorise); integer sums in 64-bit integers, exactly. */
+ * `e` into a new var — for every frame of a jammed group at once, so that
+ * what does not depend on the frame is loaded or computed once. Float sums
+ * accumulate in f64 (reassociable, so they vectorise); integer sums in 64-bit
+ * integers, exactly. */
 static void lower_reduction(Lowerer *L, Expr *e, LBlock *out)
 {
     Arena *a = L->arena;
     BuiltinId id = e->builtin->id;
     LType t = e->optype;
     int summing = id == BI_SUM || id == BI_MEAN || id == BI_COUNT;
-    LType acc_type = id == BI_COUNT                           ? UDF_DTYPE_I64
-                     : summing && type_is_float((udf_dtype)t) ? UDF_DTYPE_F64
+    /* Float sums: the element type within a block (vector lanes), block sums
+     * added in f64 with Kahan compensation. */
+    int blocked = summing && id != BI_COUNT && type_is_float((udf_dtype)t);
+    LType acc_type = id == BI_COUNT ? UDF_DTYPE_I64
+                     : blocked      ? UDF_DTYPE_F64
                      : summing ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64
                                                                                     : UDF_DTYPE_U64)
                                : t;
-    int acc = lw_tmp(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", acc_type);
-    LExpr *start = summing ? lir_const_int(a, acc_type, 0) : extreme(L, t, id == BI_RMIN);
-    lir_append(out, lir_set(a, acc, start));
+    int frames = L->jam, current = L->jam_index;
+    /* Consecutive vars: acc + j (and block + j, comp + j) belong to frame j. */
+    int acc = -1, block = -1, comp = -1;
+    for (int j = 0; j < frames; j++) {
+        int v = lw_tmp(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", acc_type);
+        acc = j == 0 ? v : acc;
+        LExpr *start = summing ? lir_const_int(a, acc_type, 0) : extreme(L, t, id == BI_RMIN);
+        lir_append(out, lir_set(a, v, start));
+    }
+    LBlock before, after;
+    lir_block_init(&before);
+    lir_block_init(&after);
+    if (blocked) {
+        for (int j = 0; j < frames; j++) {
+            int v = lw_tmp(L, "block", t);
+            block = j == 0 ? v : block;
+        }
+        for (int j = 0; j < frames; j++) {
+            int c = lw_tmp(L, "comp", UDF_DTYPE_F64);
+            comp = j == 0 ? c : comp;
+            lir_append(out, lir_set(a, c, lir_const_float(a, UDF_DTYPE_F64, 0)));
+        }
+        for (int j = 0; j < frames; j++) {
+            lir_append(&before, lir_set(a, block + j, lir_const_float(a, t, 0)));
+            /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s */
+            int y = lw_tmp(L, "y", UDF_DTYPE_F64), sum = lw_tmp(L, "s", UDF_DTYPE_F64);
+            LExpr *b64 = lir_cast(a, UDF_DTYPE_F64, lw_var(L, block + j));
+            lir_append(&after, lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, comp + j))));
+            lir_append(&after, lir_set(a, sum, lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, acc + j),
+                                                      lw_var(L, y))));
+            lir_append(&after, lir_set(a, comp + j,
+                                       lir_bin(a, OP_SUB, UDF_DTYPE_F64,
+                                               lir_bin(a, OP_SUB, UDF_DTYPE_F64, lw_var(L, sum),
+                                                       lw_var(L, acc + j)),
+                                               lw_var(L, y))));
+            lir_append(&after, lir_set(a, acc + j, lw_var(L, sum)));
+        }
+    }
 
     Domain d;
     lw_domain_begin(L, e->args->shape, &d);
-    LExpr *value = lw_expr(L, e->args);
-    LExpr *step;
-    if (!summing) {
-        step = lir_fn(a, id == BI_RMIN ? LF_MIN : LF_MAX, t, lw_var(L, acc), lir_cast(a, t, value));
-    } else {
-        if (id == BI_COUNT)
-            value = lw_truth(L, value);
-        step = lir_bin(a, OP_ADD, acc_type, lw_var(L, acc), lir_cast(a, acc_type, value));
-        step->reassoc = type_is_float((udf_dtype)acc_type);
+    LBlock steps;
+    lir_block_init(&steps);
+    for (int j = 0; j < frames; j++) {
+        lw_jam_select(L, j);
+        LExpr *value = lw_expr(L, e->args);
+        int target = blocked ? block + j : acc + j;
+        LType step_type = blocked ? t : acc_type;
+        LExpr *step;
+        if (!summing) {
+            step = lir_fn(a, id == BI_RMIN ? LF_MIN : LF_MAX, t, lw_var(L, target),
+                          lir_cast(a, t, value));
+        } else {
+            if (id == BI_COUNT)
+                value = lw_truth(L, value);
+            step = lir_bin(a, OP_ADD, step_type, lw_var(L, target), lir_cast(a, step_type, value));
+            step->reassoc = type_is_float((udf_dtype)step_type);
+        }
+        lir_append(&steps, lir_set(a, target, step));
     }
-    lir_append(out, lw_domain_end(L, &d, lir_set(a, acc, step)));
+    lw_jam_select(L, current);
+    lir_append(out, lw_domain_end_blocked(L, &d, steps.head, before.head, after.head));
 
-    LExpr *result = lw_var(L, acc);
-    if (id == BI_MEAN) {
-        LExpr *n = e->args->shape == SHAPE_NAV ? lir_field(a, LX_NAV_SIZE, 0, NULL) : lw_sig_size(L);
-        result = lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, result), lir_cast(a, e->type, n));
+    int result = -1;
+    for (int j = 0; j < frames; j++) {
+        LExpr *value = lw_var(L, acc + j);
+        if (id == BI_MEAN) {
+            LExpr *n = e->args->shape == SHAPE_NAV ? lir_field(a, LX_NAV_SIZE, 0, NULL) : lw_sig_size(L);
+            value = lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, value), lir_cast(a, e->type, n));
+        }
+        int v = lw_tmp(L, "r", e->type);
+        result = j == 0 ? v : result;
+        lir_append(out, lir_set(a, v, lir_cast(a, e->type, value)));
     }
-    int var = lw_tmp(L, "r", e->type);
-    lir_append(out, lir_set(a, var, lir_cast(a, e->type, result)));
-    e->hoisted = var + 1;
+    e->hoisted = result + 1;
 }
 
 void lw_hoist(Lowerer *L, Expr *e, LBlock *out)

@@ -19,6 +19,12 @@ typedef struct Lowerer {
     int *let_vars;      /* per let slot: the var of a scalar let, or of a pixel let in its loop */
     char *let_in_loop;  /* per let slot: inside the loop that computes it */
     Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
+    /* A jammed group of frames (lower_tile.c): jam frames processed
+     * together, jam_index the one being lowered; scalar lets and hoisted
+     * reductions then have one var per frame, consecutive. */
+    int jam, jam_index;
+    int *jam_frames;   /* per frame: its pointer var */
+    LExpr **jam_pos;   /* per frame: its flat nav index */
     Symbol **buffers;   /* the udf's buffers, then scratch buffers made here */
     int n_buffers, cap_buffers;
     int n_tmp;
@@ -51,6 +57,8 @@ LExpr *lw_element(Lowerer *L, const Symbol *b, const Expr *args, LExpr **in_rang
 /* Emits the passes that compute the reductions (and per-statement values)
  * `e` needs into `out`, before the statement that uses them. */
 void lw_hoist(Lowerer *L, Expr *e, LBlock *out);
+/* Makes frame j of a jammed group the current one. */
+void lw_jam_select(Lowerer *L, int j);
 /* Forgets hoisted values, so the next statement computes its own. */
 void lw_unhoist(Expr *e);
 
@@ -70,5 +78,8 @@ LStmt *lw_update_here(Lowerer *L, const Stmt *s);
 void lw_domain_begin(Lowerer *L, Shape shape, Domain *d);
 /* Wraps `body` into the loops of the domain and restores the lowerer. */
 LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body);
+/* The same, with the pixels split into blocks (UDF_SUM_BLOCK pixels, or the
+ * rows of frame[y, x]): `before` runs before each block, `after` after it. */
+LStmt *lw_domain_end_blocked(Lowerer *L, Domain *d, LStmt *body, LStmt *before, LStmt *after);
 
 #endif

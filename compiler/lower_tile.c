@@ -3,10 +3,48 @@
  * in place from the page cache (frame_file.h), so each frame streams through
  * once per pass; the sig accumulators of typical frames (up to 512² pixels)
  * stay in L2. A schedule with pixel blocks outside and the tile's frames
- * inside was measured slower in that setting (bench/README.md) and is not
- * used. */
+ * inside was measured slower in that setting and is not used.
+ *
+ * Bodies that only turn each frame into per-frame (nav) values — virtual
+ * detectors, masks, centre of mass — are jammed: groups of UDF_FRAME_JAM
+ * frames go through the body together, each reduction one pass over the
+ * pixels for all frames of the group, so that what does not depend on the
+ * frame (a mask, a coordinate test) is loaded or computed once per group.
+ * Frames left over run one by one. */
 #include "lower_internal.h"
+#include "udfrt/config.h"
 
+/* Only lets and non-scatter assignments to nav buffers: frames are then
+ * independent, and each frame's statements still run in order. */
+static int jammable(const CheckedUdf *cu)
+{
+    for (const Stmt *s = cu->frame->stmts; s; s = s->next) {
+        if (s->kind == S_LET)
+            continue;
+        if (s->kind != S_ASSIGN || s->target->sym->buf_kind != UDF_KIND_NAV ||
+            s->target->shape != SHAPE_SCALAR)
+            return 0;
+    }
+    return 1;
+}
+
+/* Frames [first, first + L->jam) of the tile, jammed; their pointer and
+ * nav-index vars are set up first. */
+static void jammed_group(Lowerer *L, LExpr *first, LBlock *out)
+{
+    Arena *a = L->arena;
+    for (int j = 0; j < L->jam; j++) {
+        LExpr *f = lir_bin(a, OP_ADD, UDF_DTYPE_I64, first, lw_i64(L, j));
+        int nav = lw_tmp(L, "nav", UDF_DTYPE_I64);
+        L->jam_frames[j] = lw_tmp(L, "frame", LT_PTR);
+        L->jam_pos[j] = lw_var(L, nav);
+        lir_append(out, lir_set(a, L->jam_frames[j], lir_field(a, LX_FRAME_PTR, 0, f)));
+        lir_append(out, lir_set(a, nav, lir_field(a, LX_NAV_INDEX, 0, f)));
+        lw_nav_init(L, L->jam_pos[j], out);
+    }
+    lw_jam_select(L, 0);
+    lw_block(L, L->cu->frame->stmts, out);
+}
 static LFunc *plain_tile(Lowerer *L, LFunc *f)
 {
     Arena *a = L->arena;
@@ -24,10 +62,38 @@ static LFunc *plain_tile(Lowerer *L, LFunc *f)
     return f;
 }
 
+/* Groups of UDF_FRAME_JAM frames jammed, then the frames left one by one. */
+static LFunc *jammed_tile(Lowerer *L, LFunc *f)
+{
+    Arena *a = L->arena;
+    int g = lir_var(a, f, "group", UDF_DTYPE_I64);
+    int jam = UDF_FRAME_JAM;
+    LExpr *depth = lir_field(a, LX_DEPTH, 0, NULL);
+    LExpr *groups = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, depth, lw_i64(L, jam));
+    LBlock group;
+    lir_block_init(&group);
+    L->jam = jam;
+    L->jam_frames = ARENA_ARRAY(a, int, jam);
+    L->jam_pos = ARENA_ARRAY(a, LExpr *, jam);
+    jammed_group(L, lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, g), lw_i64(L, jam)), &group);
+    L->jam = 1;
+    lw_jam_select(L, 0);
+    L->frame_var = lir_var(a, f, "frame", LT_PTR);
+    LStmt *grouped = lir_for(a, g, lw_i64(L, 0), groups, group.head);
+    plain_tile(L, f);
+    /* The single frames start where the groups end. */
+    f->body->lo = lir_bin(a, OP_MUL, UDF_DTYPE_I64, groups, lw_i64(L, jam));
+    grouped->next = f->body;
+    f->body = grouped;
+    return f;
+}
+
 LFunc *lw_build_tile(Lowerer *L)
 {
     LFunc *f = lw_new_func(L, LFK_TILE, "tile");
     L->place = IN_FRAME;
+    if (UDF_FRAME_JAM > 1 && jammable(L->cu))
+        return jammed_tile(L, f);
     L->frame_var = lir_var(L->arena, f, "frame", LT_PTR);
     return plain_tile(L, f);
 }

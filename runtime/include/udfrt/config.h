@@ -23,6 +23,16 @@
  * whole tiles (chunks split along sig, or spanning several nav rows). */
 #define UDF_CHUNK_CACHE_BYTES (256ll << 20)
 
+/* Float sums over pixels add this many values in the element type (vector
+ * lanes), then the block's sum into an f64 total with Kahan compensation:
+ * as fast as summing in the element type, more accurate than pairwise
+ * summation. */
+#define UDF_SUM_BLOCK 256
+
+/* Frames a tile kernel takes through the frame body together when the body
+ * only reduces frames to per-frame values (compiler/lower_tile.c). */
+#define UDF_FRAME_JAM 4
+
 /* Seconds between progress reports of a run: often enough to look alive,
  * rarely enough to cost nothing. */
 #define UDF_PROGRESS_SECONDS 0.2
