@@ -74,6 +74,7 @@ typedef struct Expr {
     Symbol *sym;
     const Builtin *builtin;
     int hoisted; /* lowering: 1 + the var holding this reduction's value, or 0 */
+    int pinned;  /* lowering: hoisted for a whole block, not per statement */
 } Expr;
 
 typedef enum StmtKind { S_LET, S_ASSIGN, S_IF, S_DERIVED } StmtKind;

@@ -91,6 +91,8 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
         }
         if (guard)
             store = lir_if(a, lw_truth(L, lw_expr(L, guard)), store, NULL);
+        if (L->jam > 1)
+            store = lir_if(a, L->jam_valid[j], store, NULL);
         lir_append(&inner, store);
     }
     lw_jam_select(L, current);

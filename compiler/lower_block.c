@@ -173,8 +173,100 @@ static LStmt *lower_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
     return loop;
 }
 
+/* Whether reduction argument `e` reads only what no statement of a frame
+ * body changes: the frame, coordinates, params, dims, the nav index, and
+ * pixel lets of the same kind. Such reductions can all be computed in one
+ * pass at the start of the body. */
+static int reads_only_inputs(const Expr *e)
+{
+    for (; e; e = e->next) {
+        const Symbol *s = e->sym;
+        if (e->kind == E_CALL && e->builtin->cls != BC_SAME_TYPE && e->builtin->cls != BC_FLOAT_FN &&
+            e->builtin->cls != BC_SELECT && e->builtin->cls != BC_PREDICATE)
+            return 0;
+        if (s && e->kind != E_INDEX) {
+            switch (s->kind) {
+            case SYM_FRAME:
+            case SYM_COORD:
+            case SYM_PARAM:
+            case SYM_DIMVAR:
+            case SYM_INDEX:
+            case SYM_SHAPE: break;
+            case SYM_LET:
+                if (s->shape != SHAPE_PIXEL || !reads_only_inputs(s->value))
+                    return 0;
+                break;
+            default: return 0;
+            }
+        }
+        if (e->kind == E_INDEX && e->sym && e->sym->kind != SYM_PARAM && e->sym->kind != SYM_SHAPE)
+            return 0;
+        if (!reads_only_inputs(e->lhs) || !reads_only_inputs(e->rhs) ||
+            !reads_only_inputs(e->args) || (e->kind == E_INDEX && !reads_only_inputs(e->base)))
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct Found {
+    Expr **list;
+    int n, cap;
+} Found;
+
+static void collect(Lowerer *L, Expr *e, Found *f)
+{
+    for (; e; e = e->next) {
+        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape == SHAPE_PIXEL)
+            collect(L, e->sym->value, f);
+        collect(L, e->lhs, f);
+        collect(L, e->rhs, f);
+        collect(L, e->args, f);
+        if (e->kind != E_CALL || e->builtin->cls != BC_REDUCE || e->args->shape != SHAPE_PIXEL ||
+            !reads_only_inputs(e->args))
+            continue;
+        int seen = 0;
+        for (int i = 0; i < f->n; i++)
+            seen |= f->list[i] == e;
+        if (seen)
+            continue;
+        if (f->n == f->cap) {
+            f->cap = f->cap ? 2 * f->cap : 8;
+            Expr **grown = ARENA_ARRAY(L->arena, Expr *, f->cap);
+            if (f->n)
+                memcpy(grown, f->list, sizeof *grown * (size_t)f->n);
+            f->list = grown;
+        }
+        f->list[f->n++] = e;
+    }
+}
+
+/* In the frame body, every reduction that reads only the frame and other
+ * inputs is computed in one fused pass at the start (com's three sums, fem's
+ * count and sum), so the frame is read once for all of them. */
+static Found prehoist(Lowerer *L, Stmt **s, int n, LBlock *out)
+{
+    Found f = {0};
+    if (L->place != IN_FRAME)
+        return f;
+    for (int i = 0; i < n; i++) {
+        collect(L, s[i]->value, &f);
+        collect(L, s[i]->cond, &f);
+        if (s[i]->target && s[i]->target->kind == E_INDEX)
+            collect(L, s[i]->target->args, &f);
+    }
+    if (f.n < 2) {
+        f.n = 0;
+        return f;
+    }
+    lw_reduce(L, f.list, f.n, out);
+    for (int i = 0; i < f.n; i++)
+        f.list[i]->pinned = 1;
+    return f;
+}
+
 static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
 {
+    Found pinned = prehoist(L, s, n, out);
     for (int i = 0; i < n;) {
         Shape domain = fusable(s[i]);
         if (domain == SHAPE_SCALAR) {
@@ -186,10 +278,21 @@ static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
         while (end < n && fusable(s[end]) == domain)
             end++;
         plan_scratch(L, s, n, i, end);
-        Domain d;
-        lw_domain_begin(L, domain, &d);
-        lir_append(out, lower_group(L, s, i, end, &d));
+        /* A group of lets that nothing keeps computes nothing: its uses
+         * recompute the values where they are needed. */
+        int needed = 0;
+        for (int k = i; k < end; k++)
+            needed |= s[k]->kind != S_LET || L->let_scratch[s[k]->sym->slot] != NULL;
+        if (needed) {
+            Domain d;
+            lw_domain_begin(L, domain, &d);
+            lir_append(out, lower_group(L, s, i, end, &d));
+        }
         i = end;
+    }
+    for (int i = 0; i < pinned.n; i++) {
+        pinned.list[i]->pinned = 0;
+        pinned.list[i]->hoisted = 0;
     }
 }
 

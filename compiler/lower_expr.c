@@ -357,75 +357,81 @@ void lw_jam_select(Lowerer *L, int j)
     }
 }
 
-/* One pass over the argument's pixels (or positions) computing reduction
- * `e` into a new var — for every frame of a jammed group at once, so that
- * what does not depend on the frame is loaded or computed once. Float sums
- * accumulate in f64 (reassociable, so they vectorise); integer sums in 64-bit
- * integers, exactly. */
-static void lower_reduction(Lowerer *L, Expr *e, LBlock *out)
+/* The vars and statements of one reduction, being built. */
+typedef struct Reduction {
+    Expr *e;
+    int summing, blocked;
+    LType acc_type;
+    int acc, block, comp; /* consecutive per frame: acc + j is frame j's */
+} Reduction;
+
+/* Declares and starts the accumulators of r->e for every frame of the
+ * (jammed) group; float sums also get block and compensation vars, reset
+ * before and folded in after each block of pixels. */
+static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *before, LBlock *after)
 {
     Arena *a = L->arena;
-    BuiltinId id = e->builtin->id;
-    LType t = e->optype;
-    int summing = id == BI_SUM || id == BI_MEAN || id == BI_COUNT;
+    BuiltinId id = r->e->builtin->id;
+    LType t = r->e->optype;
+    r->summing = id == BI_SUM || id == BI_MEAN || id == BI_COUNT;
     /* Float sums: the element type within a block (vector lanes), block sums
      * added in f64 with Kahan compensation. */
-    int blocked = summing && id != BI_COUNT && type_is_float((udf_dtype)t);
-    LType acc_type = id == BI_COUNT ? UDF_DTYPE_I64
-                     : blocked      ? UDF_DTYPE_F64
-                     : summing ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64
-                                                                                    : UDF_DTYPE_U64)
-                               : t;
-    int frames = L->jam, current = L->jam_index;
-    /* Consecutive vars: acc + j (and block + j, comp + j) belong to frame j. */
-    int acc = -1, block = -1, comp = -1;
+    r->blocked = r->summing && id != BI_COUNT && type_is_float((udf_dtype)t);
+    r->acc_type = id == BI_COUNT ? UDF_DTYPE_I64
+                  : r->blocked   ? UDF_DTYPE_F64
+                  : r->summing   ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64
+                                                                                      : UDF_DTYPE_U64)
+                                 : t;
+    int frames = L->jam;
+    r->acc = r->block = r->comp = -1;
     for (int j = 0; j < frames; j++) {
-        int v = lw_tmp(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", acc_type);
-        acc = j == 0 ? v : acc;
-        LExpr *start = summing ? lir_const_int(a, acc_type, 0) : extreme(L, t, id == BI_RMIN);
+        int v = lw_tmp(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", r->acc_type);
+        r->acc = j == 0 ? v : r->acc;
+        LExpr *start = r->summing ? lir_const_int(a, r->acc_type, 0) : extreme(L, t, id == BI_RMIN);
         lir_append(out, lir_set(a, v, start));
     }
-    LBlock before, after;
-    lir_block_init(&before);
-    lir_block_init(&after);
-    if (blocked) {
-        for (int j = 0; j < frames; j++) {
-            int v = lw_tmp(L, "block", t);
-            block = j == 0 ? v : block;
-        }
-        for (int j = 0; j < frames; j++) {
-            int c = lw_tmp(L, "comp", UDF_DTYPE_F64);
-            comp = j == 0 ? c : comp;
-            lir_append(out, lir_set(a, c, lir_const_float(a, UDF_DTYPE_F64, 0)));
-        }
-        for (int j = 0; j < frames; j++) {
-            lir_append(&before, lir_set(a, block + j, lir_const_float(a, t, 0)));
-            /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s */
-            int y = lw_tmp(L, "y", UDF_DTYPE_F64), sum = lw_tmp(L, "s", UDF_DTYPE_F64);
-            LExpr *b64 = lir_cast(a, UDF_DTYPE_F64, lw_var(L, block + j));
-            lir_append(&after, lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, comp + j))));
-            lir_append(&after, lir_set(a, sum, lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, acc + j),
-                                                      lw_var(L, y))));
-            lir_append(&after, lir_set(a, comp + j,
-                                       lir_bin(a, OP_SUB, UDF_DTYPE_F64,
-                                               lir_bin(a, OP_SUB, UDF_DTYPE_F64, lw_var(L, sum),
-                                                       lw_var(L, acc + j)),
-                                               lw_var(L, y))));
-            lir_append(&after, lir_set(a, acc + j, lw_var(L, sum)));
-        }
-    }
-
-    Domain d;
-    lw_domain_begin(L, e->args->shape, &d);
-    LBlock steps;
-    lir_block_init(&steps);
+    if (!r->blocked)
+        return;
     for (int j = 0; j < frames; j++) {
+        int v = lw_tmp(L, "block", t);
+        r->block = j == 0 ? v : r->block;
+    }
+    for (int j = 0; j < frames; j++) {
+        int c = lw_tmp(L, "comp", UDF_DTYPE_F64);
+        r->comp = j == 0 ? c : r->comp;
+        lir_append(out, lir_set(a, c, lir_const_float(a, UDF_DTYPE_F64, 0)));
+    }
+    for (int j = 0; j < frames; j++) {
+        lir_append(before, lir_set(a, r->block + j, lir_const_float(a, t, 0)));
+        /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s */
+        int y = lw_tmp(L, "y", UDF_DTYPE_F64), sum = lw_tmp(L, "s", UDF_DTYPE_F64);
+        LExpr *b64 = lir_cast(a, UDF_DTYPE_F64, lw_var(L, r->block + j));
+        lir_append(after, lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, r->comp + j))));
+        lir_append(after, lir_set(a, sum, lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, r->acc + j),
+                                                 lw_var(L, y))));
+        lir_append(after, lir_set(a, r->comp + j,
+                                  lir_bin(a, OP_SUB, UDF_DTYPE_F64,
+                                          lir_bin(a, OP_SUB, UDF_DTYPE_F64, lw_var(L, sum),
+                                                  lw_var(L, r->acc + j)),
+                                          lw_var(L, y))));
+        lir_append(after, lir_set(a, r->acc + j, lw_var(L, sum)));
+    }
+}
+
+/* The accumulation steps of r->e at the current pixel, for every frame. */
+static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
+{
+    Arena *a = L->arena;
+    BuiltinId id = r->e->builtin->id;
+    LType t = r->e->optype;
+    int current = L->jam_index;
+    for (int j = 0; j < L->jam; j++) {
         lw_jam_select(L, j);
-        LExpr *value = lw_expr(L, e->args);
-        int target = blocked ? block + j : acc + j;
-        LType step_type = blocked ? t : acc_type;
+        LExpr *value = lw_expr(L, r->e->args);
+        int target = r->blocked ? r->block + j : r->acc + j;
+        LType step_type = r->blocked ? t : r->acc_type;
         LExpr *step;
-        if (!summing) {
+        if (!r->summing) {
             step = lir_fn(a, id == BI_RMIN ? LF_MIN : LF_MAX, t, lw_var(L, target),
                           lir_cast(a, t, value));
         } else {
@@ -434,15 +440,20 @@ static void lower_reduction(Lowerer *L, Expr *e, LBlock *out)
             step = lir_bin(a, OP_ADD, step_type, lw_var(L, target), lir_cast(a, step_type, value));
             step->reassoc = type_is_float((udf_dtype)step_type);
         }
-        lir_append(&steps, lir_set(a, target, step));
+        lir_append(steps, lir_set(a, target, step));
     }
     lw_jam_select(L, current);
-    lir_append(out, lw_domain_end_blocked(L, &d, steps.head, before.head, after.head));
+}
 
+/* The value per frame, in consecutive vars; marks r->e hoisted. */
+static void reduction_end(Lowerer *L, Reduction *r, LBlock *out)
+{
+    Arena *a = L->arena;
+    Expr *e = r->e;
     int result = -1;
-    for (int j = 0; j < frames; j++) {
-        LExpr *value = lw_var(L, acc + j);
-        if (id == BI_MEAN) {
+    for (int j = 0; j < L->jam; j++) {
+        LExpr *value = lw_var(L, r->acc + j);
+        if (e->builtin->id == BI_MEAN) {
             LExpr *n = e->args->shape == SHAPE_NAV ? lir_field(a, LX_NAV_SIZE, 0, NULL) : lw_sig_size(L);
             value = lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, value), lir_cast(a, e->type, n));
         }
@@ -451,6 +462,26 @@ static void lower_reduction(Lowerer *L, Expr *e, LBlock *out)
         lir_append(out, lir_set(a, v, lir_cast(a, e->type, value)));
     }
     e->hoisted = result + 1;
+}
+
+void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out)
+{
+    Reduction r[n + 1];
+    LBlock before, after, steps;
+    lir_block_init(&before);
+    lir_block_init(&after);
+    lir_block_init(&steps);
+    for (int i = 0; i < n; i++) {
+        r[i].e = reductions[i];
+        reduction_begin(L, &r[i], out, &before, &after);
+    }
+    Domain d;
+    lw_domain_begin(L, reductions[0]->args->shape, &d);
+    for (int i = 0; i < n; i++)
+        reduction_steps(L, &r[i], &steps);
+    lir_append(out, lw_domain_end_blocked(L, &d, steps.head, before.head, after.head));
+    for (int i = 0; i < n; i++)
+        reduction_end(L, &r[i], out);
 }
 
 void lw_hoist(Lowerer *L, Expr *e, LBlock *out)
@@ -463,14 +494,15 @@ void lw_hoist(Lowerer *L, Expr *e, LBlock *out)
         lw_hoist(L, e->args, out);
         lw_hoist(L, e->base, out);
         if (e->kind == E_CALL && e->builtin->cls == BC_REDUCE && !e->hoisted)
-            lower_reduction(L, e, out);
+            lw_reduce(L, &e, 1, out);
     }
 }
 
 void lw_unhoist(Expr *e)
 {
     for (; e; e = e->next) {
-        e->hoisted = 0;
+        if (!e->pinned)
+            e->hoisted = 0;
         if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR)
             lw_unhoist(e->sym->value);
         lw_unhoist(e->lhs);

@@ -25,6 +25,9 @@ typedef struct Lowerer {
     int jam, jam_index;
     int *jam_frames;   /* per frame: its pointer var */
     LExpr **jam_pos;   /* per frame: its flat nav index */
+    LExpr **jam_valid; /* per frame: whether it is a frame of the tile (the last
+                          group may be short; its missing frames repeat the
+                          tile's last frame and store nothing) */
     Symbol **buffers;   /* the udf's buffers, then scratch buffers made here */
     int n_buffers, cap_buffers;
     int n_tmp;
@@ -57,6 +60,9 @@ LExpr *lw_element(Lowerer *L, const Symbol *b, const Expr *args, LExpr **in_rang
 /* Emits the passes that compute the reductions (and per-statement values)
  * `e` needs into `out`, before the statement that uses them. */
 void lw_hoist(Lowerer *L, Expr *e, LBlock *out);
+/* One pass over the pixels (or positions) computing n reductions of the
+ * same domain, each into a var per frame of the (jammed) group. */
+void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out);
 /* Makes frame j of a jammed group the current one. */
 void lw_jam_select(Lowerer *L, int j);
 /* Forgets hoisted values, so the next statement computes its own. */

@@ -9,8 +9,7 @@
  * detectors, masks, centre of mass — are jammed: groups of UDF_FRAME_JAM
  * frames go through the body together, each reduction one pass over the
  * pixels for all frames of the group, so that what does not depend on the
- * frame (a mask, a coordinate test) is loaded or computed once per group.
- * Frames left over run one by one. */
+ * frame (a mask, a coordinate test) is loaded or computed once per group. */
 #include "lower_internal.h"
 #include "udfrt/config.h"
 
@@ -28,23 +27,6 @@ static int jammable(const CheckedUdf *cu)
     return 1;
 }
 
-/* Frames [first, first + L->jam) of the tile, jammed; their pointer and
- * nav-index vars are set up first. */
-static void jammed_group(Lowerer *L, LExpr *first, LBlock *out)
-{
-    Arena *a = L->arena;
-    for (int j = 0; j < L->jam; j++) {
-        LExpr *f = lir_bin(a, OP_ADD, UDF_DTYPE_I64, first, lw_i64(L, j));
-        int nav = lw_tmp(L, "nav", UDF_DTYPE_I64);
-        L->jam_frames[j] = lw_tmp(L, "frame", LT_PTR);
-        L->jam_pos[j] = lw_var(L, nav);
-        lir_append(out, lir_set(a, L->jam_frames[j], lir_field(a, LX_FRAME_PTR, 0, f)));
-        lir_append(out, lir_set(a, nav, lir_field(a, LX_NAV_INDEX, 0, f)));
-        lw_nav_init(L, L->jam_pos[j], out);
-    }
-    lw_jam_select(L, 0);
-    lw_block(L, L->cu->frame->stmts, out);
-}
 static LFunc *plain_tile(Lowerer *L, LFunc *f)
 {
     Arena *a = L->arena;
@@ -62,29 +44,53 @@ static LFunc *plain_tile(Lowerer *L, LFunc *f)
     return f;
 }
 
-/* Groups of UDF_FRAME_JAM frames jammed, then the frames left one by one. */
+/* Frames [first, first + L->jam) of the tile, jammed; their pointer and
+ * nav-index vars are set up first. Frames past the tile's end repeat its
+ * last frame, and store nothing. */
+static void jammed_group(Lowerer *L, LExpr *first, LBlock *out)
+{
+    Arena *a = L->arena;
+    LExpr *depth = lir_field(a, LX_DEPTH, 0, NULL);
+    LExpr *last = lir_bin(a, OP_SUB, UDF_DTYPE_I64, depth, lw_i64(L, 1));
+    for (int j = 0; j < L->jam; j++) {
+        LExpr *at = lir_bin(a, OP_ADD, UDF_DTYPE_I64, first, lw_i64(L, j));
+        LExpr *f = lir_fn(a, LF_MIN, UDF_DTYPE_I64, at, last);
+        int nav = lw_tmp(L, "nav", UDF_DTYPE_I64);
+        L->jam_frames[j] = lw_tmp(L, "frame", LT_PTR);
+        L->jam_pos[j] = lw_var(L, nav);
+        L->jam_valid[j] = lir_bin(a, OP_LT, UDF_DTYPE_BOOL, at, depth);
+        lir_append(out, lir_set(a, L->jam_frames[j], lir_field(a, LX_FRAME_PTR, 0, f)));
+        lir_append(out, lir_set(a, nav, lir_field(a, LX_NAV_INDEX, 0, f)));
+        LBlock init;
+        lir_block_init(&init);
+        lw_nav_init(L, L->jam_pos[j], &init);
+        if (init.head)
+            lir_append(out, lir_if(a, L->jam_valid[j], init.head, NULL));
+    }
+    lw_jam_select(L, 0);
+    lw_block(L, L->cu->frame->stmts, out);
+}
+
+/* Groups of UDF_FRAME_JAM frames, jammed; the last group may be short. */
 static LFunc *jammed_tile(Lowerer *L, LFunc *f)
 {
     Arena *a = L->arena;
     int g = lir_var(a, f, "group", UDF_DTYPE_I64);
     int jam = UDF_FRAME_JAM;
     LExpr *depth = lir_field(a, LX_DEPTH, 0, NULL);
-    LExpr *groups = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, depth, lw_i64(L, jam));
+    LExpr *groups = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64,
+                            lir_bin(a, OP_ADD, UDF_DTYPE_I64, depth, lw_i64(L, jam - 1)),
+                            lw_i64(L, jam));
     LBlock group;
     lir_block_init(&group);
     L->jam = jam;
     L->jam_frames = ARENA_ARRAY(a, int, jam);
     L->jam_pos = ARENA_ARRAY(a, LExpr *, jam);
+    L->jam_valid = ARENA_ARRAY(a, LExpr *, jam);
     jammed_group(L, lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, g), lw_i64(L, jam)), &group);
     L->jam = 1;
     lw_jam_select(L, 0);
-    L->frame_var = lir_var(a, f, "frame", LT_PTR);
-    LStmt *grouped = lir_for(a, g, lw_i64(L, 0), groups, group.head);
-    plain_tile(L, f);
-    /* The single frames start where the groups end. */
-    f->body->lo = lir_bin(a, OP_MUL, UDF_DTYPE_I64, groups, lw_i64(L, jam));
-    grouped->next = f->body;
-    f->body = grouped;
+    f->body = lir_for(a, g, lw_i64(L, 0), groups, group.head);
     return f;
 }
 

@@ -66,7 +66,7 @@ LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t ca
     char *features = native ? LLVMGetHostCPUFeatures() : NULL;
     LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
         target, triple, native ? host_cpu : cpu, native ? features : "",
-        LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelDefault);
+        LLVMCodeGenLevelDefault, LLVMRelocPIC, LLVMCodeModelDefault);
     LLVMDisposeMessage(host_cpu);
     LLVMDisposeMessage(features);
     LLVMDisposeMessage(triple);
