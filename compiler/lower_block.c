@@ -27,8 +27,7 @@ static int has_reduction(const Expr *e)
     return 0;
 }
 
-/* The loop domain a statement can share, or SHAPE_SCALAR if it stands alone. */
-static Shape fusable(const Stmt *s)
+Shape lw_fusable(const Stmt *s)
 {
     switch (s->kind) {
     case S_LET:
@@ -145,32 +144,61 @@ static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
     }
 }
 
-static LStmt *lower_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
+/* The group's statements at the current pixel for every frame of a jammed
+ * group: the whole group for frame 0, then for frame 1, ... — each pixel
+ * sees its frames in order, as without jamming. `guarded`: frames past the
+ * tile's end (a short last group) are skipped. */
+static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, int guarded)
 {
     Arena *a = L->arena;
     LBlock body;
     lir_block_init(&body);
-    for (int i = first; i < end; i++) {
-        const Stmt *st = s[i];
-        if (st->kind == S_LET) {
-            int var = lir_var(a, L->fn, st->name, st->sym->type);
-            lir_append(&body, lir_set(a, var, lw_expr(L, st->value)));
-            L->let_vars[st->sym->slot] = var;
-            L->let_in_loop[st->sym->slot] = 1;
-            const Symbol *scratch = L->let_scratch[st->sym->slot];
-            if (scratch)
-                lir_append(&body, lir_store(a, LB_BUF, scratch->slot, scratch->type,
-                                            d->shape == SHAPE_PIXEL ? L->pixel : L->pos,
-                                            lw_var(L, var)));
-        } else {
-            lir_append(&body, lw_update_here(L, st));
+    int current = L->jam_index;
+    for (int j = 0; j < L->jam; j++) {
+        lw_jam_select(L, j);
+        LBlock frame;
+        lir_block_init(&frame);
+        for (int i = first; i < end; i++) {
+            const Stmt *st = s[i];
+            if (st->kind == S_LET) {
+                int var = lir_var(a, L->fn, st->name, st->sym->type);
+                lir_append(&frame, lir_set(a, var, lw_expr(L, st->value)));
+                L->let_vars[st->sym->slot] = var;
+                L->let_in_loop[st->sym->slot] = 1;
+                const Symbol *scratch = L->let_scratch[st->sym->slot];
+                if (scratch)
+                    lir_append(&frame, lir_store(a, LB_BUF, scratch->slot, scratch->type,
+                                                 shape == SHAPE_PIXEL ? L->pixel : L->pos,
+                                                 lw_var(L, var)));
+            } else {
+                lir_append(&frame, lw_update_here(L, st));
+            }
         }
+        if (guarded && frame.head)
+            lir_append(&body, lir_if(a, L->jam_valid[j], frame.head, NULL));
+        else if (frame.head)
+            lir_append(&body, frame.head);
     }
-    LStmt *loop = lw_domain_end(L, d, body.head);
+    lw_jam_select(L, current);
+    return body.head;
+}
+
+/* One loop over the domain for a group of fusable statements (begun in d).
+ * Jammed frames get two loops: the common one for a full group, without
+ * tests, and one that skips the frames a short last group lacks. */
+static LStmt *lower_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
+{
+    LStmt *full = lw_domain_end(L, d, group_body(L, s, first, end, d->shape, 0));
+    if (L->jam > 1) {
+        Domain short_group;
+        lw_domain_begin(L, d->shape, &short_group);
+        LStmt *guarded = lw_domain_end(L, &short_group, group_body(L, s, first, end, d->shape, 1));
+        full = lir_if(L->arena, L->jam_valid[L->jam - 1], full, guarded);
+    }
     for (int i = first; i < end; i++)
         if (s[i]->kind == S_LET)
             L->let_in_loop[s[i]->sym->slot] = 0;
-    return loop;
+    return full;
 }
 
 /* Whether reduction argument `e` reads only what no statement of a frame
@@ -268,14 +296,14 @@ static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
 {
     Found pinned = prehoist(L, s, n, out);
     for (int i = 0; i < n;) {
-        Shape domain = fusable(s[i]);
+        Shape domain = lw_fusable(s[i]);
         if (domain == SHAPE_SCALAR) {
             lw_stmt(L, s[i], out);
             i++;
             continue;
         }
         int end = i + 1;
-        while (end < n && fusable(s[end]) == domain)
+        while (end < n && lw_fusable(s[end]) == domain)
             end++;
         plan_scratch(L, s, n, i, end);
         /* A group of lets that nothing keeps computes nothing: its uses

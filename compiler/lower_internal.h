@@ -76,6 +76,9 @@ LFunc *lw_build_tile(Lowerer *L);
 LFunc *lw_new_func(Lowerer *L, LFuncKind kind, const char *suffix);
 /* Nav buffers written in the frame body start at 0 in every frame. */
 void lw_nav_init(Lowerer *L, LExpr *nav, LBlock *out);
+/* The loop domain statement s can share with its neighbours, or
+ * SHAPE_SCALAR if it stands alone. */
+Shape lw_fusable(const Stmt *s);
 /* One statement on its own (lower.c). */
 void lw_stmt(Lowerer *L, Stmt *s, LBlock *out);
 /* An assignment (or derived declaration) at the current pixel/position. */

@@ -5,23 +5,61 @@
  * stay in L2. A schedule with pixel blocks outside and the tile's frames
  * inside was measured slower in that setting and is not used.
  *
- * Bodies that only turn each frame into per-frame (nav) values — virtual
- * detectors, masks, centre of mass — are jammed: groups of UDF_FRAME_JAM
- * frames go through the body together, each reduction one pass over the
- * pixels for all frames of the group, so that what does not depend on the
- * frame (a mask, a coordinate test) is loaded or computed once per group. */
+ * Bodies in which a frame depends on no other frame's values — virtual
+ * detectors, masks, centre of mass, sums into sig buffers — are jammed:
+ * groups of UDF_FRAME_JAM frames go through the body together, each
+ * reduction one pass over the pixels for all frames of the group (a mask or
+ * a coordinate test is loaded or computed once per group), each elementwise
+ * run one pass that updates an accumulator for all frames of the group
+ * (loaded and stored once). */
 #include "lower_internal.h"
 #include "udfrt/config.h"
 
-/* Only lets and non-scatter assignments to nav buffers: frames are then
- * independent, and each frame's statements still run in order. */
+/* Whether statement s writes buffer kind `kind` (a single's `b += e` is
+ * noted apart: it may repeat per frame as long as nothing reads b). */
+static const Symbol *written(const Stmt *s)
+{
+    return s->kind == S_ASSIGN ? s->target->sym : NULL;
+}
+
+static int reads_any_written(const Expr *e, const Stmt *body, udf_kind kind)
+{
+    for (const Stmt *s = body; s; s = s->next) {
+        const Symbol *b = written(s);
+        if (b && b->buf_kind == kind && expr_reads(e, b))
+            return 1;
+    }
+    return 0;
+}
+
+/* Frames can be jammed when each frame's statements only depend on its own
+ * earlier statements: lets; assignments to nav buffers (no scatter); `+=`
+ * into single buffers nothing reads; and a final run of elementwise
+ * statements on sig buffers, which per pixel still see the frames in
+ * order. */
 static int jammable(const CheckedUdf *cu)
 {
+    int in_group = 0;
     for (const Stmt *s = cu->frame->stmts; s; s = s->next) {
-        if (s->kind == S_LET)
-            continue;
-        if (s->kind != S_ASSIGN || s->target->sym->buf_kind != UDF_KIND_NAV ||
-            s->target->shape != SHAPE_SCALAR)
+        Shape domain = lw_fusable(s);
+        if (domain == SHAPE_PIXEL) {
+            in_group = 1;
+        } else if (in_group) {
+            return 0; /* the elementwise run must end the body */
+        } else if (s->kind == S_ASSIGN) {
+            const Symbol *b = s->target->sym;
+            int single_sum = b->buf_kind == UDF_KIND_SINGLE && s->assign_op == OP_ADD &&
+                             s->target->shape == SHAPE_SCALAR;
+            if (!(b->buf_kind == UDF_KIND_NAV && s->target->shape == SHAPE_SCALAR) && !single_sum)
+                return 0;
+        } else if (s->kind != S_LET) {
+            return 0;
+        }
+        /* Nothing may read a single buffer the body writes, or a sig buffer
+         * outside the elementwise run. */
+        const Expr *value = s->kind == S_LET || s->kind == S_ASSIGN ? s->value : NULL;
+        if (reads_any_written(value, cu->frame->stmts, UDF_KIND_SINGLE) ||
+            (domain != SHAPE_PIXEL && reads_any_written(value, cu->frame->stmts, UDF_KIND_SIG)))
             return 0;
     }
     return 1;
