@@ -4,21 +4,11 @@ import os
 
 import numpy as np
 
-from udftest import fail, run, tempdir
+from udftest import expect_no_output, tempdir
 
 
 def expect_data_error(tmp, data_args, *needles):
-    out = os.path.join(tmp, "out.h5")
-    p = run("run", "sumsig", *data_args, "-o", out, expect=3)
-    lines = p.stderr.strip().splitlines()
-    if len(lines) != 1 or not lines[0].startswith("udfc: error: "):
-        fail("expected one 'udfc: error:' line, got:\n" + p.stderr)
-    for needle in needles:
-        if needle not in lines[0]:
-            fail("message %r does not mention %r" % (lines[0], needle))
-    leftovers = [f for f in os.listdir(tmp) if f.startswith("out.h5")]
-    if leftovers:
-        fail("output files left behind: %s" % leftovers)
+    expect_no_output(tmp, ["sumsig"] + data_args, 3, *needles)
 
 
 with tempdir() as tmp:

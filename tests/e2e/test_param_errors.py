@@ -6,20 +6,11 @@ import os
 import h5py
 import numpy as np
 
-from udftest import fail, run, tempdir
+from udftest import expect_no_output, run, tempdir
 
 
 def expect(tmp, code, args, *needles):
-    out = os.path.join(tmp, "out.h5")
-    p = run("run", *args, "-o", out, expect=code)
-    lines = [l for l in p.stderr.strip().splitlines() if l != "(see `udfc help`)"]
-    if len(lines) != 1 or not lines[0].startswith("udfc: error: "):
-        fail("expected one 'udfc: error:' line for %s, got:\n%s" % (args, p.stderr))
-    for needle in needles:
-        if needle not in lines[0]:
-            fail("message %r lacks %r" % (lines[0], needle))
-    if os.path.exists(out):
-        fail("output file left behind for %s" % (args,))
+    expect_no_output(tmp, args, code, *needles)
 
 
 with tempdir() as tmp:

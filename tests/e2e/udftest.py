@@ -98,6 +98,16 @@ def expect_error(code, needles, *args, cwd=None):
     return lines[0]
 
 
+def expect_no_output(tmp, args, code, *needles):
+    """udfc run ARGS -o TMP/out.h5 must fail with `code` and one error line
+    containing every needle, and leave no out.h5 (or its temporaries)."""
+    out = os.path.join(tmp, "out.h5")
+    expect_error(code, needles, "run", *args, "-o", out)
+    leftovers = [f for f in os.listdir(tmp) if f.startswith("out.h5")]
+    if leftovers:
+        fail("output files left behind by %s: %s" % (" ".join(map(str, args)), leftovers))
+
+
 def files_in(directory):
     """Every file below directory, as relative paths."""
     found = []
