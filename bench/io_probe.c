@@ -15,9 +15,9 @@
  *                      (the fault cost alone), -seq adds MADV_SEQUENTIAL, -populate
  *                      MAP_POPULATE, -willneed MADV_WILLNEED, -huge a 2 MiB-aligned
  *                      address and MADV_HUGEPAGE
- *   mmapchunk-B        every block of B bytes mapped on its own at its 2 MiB-aligned
- *                      file offset with MADV_HUGEPAGE, summed, unmapped; -nohuge
- *                      without the madvise
+ *   mmapwin-B          every window of B bytes mapped on its own (at its 2 MiB-
+ *                      aligned file offset), summed, unmapped; -huge adds
+ *                      MADV_HUGEPAGE
  *
  * usage: io_probe FILE [-j THREADS] [-r REPS] */
 #include <errno.h>
@@ -33,7 +33,7 @@
 #define HUGE_ALIGN ((size_t)2 << 20)
 #define MAX_THREADS 64
 
-typedef enum method { PREAD, MMAP, MMAP_CHUNK } method;
+typedef enum method { PREAD, MMAP, MMAP_WINDOW } method;
 
 typedef struct variant {
     const char *name;
@@ -203,10 +203,11 @@ static const variant variants[] = {
     {"mmap-willneed", MMAP, 1u << 20, 1, 0, MADV_WILLNEED, 0},
     {"mmap-populate", MMAP, 1u << 20, 1, MAP_POPULATE, -1, 0},
     {"mmap-huge", MMAP, 1u << 20, 1, 0, MADV_HUGEPAGE, 1},
-    {"mmapchunk-2M", MMAP_CHUNK, 2u << 20, 1, 0, -1, 1},
-    {"mmapchunk-8M", MMAP_CHUNK, 8u << 20, 1, 0, -1, 1},
-    {"mmapchunk-8M-nohuge", MMAP_CHUNK, 8u << 20, 1, 0, -1, 0},
-    {"mmapchunk-32M", MMAP_CHUNK, 32u << 20, 1, 0, -1, 1},
+    {"mmapwin-2M", MMAP_WINDOW, 2u << 20, 1, 0, -1, 0},
+    {"mmapwin-8M", MMAP_WINDOW, 8u << 20, 1, 0, -1, 0},
+    {"mmapwin-32M", MMAP_WINDOW, 32u << 20, 1, 0, -1, 0},
+    {"mmapwin-2M-huge", MMAP_WINDOW, 2u << 20, 1, 0, -1, 1},
+    {"mmapwin-8M-huge", MMAP_WINDOW, 8u << 20, 1, 0, -1, 1},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,110 @@
+/* k_stddev.c — LiberTEM's StdDevUDF: per pixel over all N frames, f64 (sig)
+ *   mean = S / N,  var = Σ (F − mean)² / N (population),  std = √var,
+ * and num_frames = N. Each thread sums S = Σ F (u32 lanes, flushed into u64
+ * before they could overflow) and Q = Σ F² (u64) exactly, pixel block by
+ * pixel block; then var = (N·Q − S²) / N² in 128-bit integers is exact up to
+ * the final division — no cancellation, unlike the textbook one-pass formula
+ * in floating point. */
+#include <math.h>
+
+#include "handc.h"
+
+#define BLOCK 1024
+#define FLUSH_FRAMES 65536 /* 65537 * 65535 < 2^32 */
+
+typedef struct stddev_run {
+    handc_scan scan;
+    double *mean, *var, *std;
+    int64_t num_frames;
+} stddev_run;
+
+typedef struct stddev_part {
+    uint32_t *s;
+    uint64_t *s_total, *q;
+    int64_t pending; /* frames in s since the last flush */
+} stddev_part;
+
+static void *create(const handc_scan *scan, const handc_params *params)
+{
+    (void)params;
+    stddev_run *r = handc_alloc(sizeof *r);
+    r->scan = *scan;
+    r->mean = handc_alloc(scan->px * (int64_t)sizeof(double));
+    r->var = handc_alloc(scan->px * (int64_t)sizeof(double));
+    r->std = handc_alloc(scan->px * (int64_t)sizeof(double));
+    return r;
+}
+
+static void *part_create(void *run)
+{
+    stddev_run *r = run;
+    stddev_part *p = handc_alloc(sizeof *p);
+    p->s = handc_alloc(r->scan.px * (int64_t)sizeof(uint32_t));
+    p->s_total = handc_alloc(r->scan.px * (int64_t)sizeof(uint64_t));
+    p->q = handc_alloc(r->scan.px * (int64_t)sizeof(uint64_t));
+    return p;
+}
+
+static void flush(int64_t px, stddev_part *p)
+{
+    for (int64_t i = 0; i < px; i++) {
+        p->s_total[i] += p->s[i];
+        p->s[i] = 0;
+    }
+    p->pending = 0;
+}
+
+static void process(void *run, void *part, const uint16_t *frames, int64_t first, int64_t count)
+{
+    (void)first;
+    stddev_run *r = run;
+    stddev_part *p = part;
+    int64_t px = r->scan.px;
+    if (p->pending + count > FLUSH_FRAMES)
+        flush(px, p);
+    p->pending += count;
+    for (int64_t b = 0; b < px; b += BLOCK) {
+        int64_t n = px - b < BLOCK ? px - b : BLOCK;
+        uint32_t *s = p->s + b;
+        uint64_t *q = p->q + b;
+        for (int64_t f = 0; f < count; f++) {
+            const uint16_t *src = frames + f * px + b;
+            for (int64_t i = 0; i < n; i++) {
+                uint32_t v = src[i];
+                s[i] += v;
+                q[i] += v * v;
+            }
+        }
+    }
+}
+
+static void finish(void *run, void **parts, int n_parts)
+{
+    stddev_run *r = run;
+    uint64_t n = (uint64_t)r->scan.frames;
+    for (int t = 0; t < n_parts; t++)
+        flush(r->scan.px, parts[t]);
+    for (int64_t i = 0; i < r->scan.px; i++) {
+        unsigned __int128 s = 0, q = 0;
+        for (int t = 0; t < n_parts; t++) {
+            s += ((stddev_part *)parts[t])->s_total[i];
+            q += ((stddev_part *)parts[t])->q[i];
+        }
+        r->mean[i] = (double)s / (double)n;
+        r->var[i] = (double)(n * q - s * s) / ((double)n * (double)n);
+        r->std[i] = sqrt(r->var[i]);
+    }
+    r->num_frames = (int64_t)n;
+}
+
+static int write(void *run, const char *dir)
+{
+    stddev_run *r = run;
+    int64_t shape[2] = {r->scan.sy, r->scan.sx};
+    return handc_write_npy(dir, "stddev", "mean", "<f8", shape, 2, r->mean) ||
+           handc_write_npy(dir, "stddev", "var", "<f8", shape, 2, r->var) ||
+           handc_write_npy(dir, "stddev", "std", "<f8", shape, 2, r->std) ||
+           handc_write_npy(dir, "stddev", "num_frames", "<i8", shape, 0, &r->num_frames);
+}
+
+const handc_kernel handc_stddev = {"stddev", create, part_create, process, finish, write};
