@@ -3,7 +3,7 @@
  * from a shared counter (so a noisy neighbour cannot stall one half), and sums
  * the bytes as u16 so that the cache effects on the compute side are part of
  * the comparison. Each variant prints the median GB/s of the repetitions and
- * the peak resident set during them (mapped page-cache pages count: a whole-
+ * the largest peak resident set of one repetition (mapped page-cache pages count: a whole-
  * file mapping makes the process look 2 GiB large), as `io VARIANT GBPS MB`:
  *
  *   pread-nocompute-B  pread into a reused aligned B-byte buffer per thread, no sum
@@ -86,9 +86,14 @@ static void *worker(void *arg)
     worker_arg *w = arg;
     probe *p = w->p;
     const variant *v = p->v;
+    /* mmap, not malloc: freed buffers must not stay resident in the thread's
+     * malloc arena and inflate the next variant's peak RSS. */
     unsigned char *buf = NULL;
-    if (v->how == PREAD && posix_memalign((void **)&buf, 4096, v->block) != 0)
-        bench_die("out of memory");
+    if (v->how == PREAD) {
+        buf = mmap(NULL, v->block, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (buf == MAP_FAILED)
+            bench_die("out of memory");
+    }
     uint64_t sum = 0;
     for (;;) {
         size_t off = atomic_fetch_add(&p->next, 1) * v->block;
@@ -113,7 +118,8 @@ static void *worker(void *arg)
         }
     }
     p->sums[w->id] = sum;
-    free(buf);
+    if (buf)
+        munmap(buf, v->block);
     return NULL;
 }
 
@@ -233,17 +239,22 @@ int main(int argc, char **argv)
     if (fd < 0 || fstat(fd, &st) != 0)
         bench_die("cannot open the file");
     size_t size = (size_t)st.st_size & ~(size_t)1;
+    enum { N_VARIANTS = sizeof variants / sizeof *variants };
+    static double gbps[N_VARIANTS][100], peak_mb[N_VARIANTS];
     uint64_t expect = 0;
     int have_expect = 0;
-    for (size_t k = 0; k < sizeof variants / sizeof *variants; k++) {
-        const variant *v = &variants[k];
-        if (only && strcmp(only, v->name) != 0)
-            continue;
-        double gbps[100];
-        reset_peak_rss();
-        for (int r = 0; r < reps; r++) {
+    /* Rounds over all variants, so that a burst of noise from the machine's
+     * other users hits every variant instead of all repetitions of one. */
+    for (int r = 0; r < reps; r++)
+        for (int k = 0; k < N_VARIANTS; k++) {
+            const variant *v = &variants[k];
+            if (only && strcmp(only, v->name) != 0)
+                continue;
             uint64_t sum;
-            gbps[r] = run_once(v, fd, size, threads, &sum);
+            reset_peak_rss();
+            gbps[k][r] = run_once(v, fd, size, threads, &sum);
+            double mb = peak_rss_mb();
+            peak_mb[k] = mb > peak_mb[k] ? mb : peak_mb[k];
             if (v->compute && have_expect && sum != expect)
                 fprintf(stderr, "io_probe: warning: %s gave a different sum\n", v->name);
             if (v->compute) {
@@ -251,9 +262,10 @@ int main(int argc, char **argv)
                 have_expect = 1;
             }
         }
-        printf("io %s %.2f %.0f\n", v->name, bench_median(gbps, reps), peak_rss_mb());
-        fflush(stdout);
-    }
+    for (int k = 0; k < N_VARIANTS; k++)
+        if (!only || strcmp(only, variants[k].name) == 0)
+            printf("io %s %.2f %.0f\n", variants[k].name, bench_median(gbps[k], reps),
+                   peak_mb[k]);
     close(fd);
     return 0;
 }

@@ -1,17 +1,18 @@
 /* k_com.c — LiberTEM's CoMUDF with its defaults (cy, cx = sig // 2, no scan
  * rotation, no flip, no regression) and a disk of radius r (--r, default
  * infinite: the whole frame). Per frame the three mask sums Σ F·S, Σ F·y·S,
- * Σ F·x·S are exact integers: the disk is a span of columns per row, and each
- * row is summed in chunks of 256 pixels, small enough for u32 lanes
- * (255 · 65535 · 256 < 2^32). Then, all f32 (nav):
+ * Σ F·x·S are exact integers without a multiplication per pixel: one pass over
+ * the disk (a span of columns per row) adds each row into column sums and
+ * into its row sum, then Σ F·y·S = Σ_y y·row_y and Σ F·x·S = Σ_x x·col_x.
+ * (Row and column sums fit u32 for frames up to 65537 pixels a side.) Then,
+ * all f32 (nav):
  *   field = (Σ F y S / Σ F S − cy, Σ F x S / Σ F S − cx), 0 where Σ F S = 0,
  *   magnitude = |field|, divergence = ∂fy/∂y + ∂fx/∂x, curl = ∂fy/∂x − ∂fx/∂y,
  * with the derivatives taken over the scan like numpy.gradient. */
 #include <math.h>
+#include <string.h>
 
 #include "handc.h"
-
-#define CHUNK 256
 
 typedef struct com_run {
     handc_scan scan;
@@ -44,38 +45,37 @@ static void *create(const handc_scan *scan, const handc_params *params)
     return r;
 }
 
+/* A thread's column sums of the current frame. */
 static void *part_create(void *run)
 {
-    (void)run;
-    return NULL;
+    com_run *r = run;
+    return handc_alloc(r->scan.sx * (int64_t)sizeof(uint32_t));
 }
 
 static void process(void *run, void *part, const uint16_t *frames, int64_t first, int64_t count)
 {
-    (void)part;
     com_run *r = run;
+    uint32_t *col = part;
+    int64_t sx = r->scan.sx;
     for (int64_t f = 0; f < count; f++) {
         const uint16_t *frame = frames + f * r->scan.px;
-        uint64_t s = 0, sy = 0, sx = 0;
+        uint64_t s = 0, sum_y = 0, sum_x = 0;
+        memset(col, 0, (size_t)sx * sizeof *col);
         for (int64_t y = 0; y < r->scan.sy; y++) {
-            const uint16_t *row = frame + y * r->scan.sx;
-            uint64_t row_sum = 0;
-            for (int64_t c = r->x0[y]; c < r->x1[y]; c += CHUNK) {
-                int64_t end = r->x1[y] - c < CHUNK ? r->x1[y] : c + CHUNK;
-                uint32_t cs = 0, cw = 0;
-                for (int64_t x = c; x < end; x++) {
-                    cs += row[x];
-                    cw += (uint32_t)(x - c) * row[x];
-                }
-                row_sum += cs;
-                sx += cw + (uint64_t)c * cs;
+            const uint16_t *row = frame + y * sx;
+            uint32_t row_sum = 0;
+            for (int64_t x = r->x0[y]; x < r->x1[y]; x++) {
+                col[x] += row[x];
+                row_sum += row[x];
             }
             s += row_sum;
-            sy += (uint64_t)y * row_sum;
+            sum_y += (uint64_t)y * row_sum;
         }
+        for (int64_t x = 0; x < sx; x++)
+            sum_x += (uint64_t)x * col[x];
         float *out = r->field + (first + f) * 2;
-        out[0] = s ? (float)((double)sy / (double)s - r->cy) : 0.0f;
-        out[1] = s ? (float)((double)sx / (double)s - r->cx) : 0.0f;
+        out[0] = s ? (float)((double)sum_y / (double)s - r->cy) : 0.0f;
+        out[1] = s ? (float)((double)sum_x / (double)s - r->cx) : 0.0f;
     }
 }
 

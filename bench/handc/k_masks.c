@@ -1,6 +1,6 @@
 /* k_masks.c — LiberTEM's ApplyMasksUDF: intensity[n, m] = Σ_p F_n[p]·mask_m[p]
  * in f32 (nav, mask index last). The straightforward loop: for each frame,
- * for each mask, a dot product. The dot product keeps 32 independent f32
+ * for each mask, a dot product. The dot product keeps 64 independent f32
  * lanes, which -O3 vectorises into FMAs without -ffast-math (one running sum
  * would not vectorise at all); the lanes are added at the end. */
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include "handc.h"
 
-#define LANES 32
+#define LANES 64
 
 typedef struct masks_run {
     handc_scan scan;

@@ -67,14 +67,21 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
         int64_t n = px - b < BLOCK ? px - b : BLOCK;
         uint32_t *s = p->s + b;
         uint64_t *q = p->q + b;
-        for (int64_t f = 0; f < count; f++) {
-            const uint16_t *src = frames + f * px + b;
+        const uint16_t *src = frames + b;
+        int64_t f = 0;
+        /* Four frames per pass: a quarter of the accumulator traffic. */
+        for (; f + 4 <= count; f += 4, src += 4 * px)
+            for (int64_t i = 0; i < n; i++) {
+                uint32_t v0 = src[i], v1 = src[px + i], v2 = src[2 * px + i], v3 = src[3 * px + i];
+                s[i] += v0 + v1 + v2 + v3;
+                q[i] += (uint64_t)(v0 * v0) + (v1 * v1) + (uint64_t)(v2 * v2) + (v3 * v3);
+            }
+        for (; f < count; f++, src += px)
             for (int64_t i = 0; i < n; i++) {
                 uint32_t v = src[i];
                 s[i] += v;
                 q[i] += v * v;
             }
-        }
     }
 }
 

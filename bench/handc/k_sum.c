@@ -57,11 +57,15 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
     for (int64_t b = 0; b < px; b += BLOCK) {
         int64_t n = px - b < BLOCK ? px - b : BLOCK;
         uint32_t *acc = p->acc + b;
-        for (int64_t f = 0; f < count; f++) {
-            const uint16_t *src = frames + f * px + b;
+        const uint16_t *src = frames + b;
+        int64_t f = 0;
+        /* Four frames per pass: a quarter of the accumulator stores. */
+        for (; f + 4 <= count; f += 4, src += 4 * px)
+            for (int64_t i = 0; i < n; i++)
+                acc[i] += (uint32_t)src[i] + src[px + i] + src[2 * px + i] + src[3 * px + i];
+        for (; f < count; f++, src += px)
             for (int64_t i = 0; i < n; i++)
                 acc[i] += src[i];
-        }
     }
 }
 

@@ -1,0 +1,179 @@
+"""bench_report.py — the benchmark's correctness checks and its printed report:
+the ceilings (memory bandwidth, plain reads), the throughput table with
+ratios, the cost table (JIT, small-data wall time, peak RSS), the I/O probe,
+the checks and the issue's targets."""
+import datetime
+import os
+import platform
+import subprocess
+
+import numpy as np
+
+# Issue 5's targets (2 threads).
+HANDC_RATIO = 0.95   # memory-bound udf ≥ this × the best hand-written C
+READ_RATIO = 0.85    # memory-bound udf ≥ this × the best plain read
+MASKS16_RATIO = 1.5  # 16 masks ≥ this × the straightforward C loop
+JIT_COLD_MS, JIT_CACHED_MS = 50.0, 2.0
+SMALL_WALL_S = 0.2
+RSS_MB = 300.0
+
+READ_PREAD, READ_MMAP = "pread-nocompute-1M", "mmapwin-8M"
+
+
+def compare(got, ref, tol):
+    """None if `got` equals `ref` within tol × max|ref|, else why not."""
+    got, ref = np.asarray(got), np.asarray(ref)
+    if got.size != ref.size or (got.shape != ref.shape and got.squeeze().shape != ref.squeeze().shape):
+        return f"shape {got.shape}, expected {ref.shape}"
+    got, ref = got.astype(np.float64).reshape(ref.shape), ref.astype(np.float64)
+    if not np.array_equal(np.isnan(got), np.isnan(ref)):
+        return "NaN in different places"
+    ok = ~np.isnan(ref)
+    scale = max(np.abs(ref[ok]).max(initial=0.0), 1e-30)
+    err = np.abs(got[ok] - ref[ok]).max(initial=0.0) / scale
+    return None if err <= tol else f"max error {err:.2e} of the largest value (tolerance {tol:.0e})"
+
+
+def check_udf(h5, row, ref_dir):
+    """Compares the udf's HDF5 results with the hand-C ones: [(what, problem or None)]."""
+    import h5py
+    out = []
+    with h5py.File(h5, "r") as f:
+        for buf in row.check:
+            what = f"{row.label}: udf /{row.udf}/{buf} vs hand-C"
+            ref = os.path.join(ref_dir, f"{row.handc[0]}.{buf}.npy")
+            if f"{row.udf}/{buf}" not in f:
+                out.append((what, "the udf wrote no such dataset"))
+            elif not os.path.exists(ref):
+                out.append((what, "hand-C wrote no result"))
+            else:
+                out.append((what, compare(f[f"{row.udf}/{buf}"][()], np.load(ref), row.tol)))
+    return out
+
+
+def check_numpy(np_dir, row, ref_dir):
+    """Compares numpy's results with the hand-C ones (both baselines must agree)."""
+    out = []
+    for buf in row.check:
+        what = f"{row.label}: numpy {buf} vs hand-C"
+        got = os.path.join(np_dir, f"{row.numpy[0]}.{buf}.npy")
+        ref = os.path.join(ref_dir, f"{row.handc[0]}.{buf}.npy")
+        if not (os.path.exists(got) and os.path.exists(ref)):
+            out.append((what, "a result file is missing"))
+        else:
+            out.append((what, compare(np.load(got), np.load(ref), row.tol)))
+    return out
+
+
+def median(values):
+    v = [x for x in values if x is not None]
+    return float(np.median(v)) if v else None
+
+
+def fmt(v, spec=".2f", none="n/a"):
+    return none if v is None else format(v, spec)
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def machine_line():
+    model = "unknown CPU"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}"
+
+
+def git_head(repo):
+    r = subprocess.run(["git", "-C", repo, "log", "-1", "--format=%h %s"], capture_output=True,
+                       text=True)
+    return r.stdout.strip() or "unknown"
+
+
+def table(out, header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).rjust(w) if i else str(c).ljust(w)
+                               for i, (c, w) in enumerate(zip(r, widths)))
+    print(line(header), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for r in rows:
+        print(line(r), file=out)
+
+
+def print_report(out, bench, rows, available, membw, probe, res, seconds):
+    a = bench.args
+    read_pread = probe.get(READ_PREAD, (None,))[0]
+    read_mmap = probe.get(READ_MMAP, (None,))[0]
+    read_best = max(v for v in (read_pread, read_mmap, 0.0) if v is not None) or None
+    p = lambda *x: print(*x, file=out)
+    p(f"udf benchmark — {datetime.date.today()} — {machine_line()}")
+    p(f"udfc {a.udfc} at {git_head(bench.repo)}; {a.threads} threads; medians of {a.reps}")
+    p(f"data: {bench.data} (u16 {a.nav.replace(',', 'x')}x{a.sig.replace(',', 'x')}, "
+      f"{bench.bytes / 2**30:.2f} GiB, in the page cache); stdlib: {' '.join(available)}")
+    p("")
+    p(f"ceilings: memory bandwidth {fmt(membw)} GB/s (in-memory u16 sum, {a.threads} threads)")
+    p(f"          plain read {fmt(read_pread)} GB/s (pread, 1 MiB buffer, no compute), "
+      f"{fmt(read_mmap)} GB/s (mmap 8 MiB windows + u16 sum); 'read' below is the faster")
+    p("")
+
+    thr, cost, targets = [], [], []
+    for row in rows:
+        m = res[row.label]
+        udf, hp, hm, npy = (median(m[k]) for k in ("udf", "handc_pread", "handc_mmap", "numpy"))
+        hand = max((v for v in (hp, hm) if v is not None), default=None)
+        r_hand, r_read, r_np = ratio(udf, hand), ratio(udf, read_best), ratio(udf, npy)
+        thr.append([row.label, fmt(udf), fmt(hp), fmt(hm), fmt(npy), fmt(r_hand), fmt(r_read),
+                    fmt(r_np, ".1f")])
+        jit_first = m["jit"][0] if m["jit"] else None
+        jit_later = median(m["jit"][1:])
+        small = median(m["small"])
+        rss_udf = max((v for v in m["rss_udf"]), default=None)
+        rss_h = max((v for v in m["rss_handc"]), default=None)
+        rss_np = max((v for v in m["rss_numpy"]), default=None)
+        cost.append([row.label, fmt(jit_first, ".1f"), fmt(jit_later, ".1f"), fmt(small, ".3f"),
+                     fmt(rss_udf, ".0f"), fmt(rss_h, ".0f"), fmt(rss_np, ".0f")])
+        if row.udf not in available or udf is None:
+            continue
+        if row.memory_bound and row.handc:
+            targets.append((f"{row.label}: udf/hand-C", r_hand, ">=", HANDC_RATIO))
+            targets.append((f"{row.label}: udf/read", r_read, ">=", READ_RATIO))
+        if row.label == "16 masks":
+            targets.append(("16 masks: udf/hand-C", r_hand, ">=", MASKS16_RATIO))
+        targets.append((f"{row.label}: JIT first run ms", jit_first, "<=", JIT_COLD_MS))
+        targets.append((f"{row.label}: JIT later runs ms", jit_later, "<=", JIT_CACHED_MS))
+        targets.append((f"{row.label}: wall s on 64x64x64x64", small, "<=", SMALL_WALL_S))
+        targets.append((f"{row.label}: peak RSS MB", rss_udf, "<=", RSS_MB))
+
+    p("throughput, GB/s of the file (higher is better); hand-C ratio against the faster hand-C")
+    table(out, ["udf", "udf", "hand-C pread", "hand-C mmap", "numpy", "udf/hand-C", "udf/read",
+                "udf/numpy"], thr)
+    p("")
+    p("costs: JIT compile (first run of the bench / median of the later runs), wall time of a")
+    p("whole `udfc run` on 64x64x64x64 u16, peak RSS of the runs on the 2 GiB scan")
+    table(out, ["udf", "JIT first ms", "JIT later ms", "64^4 wall s", "RSS udf MB",
+                "RSS hand-C MB", "RSS numpy MB"], cost)
+    p("")
+    p(f"I/O probe ({a.threads} threads, whole file, u16 sum unless 'nocompute'/'touch'):")
+    table(out, ["variant", "GB/s", "peak RSS MB"],
+          [[k, fmt(v[0]), fmt(v[1], ".0f")] for k, v in probe.items()])
+    p("")
+
+    checks = [c for row in rows for c in res[row.label]["checks"]]
+    bad = [c for c in checks if c[1]]
+    p(f"checks: {len(checks) - len(bad)} of {len(checks)} results agree with hand-C")
+    for what, why in bad:
+        p(f"  WARNING: MISMATCH {what}: {why}")
+    missed = [t for t in targets
+              if t[1] is None or (t[1] < t[3] if t[2] == ">=" else t[1] > t[3])]
+    p(f"targets of issue 5: {len(targets) - len(missed)} of {len(targets)} met")
+    for name, value, op, limit in missed:
+        p(f"  missed: {name} {op} {limit:g} (measured {fmt(value)})")
+    errors = [(row.label, e) for row in rows for e in dict.fromkeys(res[row.label]["errors"])]
+    for label, e in errors:
+        p(f"  error: {label}: {e}")
+    p(f"bench time {seconds:.0f} s")
