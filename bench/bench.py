@@ -198,50 +198,55 @@ class Bench:
             return None, rss, f"exit {rc}: {err.strip()[-300:]}"
         return float(m.group(1)), rss, None
 
+    def result_dir(self, kind, row):
+        path = os.path.join(self.out, f"{kind}-{row.label.replace(' ', '')}")
+        os.makedirs(path, exist_ok=True)
+        return path
+
     def run_rows(self, rows, available):
         """Interleaved rounds over all rows; returns {label: measurements}."""
-        res = {r.label: {"udf": [], "jit": [], "small": [], "rss_udf": [], "errors": [],
-                         "handc_pread": [], "handc_mmap": [], "numpy": [], "rss_handc": [],
-                         "rss_numpy": [], "checks": []} for r in rows}
+        keys = ["udf", "jit", "small", "rss_udf", "handc_pread", "handc_mmap", "rss_handc",
+                "numpy", "rss_numpy", "checks", "errors"]
+        res = {r.label: {k: [] for k in keys} for r in rows}
         for rep in range(self.args.reps):
             log(f"round {rep + 1} of {self.args.reps}")
             for row in rows:
-                m = res[row.label]
-                ref_dir = os.path.join(self.out, "handc-" + row.label.replace(" ", ""))
-                np_dir = os.path.join(self.out, "numpy-" + row.label.replace(" ", ""))
-                first = rep == 0
-                if row.handc:
-                    for io in ("pread", "mmap"):
-                        if first and io == "pread":
-                            os.makedirs(ref_dir, exist_ok=True)
-                        gbps, rss, err = self.external("handc", row, io,
-                                                       ref_dir if first and io == "pread" else None)
-                        m["handc_" + io].append(gbps)
-                        m["rss_handc"].append(rss)
-                        if err:
-                            m["errors"].append(f"hand-C ({io}): {err}")
-                if row.numpy and not self.args.no_numpy:
-                    if first:
-                        os.makedirs(np_dir, exist_ok=True)
-                    gbps, rss, err = self.external("numpy", row, out_dir=np_dir if first else None)
-                    m["numpy"].append(gbps)
-                    m["rss_numpy"].append(rss)
-                    if err:
-                        m["errors"].append(f"numpy: {err}")
-                if row.udf in available:
-                    gbps, jit, _, rss, h5, err = self.udfc(row)
-                    m["udf"].append(gbps)
-                    m["jit"].append(jit)
-                    m["rss_udf"].append(rss)
-                    if err:
-                        m["errors"].append(f"udfc: {err}")
-                    if first and h5 and not err and row.handc:
-                        m["checks"] += bench_report.check_udf(h5, row, ref_dir)
-                    _, _, wall, _, _, err = self.udfc(row, small=True)
-                    m["small"].append(None if err else wall)
-                if first and row.handc and row.numpy and not self.args.no_numpy:
-                    m["checks"] += bench_report.check_numpy(np_dir, row, ref_dir)
+                self.one_round(row, res[row.label], row.udf in available, first=rep == 0)
         return res
+
+    def one_round(self, row, m, have_udf, first):
+        """One run of every contender of `row` into the measurements `m`; the
+        first round also keeps the results and checks them against hand-C."""
+        ref_dir, np_dir = self.result_dir("handc", row), self.result_dir("numpy", row)
+        use_numpy = row.numpy and not self.args.no_numpy
+        if row.handc:
+            for io in ("pread", "mmap"):
+                keep = first and io == "pread"
+                gbps, rss, err = self.external("handc", row, io, ref_dir if keep else None)
+                record(m, gbps, rss, err, "handc_" + io, "rss_handc", f"hand-C ({io})")
+        if use_numpy:
+            gbps, rss, err = self.external("numpy", row, out_dir=np_dir if first else None)
+            record(m, gbps, rss, err, "numpy", "rss_numpy", "numpy")
+        if have_udf:
+            gbps, jit, _, rss, h5, err = self.udfc(row)
+            record(m, gbps, rss, err, "udf", "rss_udf", "udfc")
+            m["jit"].append(jit)
+            if first and h5 and not err and row.handc:
+                m["checks"] += bench_report.check_udf(h5, row, ref_dir)
+            _, _, wall, _, _, err = self.udfc(row, small=True)
+            m["small"].append(None if err else wall)
+            if err:
+                m["errors"].append(f"udfc on 64^4: {err}")
+        if first and row.handc and use_numpy:
+            m["checks"] += bench_report.check_numpy(np_dir, row, ref_dir)
+
+
+def record(m, gbps, rss, err, key, rss_key, who):
+    """Keeps a run's GB/s and peak RSS, or its error (a failed run has neither)."""
+    m[key].append(None if err else gbps)
+    m[rss_key].append(None if err else rss)
+    if err:
+        m["errors"].append(f"{who}: {err}")
 
 
 def main():
@@ -261,8 +266,8 @@ def main():
     bench = Bench(args)
     bench.prepare()
     available = stdlib_udfs()
-    rows = [r for r in ROWS] + [Row(u, u, memory_bound=False) for u in available
-                                if u not in {r.udf for r in ROWS}]
+    known = {r.udf for r in ROWS}
+    rows = ROWS + [Row(u, u, memory_bound=False) for u in available if u not in known]
     log("measuring the memory bandwidth and the I/O variants")
     membw, probe = bench.machine()
     res = bench.run_rows(rows, available)

@@ -132,9 +132,8 @@ def print_report(out, bench, rows, available, membw, probe, res, seconds):
         jit_first = m["jit"][0] if m["jit"] else None
         jit_later = median(m["jit"][1:])
         small = median(m["small"])
-        rss_udf = max((v for v in m["rss_udf"]), default=None)
-        rss_h = max((v for v in m["rss_handc"]), default=None)
-        rss_np = max((v for v in m["rss_numpy"]), default=None)
+        rss_udf, rss_h, rss_np = (max((v for v in m[k] if v is not None), default=None)
+                                  for k in ("rss_udf", "rss_handc", "rss_numpy"))
         cost.append([row.label, fmt(jit_first, ".1f"), fmt(jit_later, ".1f"), fmt(small, ".3f"),
                      fmt(rss_udf, ".0f"), fmt(rss_h, ".0f"), fmt(rss_np, ".0f")])
         if row.udf not in available or udf is None:
