@@ -60,6 +60,10 @@ ROWS = [
     Row("logsum", "logsum", handc=["logsum"], numpy=["logsum"], check=["logsum"]),
 ]
 
+# The plain reads of the file (io_probe variants): no compute, and the least that
+# a mapping needs to bring every byte in.
+READ_PREAD, READ_MMAP = "pread-nocompute-1M", "mmapwin-8M"
+
 CC = ["cc", "-O3", "-march=native", "-pthread", "-Wall", "-Wextra"]
 SMALL = (64, 64), (64, 64)   # the issue's data set for the wall-time target
 NUMPY_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -147,21 +151,24 @@ class Bench:
         nav, sig = SMALL if small else (self.nav, self.sig)
         return ["--nav", ",".join(map(str, nav)), "--sig", ",".join(map(str, sig))]
 
-    def machine(self):
-        """Memory bandwidth and the I/O probe (medians of --reps)."""
-        reps = str(self.args.reps)
-        rc, out, err, _, _ = run_child([os.path.join(self.bin, "membw"), "-j",
-                                        str(self.args.threads), "-r", reps])
-        membw = float(out.split()[1]) if rc == 0 else None
-        rc, out, err, _, _ = run_child([os.path.join(self.bin, "io_probe"), self.data, "-j",
-                                        str(self.args.threads), "-r", reps])
-        probe = {}
-        for line in out.splitlines():
-            _, name, gbps, mb = line.split()
-            probe[name] = (float(gbps), float(mb))
+    def probe(self, variant=None, reps=1):
+        """io_probe (one variant or all): {variant: (GB/s, peak RSS MB)}."""
+        cmd = [os.path.join(self.bin, "io_probe"), self.data, "-j", str(self.args.threads),
+               "-r", str(reps)] + (["-v", variant] if variant else [])
+        rc, out, err, _, _ = run_child(cmd)
         if rc != 0 or err:
             log(f"io_probe: {err.strip()}")
-        return membw, probe
+        return {name: (float(gbps), float(mb))
+                for _, name, gbps, mb in (line.split() for line in out.splitlines())}
+
+    def membw(self):
+        rc, out, _, _, _ = run_child([os.path.join(self.bin, "membw"), "-j",
+                                      str(self.args.threads), "-m", "512", "-r", "1"])
+        return float(out.split()[1]) if rc == 0 else None
+
+    def plain_read(self):
+        """One plain read of the scan each way: (pread GB/s, mmap GB/s)."""
+        return tuple(self.probe(v).get(v, (None,))[0] for v in (READ_PREAD, READ_MMAP))
 
     def udfc(self, row, small=False):
         """One `udfc run`: (GB/s or None, compile ms, wall s, RSS MB, h5 path, error)."""
@@ -206,17 +213,21 @@ class Bench:
     def run_rows(self, rows, available):
         """Interleaved rounds over all rows; returns {label: measurements}."""
         keys = ["udf", "jit", "small", "rss_udf", "handc_pread", "handc_mmap", "rss_handc",
-                "numpy", "rss_numpy", "checks", "errors"]
+                "read_pread", "read_mmap", "numpy", "rss_numpy", "checks", "errors"]
         res = {r.label: {k: [] for k in keys} for r in rows}
+        res["membw"] = []
         for rep in range(self.args.reps):
             log(f"round {rep + 1} of {self.args.reps}")
+            res["membw"].append(self.membw())
             for row in rows:
                 self.one_round(row, res[row.label], row.udf in available, first=rep == 0)
         return res
 
     def one_round(self, row, m, have_udf, first):
-        """One run of every contender of `row` into the measurements `m`; the
-        first round also keeps the results and checks them against hand-C."""
+        """One run of every contender of `row` into the measurements `m`, hand-C
+        and the plain reads right before udfc so that their ratios compare runs
+        made under the same load; the first round also keeps the results and
+        checks them against hand-C."""
         ref_dir, np_dir = self.result_dir("handc", row), self.result_dir("numpy", row)
         use_numpy = row.numpy and not self.args.no_numpy
         if row.handc:
@@ -224,10 +235,10 @@ class Bench:
                 keep = first and io == "pread"
                 gbps, rss, err = self.external("handc", row, io, ref_dir if keep else None)
                 record(m, gbps, rss, err, "handc_" + io, "rss_handc", f"hand-C ({io})")
-        if use_numpy:
-            gbps, rss, err = self.external("numpy", row, out_dir=np_dir if first else None)
-            record(m, gbps, rss, err, "numpy", "rss_numpy", "numpy")
         if have_udf:
+            pread, mmap = self.plain_read()
+            m["read_pread"].append(pread)
+            m["read_mmap"].append(mmap)
             gbps, jit, _, rss, h5, err = self.udfc(row)
             record(m, gbps, rss, err, "udf", "rss_udf", "udfc")
             m["jit"].append(jit)
@@ -237,6 +248,9 @@ class Bench:
             m["small"].append(None if err else wall)
             if err:
                 m["errors"].append(f"udfc on 64^4: {err}")
+        if use_numpy:
+            gbps, rss, err = self.external("numpy", row, out_dir=np_dir if first else None)
+            record(m, gbps, rss, err, "numpy", "rss_numpy", "numpy")
         if first and row.handc and use_numpy:
             m["checks"] += bench_report.check_numpy(np_dir, row, ref_dir)
 
@@ -268,11 +282,10 @@ def main():
     available = stdlib_udfs()
     known = {r.udf for r in ROWS}
     rows = ROWS + [Row(u, u, memory_bound=False) for u in available if u not in known]
-    log("measuring the memory bandwidth and the I/O variants")
-    membw, probe = bench.machine()
+    log("probing the ways to read the file")
+    probe = bench.probe(reps=args.reps)
     res = bench.run_rows(rows, available)
-    bench_report.print_report(sys.stdout, bench, rows, available, membw, probe, res,
-                              time.time() - t0)
+    bench_report.print_report(sys.stdout, bench, rows, available, probe, res, time.time() - t0)
 
 
 if __name__ == "__main__":

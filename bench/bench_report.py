@@ -17,8 +17,6 @@ JIT_COLD_MS, JIT_CACHED_MS = 50.0, 2.0
 SMALL_WALL_S = 0.2
 RSS_MB = 300.0
 
-READ_PREAD, READ_MMAP = "pread-nocompute-1M", "mmapwin-8M"
-
 
 def compare(got, ref, tol):
     """None if `got` equals `ref` within tol × max|ref|, else why not."""
@@ -74,8 +72,16 @@ def fmt(v, spec=".2f", none="n/a"):
     return none if v is None else format(v, spec)
 
 
-def ratio(a, b):
-    return a / b if a is not None and b else None
+def best(*values):
+    v = [x for x in values if x is not None]
+    return max(v) if v else None
+
+
+def paired_ratio(num, *dens):
+    """Median over rounds of num / the best of dens in the same round: runs made
+    next to each other saw the same load from the machine's other users."""
+    return median([n / d if n is not None and d else None
+                   for n, d in zip(num, (best(*ds) for ds in zip(*dens)))])
 
 
 def machine_line():
@@ -105,19 +111,19 @@ def table(out, header, rows):
         print(line(r), file=out)
 
 
-def print_report(out, bench, rows, available, membw, probe, res, seconds):
+def print_report(out, bench, rows, available, probe, res, seconds):
     a = bench.args
-    read_pread = probe.get(READ_PREAD, (None,))[0]
-    read_mmap = probe.get(READ_MMAP, (None,))[0]
-    read_best = max(v for v in (read_pread, read_mmap, 0.0) if v is not None) or None
+    read_pread, read_mmap = (median([v for row in rows for v in res[row.label][k]])
+                             for k in ("read_pread", "read_mmap"))
     p = lambda *x: print(*x, file=out)
     p(f"udf benchmark — {datetime.date.today()} — {machine_line()}")
     p(f"udfc {a.udfc} at {git_head(bench.repo)}; {a.threads} threads; medians of {a.reps}")
     p(f"data: {bench.data} (u16 {a.nav.replace(',', 'x')}x{a.sig.replace(',', 'x')}, "
       f"{bench.bytes / 2**30:.2f} GiB, in the page cache); stdlib: {' '.join(available)}")
     p("")
-    p(f"ceilings: memory bandwidth {fmt(membw)} GB/s (in-memory u16 sum, {a.threads} threads)")
-    p(f"          plain read {fmt(read_pread)} GB/s (pread, 1 MiB buffer, no compute), "
+    p(f"ceilings (medians over the rounds): memory bandwidth {fmt(median(res['membw']))} GB/s "
+      f"(in-memory u16 sum, {a.threads} threads)")
+    p(f"  plain read {fmt(read_pread)} GB/s (pread, 1 MiB buffer, no compute), "
       f"{fmt(read_mmap)} GB/s (mmap 8 MiB windows + u16 sum); 'read' below is the faster")
     p("")
 
@@ -125,8 +131,9 @@ def print_report(out, bench, rows, available, membw, probe, res, seconds):
     for row in rows:
         m = res[row.label]
         udf, hp, hm, npy = (median(m[k]) for k in ("udf", "handc_pread", "handc_mmap", "numpy"))
-        hand = max((v for v in (hp, hm) if v is not None), default=None)
-        r_hand, r_read, r_np = ratio(udf, hand), ratio(udf, read_best), ratio(udf, npy)
+        r_hand = paired_ratio(m["udf"], m["handc_pread"], m["handc_mmap"])
+        r_read = paired_ratio(m["udf"], m["read_pread"], m["read_mmap"])
+        r_np = paired_ratio(m["udf"], m["numpy"])
         thr.append([row.label, fmt(udf), fmt(hp), fmt(hm), fmt(npy), fmt(r_hand), fmt(r_read),
                     fmt(r_np, ".1f")])
         jit_first = m["jit"][0] if m["jit"] else None
@@ -148,7 +155,8 @@ def print_report(out, bench, rows, available, membw, probe, res, seconds):
         targets.append((f"{row.label}: wall s on 64x64x64x64", small, "<=", SMALL_WALL_S))
         targets.append((f"{row.label}: peak RSS MB", rss_udf, "<=", RSS_MB))
 
-    p("throughput, GB/s of the file (higher is better); hand-C ratio against the faster hand-C")
+    p("throughput, GB/s of the file (higher is better); ratios are medians of per-round ratios,")
+    p("against the faster hand-C and the faster plain read of the same round")
     table(out, ["udf", "udf", "hand-C pread", "hand-C mmap", "numpy", "udf/hand-C", "udf/read",
                 "udf/numpy"], thr)
     p("")
