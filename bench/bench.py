@@ -30,7 +30,7 @@ REPO = os.path.dirname(HERE)
 class Row:
     """One benchmark row: a stdlib udf with its parameters and counterparts.
     `{masks1}`/`{masks16}` in the arguments become the mask files (.npy for
-    udfc and numpy, raw .f32 for hand-C). `check` lists the udf's buffers that
+    udfc and numpy, raw .f32 for hand-C), `{indices}` three frame indices. `check` lists the udf's buffers that
     must equal the hand-C output of the same name within `tol` (relative to
     the largest reference value)."""
     label: str
@@ -58,6 +58,7 @@ ROWS = [
     Row("stddev", "stddev", handc=["stddev"], numpy=["stddev"],
         check=["mean", "var", "std", "num_frames"]),
     Row("logsum", "logsum", handc=["logsum"], numpy=["logsum"], check=["logsum"]),
+    Row("pick", "pick", params=["indices=@{indices}"], memory_bound=False),
 ]
 
 # The plain reads of the file (io_probe variants): no compute, and the least that
@@ -139,12 +140,15 @@ class Bench:
         small_dir = os.path.join(self.work, "small")
         os.makedirs(small_dir, exist_ok=True)
         self.small_masks = bench_data.ensure_masks(small_dir, SMALL[1], [1, 16])
+        self.indices = bench_data.ensure_indices(self.work, int(np.prod(self.nav)))
+        self.small_indices = bench_data.ensure_indices(small_dir, int(np.prod(SMALL[0])))
         warm(self.data)
 
     def fill(self, items, raw, small=False):
         """Replaces {masksN} in the arguments by the mask files."""
         masks = self.small_masks if small else self.masks
         subst = {f"masks{n}": paths[1 if raw else 0] for n, paths in masks.items()}
+        subst["indices"] = self.small_indices if small else self.indices
         return [s.format(**subst) for s in items]
 
     def shape_args(self, small=False):

@@ -70,3 +70,11 @@ def ensure_masks(directory, sig, counts):
         stack.tofile(raw)
         paths[n] = (npy, raw)
     return paths
+
+
+def ensure_indices(directory, frames):
+    """Writes pick_indices.npy (i64): the first, middle and last frame.
+    Returns its path."""
+    path = os.path.join(directory, "pick_indices.npy")
+    np.save(path, np.array([0, frames // 2, frames - 1], np.int64))
+    return path
