@@ -67,6 +67,9 @@ READ_PREAD, READ_MMAP = "pread-nocompute-1M", "mmapwin-8M"
 
 CC = ["cc", "-O3", "-march=native", "-pthread", "-Wall", "-Wextra"]
 SMALL = (64, 64), (64, 64)   # the issue's data set for the wall-time target
+# A contender whose first run took longer than SLOW_SECONDS runs in the first
+# SLOW_REPS rounds only, to keep the whole benchmark within a few minutes.
+SLOW_SECONDS, SLOW_REPS = 4.0, 3
 NUMPY_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -224,26 +227,36 @@ class Bench:
             log(f"round {rep + 1} of {self.args.reps}")
             res["membw"].append(self.membw())
             for row in rows:
-                self.one_round(row, res[row.label], row.udf in available, first=rep == 0)
+                self.one_round(row, res[row.label], row.udf in available, rep)
         return res
 
-    def one_round(self, row, m, have_udf, first):
+    def due(self, m, key, rep):
+        """Whether contender `key` runs in round `rep` (see SLOW_SECONDS)."""
+        first = m[key][0] if m[key] else None
+        return rep < SLOW_REPS or not first or self.bytes / 1e9 / first <= SLOW_SECONDS
+
+    def one_round(self, row, m, have_udf, rep):
         """One run of every contender of `row` into the measurements `m`, hand-C
         and the plain reads right before udfc so that their ratios compare runs
         made under the same load; the first round also keeps the results and
-        checks them against hand-C."""
+        checks them against hand-C. A skipped run counts as None, so that the
+        lists stay aligned by round."""
         ref_dir, np_dir = self.result_dir("handc", row), self.result_dir("numpy", row)
+        first = rep == 0
         use_numpy = row.numpy and not self.args.no_numpy
         if row.handc:
             for io in ("pread", "mmap"):
                 keep = first and io == "pread"
-                gbps, rss, err = self.external("handc", row, io, ref_dir if keep else None)
+                run = self.due(m, "handc_" + io, rep)
+                gbps, rss, err = (self.external("handc", row, io, ref_dir if keep else None)
+                                  if run else (None, None, None))
                 record(m, gbps, rss, err, "handc_" + io, "rss_handc", f"hand-C ({io})")
         if have_udf:
-            pread, mmap = self.plain_read()
+            run = self.due(m, "udf", rep)
+            pread, mmap = self.plain_read() if run else (None, None)
             m["read_pread"].append(pread)
             m["read_mmap"].append(mmap)
-            gbps, jit, _, rss, h5, err = self.udfc(row)
+            gbps, jit, _, rss, h5, err = self.udfc(row) if run else (None,) * 6
             record(m, gbps, rss, err, "udf", "rss_udf", "udfc")
             m["jit"].append(jit)
             if first and h5 and not err and row.handc:
@@ -253,7 +266,9 @@ class Bench:
             if err:
                 m["errors"].append(f"udfc on 64^4: {err}")
         if use_numpy:
-            gbps, rss, err = self.external("numpy", row, out_dir=np_dir if first else None)
+            run = self.due(m, "numpy", rep)
+            gbps, rss, err = (self.external("numpy", row, out_dir=np_dir if first else None)
+                              if run else (None, None, None))
             record(m, gbps, rss, err, "numpy", "rss_numpy", "numpy")
         if first and row.handc and use_numpy:
             m["checks"] += bench_report.check_numpy(np_dir, row, ref_dir)

@@ -72,6 +72,12 @@ def fmt(v, spec=".2f", none="n/a"):
     return none if v is None else format(v, spec)
 
 
+def fmt_median(values, reps):
+    """The median, marked * if fewer than `reps` runs made it (slow contenders)."""
+    n = sum(v is not None for v in values)
+    return fmt(median(values)) + ("*" if 0 < n < reps else "")
+
+
 def best(*values):
     v = [x for x in values if x is not None]
     return max(v) if v else None
@@ -144,12 +150,13 @@ def print_report(out, bench, rows, available, probe, res, seconds):
     thr, cost, targets = [], [], []
     for row in rows:
         m = res[row.label]
-        udf, hp, hm, npy = (median(m[k]) for k in ("udf", "handc_pread", "handc_mmap", "numpy"))
+        udf = median(m["udf"])
         r_hand = paired_ratio(m["udf"], m["handc_pread"], m["handc_mmap"])
         r_read = paired_ratio(m["udf"], m["read_pread"], m["read_mmap"])
         r_np = paired_ratio(m["udf"], m["numpy"])
-        thr.append([row.label, fmt(udf), fmt(hp), fmt(hm), fmt(npy), fmt(r_hand), fmt(r_read),
-                    fmt(r_np, ".1f")])
+        thr.append([row.label] + [fmt_median(m[k], a.reps) for k in
+                                  ("udf", "handc_pread", "handc_mmap", "numpy")] +
+                   [fmt(r_hand), fmt(r_read), fmt(r_np, ".1f")])
         jit_first = m["jit"][0] if m["jit"] else None
         jit_later = median(m["jit"][1:])
         small = median(m["small"])
@@ -172,7 +179,8 @@ def print_report(out, bench, rows, available, probe, res, seconds):
         t("peak RSS", "<=", RSS_MB, " MB", rss_udf)
 
     p("throughput, GB/s of the file (higher is better); ratios are medians of per-round ratios,")
-    p("against the faster hand-C and the faster plain read of the same round")
+    p("against the faster hand-C and the faster plain read of the same round; * = a slow")
+    p("contender, measured in fewer rounds (SLOW_SECONDS in bench.py)")
     table(out, ["udf", "udf", "hand-C pread", "hand-C mmap", "numpy", "udf/hand-C", "udf/read",
                 "udf/numpy"], thr)
     p("")
