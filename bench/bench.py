@@ -11,6 +11,7 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -124,6 +125,7 @@ class Bench:
         self.work = args.work
         self.bin = os.path.join(self.work, "bin")
         self.out = os.path.join(self.work, "out")
+        self.jit_dir = os.path.join(self.work, "jit-cache")
         os.makedirs(self.out, exist_ok=True)
         self.nav = tuple(int(v) for v in args.nav.split(","))
         self.sig = tuple(int(v) for v in args.sig.split(","))
@@ -137,6 +139,7 @@ class Bench:
 
     def prepare(self):
         build(self.bin)
+        shutil.rmtree(self.jit_dir, ignore_errors=True)
         bench_data.ensure_scan(self.data, self.nav, self.sig, log)
         bench_data.ensure_scan(self.small, *SMALL, log)
         self.masks = bench_data.ensure_masks(self.work, self.sig, [1, 16])
@@ -178,21 +181,26 @@ class Bench:
         return tuple(self.probe(v).get(v, (None,))[0] for v in (READ_PREAD, READ_MMAP))
 
     def udfc(self, row, small=False):
-        """One `udfc run`: (GB/s or None, compile ms, wall s, RSS MB, h5 path, error)."""
+        """One `udfc run`: (GB/s or None, (compile ms, from the cache?), wall s, RSS MB,
+        h5 path, error). Each row has its own kernel cache (UDF_CACHE_DIR), empty
+        at the start of the bench, so its first run compiles cold."""
         h5 = os.path.join(self.out, "small.h5" if small else f"udf-{row.udf}.h5")
         cmd = [self.args.udfc, "run", row.udf, "--data", self.small if small else self.data,
                "--dtype", "u16"] + self.shape_args(small) + [
                "--stats", "-j", str(self.args.threads), "-o", h5]
         for p in self.fill(row.params, raw=False, small=small):
             cmd += ["--param", p]
-        rc, out, err, wall, rss = run_child(cmd)
+        cache = os.path.join(self.jit_dir, row.label.replace(" ", ""))
+        rc, out, err, wall, rss = run_child(cmd, {"UDF_CACHE_DIR": cache})
         if rc != 0:
             first_line = (err.strip().splitlines() or [""])[0]
             return None, None, wall, rss, None, f"exit {rc}: {first_line}"
-        m = re.search(r"compile ([\d.]+) ms; run ([\d.]+) s wall", err)
-        if not m:
-            return None, None, wall, rss, h5, "no --stats line in udfc's output"
-        return (self.bytes / 1e9 / float(m.group(2)), float(m.group(1)), wall, rss, h5, None)
+        jit = re.search(r"compile ([\d.]+) ms( \(from the cache\))?", err)
+        run = re.search(r"run ([\d.]+) s wall", err)
+        if not (jit and run):
+            return None, None, wall, rss, h5, "no 'compile … ms' and 'run … s wall' in --stats"
+        compile_ms = (float(jit.group(1)), bool(jit.group(2)))
+        return self.bytes / 1e9 / float(run.group(1)), compile_ms, wall, rss, h5, None
 
     def external(self, kind, row, io=None, out_dir=None):
         """One hand-C or numpy run: (GB/s, RSS MB, error)."""
@@ -219,7 +227,7 @@ class Bench:
 
     def run_rows(self, rows, available):
         """Interleaved rounds over all rows; returns {label: measurements}."""
-        keys = ["udf", "jit", "small", "rss_udf", "handc_pread", "handc_mmap", "rss_handc",
+        keys = ["udf", "jit_cold", "jit_cached", "small", "rss_udf", "handc_pread", "handc_mmap", "rss_handc",
                 "read_pread", "read_mmap", "numpy", "rss_numpy", "checks", "errors"]
         res = {r.label: {k: [] for k in keys} for r in rows}
         res["membw"] = []
@@ -258,7 +266,8 @@ class Bench:
             m["read_mmap"].append(mmap)
             gbps, jit, _, rss, h5, err = self.udfc(row) if run else (None,) * 6
             record(m, gbps, rss, err, "udf", "rss_udf", "udfc")
-            m["jit"].append(jit)
+            if jit:
+                m["jit_cached" if jit[1] else "jit_cold"].append(jit[0])
             if first and h5 and not err and row.handc:
                 m["checks"] += bench_report.check_udf(h5, row, ref_dir)
             _, _, wall, _, _, err = self.udfc(row, small=True)
