@@ -17,7 +17,8 @@
  *                      address and MADV_HUGEPAGE
  *   mmapwin-B          every window of B bytes mapped on its own (at its 2 MiB-
  *                      aligned file offset), summed, unmapped; -huge adds
- *                      MADV_HUGEPAGE
+ *                      MADV_HUGEPAGE, -populate MAP_POPULATE, -popread
+ *                      MADV_POPULATE_READ (page tables filled in one call)
  *
  * usage: io_probe FILE [-j THREADS] [-r REPS] */
 #include <errno.h>
@@ -108,11 +109,13 @@ static void *worker(void *arg)
             sum += v->compute ? bench_sum_u16((const uint16_t *)(p->map + off), n / 2)
                               : touch_pages(p->map + off, n);
         } else {
-            void *m = mmap(NULL, n, PROT_READ, MAP_SHARED, p->fd, (off_t)off);
+            void *m = mmap(NULL, n, PROT_READ, MAP_SHARED | v->map_flags, p->fd, (off_t)off);
             if (m == MAP_FAILED)
                 bench_die("mmap failed");
             if (v->huge)
                 madvise(m, n, MADV_HUGEPAGE);
+            if (v->advice >= 0)
+                madvise(m, n, v->advice);
             sum += bench_sum_u16(m, n / 2);
             munmap(m, n);
         }
@@ -214,6 +217,8 @@ static const variant variants[] = {
     {"mmapwin-32M", MMAP_WINDOW, 32u << 20, 1, 0, -1, 0},
     {"mmapwin-2M-huge", MMAP_WINDOW, 2u << 20, 1, 0, -1, 1},
     {"mmapwin-8M-huge", MMAP_WINDOW, 8u << 20, 1, 0, -1, 1},
+    {"mmapwin-8M-populate", MMAP_WINDOW, 8u << 20, 1, MAP_POPULATE, -1, 0},
+    {"mmapwin-8M-popread", MMAP_WINDOW, 8u << 20, 1, 0, MADV_POPULATE_READ, 0},
 };
 
 int main(int argc, char **argv)
