@@ -182,15 +182,19 @@ class Bench:
 
     def udfc(self, row, small=False):
         """One `udfc run`: (GB/s or None, (compile ms, from the cache?), wall s, RSS MB,
-        h5 path, error). Each row has its own kernel cache (UDF_CACHE_DIR), empty
-        at the start of the bench, so its first run compiles cold."""
+        h5 path, error). On the big scan each row has its own kernel cache
+        (UDF_CACHE_DIR), empty at the start of the bench, so its first run
+        compiles cold and the later ones load from the cache; on the small scan
+        the cache is always empty, so each of those runs is a cold start."""
         h5 = os.path.join(self.out, "small.h5" if small else f"udf-{row.udf}.h5")
         cmd = [self.args.udfc, "run", row.udf, "--data", self.small if small else self.data,
                "--dtype", "u16"] + self.shape_args(small) + [
                "--stats", "-j", str(self.args.threads), "-o", h5]
         for p in self.fill(row.params, raw=False, small=small):
             cmd += ["--param", p]
-        cache = os.path.join(self.jit_dir, row.label.replace(" ", ""))
+        cache = os.path.join(self.jit_dir, ("cold-" if small else "") + row.label.replace(" ", ""))
+        if small:
+            shutil.rmtree(cache, ignore_errors=True)
         rc, out, err, wall, rss = run_child(cmd, {"UDF_CACHE_DIR": cache})
         if rc != 0:
             first_line = (err.strip().splitlines() or [""])[0]
@@ -270,8 +274,10 @@ class Bench:
                 m["jit_cached" if jit[1] else "jit_cold"].append(jit[0])
             if first and h5 and not err and row.handc:
                 m["checks"] += bench_report.check_udf(h5, row, ref_dir)
-            _, _, wall, _, _, err = self.udfc(row, small=True)
+            _, jit, wall, _, _, err = self.udfc(row, small=True)
             m["small"].append(None if err else wall)
+            if jit and not jit[1]:
+                m["jit_cold"].append(jit[0])
             if err:
                 m["errors"].append(f"udfc on 64^4: {err}")
         if use_numpy:

@@ -183,9 +183,9 @@ def print_report(out, bench, rows, available, probe, res, seconds):
     table(out, ["udf", "udf", "hand-C pread", "hand-C mmap", "numpy", "udf/hand-C", "udf/read",
                 "udf/numpy"], thr)
     p("")
-    p("costs: JIT compile (`compile … ms` of --stats: cold = an empty kernel cache, the row's")
-    p("first run; cached = median of the runs served from the cache), wall time of a")
-    p("whole `udfc run` on 64x64x64x64 u16, peak RSS of the runs on the 2 GiB scan")
+    p("costs: JIT compile (`compile … ms` of --stats; medians: cold = with an empty kernel cache,")
+    p("cached = runs served from the cache), wall time of a whole `udfc run` on 64x64x64x64 u16")
+    p("with an empty kernel cache, peak RSS of the runs on the 2 GiB scan")
     table(out, ["udf", "JIT cold ms", "JIT cached ms", "64^4 wall s", "RSS udf MB",
                 "RSS hand-C MB", "RSS numpy MB"], cost)
     p("")
