@@ -204,7 +204,9 @@ class Bench:
         if not (jit and run):
             return None, None, wall, rss, h5, "no 'compile … ms' and 'run … s wall' in --stats"
         compile_ms = (float(jit.group(1)), bool(jit.group(2)))
-        return self.bytes / 1e9 / float(run.group(1)), compile_ms, wall, rss, h5, None
+        seconds = float(run.group(1))  # printed to 1 ms: 0 on the small scan
+        gbps = self.bytes / 1e9 / seconds if seconds > 0 and not small else None
+        return gbps, compile_ms, wall, rss, h5, None
 
     def external(self, kind, row, io=None, out_dir=None):
         """One hand-C or numpy run: (GB/s, RSS MB, error)."""
