@@ -31,9 +31,9 @@ REPO = os.path.dirname(HERE)
 class Row:
     """One benchmark row: a stdlib udf with its parameters and counterparts.
     `{masks1}`/`{masks16}` in the arguments become the mask files (.npy for
-    udfc and numpy, raw .f32 for hand-C), `{indices}` three frame indices. `check` lists the udf's buffers that
-    must equal the hand-C output of the same name within `tol` (relative to
-    the largest reference value)."""
+    udfc and numpy, raw .f32 for hand-C), `{indices}` three frame indices.
+    `check` lists the udf's buffers that must equal the hand-C output of the
+    same name within `tol` (relative to the largest reference value)."""
     label: str
     udf: str
     params: list = field(default_factory=list)    # udfc --param values
@@ -233,8 +233,8 @@ class Bench:
 
     def run_rows(self, rows, available):
         """Interleaved rounds over all rows; returns {label: measurements}."""
-        keys = ["udf", "jit_cold", "jit_cached", "small", "rss_udf", "handc_pread", "handc_mmap", "rss_handc",
-                "read_pread", "read_mmap", "numpy", "rss_numpy", "checks", "errors"]
+        keys = ["udf", "jit_cold", "jit_cached", "small", "rss_udf", "handc_pread", "handc_mmap",
+                "rss_handc", "read_pread", "read_mmap", "numpy", "rss_numpy", "checks", "errors"]
         res = {r.label: {k: [] for k in keys} for r in rows}
         res["membw"] = []
         for rep in range(self.args.reps):

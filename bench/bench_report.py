@@ -21,7 +21,8 @@ RSS_MB = 300.0
 def compare(got, ref, tol):
     """None if `got` equals `ref` within tol × max|ref|, else why not."""
     got, ref = np.asarray(got), np.asarray(ref)
-    if got.size != ref.size or (got.shape != ref.shape and got.squeeze().shape != ref.squeeze().shape):
+    same_shape = got.shape == ref.shape or got.squeeze().shape == ref.squeeze().shape
+    if got.size != ref.size or not same_shape:
         return f"shape {got.shape}, expected {ref.shape}"
     got, ref = got.astype(np.float64).reshape(ref.shape), ref.astype(np.float64)
     if not np.array_equal(np.isnan(got), np.isnan(ref)):
@@ -183,9 +184,9 @@ def print_report(out, bench, rows, available, probe, res, seconds):
     table(out, ["udf", "udf", "hand-C pread", "hand-C mmap", "numpy", "udf/hand-C", "udf/read",
                 "udf/numpy"], thr)
     p("")
-    p("costs: JIT compile (`compile … ms` of --stats; medians: cold = with an empty kernel cache,")
-    p("cached = runs served from the cache), wall time of a whole `udfc run` on 64x64x64x64 u16")
-    p("with an empty kernel cache, peak RSS of the runs on the 2 GiB scan")
+    p("costs: JIT compile (`compile … ms` of --stats; medians: cold = with an empty kernel")
+    p("cache, cached = runs served from the cache), wall time of a whole `udfc run` on")
+    p("64x64x64x64 u16 with an empty kernel cache, peak RSS of the runs on the 2 GiB scan")
     table(out, ["udf", "JIT cold ms", "JIT cached ms", "64^4 wall s", "RSS udf MB",
                 "RSS hand-C MB", "RSS numpy MB"], cost)
     p("")

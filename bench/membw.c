@@ -56,7 +56,8 @@ int main(int argc, char **argv)
         pthread_t tid[64];
         double t0 = bench_now();
         for (int t = 0; t < threads; t++) {
-            parts[t] = (part){data + (size_t)t * per, t == threads - 1 ? n - (size_t)t * per : per, 0};
+            size_t count = t == threads - 1 ? n - (size_t)t * per : per;
+            parts[t] = (part){data + (size_t)t * per, count, 0};
             pthread_create(&tid[t], NULL, reduce, &parts[t]);
         }
         uint64_t total = 0;
