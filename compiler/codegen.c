@@ -472,8 +472,8 @@ static void load_bases(Gen *g, const LFunc *lf, LLVMValueRef *bufs, LLVMValueRef
 }
 
 /* Entry points (kernel_abi.h): tile(ctx, tile, bufs), merge(ctx, dest, src),
- * result(ctx, bufs), prepare(ctx, given). */
-static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
+ * result(ctx, bufs), prepare(ctx, given). Declared only, or defined. */
+static LLVMValueRef declare_function(Gen *g, const LFunc *lf)
 {
     LLVMTypeRef params[3] = {g->ptr, g->ptr, g->ptr};
     int n_params = lf->kind == LFK_RESULT || lf->kind == LFK_PREPARE ? 2 : 3;
@@ -486,6 +486,12 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
             add_attr(g, fn, (unsigned)i, "noalias");
     LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", g->cpu);
     LLVMAddTargetDependentFunctionAttr(fn, "target-features", g->features);
+    return fn;
+}
+
+static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
+{
+    LLVMValueRef fn = declare_function(g, lf);
     g->fn = fn;
     g->lf = lf;
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
@@ -518,8 +524,18 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     return fn;
 }
 
+/* The entry point lf of the part being built: its body, or a declaration
+ * of what the other part defines. */
+static LLVMValueRef entry_point(Gen *g, const LFunc *lf, CodegenPart part)
+{
+    if (!lf)
+        return NULL;
+    int hot = lf->kind == LFK_TILE || lf->kind == LFK_MERGE;
+    return hot == (part == CODEGEN_HOT) ? emit_function(g, lf) : declare_function(g, lf);
+}
+
 LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
-                             int n_udfs, LLVMTargetMachineRef tm)
+                             int n_udfs, LLVMTargetMachineRef tm, CodegenPart part)
 {
     Gen g = {.ctx = ctx};
     g.mod = LLVMModuleCreateWithNameInContext(name, ctx);
@@ -550,19 +566,21 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
         const LoweredUdf *lu = udfs[i];
         g.n_slots = lu->n_buffers;
         g.n_params = lu->cu->n_params;
-        fns[i].tile = emit_function(&g, lu->tile);
-        fns[i].merge = lu->merge ? emit_function(&g, lu->merge) : NULL;
-        fns[i].result = lu->result ? emit_function(&g, lu->result) : NULL;
-        fns[i].prepare = lu->prepare ? emit_function(&g, lu->prepare) : NULL;
+        fns[i].tile = entry_point(&g, lu->tile, part);
+        fns[i].merge = entry_point(&g, lu->merge, part);
+        fns[i].result = entry_point(&g, lu->result, part);
+        fns[i].prepare = entry_point(&g, lu->prepare, part);
     }
-    descriptor_emit(g.mod, udfs, fns, n_udfs);
+    if (part == CODEGEN_HOT)
+        descriptor_emit(g.mod, udfs, fns, n_udfs);
     LLVMDisposeBuilder(g.b);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
     return g.mod;
 }
 
-int codegen_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char *why, size_t cap)
+int codegen_optimize(LLVMModuleRef mod, CodegenPart part, LLVMTargetMachineRef tm, char *why,
+                     size_t cap)
 {
     char *msg = NULL;
     if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
@@ -572,7 +590,7 @@ int codegen_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char *why, size
     }
     LLVMDisposeMessage(msg);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef err = LLVMRunPasses(mod, "default<O3>", tm, opts);
+    LLVMErrorRef err = LLVMRunPasses(mod, part == CODEGEN_HOT ? "default<O3>" : "default<O1>", tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (err) {
         char *text = LLVMGetErrorMessage(err);

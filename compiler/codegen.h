@@ -9,13 +9,22 @@
 
 #include "lower.h"
 
-/* Builds the module `name` in `ctx` holding every lowered udf, for the CPU of
- * `tm`. The caller owns the module. */
-LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
-                             int n_udfs, LLVMTargetMachineRef tm);
+/* A module holds one part of the entry points and declares the others:
+ * the hot part (tile and merge, run per tile and partition) is optimised
+ * fully and carries the descriptor; the cold part (prepare and result, run
+ * once) gets a light pipeline, which halves the compile time of udfs with
+ * large result bodies. The parts are linked before emission. */
+typedef enum CodegenPart { CODEGEN_HOT, CODEGEN_COLD } CodegenPart;
 
-/* Verifies and optimises the module in place. Returns 0 and a message in
- * why[cap] on failure (an internal error: generated IR must be valid). */
-int codegen_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char *why, size_t cap);
+/* Builds the module `name` in `ctx` holding `part` of every lowered udf, for
+ * the CPU of `tm`. The caller owns the module. */
+LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
+                             int n_udfs, LLVMTargetMachineRef tm, CodegenPart part);
+
+/* Verifies and optimises the module of `part` in place. Returns 0 and a
+ * message in why[cap] on failure (an internal error: generated IR must be
+ * valid). */
+int codegen_optimize(LLVMModuleRef mod, CodegenPart part, LLVMTargetMachineRef tm, char *why,
+                     size_t cap);
 
 #endif

@@ -5,6 +5,7 @@
 #include "compile.h"
 
 #include <llvm-c/Core.h>
+#include <llvm-c/Linker.h>
 #include <llvm-c/TargetMachine.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +40,20 @@ static LLVMModuleRef build_module(LLVMContextRef ctx, CheckedUdf *const *udfs, i
     for (int t = 0; t < n_inputs; t++)
         for (int i = 0; i < n; i++)
             lowered[t * n + i] = lower_udf(arena, udfs[i], inputs[t]);
-    LLVMModuleRef mod = codegen_module(ctx, "udf", lowered, n * n_inputs, tm);
-    if (!codegen_optimize(mod, tm, why, cap)) {
-        LLVMDisposeModule(mod);
-        mod = NULL;
+    LLVMModuleRef hot = codegen_module(ctx, "udf", lowered, n * n_inputs, tm, CODEGEN_HOT);
+    LLVMModuleRef cold = codegen_module(ctx, "udf.cold", lowered, n * n_inputs, tm, CODEGEN_COLD);
+    if (!codegen_optimize(hot, CODEGEN_HOT, tm, why, cap) ||
+        !codegen_optimize(cold, CODEGEN_COLD, tm, why, cap)) {
+        LLVMDisposeModule(hot);
+        LLVMDisposeModule(cold);
+        return NULL;
     }
-    return mod;
+    if (LLVMLinkModules2(hot, cold)) { /* disposes of cold */
+        snprintf(why, cap, "cannot link the kernels' parts");
+        LLVMDisposeModule(hot);
+        return NULL;
+    }
+    return hot;
 }
 
 /* The module as an object file (or assembly) in memory. */

@@ -1,6 +1,8 @@
 /* lower.c — the entry points of a udf in loop IR: tile (the frame body over
  * the frames of a tile), merge (the merge body, then the inferred merges),
  * result, and prepare (param defaults); see lower.h. */
+#include <string.h>
+
 #include "builtins.h"
 #include "lower_internal.h"
 
@@ -78,8 +80,9 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
     for (const Expr *arg = args; arg; arg = arg->next)
         lw_hoist(L, (Expr *)arg, &inner);
     /* One store per frame of a jammed group (usually one frame). */
-    int current = L->jam_index;
-    for (int j = 0; j < L->jam; j++) {
+    int current = L->jam_index, from, to;
+    lw_jam_frames(L, &from, &to);
+    for (int j = from; j < to; j++) {
         lw_jam_select(L, j);
         LStmt *store;
         if (domain != SHAPE_SCALAR) {
@@ -112,14 +115,20 @@ void lw_stmt(Lowerer *L, Stmt *s, LBlock *out)
     case S_LET:
         if (s->sym->shape == SHAPE_SCALAR) {
             lw_hoist(L, s->value, out);
-            /* One var per frame of a jammed group, consecutive. */
-            int var = -1, current = L->jam_index;
-            for (int j = 0; j < L->jam; j++) {
-                int v = lir_var(a, L->fn, s->name, s->sym->type);
-                var = j == 0 ? v : var;
+            /* One var per frame of a jammed group, consecutive, made
+             * when its first frame is lowered. */
+            int current = L->jam_index, from, to;
+            lw_jam_frames(L, &from, &to);
+            if (from == 0) {
+                int var = -1;
+                for (int j = 0; j < L->jam; j++) {
+                    int v = lir_var(a, L->fn, s->name, s->sym->type);
+                    var = j == 0 ? v : var;
+                }
+                L->let_vars[s->sym->slot] = var;
             }
-            L->let_vars[s->sym->slot] = var;
-            for (int j = 0; j < L->jam; j++) {
+            int var = L->let_vars[s->sym->slot];
+            for (int j = from; j < to; j++) {
                 lw_jam_select(L, j);
                 lir_append(out, lir_set(a, var + j, lw_expr(L, s->value)));
             }
@@ -163,6 +172,27 @@ LStmt *lw_update_here(Lowerer *L, const Stmt *s)
         return update(L, s->sym, NULL, OP_NONE, s->decl->init);
     const Expr *t = s->target;
     return update(L, t->sym, t->kind == E_INDEX ? t->args : NULL, s->assign_op, s->value);
+}
+
+Symbol *lw_scratch_buffer(Lowerer *L, const char *name, udf_kind kind, udf_dtype type)
+{
+    Symbol *b = ARENA_NEW(L->arena, Symbol);
+    b->kind = SYM_BUFFER;
+    b->name = name;
+    b->buf_kind = kind;
+    b->shape = kind == UDF_KIND_SIG ? SHAPE_PIXEL : kind == UDF_KIND_NAV ? SHAPE_NAV : SHAPE_SCALAR;
+    b->type = type;
+    b->scratch = 1;
+    b->dims = ARENA_ARRAY(L->arena, Dim, 1);
+    if (L->n_buffers == L->cap_buffers) {
+        L->cap_buffers *= 2;
+        Symbol **grown = ARENA_ARRAY(L->arena, Symbol *, L->cap_buffers);
+        memcpy(grown, L->buffers, sizeof *grown * (size_t)L->n_buffers);
+        L->buffers = grown;
+    }
+    b->slot = L->n_buffers;
+    L->buffers[L->n_buffers++] = b;
+    return b;
 }
 
 /* ---- entry points ---- */
@@ -260,10 +290,11 @@ static LFunc *build_prepare(Lowerer *L)
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
 {
     check_types(cu, input);
-    Lowerer L = {.arena = a, .cu = cu, .input = input, .jam = 1};
+    Lowerer L = {.arena = a, .cu = cu, .input = input, .jam = 1, .jam_only = -1};
     L.let_vars = ARENA_ARRAY(a, int, cu->n_lets + 1);
     L.let_in_loop = ARENA_ARRAY(a, char, cu->n_lets + 1);
     L.let_scratch = ARENA_ARRAY(a, Symbol *, cu->n_lets + 1);
+    L.let_cached = ARENA_ARRAY(a, char, cu->n_lets + 1);
     L.cap_buffers = cu->n_buffers + 8;
     L.buffers = ARENA_ARRAY(a, Symbol *, L.cap_buffers);
     for (int i = 0; i < cu->n_buffers; i++)

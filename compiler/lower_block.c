@@ -11,17 +11,17 @@
 #include "builtins.h"
 #include "lower_internal.h"
 
-static int has_reduction(const Expr *e)
+int lw_has_reduction(const Expr *e)
 {
     for (; e; e = e->next) {
         if (e->kind == E_CALL && e->builtin &&
             (e->builtin->cls == BC_REDUCE || e->builtin->cls == BC_RESULT_ONLY))
             return 1;
         if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR &&
-            has_reduction(e->sym->value))
+            lw_has_reduction(e->sym->value))
             return 1;
-        if (has_reduction(e->lhs) || has_reduction(e->rhs) || has_reduction(e->args) ||
-            has_reduction(e->base))
+        if (lw_has_reduction(e->lhs) || lw_has_reduction(e->rhs) || lw_has_reduction(e->args) ||
+            lw_has_reduction(e->base))
             return 1;
     }
     return 0;
@@ -31,25 +31,25 @@ Shape lw_fusable(const Stmt *s)
 {
     switch (s->kind) {
     case S_LET:
-        return s->sym->shape != SHAPE_SCALAR && !has_reduction(s->value) ? s->sym->shape
+        return s->sym->shape != SHAPE_SCALAR && !lw_has_reduction(s->value) ? s->sym->shape
                                                                          : SHAPE_SCALAR;
     case S_ASSIGN: {
         const Expr *t = s->target;
-        if (t->shape == SHAPE_SCALAR || has_reduction(s->value))
+        if (t->shape == SHAPE_SCALAR || lw_has_reduction(s->value))
             return SHAPE_SCALAR;
         if (t->sym->buf_kind == UDF_KIND_SINGLE) /* a scatter into a single buffer */
             return SHAPE_SCALAR;
         if (t->kind == E_INDEX)
             for (const Expr *a = t->args; a; a = a->next)
                 if (a->shape != SHAPE_SCALAR || (a->sym && a->sym->kind == SYM_FREE) ||
-                    has_reduction(a))
+                    lw_has_reduction(a))
                     return SHAPE_SCALAR;
         if (t->sym->buf_kind == UDF_KIND_NAV && t->shape == SHAPE_PIXEL)
             return SHAPE_SCALAR; /* a scatter into a nav buffer */
         return t->shape;
     }
     case S_DERIVED:
-        return !has_reduction(s->decl->init) && s->sym->buf_kind != UDF_KIND_SINGLE
+        return !lw_has_reduction(s->decl->init) && s->sym->buf_kind != UDF_KIND_SINGLE
                    ? (s->sym->buf_kind == UDF_KIND_SIG ? SHAPE_PIXEL : SHAPE_NAV)
                    : SHAPE_SCALAR;
     case S_IF: return SHAPE_SCALAR;
@@ -106,23 +106,8 @@ static int one_stmt_uses(const Stmt *s, const Symbol *let)
 /* A scratch sig (or nav) buffer holding a let's values for later uses. */
 static Symbol *scratch_for(Lowerer *L, const Symbol *let)
 {
-    Symbol *b = ARENA_NEW(L->arena, Symbol);
-    b->kind = SYM_BUFFER;
-    b->name = arena_printf(L->arena, ".let.%s", let->name);
-    b->buf_kind = let->shape == SHAPE_PIXEL ? UDF_KIND_SIG : UDF_KIND_NAV;
-    b->shape = let->shape;
-    b->type = let->type;
-    b->scratch = 1;
-    b->dims = ARENA_ARRAY(L->arena, Dim, 1);
-    if (L->n_buffers == L->cap_buffers) {
-        L->cap_buffers *= 2;
-        Symbol **grown = ARENA_ARRAY(L->arena, Symbol *, L->cap_buffers);
-        memcpy(grown, L->buffers, sizeof *grown * (size_t)L->n_buffers);
-        L->buffers = grown;
-    }
-    b->slot = L->n_buffers;
-    L->buffers[L->n_buffers++] = b;
-    return b;
+    return lw_scratch_buffer(L, arena_printf(L->arena, ".let.%s", let->name),
+                             let->shape == SHAPE_PIXEL ? UDF_KIND_SIG : UDF_KIND_NAV, let->type);
 }
 
 /* Lets of group [first, end) that later statements outside the group use
@@ -160,6 +145,8 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, 
         lir_block_init(&frame);
         for (int i = first; i < end; i++) {
             const Stmt *st = s[i];
+            if (st->kind == S_LET && L->let_cached[st->sym->slot])
+                continue; /* its uses load the values kept for the partition */
             if (st->kind == S_LET) {
                 int var = lir_var(a, L->fn, st->name, st->sym->type);
                 lir_append(&frame, lir_set(a, var, lw_expr(L, st->value)));
@@ -310,7 +297,8 @@ static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
          * recompute the values where they are needed. */
         int needed = 0;
         for (int k = i; k < end; k++)
-            needed |= s[k]->kind != S_LET || L->let_scratch[s[k]->sym->slot] != NULL;
+            needed |= s[k]->kind != S_LET ||
+                      (L->let_scratch[s[k]->sym->slot] && !L->let_cached[s[k]->sym->slot]);
         if (needed) {
             Domain d;
             lw_domain_begin(L, domain, &d);

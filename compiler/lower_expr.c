@@ -357,6 +357,12 @@ void lw_jam_select(Lowerer *L, int j)
     }
 }
 
+void lw_jam_frames(const Lowerer *L, int *from, int *to)
+{
+    *from = L->jam_only >= 0 ? L->jam_only : 0;
+    *to = L->jam_only >= 0 ? L->jam_only + 1 : L->jam;
+}
+
 /* The vars and statements of one reduction, being built. */
 typedef struct Reduction {
     Expr *e;

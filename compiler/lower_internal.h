@@ -19,10 +19,13 @@ typedef struct Lowerer {
     int *let_vars;      /* per let slot: the var of a scalar let, or of a pixel let in its loop */
     char *let_in_loop;  /* per let slot: inside the loop that computes it */
     Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
+    char *let_cached;     /* per let slot: its scratch buffer is filled once per partition */
     /* A jammed group of frames (lower_tile.c): jam frames processed
      * together, jam_index the one being lowered; scalar lets and hoisted
      * reductions then have one var per frame, consecutive. */
     int jam, jam_index;
+    int jam_only;      /* >= 0: statements are lowered for this frame of the
+                          group only (a prefix that runs frame by frame) */
     int *jam_frames;   /* per frame: its pointer var */
     LExpr **jam_pos;   /* per frame: its flat nav index */
     LExpr **jam_valid; /* per frame: whether it is a frame of the tile (the last
@@ -65,11 +68,16 @@ void lw_hoist(Lowerer *L, Expr *e, LBlock *out);
 void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out);
 /* Makes frame j of a jammed group the current one. */
 void lw_jam_select(Lowerer *L, int j);
+/* The frames [*from, *to) of the group a statement is lowered for. */
+void lw_jam_frames(const Lowerer *L, int *from, int *to);
 /* Forgets hoisted values, so the next statement computes its own. */
 void lw_unhoist(Expr *e);
 
 /* A block of statements, fusing elementwise runs (lower_block.c). */
 void lw_block(Lowerer *L, Stmt *s, LBlock *out);
+/* A private buffer made by lowering (rank 0 beyond its kind's shape),
+ * appended to L's buffers. */
+Symbol *lw_scratch_buffer(Lowerer *L, const char *name, udf_kind kind, udf_dtype type);
 /* The tile entry point (lower_tile.c). */
 LFunc *lw_build_tile(Lowerer *L);
 /* A new function, current in L (lower.c). */
@@ -79,6 +87,8 @@ void lw_nav_init(Lowerer *L, LExpr *nav, LBlock *out);
 /* The loop domain statement s can share with its neighbours, or
  * SHAPE_SCALAR if it stands alone. */
 Shape lw_fusable(const Stmt *s);
+/* Whether e computes a reduction (directly or through a pixel let). */
+int lw_has_reduction(const Expr *e);
 /* One statement on its own (lower.c). */
 void lw_stmt(Lowerer *L, Stmt *s, LBlock *out);
 /* An assignment (or derived declaration) at the current pixel/position. */

@@ -12,6 +12,7 @@
  * a coordinate test is loaded or computed once per group), each elementwise
  * run one pass that updates an accumulator for all frames of the group
  * (loaded and stored once). */
+#include "builtins.h"
 #include "lower_internal.h"
 #include "udfrt/config.h"
 
@@ -32,16 +33,74 @@ static int reads_any_written(const Expr *e, const Stmt *body, udf_kind kind)
     return 0;
 }
 
+/* Whether statement s (its value or its target's indices) reads a buffer of
+ * kind `kind` that the body writes. */
+static int stmt_reads_written(const Stmt *s, const Stmt *body, udf_kind kind)
+{
+    const Expr *value = s->kind == S_LET || s->kind == S_ASSIGN ? s->value : NULL;
+    const Expr *args = s->kind == S_ASSIGN && s->target->kind == E_INDEX ? s->target->args : NULL;
+    return reads_any_written(value, body, kind) || reads_any_written(args, body, kind);
+}
+
+/* Whether statement s reads any buffer the body writes. */
+static int reads_any_buffer_written(const Stmt *s, const Stmt *body)
+{
+    return stmt_reads_written(s, body, UDF_KIND_SIG) || stmt_reads_written(s, body, UDF_KIND_NAV) ||
+           stmt_reads_written(s, body, UDF_KIND_SINGLE);
+}
+
+/* Whether e reads buffer b itself or through pixel lets; scalar lets are
+ * values already computed for each frame. */
+static int reads_besides_scalar_lets(const Expr *e, const Symbol *b)
+{
+    for (; e; e = e->next) {
+        if (e->sym == b)
+            return 1;
+        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET &&
+            e->sym->shape != SHAPE_SCALAR && reads_besides_scalar_lets(e->sym->value, b))
+            return 1;
+        if (reads_besides_scalar_lets(e->lhs, b) || reads_besides_scalar_lets(e->rhs, b) ||
+            reads_besides_scalar_lets(e->args, b) || reads_besides_scalar_lets(e->base, b))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether statement s of the elementwise run reads a single buffer the body
+ * writes (other than through scalar lets). */
+static int run_reads_written_single(const Stmt *s, const Stmt *body)
+{
+    const Expr *args = s->kind == S_ASSIGN && s->target->kind == E_INDEX ? s->target->args : NULL;
+    for (const Stmt *w = body; w; w = w->next) {
+        const Symbol *b = written(w);
+        if (b && b->buf_kind == UDF_KIND_SINGLE &&
+            (reads_besides_scalar_lets(s->value, b) || reads_besides_scalar_lets(args, b)))
+            return 1;
+    }
+    return 0;
+}
+
+/* How the frames of a group go through the body. */
+typedef enum Jam {
+    JAM_NONE,       /* frame by frame */
+    JAM_ALL,        /* every statement for all frames of the group at once */
+    JAM_SEQ_PREFIX, /* scalar statements frame by frame, then the trailing
+                       elementwise run for all frames at once */
+} Jam;
+
 /* Frames can be jammed when each frame's statements only depend on its own
  * earlier statements: lets; assignments to nav buffers (no scatter); `+=`
  * into single buffers nothing reads; and a final run of elementwise
  * statements on sig buffers, which per pixel still see the frames in
- * order. */
-static int jammable(const CheckedUdf *cu)
+ * order. Pixel lets of inputs only (com's `inside`) may stand anywhere:
+ * they are computed where they are used. */
+static int independent_frames(const CheckedUdf *cu)
 {
     int in_group = 0;
     for (const Stmt *s = cu->frame->stmts; s; s = s->next) {
         Shape domain = lw_fusable(s);
+        if (s->kind == S_LET && domain == SHAPE_PIXEL && !reads_any_buffer_written(s, cu->frame->stmts))
+            continue; /* computed where it is used */
         if (domain == SHAPE_PIXEL) {
             in_group = 1;
         } else if (in_group) {
@@ -57,12 +116,47 @@ static int jammable(const CheckedUdf *cu)
         }
         /* Nothing may read a single buffer the body writes, or a sig buffer
          * outside the elementwise run. */
-        const Expr *value = s->kind == S_LET || s->kind == S_ASSIGN ? s->value : NULL;
-        if (reads_any_written(value, cu->frame->stmts, UDF_KIND_SINGLE) ||
-            (domain != SHAPE_PIXEL && reads_any_written(value, cu->frame->stmts, UDF_KIND_SIG)))
+        if (stmt_reads_written(s, cu->frame->stmts, UDF_KIND_SINGLE) ||
+            (domain != SHAPE_PIXEL && stmt_reads_written(s, cu->frame->stmts, UDF_KIND_SIG)))
             return 0;
     }
     return 1;
+}
+
+/* The first statement of the trailing elementwise run when the body is a
+ * prefix of scalar statements without reductions (lets, assignments to
+ * single and nav elements — a frame counter, a weight) followed by that run,
+ * which reads no single buffer the body writes (except through the prefix's
+ * lets, which hold each frame's value) and is the only reader of sig
+ * buffers: running the prefix frame by frame and then the run for the whole
+ * group gives every pixel its frames in order (stddev's Welford update).
+ * NULL otherwise. */
+static Stmt *sequential_prefix(const CheckedUdf *cu)
+{
+    Stmt *body = cu->frame->stmts, *s = body;
+    for (; s && lw_fusable(s) != SHAPE_PIXEL; s = s->next) {
+        int scalar_let = s->kind == S_LET && s->sym->shape == SHAPE_SCALAR;
+        int scalar_store = s->kind == S_ASSIGN && s->target->shape == SHAPE_SCALAR &&
+                           s->target->sym->buf_kind != UDF_KIND_SIG;
+        if (!(scalar_let || scalar_store) || lw_has_reduction(s->value) ||
+            stmt_reads_written(s, body, UDF_KIND_SIG))
+            return NULL;
+    }
+    if (s == body || !s)
+        return NULL;
+    for (Stmt *r = s; r; r = r->next)
+        if (lw_fusable(r) != SHAPE_PIXEL || run_reads_written_single(r, body))
+            return NULL;
+    return s;
+}
+
+static Jam jam_kind(const CheckedUdf *cu)
+{
+    if (UDF_FRAME_JAM <= 1)
+        return JAM_NONE;
+    if (independent_frames(cu))
+        return JAM_ALL;
+    return sequential_prefix(cu) ? JAM_SEQ_PREFIX : JAM_NONE;
 }
 
 static LFunc *plain_tile(Lowerer *L, LFunc *f)
@@ -84,8 +178,9 @@ static LFunc *plain_tile(Lowerer *L, LFunc *f)
 
 /* Frames [first, first + L->jam) of the tile, jammed; their pointer and
  * nav-index vars are set up first. Frames past the tile's end repeat its
- * last frame, and store nothing. */
-static void jammed_group(Lowerer *L, LExpr *first, LBlock *out)
+ * last frame, and store nothing. A sequential prefix runs frame by frame
+ * before the rest of the body. */
+static void jammed_group(Lowerer *L, Jam kind, LExpr *first, LBlock *out)
 {
     Arena *a = L->arena;
     LExpr *depth = lir_field(a, LX_DEPTH, 0, NULL);
@@ -105,12 +200,20 @@ static void jammed_group(Lowerer *L, LExpr *first, LBlock *out)
         if (init.head)
             lir_append(out, lir_if(a, L->jam_valid[j], init.head, NULL));
     }
+    Stmt *run = kind == JAM_SEQ_PREFIX ? sequential_prefix(L->cu) : L->cu->frame->stmts;
+    for (int j = 0; run != L->cu->frame->stmts && j < L->jam; j++) {
+        L->jam_only = j;
+        lw_jam_select(L, j);
+        for (Stmt *s = L->cu->frame->stmts; s != run; s = s->next)
+            lw_stmt(L, s, out);
+    }
+    L->jam_only = -1;
     lw_jam_select(L, 0);
-    lw_block(L, L->cu->frame->stmts, out);
+    lw_block(L, run, out);
 }
 
 /* Groups of UDF_FRAME_JAM frames, jammed; the last group may be short. */
-static LFunc *jammed_tile(Lowerer *L, LFunc *f)
+static LFunc *jammed_tile(Lowerer *L, Jam kind, LFunc *f)
 {
     Arena *a = L->arena;
     int g = lir_var(a, f, "group", UDF_DTYPE_I64);
@@ -125,19 +228,95 @@ static LFunc *jammed_tile(Lowerer *L, LFunc *f)
     L->jam_frames = ARENA_ARRAY(a, int, jam);
     L->jam_pos = ARENA_ARRAY(a, LExpr *, jam);
     L->jam_valid = ARENA_ARRAY(a, LExpr *, jam);
-    jammed_group(L, lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, g), lw_i64(L, jam)), &group);
+    jammed_group(L, kind, lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, g), lw_i64(L, jam)), &group);
     L->jam = 1;
     lw_jam_select(L, 0);
     f->body = lir_for(a, g, lw_i64(L, 0), groups, group.head);
     return f;
 }
 
+/* Whether e depends on nothing that changes from frame to frame:
+ * coordinates, params other than per-frame ones, dims, shapes, constants
+ * and lets of those. */
+static int frame_invariant(const Expr *e)
+{
+    for (; e; e = e->next) {
+        if (e->kind == E_CALL && e->builtin && (e->builtin->cls == BC_REDUCE ||
+                                                e->builtin->cls == BC_RESULT_ONLY))
+            return 0;
+        const Symbol *s = e->sym;
+        if (s && e->kind != E_CALL) {
+            switch (s->kind) {
+            case SYM_COORD:
+            case SYM_DIMVAR:
+            case SYM_SHAPE: break;
+            case SYM_PARAM:
+                if (s->param_kind == UDF_PARAM_NAV) /* a value per frame */
+                    return 0;
+                break;
+            case SYM_LET:
+                if (!frame_invariant(s->value))
+                    return 0;
+                break;
+            default: return 0;
+            }
+        }
+        if (!frame_invariant(e->lhs) || !frame_invariant(e->rhs) || !frame_invariant(e->args) ||
+            !frame_invariant(e->base))
+            return 0;
+    }
+    return 1;
+}
+
+/* Pixel lets of the frame body that are the same in every frame and are
+ * worth keeping — masks and bin indices (bool and integer lets that are
+ * more than a coordinate) — are computed once per partition into a private
+ * sig buffer, guarded by a private flag; their uses load from it. */
+static void cache_invariant_lets(Lowerer *L, LBlock *out)
+{
+    Arena *a = L->arena;
+    Symbol *ready = NULL;
+    LBlock fill;
+    lir_block_init(&fill);
+    for (const Stmt *s = L->cu->frame->stmts; s; s = s->next) {
+        if (s->kind != S_LET || s->sym->shape != SHAPE_PIXEL || type_is_float(s->sym->type) ||
+            !frame_invariant(s->value) || (s->value->sym && s->value->sym->kind == SYM_COORD))
+            continue;
+        if (!ready)
+            ready = lw_scratch_buffer(L, ".cached", UDF_KIND_SINGLE, UDF_DTYPE_BOOL);
+        Symbol *cache = lw_scratch_buffer(L, arena_printf(a, ".cached.%s", s->name), UDF_KIND_SIG,
+                                          s->sym->type);
+        Domain d;
+        lw_domain_begin(L, SHAPE_PIXEL, &d);
+        LStmt *store = lir_store(a, LB_BUF, cache->slot, cache->type, L->pixel, lw_expr(L, s->value));
+        lir_append(&fill, lw_domain_end(L, &d, store));
+        L->let_scratch[s->sym->slot] = cache;
+        L->let_cached[s->sym->slot] = 1;
+    }
+    if (!ready)
+        return;
+    LExpr *zero = lw_i64(L, 0);
+    lir_append(&fill, lir_store(a, LB_BUF, ready->slot, UDF_DTYPE_BOOL, zero,
+                                lir_const_int(a, UDF_DTYPE_BOOL, 1)));
+    LExpr *filled = lir_load(a, LB_BUF, ready->slot, UDF_DTYPE_BOOL, zero);
+    lir_append(out, lir_if(a, lir_un(a, OP_NOT, filled), fill.head, NULL));
+}
+
 LFunc *lw_build_tile(Lowerer *L)
 {
     LFunc *f = lw_new_func(L, LFK_TILE, "tile");
     L->place = IN_FRAME;
-    if (UDF_FRAME_JAM > 1 && jammable(L->cu))
-        return jammed_tile(L, f);
-    L->frame_var = lir_var(L->arena, f, "frame", LT_PTR);
-    return plain_tile(L, f);
+    LBlock body;
+    lir_block_init(&body);
+    cache_invariant_lets(L, &body);
+    Jam kind = jam_kind(L->cu);
+    if (kind != JAM_NONE) {
+        jammed_tile(L, kind, f);
+    } else {
+        L->frame_var = lir_var(L->arena, f, "frame", LT_PTR);
+        plain_tile(L, f);
+    }
+    lir_append(&body, f->body);
+    f->body = body.head;
+    return f;
 }

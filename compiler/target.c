@@ -29,28 +29,33 @@ static int has_avx2(const char *cpu)
     return strcmp(cpu, "x86-64-v3") == 0 || strcmp(cpu, "x86-64-v4") == 0;
 }
 
-/* Lets the loop vectoriser call glibc's vector math library (libmvec:
- * _ZGVdN8v_logf, ...) for log, exp, sin, ... LLVM 19 picks the variant by
- * vector width alone, so it is enabled only for targets with AVX2, whose
- * variants those are. The option is process-wide: it is decided by the
- * first target machine, and udfc compiles for one CPU per process. The
- * library is loaded here so the JIT finds its symbols in the process. */
-static void init_vector_library(const char *cpu)
+/* LLVM's process-wide options, decided by the first target machine (udfc
+ * compiles for one CPU per process):
+ * - the loop vectoriser may call glibc's vector math library (libmvec:
+ *   _ZGVdN8v_logf, ...) for log, exp, sin, ... LLVM 19 picks the variant by
+ *   vector width alone, so this is enabled only for targets with AVX2, whose
+ *   variants those are; the library is loaded here so the JIT finds its
+ *   symbols in the process;
+ * - no vectorised epilogues: rows of typical detectors are whole vectors, and
+ *   a second vector loop per loop costs compile time (~25% of the code
+ *   generation of a jammed tile) for the few pixels a remainder has. */
+static void init_llvm_options(const char *cpu)
 {
-    if (has_avx2(cpu) && dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL)) {
-        const char *args[] = {"udfc", "-vector-library=LIBMVEC-X86"};
-        LLVMParseCommandLineOptions(2, args, NULL);
-    }
+    const char *args[3] = {"udfc", "-enable-epilogue-vectorization=false"};
+    int n = 2;
+    if (has_avx2(cpu) && dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL))
+        args[n++] = "-vector-library=LIBMVEC-X86";
+    LLVMParseCommandLineOptions(n, args, NULL);
 }
 
 LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    static int vector_library_decided; /* compiles happen on one thread */
+    static int options_decided; /* compiles happen on one thread */
     pthread_once(&once, init_targets);
-    if (!vector_library_decided) {
-        vector_library_decided = 1;
-        init_vector_library(cpu && strcmp(cpu, "native") != 0 ? cpu : NULL);
+    if (!options_decided) {
+        options_decided = 1;
+        init_llvm_options(cpu && strcmp(cpu, "native") != 0 ? cpu : NULL);
     }
     char *triple = LLVMGetDefaultTargetTriple();
     LLVMTargetRef target;

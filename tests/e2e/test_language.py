@@ -1,7 +1,8 @@
 """Language features beyond the standard library, end to end against numpy:
 per-frame (nav) params from .npy and HDF5, if/else, Python-style integer
 // and %, division by zero, saturating casts, scatter into a single buffer,
-a user merge with extra dims, derived results, and UDF.NAME params."""
+a user merge with extra dims, derived results, UDF.NAME params, and masks
+of coordinates (kept per partition) beside masks of per-frame params."""
 import os
 
 import h5py
@@ -41,6 +42,13 @@ with tempdir() as tmp:
         check_equal(read(out, "perframe", "by_zero").ravel(), np.zeros(20, np.int64), "// 0")
         branch = np.where(s[:, 0] > 0, 1, np.where(s[:, 1] > 0, 2, 3)).astype(np.int32)
         check_equal(read(out, "perframe", "branch").ravel(), branch, "if/else")
+        y, x = np.mgrid[0:6, 0:7]
+        fixed = (y * 7 + x > 25).ravel()
+        check_equal(read(out, "masked", "fixed_sum").ravel(), (frames * fixed).sum(axis=1),
+                    "mask of coordinates")
+        moving = x.ravel()[None, :] + s[:, 1:2].astype(np.float32).astype(np.float64) * 3 > 2.5
+        check_equal(read(out, "masked", "moving_sum").ravel(), (frames * moving).sum(axis=1),
+                    "mask of a per-frame param")
 
     hist = np.bincount((frames % 8).ravel(), minlength=8).astype(np.int64)
     check_equal(read(out, "casts", "histogram"), hist, "scatter into single")
