@@ -5,6 +5,7 @@
 
 #include "builtins.h"
 #include "lower_internal.h"
+#include "udfrt/config.h"
 
 LFunc *lw_new_func(Lowerer *L, LFuncKind kind, const char *suffix)
 {
@@ -58,6 +59,78 @@ static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const
     return in_range ? lir_if(a, in_range, store, NULL) : store;
 }
 
+/* The stores of an assignment at the current element: one per frame of a
+ * jammed group (usually one frame), and per value of a jammed free index. */
+static void jammed_stores(Lowerer *L, const Symbol *b, const Expr *args, Op op, const Expr *value,
+                          const Expr *guard, Shape domain, LBlock *out)
+{
+    Arena *a = L->arena;
+    int current = L->jam_index, current_k = L->fjam_index, from, to;
+    lw_jam_frames(L, &from, &to);
+    for (int j = from; j < to; j++) {
+        lw_jam_select(L, j);
+        for (int kk = 0; kk < L->fjam; kk++) {
+            lw_fjam_select(L, kk);
+            LStmt *store;
+            if (domain != SHAPE_SCALAR) {
+                Domain d;
+                lw_domain_begin(L, domain, &d);
+                store = lw_domain_end(L, &d, update(L, b, args, op, value));
+            } else {
+                store = update(L, b, args, op, value);
+            }
+            if (guard)
+                store = lir_if(a, lw_truth(L, lw_expr(L, guard)), store, NULL);
+            if (L->jam > 1)
+                store = lir_if(a, L->jam_valid[j], store, NULL);
+            lir_append(out, store);
+        }
+    }
+    lw_jam_select(L, current);
+    lw_fjam_select(L, current_k);
+}
+
+/* `b[.., k, ..] op= value` with one free index k and reductions in the
+ * value: the reductions of UDF_FREE_JAM consecutive k share one pass over
+ * the pixels (a register block of frames x masks); the k of an incomplete
+ * last group go one at a time. */
+static void free_jammed_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, Expr *value,
+                               Symbol *k, LBlock *out)
+{
+    Arena *a = L->arena;
+    int n_jam = UDF_FREE_JAM;
+    int group = lw_tmp(L, "kgroup", UDF_DTYPE_I64);
+    LExpr *n = lw_dim(L, &k->range);
+    LExpr *first = lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, group), lw_i64(L, n_jam));
+    LBlock inner;
+    lir_block_init(&inner);
+    int *vars = ARENA_ARRAY(a, int, n_jam);
+    for (int kk = 0; kk < n_jam; kk++) {
+        vars[kk] = lw_tmp(L, k->name, UDF_DTYPE_I64);
+        lir_append(&inner, lir_set(a, vars[kk], lir_bin(a, OP_ADD, UDF_DTYPE_I64, first, lw_i64(L, kk))));
+    }
+    L->fjam = n_jam;
+    L->fjam_sym = k;
+    L->fjam_vars = vars;
+    lw_fjam_select(L, 0);
+    lw_hoist(L, value, &inner);
+    jammed_stores(L, b, args, op, value, NULL, SHAPE_SCALAR, &inner);
+    L->fjam = 1;
+    L->fjam_index = 0;
+    lw_unhoist(value);
+    LExpr *groups = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, n, lw_i64(L, n_jam));
+    lir_append(out, lir_for(a, group, lw_i64(L, 0), groups, inner.head));
+    /* The rest, one k at a time. */
+    LBlock rest;
+    lir_block_init(&rest);
+    k->slot = lw_tmp(L, k->name, UDF_DTYPE_I64);
+    lw_hoist(L, value, &rest);
+    jammed_stores(L, b, args, op, value, NULL, SHAPE_SCALAR, &rest);
+    lw_unhoist(value);
+    LExpr *done = lir_bin(a, OP_MUL, UDF_DTYPE_I64, groups, lw_i64(L, n_jam));
+    lir_append(out, lir_for(a, k->slot, done, n, rest.head));
+}
+
 /* One assignment: loops over its free indices, the passes its value needs,
  * then a loop over the pixels or positions it writes (or a single store). */
 static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, Stmt *s,
@@ -73,32 +146,21 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
         }
     Expr *guard;
     Expr *value = guarded_value(s, &guard);
+    int index_reductions = 0;
+    for (const Expr *arg = args; arg; arg = arg->next)
+        index_reductions |= lw_has_reduction(arg);
+    if (UDF_FREE_JAM > 1 && n_free == 1 && !guard && domain == SHAPE_SCALAR && L->fjam == 1 &&
+        lw_has_reduction(value) && !index_reductions) {
+        free_jammed_update(L, b, args, op, value, (Symbol *)frees[0], out);
+        return;
+    }
     LBlock inner;
     lir_block_init(&inner);
     lw_hoist(L, guard, &inner);
     lw_hoist(L, value, &inner);
     for (const Expr *arg = args; arg; arg = arg->next)
         lw_hoist(L, (Expr *)arg, &inner);
-    /* One store per frame of a jammed group (usually one frame). */
-    int current = L->jam_index, from, to;
-    lw_jam_frames(L, &from, &to);
-    for (int j = from; j < to; j++) {
-        lw_jam_select(L, j);
-        LStmt *store;
-        if (domain != SHAPE_SCALAR) {
-            Domain d;
-            lw_domain_begin(L, domain, &d);
-            store = lw_domain_end(L, &d, update(L, b, args, op, value));
-        } else {
-            store = update(L, b, args, op, value);
-        }
-        if (guard)
-            store = lir_if(a, lw_truth(L, lw_expr(L, guard)), store, NULL);
-        if (L->jam > 1)
-            store = lir_if(a, L->jam_valid[j], store, NULL);
-        lir_append(&inner, store);
-    }
-    lw_jam_select(L, current);
+    jammed_stores(L, b, args, op, value, guard, domain, &inner);
     LStmt *loops = inner.head;
     for (int i = n_free - 1; i >= 0; i--)
         loops = lir_for(a, frees[i]->slot, lw_i64(L, 0), lw_dim(L, &frees[i]->range), loops);
@@ -290,7 +352,7 @@ static LFunc *build_prepare(Lowerer *L)
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
 {
     check_types(cu, input);
-    Lowerer L = {.arena = a, .cu = cu, .input = input, .jam = 1, .jam_only = -1};
+    Lowerer L = {.arena = a, .cu = cu, .input = input, .jam = 1, .jam_only = -1, .fjam = 1};
     L.let_vars = ARENA_ARRAY(a, int, cu->n_lets + 1);
     L.let_in_loop = ARENA_ARRAY(a, char, cu->n_lets + 1);
     L.let_scratch = ARENA_ARRAY(a, Symbol *, cu->n_lets + 1);

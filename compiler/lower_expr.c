@@ -200,7 +200,7 @@ static LExpr *lower_call(Lowerer *L, const Expr *e)
 {
     Arena *a = L->arena;
     if (e->hoisted)
-        return lw_var(L, e->hoisted - 1 + L->jam_index);
+        return lw_var(L, e->hoisted - 1 + lw_copy(L));
     const Expr *x = e->args, *y = x ? x->next : NULL, *z = y ? y->next : NULL;
     LType t = e->optype;
     switch (e->builtin->id) {
@@ -357,6 +357,16 @@ void lw_jam_select(Lowerer *L, int j)
     }
 }
 
+void lw_fjam_select(Lowerer *L, int kk)
+{
+    L->fjam_index = kk;
+    if (L->fjam > 1)
+        L->fjam_sym->slot = L->fjam_vars[kk];
+}
+
+int lw_copies(const Lowerer *L) { return L->jam * L->fjam; }
+int lw_copy(const Lowerer *L) { return L->jam_index * L->fjam + L->fjam_index; }
+
 void lw_jam_frames(const Lowerer *L, int *from, int *to)
 {
     *from = L->jam_only >= 0 ? L->jam_only : 0;
@@ -388,7 +398,7 @@ static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *befor
                   : r->summing   ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64
                                                                                       : UDF_DTYPE_U64)
                                  : t;
-    int frames = L->jam;
+    int frames = lw_copies(L);
     r->acc = r->block = r->comp = -1;
     for (int j = 0; j < frames; j++) {
         int v = lw_tmp(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", r->acc_type);
@@ -424,17 +434,19 @@ static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *befor
     }
 }
 
-/* The accumulation steps of r->e at the current pixel, for every frame. */
+/* The accumulation steps of r->e at the current pixel, for every frame and
+ * free index value. */
 static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
 {
     Arena *a = L->arena;
     BuiltinId id = r->e->builtin->id;
     LType t = r->e->optype;
-    int current = L->jam_index;
-    for (int j = 0; j < L->jam; j++) {
-        lw_jam_select(L, j);
+    int current = L->jam_index, current_k = L->fjam_index;
+    for (int c = 0; c < lw_copies(L); c++) {
+        lw_jam_select(L, c / L->fjam);
+        lw_fjam_select(L, c % L->fjam);
         LExpr *value = lw_expr(L, r->e->args);
-        int target = r->blocked ? r->block + j : r->acc + j;
+        int target = r->blocked ? r->block + c : r->acc + c;
         LType step_type = r->blocked ? t : r->acc_type;
         LExpr *step;
         if (!r->summing) {
@@ -449,15 +461,17 @@ static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
         lir_append(steps, lir_set(a, target, step));
     }
     lw_jam_select(L, current);
+    lw_fjam_select(L, current_k);
 }
 
-/* The value per frame, in consecutive vars; marks r->e hoisted. */
+/* The value per frame (and free index value), in consecutive vars; marks
+ * r->e hoisted. */
 static void reduction_end(Lowerer *L, Reduction *r, LBlock *out)
 {
     Arena *a = L->arena;
     Expr *e = r->e;
     int result = -1;
-    for (int j = 0; j < L->jam; j++) {
+    for (int j = 0; j < lw_copies(L); j++) {
         LExpr *value = lw_var(L, r->acc + j);
         if (e->builtin->id == BI_MEAN) {
             LExpr *n = e->args->shape == SHAPE_NAV ? lir_field(a, LX_NAV_SIZE, 0, NULL) : lw_sig_size(L);

@@ -31,6 +31,13 @@ typedef struct Lowerer {
     LExpr **jam_valid; /* per frame: whether it is a frame of the tile (the last
                           group may be short; its missing frames repeat the
                           tile's last frame and store nothing) */
+    /* A jammed free index (lower.c): fjam consecutive values of free index
+     * fjam_sym (held in fjam_vars) lowered together, fjam_index the current
+     * one. A hoisted reduction has one var per frame and index value,
+     * frame-major (lw_copy). */
+    int fjam, fjam_index;
+    Symbol *fjam_sym;
+    int *fjam_vars;
     Symbol **buffers;   /* the udf's buffers, then scratch buffers made here */
     int n_buffers, cap_buffers;
     int n_tmp;
@@ -68,6 +75,12 @@ void lw_hoist(Lowerer *L, Expr *e, LBlock *out);
 void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out);
 /* Makes frame j of a jammed group the current one. */
 void lw_jam_select(Lowerer *L, int j);
+/* Makes value kk of a jammed free index the current one. */
+void lw_fjam_select(Lowerer *L, int kk);
+/* Copies of a hoisted reduction (frames x free index values), and the
+ * current one. */
+int lw_copies(const Lowerer *L);
+int lw_copy(const Lowerer *L);
 /* The frames [*from, *to) of the group a statement is lowered for. */
 void lw_jam_frames(const Lowerer *L, int *from, int *to);
 /* Forgets hoisted values, so the next statement computes its own. */

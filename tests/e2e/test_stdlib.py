@@ -47,9 +47,10 @@ with tempdir() as tmp:
         path = os.path.join(tmp, "data.npy")
         np.save(path, data)
         sig_rank = len(sig)
-        masks = np.random.default_rng(5).random((3,) + sig).astype(np.float32)
+        # 6 masks: one group of four sharing a pass, then two alone.
+        masks = np.random.default_rng(5).random((6,) + sig).astype(np.float32)
         masks_terms = (float(np.abs(data.astype(np.float64)).max())
-                       * float(np.abs(masks).reshape(3, -1).sum(axis=1).max()))
+                       * float(np.abs(masks).reshape(6, -1).sum(axis=1).max()))
         masks_path = os.path.join(tmp, "masks.npy")
         np.save(masks_path, masks)
         n_frames = int(np.prod(nav))

@@ -33,6 +33,12 @@
  * only reduces frames to per-frame values (compiler/lower_tile.c). */
 #define UDF_FRAME_JAM 4
 
+/* Values of a free index whose reductions share one pass over the pixels
+ * (masks: four masks per pass, so each pixel of each frame is converted once
+ * per four masks and each mask element loaded once per group of frames;
+ * compiler/lower.c). Frames x indices accumulators must fit the registers. */
+#define UDF_FREE_JAM 4
+
 /* Seconds between progress reports of a run: often enough to look alive,
  * rarely enough to cost nothing. */
 #define UDF_PROGRESS_SECONDS 0.2
