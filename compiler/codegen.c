@@ -16,6 +16,8 @@
 #include "check.h"
 #include "descriptor.h"
 #include "llvm_compat.h"
+#include "mathfn.h"
+#include "target.h"
 
 typedef struct Gen {
     LLVMContextRef ctx;
@@ -303,7 +305,9 @@ static LLVMValueRef function_call(Gen *g, const LExpr *e)
                            : LLVMConstInt(g->i1, 0, 0);
     case LF_SQRT: return intrinsic(g, "llvm.sqrt", &ty, 1, args, 1);
     case LF_EXP: return intrinsic(g, "llvm.exp", &ty, 1, args, 1);
-    case LF_LOG: return intrinsic(g, "llvm.log", &ty, 1, args, 1);
+    case LF_LOG: /* written out where no vector library would vectorise it */
+        return t == UDF_DTYPE_F32 && !target_vector_libm() ? mathfn_log_f32(g->b, a)
+                                                           : intrinsic(g, "llvm.log", &ty, 1, args, 1);
     case LF_SIN: return intrinsic(g, "llvm.sin", &ty, 1, args, 1);
     case LF_COS: return intrinsic(g, "llvm.cos", &ty, 1, args, 1);
     case LF_FLOOR: return intrinsic(g, "llvm.floor", &ty, 1, args, 1);

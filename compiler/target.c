@@ -39,14 +39,19 @@ static int has_avx2(const char *cpu)
  * - no vectorised epilogues: rows of typical detectors are whole vectors, and
  *   a second vector loop per loop costs compile time (~25% of the code
  *   generation of a jammed tile) for the few pixels a remainder has. */
+static int vector_libm;
+
 static void init_llvm_options(const char *cpu)
 {
     const char *args[3] = {"udfc", "-enable-epilogue-vectorization=false"};
     int n = 2;
-    if (has_avx2(cpu) && dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL))
+    vector_libm = has_avx2(cpu) && dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL);
+    if (vector_libm)
         args[n++] = "-vector-library=LIBMVEC-X86";
     LLVMParseCommandLineOptions(n, args, NULL);
 }
+
+int target_vector_libm(void) { return vector_libm; }
 
 LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap)
 {

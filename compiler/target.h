@@ -10,4 +10,8 @@
  * message in why[cap] for an unknown CPU. The caller disposes the result. */
 LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap);
 
+/* Whether the loop vectoriser may call glibc's vector math library in this
+ * process (decided by the first target machine; see target.c). */
+int target_vector_libm(void);
+
 #endif
