@@ -269,8 +269,7 @@ int main(int argc, char **argv)
         }
     for (int k = 0; k < N_VARIANTS; k++)
         if (!only || strcmp(only, variants[k].name) == 0)
-            printf("io %s %.2f %.0f\n", variants[k].name, bench_median(gbps[k], reps),
-                   peak_mb[k]);
+            printf("io %s %.2f %.0f\n", variants[k].name, bench_median(gbps[k], reps), peak_mb[k]);
     close(fd);
     return 0;
 }

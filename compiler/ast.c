@@ -6,10 +6,9 @@
 
 const char *op_spelling(Op op)
 {
-    static const char *const spelling[] = {
-        [OP_NONE] = "=",
+    static const char *const spelling[] = {[OP_NONE] = "=",
 #define X_SPELL(e, s) [OP_##e] = s,
-        UDF_OPS(X_SPELL)
+                                           UDF_OPS(X_SPELL)
 #undef X_SPELL
     };
     return spelling[op];
@@ -136,8 +135,12 @@ static void print_expr(FILE *out, const Expr *e)
 }
 
 static const char *const decl_words[] = {
-    [D_NAV] = "nav", [D_SIG] = "sig", [D_SINGLE] = "single",
-    [D_PARAM] = "param", [D_PARAM_SIG] = "param sig", [D_PARAM_NAV] = "param nav",
+    [D_NAV] = "nav",
+    [D_SIG] = "sig",
+    [D_SINGLE] = "single",
+    [D_PARAM] = "param",
+    [D_PARAM_SIG] = "param sig",
+    [D_PARAM_NAV] = "param nav",
 };
 
 static void print_decl(FILE *out, const Decl *d, int depth)

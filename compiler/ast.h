@@ -18,10 +18,11 @@
 enum { TYPE_FLOAT = UDF_DTYPE_COUNT + 1, TYPE_INPUT = UDF_DTYPE_COUNT + 2 };
 
 /* Operators, binary and unary: enum suffix, spelling. */
-#define UDF_OPS(X)                                                                              \
-    X(ADD, "+") X(SUB, "-") X(MUL, "*") X(DIV, "/") X(FLOORDIV, "//") X(MOD, "%") X(POW, "**") \
-    X(EQ, "==") X(NE, "!=") X(LT, "<") X(LE, "<=") X(GT, ">") X(GE, ">=") X(AND, "&&")       \
-    X(OR, "||") X(NEG, "-") X(NOT, "!")
+#define UDF_OPS(X)                                                                             \
+    X(ADD, "+")                                                                                \
+    X(SUB, "-") X(MUL, "*") X(DIV, "/") X(FLOORDIV, "//") X(MOD, "%") X(POW, "**") X(EQ, "==") \
+        X(NE, "!=") X(LT, "<") X(LE, "<=") X(GT, ">") X(GE, ">=") X(AND, "&&") X(OR, "||")     \
+            X(NEG, "-") X(NOT, "!")
 
 typedef enum Op {
     OP_NONE,
@@ -87,13 +88,13 @@ typedef struct Stmt {
     struct Stmt *next;
     const char *name; /* S_LET */
     Loc name_loc;
-    Expr *target;     /* S_ASSIGN: E_NAME or E_INDEX */
-    Op assign_op;     /* OP_NONE for '=', else the operator of '+=' ... */
+    Expr *target; /* S_ASSIGN: E_NAME or E_INDEX */
+    Op assign_op; /* OP_NONE for '=', else the operator of '+=' ... */
     Expr *value;
-    Expr *cond;       /* S_IF */
+    Expr *cond; /* S_IF */
     struct Stmt *then_body, *else_body;
-    Decl *decl;       /* S_DERIVED: a result buffer declared in `result` */
-    Symbol *sym;      /* filled by the checker (S_LET, S_DERIVED) */
+    Decl *decl;  /* S_DERIVED: a result buffer declared in `result` */
+    Symbol *sym; /* filled by the checker (S_LET, S_DERIVED) */
 } Stmt;
 
 typedef enum DeclKind { D_NAV, D_SIG, D_SINGLE, D_PARAM, D_PARAM_SIG, D_PARAM_NAV } DeclKind;
@@ -116,7 +117,7 @@ typedef struct Body {
     BodyKind kind;
     Loc loc;
     struct Body *next;
-    Expr *coords; /* frame[y, x]: E_NAME list */
+    Expr *coords;                /* frame[y, x]: E_NAME list */
     const char *part_a, *part_b; /* merge(a, b) */
     Stmt *stmts;
 } Body;

@@ -13,29 +13,29 @@ typedef enum BuiltinClass {
     BC_RESULT_ONLY /* whole-buffer functions of the result body */
 } BuiltinClass;
 
-#define UDF_BUILTINS(X)                           \
-    X(SUM, "sum", 1, BC_REDUCE)                   \
-    X(MEAN, "mean", 1, BC_REDUCE)                 \
-    X(RMIN, "min", 1, BC_REDUCE)                  \
-    X(RMAX, "max", 1, BC_REDUCE)                  \
-    X(COUNT, "count", 1, BC_REDUCE)               \
-    X(ABS, "abs", 1, BC_SAME_TYPE)                \
-    X(MIN, "min", 2, BC_SAME_TYPE)                \
-    X(MAX, "max", 2, BC_SAME_TYPE)                \
-    X(CLAMP, "clamp", 3, BC_SAME_TYPE)            \
-    X(SELECT, "select", 3, BC_SELECT)             \
-    X(ISNAN, "isnan", 1, BC_PREDICATE)            \
-    X(SQRT, "sqrt", 1, BC_FLOAT_FN)               \
-    X(EXP, "exp", 1, BC_FLOAT_FN)                 \
-    X(LOG, "log", 1, BC_FLOAT_FN)                 \
-    X(LOG1P, "log1p", 1, BC_FLOAT_FN)             \
-    X(SIN, "sin", 1, BC_FLOAT_FN)                 \
-    X(COS, "cos", 1, BC_FLOAT_FN)                 \
-    X(TAN, "tan", 1, BC_FLOAT_FN)                 \
-    X(ATAN2, "atan2", 2, BC_FLOAT_FN)             \
-    X(FLOOR, "floor", 1, BC_FLOAT_FN)             \
-    X(CEIL, "ceil", 1, BC_FLOAT_FN)               \
-    X(ROUND, "round", 1, BC_FLOAT_FN)             \
+#define UDF_BUILTINS(X)                \
+    X(SUM, "sum", 1, BC_REDUCE)        \
+    X(MEAN, "mean", 1, BC_REDUCE)      \
+    X(RMIN, "min", 1, BC_REDUCE)       \
+    X(RMAX, "max", 1, BC_REDUCE)       \
+    X(COUNT, "count", 1, BC_REDUCE)    \
+    X(ABS, "abs", 1, BC_SAME_TYPE)     \
+    X(MIN, "min", 2, BC_SAME_TYPE)     \
+    X(MAX, "max", 2, BC_SAME_TYPE)     \
+    X(CLAMP, "clamp", 3, BC_SAME_TYPE) \
+    X(SELECT, "select", 3, BC_SELECT)  \
+    X(ISNAN, "isnan", 1, BC_PREDICATE) \
+    X(SQRT, "sqrt", 1, BC_FLOAT_FN)    \
+    X(EXP, "exp", 1, BC_FLOAT_FN)      \
+    X(LOG, "log", 1, BC_FLOAT_FN)      \
+    X(LOG1P, "log1p", 1, BC_FLOAT_FN)  \
+    X(SIN, "sin", 1, BC_FLOAT_FN)      \
+    X(COS, "cos", 1, BC_FLOAT_FN)      \
+    X(TAN, "tan", 1, BC_FLOAT_FN)      \
+    X(ATAN2, "atan2", 2, BC_FLOAT_FN)  \
+    X(FLOOR, "floor", 1, BC_FLOAT_FN)  \
+    X(CEIL, "ceil", 1, BC_FLOAT_FN)    \
+    X(ROUND, "round", 1, BC_FLOAT_FN)  \
     X(GRADIENT, "gradient", 2, BC_RESULT_ONLY)
 
 typedef enum BuiltinId {

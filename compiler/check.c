@@ -132,9 +132,11 @@ static void check_bodies(Checker *c, Udf *u)
 {
     CheckedUdf *cu = c->cu;
     for (Body *b = u->bodies; b; b = b->next) {
-        Body **slot = b->kind == B_FRAME ? &cu->frame : b->kind == B_MERGE ? &cu->merge : &cu->result;
-        static const char *const names[] = {[B_FRAME] = "frame", [B_MERGE] = "merge",
-                                            [B_RESULT] = "result"};
+        Body **slot = b->kind == B_FRAME   ? &cu->frame
+                      : b->kind == B_MERGE ? &cu->merge
+                                           : &cu->result;
+        static const char *const names[] = {
+            [B_FRAME] = "frame", [B_MERGE] = "merge", [B_RESULT] = "result"};
         if (*slot) {
             diag_error(c->src, b->loc, "udf '%s' has a second %s body", u->name, names[b->kind]);
             continue;

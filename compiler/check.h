@@ -12,16 +12,16 @@
 #include "ast.h"
 
 typedef enum SymKind {
-    SYM_BUFFER,   /* nav/sig/single buffer (also derived result buffers) */
+    SYM_BUFFER, /* nav/sig/single buffer (also derived result buffers) */
     SYM_PARAM,
-    SYM_DIMVAR,   /* a dim bound from a param's shape or an integer param */
+    SYM_DIMVAR, /* a dim bound from a param's shape or an integer param */
     SYM_LET,
-    SYM_FRAME,    /* `frame` */
-    SYM_INDEX,    /* `index`: flat nav index of the frame */
-    SYM_SHAPE,    /* nav_shape / sig_shape */
-    SYM_COORD,    /* frame[y, x]: a pixel coordinate */
-    SYM_FREE,     /* a free index of one statement */
-    SYM_PART      /* merge(a, b): a part */
+    SYM_FRAME, /* `frame` */
+    SYM_INDEX, /* `index`: flat nav index of the frame */
+    SYM_SHAPE, /* nav_shape / sig_shape */
+    SYM_COORD, /* frame[y, x]: a pixel coordinate */
+    SYM_FREE,  /* a free index of one statement */
+    SYM_PART   /* merge(a, b): a part */
 } SymKind;
 
 typedef enum MergeKind { MERGE_NONE, MERGE_SUM, MERGE_MAX, MERGE_MIN, MERGE_USER } MergeKind;
@@ -31,8 +31,8 @@ typedef enum DimKind { DIM_LITERAL, DIM_VAR, DIM_NAV_SHAPE, DIM_SIG_SHAPE } DimK
 /* One extra dim: a literal, a dim variable, or a dim of the data set. */
 typedef struct Dim {
     DimKind kind;
-    int64_t value;       /* literal, or the shape index */
-    struct Symbol *var;  /* DIM_VAR */
+    int64_t value;      /* literal, or the shape index */
+    struct Symbol *var; /* DIM_VAR */
 } Dim;
 
 /* Where a body runs; decides what a buffer name means there. */
@@ -42,19 +42,19 @@ struct Symbol {
     SymKind kind;
     const char *name;
     Loc loc;
-    Decl *decl;       /* buffers and params */
-    Shape shape;      /* the shape of a plain reference (in frame bodies for buffers) */
-    int slot;         /* index among buffers / params / dimvars / lets / coords */
+    Decl *decl;  /* buffers and params */
+    Shape shape; /* the shape of a plain reference (in frame bodies for buffers) */
+    int slot;    /* index among buffers / params / dimvars / lets / coords */
     /* Buffers and params. */
     udf_kind buf_kind;
     udf_param_kind param_kind;
     int rank;
     Dim *dims;
-    double init;      /* buffers: start value */
-    MergeKind merge;  /* sig/single: inferred from the frame body */
+    double init;                       /* buffers: start value */
+    MergeKind merge;                   /* sig/single: inferred from the frame body */
     int in_frame, in_merge, in_result; /* assigned in that body */
-    int derived;      /* declared in, or only assigned in, `result` */
-    int scratch;      /* made by lowering to keep a let's values (private) */
+    int derived;                       /* declared in, or only assigned in, `result` */
+    int scratch;                       /* made by lowering to keep a let's values (private) */
     /* Dim variables: bound from axis `axis` of param `param` (axis < 0: its value). */
     struct Symbol *param;
     int axis;
@@ -62,7 +62,7 @@ struct Symbol {
     Expr *value;
     /* Free indices: the dim they range over. */
     Dim range;
-    udf_dtype type;   /* filled by check_types */
+    udf_dtype type; /* filled by check_types */
     struct Symbol *next_in_scope;
     struct Symbol *next_free; /* free indices of one statement */
 };
@@ -76,9 +76,9 @@ typedef struct CheckedUdf {
     int n_params;
     Symbol **dimvars;
     int n_dimvars;
-    Symbol **coords;  /* frame[y, x] names, or NULL */
+    Symbol **coords; /* frame[y, x] names, or NULL */
     int n_coords;
-    int n_lets;       /* let symbols, numbered by Symbol.slot */
+    int n_lets; /* let symbols, numbered by Symbol.slot */
     int min_sig_rank, min_nav_rank;
     Body *frame, *merge, *result;
     Symbol *part_a, *part_b; /* merge(a, b) */

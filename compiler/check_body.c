@@ -37,9 +37,7 @@ static MergeKind implied_merge(const Stmt *s, const Symbol *b)
         (v->builtin->id != BI_MAX && v->builtin->id != BI_MIN))
         return MERGE_USER;
     const Expr *x = v->args, *y = v->args->next;
-    const Expr *other = chk_same_expr(x, s->target)   ? y
-                        : chk_same_expr(y, s->target) ? x
-                                                      : NULL;
+    const Expr *other = chk_same_expr(x, s->target) ? y : chk_same_expr(y, s->target) ? x : NULL;
     if (!other || expr_reads(other, b))
         return MERGE_USER;
     return v->builtin->id == BI_MAX ? MERGE_MAX : MERGE_MIN;
@@ -115,8 +113,10 @@ static int free_indices_bound(Checker *c, const Expr *target)
             for (const Expr *a = target->args; a; a = a->next)
                 found |= a->sym == f;
         if (!found) {
-            diag_error(c->src, f->loc, "unknown name '%s' (a free index must also index the "
-                                       "assigned buffer)", f->name);
+            diag_error(c->src, f->loc,
+                       "unknown name '%s' (a free index must also index the "
+                       "assigned buffer)",
+                       f->name);
             ok = 0;
         }
     }
@@ -149,8 +149,9 @@ static void check_assign(Checker *c, Stmt *s)
     }
     /* The assignment exists even if its value has errors: no "needs a
      * merge" or "unknown" follow-ups. */
-    int *assigned = c->place == IN_FRAME ? &b->in_frame : c->place == IN_MERGE ? &b->in_merge
-                                                                               : &b->in_result;
+    int *assigned = c->place == IN_FRAME   ? &b->in_frame
+                    : c->place == IN_MERGE ? &b->in_merge
+                                           : &b->in_result;
     *assigned = 1;
     Shape index_shape = SHAPE_SCALAR;
     int ok = t->kind != E_INDEX || chk_indices(c, t, b, &index_shape);
@@ -162,8 +163,10 @@ static void check_assign(Checker *c, Stmt *s)
         return;
     int scatter = index_shape == SHAPE_PIXEL;
     if (scatter && s->assign_op != OP_ADD) {
-        diag_error(c->src, t->loc, "a per-pixel index scatters values into '%s'; only += can "
-                                   "scatter", b->name);
+        diag_error(c->src, t->loc,
+                   "a per-pixel index scatters values into '%s'; only += can "
+                   "scatter",
+                   b->name);
         return;
     }
     Shape domain = scatter ? SHAPE_PIXEL : target_shape(c, b);
@@ -208,13 +211,15 @@ static void check_derived(Checker *c, Stmt *s)
 {
     Decl *d = s->decl;
     if (c->place != IN_RESULT) {
-        diag_error(c->src, s->loc, "declare buffers before the bodies (or, computed from "
-                                   "others, in `result`)");
+        diag_error(c->src, s->loc,
+                   "declare buffers before the bodies (or, computed from "
+                   "others, in `result`)");
         return;
     }
     if (d->dims) {
-        diag_error(c->src, d->dims->loc, "a buffer declared in `result` has no extra dims; "
-                                         "declare it with the others and assign it here");
+        diag_error(c->src, d->dims->loc,
+                   "a buffer declared in `result` has no extra dims; "
+                   "declare it with the others and assign it here");
         return;
     }
     c->allow_free = 0;
@@ -223,7 +228,9 @@ static void check_derived(Checker *c, Stmt *s)
         return;
     Symbol *b = chk_symbol(c, SYM_BUFFER, d->name, d->name_loc);
     b->decl = d;
-    b->buf_kind = d->kind == D_NAV ? UDF_KIND_NAV : d->kind == D_SIG ? UDF_KIND_SIG : UDF_KIND_SINGLE;
+    b->buf_kind = d->kind == D_NAV   ? UDF_KIND_NAV
+                  : d->kind == D_SIG ? UDF_KIND_SIG
+                                     : UDF_KIND_SINGLE;
     b->shape = b->buf_kind == UDF_KIND_SIG ? SHAPE_PIXEL : SHAPE_SCALAR;
     b->dims = ARENA_ARRAY(c->arena, Dim, 1);
     b->derived = b->in_result = 1;

@@ -117,8 +117,9 @@ static int one_dim(Checker *c, Symbol *sym, Expr *e, int axis, int binding, Dim 
             return 1;
         }
         if (s) {
-            diag_error(c->src, e->loc, "'%s' cannot be a dim: dims are numbers, integer params, "
-                                       "names bound by a param's shape, or nav_shape[d]/sig_shape[d]",
+            diag_error(c->src, e->loc,
+                       "'%s' cannot be a dim: dims are numbers, integer params, "
+                       "names bound by a param's shape, or nav_shape[d]/sig_shape[d]",
                        e->name);
             return 0;
         }
@@ -136,8 +137,9 @@ static int one_dim(Checker *c, Symbol *sym, Expr *e, int axis, int binding, Dim 
                    e->name, e->name);
         return 0;
     }
-    diag_error(c->src, e->loc, "a dim must be a number, an integer param, a name bound by a "
-                               "param's shape, or nav_shape[d]/sig_shape[d]");
+    diag_error(c->src, e->loc,
+               "a dim must be a number, an integer param, a name bound by a "
+               "param's shape, or nav_shape[d]/sig_shape[d]");
     return 0;
 }
 
@@ -161,14 +163,17 @@ void chk_dims(Checker *c, Symbol *sym, Expr *dims, int binding)
 
 static void declare_buffer(Checker *c, Decl *d, Symbol *s)
 {
-    s->buf_kind = d->kind == D_NAV ? UDF_KIND_NAV : d->kind == D_SIG ? UDF_KIND_SIG : UDF_KIND_SINGLE;
+    s->buf_kind = d->kind == D_NAV   ? UDF_KIND_NAV
+                  : d->kind == D_SIG ? UDF_KIND_SIG
+                                     : UDF_KIND_SINGLE;
     s->shape = s->buf_kind == UDF_KIND_SIG ? SHAPE_PIXEL : SHAPE_SCALAR;
     chk_dims(c, s, d->dims, 0);
     /* A bad start value is reported, but the buffer is still declared, so
      * that its uses do not report it unknown. */
     if (d->init && constant_value(c, d->init, &s->init) && s->buf_kind == UDF_KIND_NAV &&
         s->init != 0)
-        diag_error(c->src, d->init->loc, "nav buffers start at 0 in every frame; drop the start value");
+        diag_error(c->src, d->init->loc,
+                   "nav buffers start at 0 in every frame; drop the start value");
     chk_add_buffer(c, s);
 }
 

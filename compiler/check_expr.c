@@ -5,14 +5,15 @@
 
 #include "check_internal.h"
 
-static const char *const shape_words[] = {
-    [SHAPE_SCALAR] = "one number", [SHAPE_PIXEL] = "one number per detector pixel",
-    [SHAPE_NAV] = "one number per scan position"};
+static const char *const shape_words[] = {[SHAPE_SCALAR] = "one number",
+                                          [SHAPE_PIXEL] = "one number per detector pixel",
+                                          [SHAPE_NAV] = "one number per scan position"};
 
 int chk_combine(Checker *c, Loc loc, Shape a, Shape b, Shape *out)
 {
     if ((a == SHAPE_PIXEL && b == SHAPE_NAV) || (a == SHAPE_NAV && b == SHAPE_PIXEL)) {
-        diag_error(c->src, loc, "this mixes values per scan position with values per detector pixel");
+        diag_error(c->src, loc,
+                   "this mixes values per scan position with values per detector pixel");
         return 0;
     }
     *out = a == SHAPE_SCALAR ? b : a;
@@ -62,8 +63,10 @@ static int symbol_shape(Checker *c, Expr *e, Symbol *s, Shape *out)
             else if (c->place == IN_RESULT)
                 *out = SHAPE_NAV;
             else {
-                diag_error(c->src, e->loc, "per-frame param '%s' exists only in frame and result "
-                                           "bodies", s->name);
+                diag_error(c->src, e->loc,
+                           "per-frame param '%s' exists only in frame and result "
+                           "bodies",
+                           s->name);
                 return 0;
             }
             return 1;
@@ -175,15 +178,15 @@ int chk_indices(Checker *c, Expr *e, Symbol *base, Shape *index_shape)
             ok = 0;
             continue;
         }
-        if (a->kind == E_INT && dim->kind == DIM_LITERAL && (a->ival < 0 || a->ival >= dim->value)) {
+        if (a->kind == E_INT && dim->kind == DIM_LITERAL &&
+            (a->ival < 0 || a->ival >= dim->value)) {
             diag_error(c->src, a->loc, "index %lld is out of range: '%s' has %lld there",
                        (long long)a->ival, base->name, (long long)dim->value);
             ok = 0;
             continue;
         }
         if (a->sym && a->sym->kind == SYM_FREE && !dim_same(&a->sym->range, dim)) {
-            diag_error(c->src, a->loc, "free index '%s' indexes dims of different sizes",
-                       a->name);
+            diag_error(c->src, a->loc, "free index '%s' indexes dims of different sizes", a->name);
             ok = 0;
             continue;
         }
@@ -205,7 +208,8 @@ static int check_shape_index(Checker *c, Expr *e)
                    UDF_MAX_RANK - 1);
         return 0;
     }
-    int *min = strcmp(e->base->name, "nav_shape") == 0 ? &c->cu->min_nav_rank : &c->cu->min_sig_rank;
+    int *min =
+        strcmp(e->base->name, "nav_shape") == 0 ? &c->cu->min_nav_rank : &c->cu->min_sig_rank;
     if (*min < arg->ival + 1)
         *min = (int)arg->ival + 1;
     arg->shape = SHAPE_SCALAR;
@@ -241,8 +245,8 @@ static int check_field(Checker *c, Expr *e)
 static int check_index(Checker *c, Expr *e)
 {
     Expr *base = e->base;
-    if (base->kind == E_NAME && (strcmp(base->name, "nav_shape") == 0 ||
-                                 strcmp(base->name, "sig_shape") == 0) &&
+    if (base->kind == E_NAME &&
+        (strcmp(base->name, "nav_shape") == 0 || strcmp(base->name, "sig_shape") == 0) &&
         chk_lookup(c, base->name)->kind == SYM_SHAPE) {
         base->sym = chk_lookup(c, base->name);
         return check_shape_index(c, e);
@@ -261,8 +265,8 @@ static int check_index(Checker *c, Expr *e)
             return 0;
         }
         if (s->kind != SYM_BUFFER && s->kind != SYM_PARAM) {
-            diag_error(c->src, base->loc, "'%s' cannot be indexed: only buffers and params have dims",
-                       base->name);
+            diag_error(c->src, base->loc,
+                       "'%s' cannot be indexed: only buffers and params have dims", base->name);
             return 0;
         }
         if (s->rank == 0) {
@@ -343,8 +347,8 @@ static int check_call(Checker *c, Expr *e)
         return 1;
     case BC_RESULT_ONLY:
         if (c->place != IN_RESULT) {
-            diag_error(c->src, e->loc, "%s() works on whole buffers and is allowed only in `result`",
-                       e->name);
+            diag_error(c->src, e->loc,
+                       "%s() works on whole buffers and is allowed only in `result`", e->name);
             return 0;
         }
         return check_gradient(c, e);

@@ -11,8 +11,8 @@ typedef struct Checker {
     Source *src;
     Arena *arena;
     CheckedUdf *cu;
-    Symbol *globals;  /* buffers, params, dim variables, predefined names */
-    Symbol *scope;    /* coords, parts, lets and free indices in view, newest first */
+    Symbol *globals; /* buffers, params, dim variables, predefined names */
+    Symbol *scope;   /* coords, parts, lets and free indices in view, newest first */
     BodyPlace place;
     int n_lets;
     /* The statement being checked: free indices it has made, and whether an

@@ -26,10 +26,10 @@ typedef struct Gen {
     LLVMTypeRef i1, i8, i32, i64, ptr, f32, f64, vd;
     const LFunc *lf;
     LLVMValueRef fn;
-    LLVMValueRef *vars;      /* allocas */
-    LLVMValueRef *bufs;      /* buffer base pointers (dest in merge) */
-    LLVMValueRef *srcs;      /* merge source pointers */
-    LLVMValueRef *params;    /* param value pointers */
+    LLVMValueRef *vars;   /* allocas */
+    LLVMValueRef *bufs;   /* buffer base pointers (dest in merge) */
+    LLVMValueRef *srcs;   /* merge source pointers */
+    LLVMValueRef *params; /* param value pointers */
     LLVMValueRef ctx_arg, tile_arg;
     LLVMValueRef frames, nav_index, ordinal; /* tile arrays */
     int n_slots, n_params;
@@ -64,7 +64,10 @@ static LLVMTypeRef reg_type(Gen *g, LType t)
 }
 
 /* In memory a bool is a byte. */
-static LLVMTypeRef mem_type(Gen *g, LType t) { return t == UDF_DTYPE_BOOL ? g->i8 : reg_type(g, t); }
+static LLVMTypeRef mem_type(Gen *g, LType t)
+{
+    return t == UDF_DTYPE_BOOL ? g->i8 : reg_type(g, t);
+}
 
 static LLVMValueRef intrinsic(Gen *g, const char *name, LLVMTypeRef *types, int n_types,
                               LLVMValueRef *args, int n_args)
@@ -86,8 +89,9 @@ static LLVMValueRef libm(Gen *g, const char *name, LType t, LLVMValueRef *args, 
     LLVMValueRef f = LLVMGetNamedFunction(g->mod, full);
     if (!f) {
         f = LLVMAddFunction(g->mod, full, fty);
-        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
-                                   LLVMCreateEnumAttribute(g->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+        LLVMAddAttributeAtIndex(
+            f, LLVMAttributeFunctionIndex,
+            LLVMCreateEnumAttribute(g->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
     }
     return LLVMBuildCall2(g->b, fty, f, args, (unsigned)n, "");
 }
@@ -112,7 +116,8 @@ static LLVMValueRef convert(Gen *g, LLVMValueRef v, LType from, LType to)
         return intrinsic(g, is_signed(to) ? "llvm.fptosi.sat" : "llvm.fptoui.sat", types, 2, &v, 1);
     }
     if (is_float(to))
-        return is_signed(from) ? LLVMBuildSIToFP(g->b, v, dst, "") : LLVMBuildUIToFP(g->b, v, dst, "");
+        return is_signed(from) ? LLVMBuildSIToFP(g->b, v, dst, "")
+                               : LLVMBuildUIToFP(g->b, v, dst, "");
     return LLVMBuildIntCast2(g->b, v, dst, is_signed(from), "");
 }
 
@@ -182,7 +187,8 @@ static LLVMValueRef int_divmod(Gen *g, Op op, LType t, LLVMValueRef a, LLVMValue
     LLVMValueRef b_zero = LLVMBuildICmp(g->b, LLVMIntEQ, b, zero, "");
     LLVMValueRef safe = LLVMBuildSelect(g->b, b_zero, one, b, "");
     if (!is_signed(t)) {
-        LLVMValueRef r = op == OP_MOD ? LLVMBuildURem(g->b, a, safe, "") : LLVMBuildUDiv(g->b, a, safe, "");
+        LLVMValueRef r =
+            op == OP_MOD ? LLVMBuildURem(g->b, a, safe, "") : LLVMBuildUDiv(g->b, a, safe, "");
         return LLVMBuildSelect(g->b, b_zero, zero, r, "");
     }
     /* b == -1 would overflow for the most negative a: use 1 and negate. */
@@ -301,13 +307,13 @@ static LLVMValueRef function_call(Gen *g, const LExpr *e)
         return LLVMBuildSelect(g->b, compare(g, OP_LT, t, a, zero_of(g, t)),
                                LLVMBuildNeg(g->b, a, ""), a, "");
     case LF_ISNAN:
-        return is_float(t) ? LLVMBuildFCmp(g->b, LLVMRealUNO, a, a, "")
-                           : LLVMConstInt(g->i1, 0, 0);
+        return is_float(t) ? LLVMBuildFCmp(g->b, LLVMRealUNO, a, a, "") : LLVMConstInt(g->i1, 0, 0);
     case LF_SQRT: return intrinsic(g, "llvm.sqrt", &ty, 1, args, 1);
     case LF_EXP: return intrinsic(g, "llvm.exp", &ty, 1, args, 1);
     case LF_LOG: /* written out where no vector library would vectorise it */
-        return t == UDF_DTYPE_F32 && !target_vector_libm() ? mathfn_log_f32(g->b, a)
-                                                           : intrinsic(g, "llvm.log", &ty, 1, args, 1);
+        return t == UDF_DTYPE_F32 && !target_vector_libm()
+                   ? mathfn_log_f32(g->b, a)
+                   : intrinsic(g, "llvm.log", &ty, 1, args, 1);
     case LF_SIN: return intrinsic(g, "llvm.sin", &ty, 1, args, 1);
     case LF_COS: return intrinsic(g, "llvm.cos", &ty, 1, args, 1);
     case LF_FLOOR: return intrinsic(g, "llvm.floor", &ty, 1, args, 1);
@@ -332,9 +338,11 @@ static LLVMValueRef expr(Gen *g, const LExpr *e)
     case LE_VAR: return LLVMBuildLoad2(g->b, reg_type(g, e->type), g->vars[e->var], "");
     case LE_LOAD: {
         LLVMValueRef p = element_ptr(g, e->base, e->var, e->type, expr(g, e->a));
-        LLVMValueRef v = tag_access(g, LLVMBuildLoad2(g->b, mem_type(g, e->type), p, ""), e->base, e->var);
-        return e->type == UDF_DTYPE_BOOL ? LLVMBuildICmp(g->b, LLVMIntNE, v, LLVMConstInt(g->i8, 0, 0), "")
-                                         : v;
+        LLVMValueRef v =
+            tag_access(g, LLVMBuildLoad2(g->b, mem_type(g, e->type), p, ""), e->base, e->var);
+        return e->type == UDF_DTYPE_BOOL
+                   ? LLVMBuildICmp(g->b, LLVMIntNE, v, LLVMConstInt(g->i8, 0, 0), "")
+                   : v;
     }
     case LE_FIELD: return field(g, e->field, e->ival, e->a ? expr(g, e->a) : NULL);
     case LE_BIN: return binary(g, e);
@@ -346,8 +354,7 @@ static LLVMValueRef expr(Gen *g, const LExpr *e)
     }
     case LE_CAST: return convert(g, expr(g, e->a), e->a->type, e->type);
     case LE_FN: return function_call(g, e);
-    case LE_SELECT:
-        return LLVMBuildSelect(g->b, expr(g, e->a), expr(g, e->b), expr(g, e->c), "");
+    case LE_SELECT: return LLVMBuildSelect(g->b, expr(g, e->a), expr(g, e->b), expr(g, e->c), "");
     }
     return NULL;
 }
@@ -383,8 +390,11 @@ static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
     case LX_FRAME_PTR:
     case LX_NAV_INDEX:
     case LX_ORDINAL: {
-        LLVMValueRef array = f == LX_FRAME_PTR ? g->frames : f == LX_NAV_INDEX ? g->nav_index : g->ordinal;
-        LLVMValueRef p = LLVMBuildGEP2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, array, &frame, 1, "");
+        LLVMValueRef array = f == LX_FRAME_PTR   ? g->frames
+                             : f == LX_NAV_INDEX ? g->nav_index
+                                                 : g->ordinal;
+        LLVMValueRef p =
+            LLVMBuildGEP2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, array, &frame, 1, "");
         return LLVMBuildLoad2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, p, "");
     }
     }
@@ -462,16 +472,20 @@ static void load_bases(Gen *g, const LFunc *lf, LLVMValueRef *bufs, LLVMValueRef
         LLVMValueRef off = LLVMConstInt(g->i64, (unsigned long long)i, 0);
         bufs[i] = lf->kind == LFK_PREPARE
                       ? NULL
-                      : LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, bufs_arg, &off, 1, ""), "");
+                      : LLVMBuildLoad2(g->b, g->ptr,
+                                       LLVMBuildGEP2(g->b, g->ptr, bufs_arg, &off, 1, ""), "");
         srcs[i] = lf->kind != LFK_MERGE
                       ? NULL
-                      : LLVMBuildLoad2(g->b, g->ptr,
-                                       LLVMBuildGEP2(g->b, g->ptr, LLVMGetParam(g->fn, 2), &off, 1, ""), "");
+                      : LLVMBuildLoad2(
+                            g->b, g->ptr,
+                            LLVMBuildGEP2(g->b, g->ptr, LLVMGetParam(g->fn, 2), &off, 1, ""), "");
     }
-    LLVMValueRef array = g->n_params ? load_at(g, g->ptr, g->ctx_arg, offsetof(udf_ctx, params)) : NULL;
+    LLVMValueRef array =
+        g->n_params ? load_at(g, g->ptr, g->ctx_arg, offsetof(udf_ctx, params)) : NULL;
     for (int i = 0; i < g->n_params; i++) {
         LLVMValueRef off = LLVMConstInt(g->i64, (unsigned long long)i, 0);
-        params[i] = LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, array, &off, 1, ""), "");
+        params[i] =
+            LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, array, &off, 1, ""), "");
     }
 }
 
@@ -483,7 +497,8 @@ static LLVMValueRef declare_function(Gen *g, const LFunc *lf)
     int n_params = lf->kind == LFK_RESULT || lf->kind == LFK_PREPARE ? 2 : 3;
     if (lf->kind == LFK_PREPARE)
         params[1] = g->i64;
-    LLVMValueRef fn = LLVMAddFunction(g->mod, lf->name, LLVMFunctionType(g->vd, params, (unsigned)n_params, 0));
+    LLVMValueRef fn =
+        LLVMAddFunction(g->mod, lf->name, LLVMFunctionType(g->vd, params, (unsigned)n_params, 0));
     add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
     for (int i = 1; i <= n_params; i++)
         if (LLVMGetTypeKind(params[i - 1]) == LLVMPointerTypeKind)
@@ -602,7 +617,8 @@ int codegen_optimize(LLVMModuleRef mod, CodegenPart part, LLVMTargetMachineRef t
     }
     LLVMDisposeMessage(msg);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef err = LLVMRunPasses(mod, part == CODEGEN_HOT ? HOT_PIPELINE : COLD_PIPELINE, tm, opts);
+    LLVMErrorRef err =
+        LLVMRunPasses(mod, part == CODEGEN_HOT ? HOT_PIPELINE : COLD_PIPELINE, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (err) {
         char *text = LLVMGetErrorMessage(err);

@@ -95,8 +95,8 @@ const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf
     if (!obj) {
         obj = emit(udfs, n, &input, 1, NULL, LLVMObjectFile, arena, why, cap);
         if (obj)
-            objcache_store(&key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj),
-                           stats->cache_note, sizeof stats->cache_note);
+            objcache_store(&key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), stats->cache_note,
+                           sizeof stats->cache_note);
     }
     const udf_module_desc *desc = obj ? jit_add_object(jit, obj, why, cap) : NULL;
     stats->seconds = now() - t0;
@@ -132,8 +132,8 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
     for (int i = 0; i < cp->n_udfs; i++)
         udfs[i] = &cp->udfs[i];
     if (stage == EMIT_ASM) {
-        LLVMMemoryBufferRef text = emit(udfs, cp->n_udfs, &input, 1, NULL, LLVMAssemblyFile, arena,
-                                        why, cap);
+        LLVMMemoryBufferRef text =
+            emit(udfs, cp->n_udfs, &input, 1, NULL, LLVMAssemblyFile, arena, why, cap);
         if (text) {
             fwrite(LLVMGetBufferStart(text), 1, LLVMGetBufferSize(text), out);
             LLVMDisposeMemoryBuffer(text);

@@ -16,8 +16,8 @@ CheckedProgram *compile_check(Source *src, Arena *arena);
 /* What compile_jit did. */
 typedef struct CompileStats {
     double seconds;
-    int cached;             /* the object came from the cache */
-    char cache_note[512];   /* why the cache could not be written, or "" */
+    int cached;           /* the object came from the cache */
+    char cache_note[512]; /* why the cache could not be written, or "" */
 } CompileStats;
 
 /* Lowers `udfs` for frames of type `input`, generates and optimises one

@@ -30,7 +30,10 @@ static LLVMTypeRef struct_type(Emitter *e, const char *name, LLVMTypeRef *fields
     return t;
 }
 
-static LLVMValueRef i32c(Emitter *e, long long v) { return LLVMConstInt(e->i32, (unsigned long long)v, 1); }
+static LLVMValueRef i32c(Emitter *e, long long v)
+{
+    return LLVMConstInt(e->i32, (unsigned long long)v, 1);
+}
 static LLVMValueRef null(Emitter *e) { return LLVMConstNull(e->ptr); }
 
 static LLVMValueRef private_global(Emitter *e, LLVMValueRef init, const char *label)
@@ -44,12 +47,14 @@ static LLVMValueRef private_global(Emitter *e, LLVMValueRef init, const char *la
 
 static LLVMValueRef string(Emitter *e, const char *s)
 {
-    LLVMValueRef gv = private_global(e, LLVMConstStringInContext(e->ctx, s, (unsigned)strlen(s), 0), "str");
+    LLVMValueRef gv =
+        private_global(e, LLVMConstStringInContext(e->ctx, s, (unsigned)strlen(s), 0), "str");
     LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
     return gv;
 }
 
-static LLVMValueRef array(Emitter *e, LLVMTypeRef elem, LLVMValueRef *items, int n, const char *label)
+static LLVMValueRef array(Emitter *e, LLVMTypeRef elem, LLVMValueRef *items, int n,
+                          const char *label)
 {
     return n ? private_global(e, LLVMConstArray2(elem, items, (uint64_t)n), label) : null(e);
 }
@@ -59,7 +64,8 @@ static LLVMValueRef dims(Emitter *e, const Symbol *s)
     LLVMValueRef items[UDF_MAX_RANK];
     for (int i = 0; i < s->rank; i++) {
         const Dim *d = &s->dims[i];
-        static const int kinds[] = {[DIM_LITERAL] = UDF_DIM_LITERAL, [DIM_VAR] = UDF_DIM_VAR,
+        static const int kinds[] = {[DIM_LITERAL] = UDF_DIM_LITERAL,
+                                    [DIM_VAR] = UDF_DIM_VAR,
                                     [DIM_NAV_SHAPE] = UDF_DIM_NAV_SHAPE,
                                     [DIM_SIG_SHAPE] = UDF_DIM_SIG_SHAPE};
         int64_t value = d->kind == DIM_VAR ? d->var->slot : d->value;
@@ -74,15 +80,20 @@ static LLVMValueRef buffer(Emitter *e, const Symbol *b, udf_dtype type)
 {
     int is_private = b->scratch || b->decl->is_private;
     uint32_t flags = (is_private ? UDF_BUF_PRIVATE : 0) | (b->derived ? UDF_BUF_DERIVED : 0);
-    LLVMValueRef f[] = {string(e, b->name), i32c(e, b->buf_kind), i32c(e, type), i32c(e, flags),
-                        i32c(e, b->rank), dims(e, b), LLVMConstReal(e->f64, b->init)};
+    LLVMValueRef f[] = {string(e, b->name),
+                        i32c(e, b->buf_kind),
+                        i32c(e, type),
+                        i32c(e, flags),
+                        i32c(e, b->rank),
+                        dims(e, b),
+                        LLVMConstReal(e->f64, b->init)};
     return LLVMConstNamedStruct(e->buffer, f, 7);
 }
 
 static LLVMValueRef param(Emitter *e, const Symbol *p, udf_dtype type)
 {
-    LLVMValueRef f[] = {string(e, p->name), i32c(e, p->param_kind), i32c(e, type),
-                        i32c(e, p->rank), i32c(e, p->decl->init != NULL), dims(e, p)};
+    LLVMValueRef f[] = {string(e, p->name), i32c(e, p->param_kind),         i32c(e, type),
+                        i32c(e, p->rank),   i32c(e, p->decl->init != NULL), dims(e, p)};
     return LLVMConstNamedStruct(e->param, f, 6);
 }
 
@@ -111,10 +122,22 @@ static LLVMValueRef kernel(Emitter *e, const LoweredUdf *lu, const KernelFns *fn
         items[i] = dimvar(e, cu->dimvars[i]);
     LLVMValueRef dimvars = array(e, e->dimvar, items, cu->n_dimvars, "dimvars");
     LLVMValueRef f[] = {
-        string(e, cu->udf->name), string(e, cu->udf->doc ? cu->udf->doc : ""),
-        i32c(e, lu->input), i32c(e, lu->n_buffers), i32c(e, cu->n_params), i32c(e, cu->n_dimvars),
-        i32c(e, cu->n_coords), i32c(e, cu->min_sig_rank), i32c(e, cu->min_nav_rank), i32c(e, 0),
-        buffers, params, dimvars, or_null(e, fns->prepare), fns->tile, or_null(e, fns->merge),
+        string(e, cu->udf->name),
+        string(e, cu->udf->doc ? cu->udf->doc : ""),
+        i32c(e, lu->input),
+        i32c(e, lu->n_buffers),
+        i32c(e, cu->n_params),
+        i32c(e, cu->n_dimvars),
+        i32c(e, cu->n_coords),
+        i32c(e, cu->min_sig_rank),
+        i32c(e, cu->min_nav_rank),
+        i32c(e, 0),
+        buffers,
+        params,
+        dimvars,
+        or_null(e, fns->prepare),
+        fns->tile,
+        or_null(e, fns->merge),
         or_null(e, fns->result),
     };
     return LLVMConstNamedStruct(e->kernel, f, sizeof f / sizeof *f);
@@ -141,7 +164,8 @@ void descriptor_emit(LLVMModuleRef mod, LoweredUdf *const *udfs, const KernelFns
     LLVMValueRef kernels[n + 1];
     for (int i = 0; i < n; i++)
         kernels[i] = kernel(&e, udfs[i], &fns[i]);
-    LLVMValueRef m[] = {i32c(&e, UDF_ABI_VERSION), i32c(&e, n), array(&e, e.kernel, kernels, n, "kernels")};
+    LLVMValueRef m[] = {i32c(&e, UDF_ABI_VERSION), i32c(&e, n),
+                        array(&e, e.kernel, kernels, n, "kernels")};
     LLVMValueRef init = LLVMConstStructInContext(e.ctx, m, 3, 0);
     LLVMValueRef gv = LLVMAddGlobal(mod, LLVMTypeOf(init), UDF_MODULE_SYMBOL);
     LLVMSetInitializer(gv, init);

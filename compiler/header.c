@@ -6,9 +6,10 @@
 
 #include "compile.h"
 
-static const char *const param_kinds[] = {
-    [UDF_PARAM_SCALAR] = "param", [UDF_PARAM_ARRAY] = "param",
-    [UDF_PARAM_SIG] = "param sig", [UDF_PARAM_NAV] = "param nav"};
+static const char *const param_kinds[] = {[UDF_PARAM_SCALAR] = "param",
+                                          [UDF_PARAM_ARRAY] = "param",
+                                          [UDF_PARAM_SIG] = "param sig",
+                                          [UDF_PARAM_NAV] = "param nav"};
 static const char *const buffer_kinds[] = {
     [UDF_KIND_NAV] = "nav", [UDF_KIND_SIG] = "sig", [UDF_KIND_SINGLE] = "single"};
 
@@ -43,10 +44,12 @@ static void print_doc(FILE *out, const char *doc)
 void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
                     int n_inputs, const char *cpu, const char *guard)
 {
-    fprintf(out, "/* Kernels built by udfc build for CPU %s, for frames of type", cpu ? cpu : "native");
+    fprintf(out, "/* Kernels built by udfc build for CPU %s, for frames of type",
+            cpu ? cpu : "native");
     for (int t = 0; t < n_inputs; t++)
         fprintf(out, " %s", dtype_name(inputs[t]));
-    fputs(".\n * Link the object with libudfrt and pass &udf_module to udfrt_module_open().\n */\n", out);
+    fputs(".\n * Link the object with libudfrt and pass &udf_module to udfrt_module_open().\n */\n",
+          out);
     fprintf(out, "#ifndef %s\n#define %s\n\n#include <udfrt/kernel_abi.h>\n\n", guard, guard);
     fputs("/* The descriptor of every kernel below (kernel_abi.h). */\n", out);
     fprintf(out, "extern const udf_module_desc %s;\n", UDF_MODULE_SYMBOL);
@@ -56,7 +59,8 @@ void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const udf_dtype *
         print_doc(out, cu->udf->doc ? cu->udf->doc : "");
         for (int p = 0; p < cu->n_params; p++) {
             const Symbol *s = cu->params[p];
-            fprintf(out, " *   %s %s %s", param_kinds[s->param_kind], dtype_name(s->decl->dtype), s->name);
+            fprintf(out, " *   %s %s %s", param_kinds[s->param_kind], dtype_name(s->decl->dtype),
+                    s->name);
             print_dims(out, s);
             fputs(s->decl->init ? " (has a default)\n" : "\n", out);
         }
@@ -64,8 +68,8 @@ void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const udf_dtype *
             const Symbol *s = cu->buffers[b];
             if (s->decl->is_private)
                 continue;
-            fprintf(out, " *   result: %s %s %s", buffer_kinds[s->buf_kind], dtype_name(s->decl->dtype),
-                    s->name);
+            fprintf(out, " *   result: %s %s %s", buffer_kinds[s->buf_kind],
+                    dtype_name(s->decl->dtype), s->name);
             print_dims(out, s);
             fputc('\n', out);
         }

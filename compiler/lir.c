@@ -49,7 +49,9 @@ LExpr *lir_varref(Arena *a, const LFunc *f, int var)
 
 LExpr *lir_field(Arena *a, LField field, int64_t arg, LExpr *frame)
 {
-    LType type = field == LX_FRAME_PTR ? LT_PTR : field == LX_GIVEN ? UDF_DTYPE_BOOL : UDF_DTYPE_I64;
+    LType type = field == LX_FRAME_PTR ? LT_PTR
+                 : field == LX_GIVEN   ? UDF_DTYPE_BOOL
+                                       : UDF_DTYPE_I64;
     LExpr *e = node(a, LE_FIELD, type);
     e->field = field;
     e->ival = arg;
@@ -186,17 +188,23 @@ void lir_append(LBlock *b, LStmt *s)
 const char *lir_type_name(LType t) { return t == LT_PTR ? "ptr" : dtype_name((udf_dtype)t); }
 
 static const char *const fn_names[] = {
-    [LF_NONE] = "?",    [LF_MIN] = "min",     [LF_MAX] = "max",   [LF_ABS] = "abs",
-    [LF_SQRT] = "sqrt", [LF_EXP] = "exp",     [LF_LOG] = "log",   [LF_LOG1P] = "log1p",
-    [LF_SIN] = "sin",   [LF_COS] = "cos",     [LF_TAN] = "tan",   [LF_ATAN2] = "atan2",
+    [LF_NONE] = "?",      [LF_MIN] = "min",   [LF_MAX] = "max",     [LF_ABS] = "abs",
+    [LF_SQRT] = "sqrt",   [LF_EXP] = "exp",   [LF_LOG] = "log",     [LF_LOG1P] = "log1p",
+    [LF_SIN] = "sin",     [LF_COS] = "cos",   [LF_TAN] = "tan",     [LF_ATAN2] = "atan2",
     [LF_FLOOR] = "floor", [LF_CEIL] = "ceil", [LF_ROUND] = "round", [LF_POW] = "pow",
     [LF_ISNAN] = "isnan",
 };
 
 static const char *const field_names[] = {
-    [LX_SIG_SIZE] = "sig_size", [LX_NAV_SIZE] = "nav_size", [LX_NAV_SHAPE] = "nav_shape",
-    [LX_SIG_SHAPE] = "sig_shape", [LX_DIM] = "dim", [LX_DEPTH] = "depth",
-    [LX_FRAME_PTR] = "frame_ptr", [LX_NAV_INDEX] = "nav_index", [LX_ORDINAL] = "ordinal",
+    [LX_SIG_SIZE] = "sig_size",
+    [LX_NAV_SIZE] = "nav_size",
+    [LX_NAV_SHAPE] = "nav_shape",
+    [LX_SIG_SHAPE] = "sig_shape",
+    [LX_DIM] = "dim",
+    [LX_DEPTH] = "depth",
+    [LX_FRAME_PTR] = "frame_ptr",
+    [LX_NAV_INDEX] = "nav_index",
+    [LX_ORDINAL] = "ordinal",
     [LX_GIVEN] = "given",
 };
 
@@ -328,4 +336,3 @@ void lir_print(FILE *out, const LFunc *f)
     print_stmts(out, f, f->body, 1);
     fputs("}\n", out);
 }
-

@@ -17,8 +17,22 @@ typedef int LType;
 /* Scalar operations beyond the AST's operators. */
 typedef enum LFn {
     LF_NONE,
-    LF_MIN, LF_MAX, LF_ABS, LF_SQRT, LF_EXP, LF_LOG, LF_LOG1P, LF_SIN, LF_COS, LF_TAN,
-    LF_ATAN2, LF_FLOOR, LF_CEIL, LF_ROUND, LF_POW, LF_ISNAN
+    LF_MIN,
+    LF_MAX,
+    LF_ABS,
+    LF_SQRT,
+    LF_EXP,
+    LF_LOG,
+    LF_LOG1P,
+    LF_SIN,
+    LF_COS,
+    LF_TAN,
+    LF_ATAN2,
+    LF_FLOOR,
+    LF_CEIL,
+    LF_ROUND,
+    LF_POW,
+    LF_ISNAN
 } LFn;
 
 /* Where a load or store points: through a pointer var (the current frame), a
@@ -28,26 +42,42 @@ typedef enum LBaseKind { LB_VAR, LB_BUF, LB_SRC, LB_PARAM } LBaseKind;
 
 /* Fields of the kernel's udf_ctx and udf_tile. */
 typedef enum LField {
-    LX_SIG_SIZE, LX_NAV_SIZE, LX_NAV_SHAPE, LX_SIG_SHAPE, LX_DIM, /* udf_ctx */
-    LX_DEPTH,                                                     /* udf_tile */
-    LX_FRAME_PTR, LX_NAV_INDEX, LX_ORDINAL,                       /* per frame: arg = frame var */
-    LX_GIVEN                                                      /* prepare: param ival was given */
+    LX_SIG_SIZE,
+    LX_NAV_SIZE,
+    LX_NAV_SHAPE,
+    LX_SIG_SHAPE,
+    LX_DIM,   /* udf_ctx */
+    LX_DEPTH, /* udf_tile */
+    LX_FRAME_PTR,
+    LX_NAV_INDEX,
+    LX_ORDINAL, /* per frame: arg = frame var */
+    LX_GIVEN    /* prepare: param ival was given */
 } LField;
 
-typedef enum LExprKind { LE_CONST, LE_VAR, LE_LOAD, LE_FIELD, LE_BIN, LE_UN, LE_CAST, LE_FN, LE_SELECT } LExprKind;
+typedef enum LExprKind {
+    LE_CONST,
+    LE_VAR,
+    LE_LOAD,
+    LE_FIELD,
+    LE_BIN,
+    LE_UN,
+    LE_CAST,
+    LE_FN,
+    LE_SELECT
+} LExprKind;
 
 typedef struct LExpr {
     LExprKind kind;
     LType type;
-    int64_t ival;  /* LE_CONST (integers), LE_FIELD: index into shape/dims */
-    double fval;   /* LE_CONST (floats) */
-    int var;       /* LE_VAR; LE_LOAD with LB_VAR: the pointer var */
-    Op op;         /* LE_BIN, LE_UN */
-    LFn fn;        /* LE_FN */
-    LField field;  /* LE_FIELD */
+    int64_t ival; /* LE_CONST (integers), LE_FIELD: index into shape/dims */
+    double fval;  /* LE_CONST (floats) */
+    int var;      /* LE_VAR; LE_LOAD with LB_VAR: the pointer var */
+    Op op;        /* LE_BIN, LE_UN */
+    LFn fn;       /* LE_FN */
+    LField field; /* LE_FIELD */
     LBaseKind base;
-    int slot;      /* LE_LOAD: buffer or param number */
-    int reassoc;   /* LE_BIN: a float reduction step that may be reordered */
+    int slot;                /* LE_LOAD: buffer or param number */
+    int reassoc;             /* LE_BIN: a float reduction step that may be reordered */
     struct LExpr *a, *b, *c; /* operands; LE_LOAD: a = element index */
 } LExpr;
 
@@ -56,14 +86,14 @@ typedef enum LStmtKind { LS_SET, LS_STORE, LS_FOR, LS_IF } LStmtKind;
 typedef struct LStmt {
     LStmtKind kind;
     struct LStmt *next;
-    int var;          /* LS_SET target; LS_FOR loop variable */
-    LExpr *value;     /* LS_SET, LS_STORE */
-    LBaseKind base;   /* LS_STORE */
+    int var;        /* LS_SET target; LS_FOR loop variable */
+    LExpr *value;   /* LS_SET, LS_STORE */
+    LBaseKind base; /* LS_STORE */
     int slot;
-    LType elem;       /* LS_STORE: element type in memory */
-    LExpr *index;     /* LS_STORE */
-    LExpr *lo, *hi;   /* LS_FOR: [lo, hi) */
-    LExpr *cond;      /* LS_IF */
+    LType elem;                     /* LS_STORE: element type in memory */
+    LExpr *index;                   /* LS_STORE */
+    LExpr *lo, *hi;                 /* LS_FOR: [lo, hi) */
+    LExpr *cond;                    /* LS_IF */
     struct LStmt *body, *else_body; /* LS_FOR body; LS_IF branches */
 } LStmt;
 

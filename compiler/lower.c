@@ -11,7 +11,8 @@ LFunc *lw_new_func(Lowerer *L, LFuncKind kind, const char *suffix)
 {
     LFunc *f = ARENA_NEW(L->arena, LFunc);
     f->kind = kind;
-    f->name = arena_printf(L->arena, "udf_%s__%s_%s", L->cu->udf->name, dtype_name(L->input), suffix);
+    f->name =
+        arena_printf(L->arena, "udf_%s__%s_%s", L->cu->udf->name, dtype_name(L->input), suffix);
     f->input = L->input;
     L->fn = f;
     L->pos = L->pixel = NULL;
@@ -29,8 +30,8 @@ static Expr *guarded_value(const Stmt *s, Expr **guard)
     if (s->assign_op != OP_ADD || v->kind != E_CALL || v->builtin->id != BI_SELECT)
         return v;
     Expr *c = v->args, *then = c->next, *other = then->next;
-    int zero = (other->kind == E_INT && other->ival == 0) ||
-               (other->kind == E_FLOAT && other->fval == 0);
+    int zero =
+        (other->kind == E_INT && other->ival == 0) || (other->kind == E_FLOAT && other->fval == 0);
     if (c->shape != SHAPE_SCALAR || !zero)
         return v;
     *guard = c;
@@ -107,7 +108,8 @@ static void free_jammed_update(Lowerer *L, const Symbol *b, const Expr *args, Op
     int *vars = ARENA_ARRAY(a, int, n_jam);
     for (int kk = 0; kk < n_jam; kk++) {
         vars[kk] = lw_tmp(L, k->name, UDF_DTYPE_I64);
-        lir_append(&inner, lir_set(a, vars[kk], lir_bin(a, OP_ADD, UDF_DTYPE_I64, first, lw_i64(L, kk))));
+        lir_append(&inner,
+                   lir_set(a, vars[kk], lir_bin(a, OP_ADD, UDF_DTYPE_I64, first, lw_i64(L, kk))));
     }
     L->fjam = n_jam;
     L->fjam_sym = k;
@@ -200,7 +202,8 @@ void lw_stmt(Lowerer *L, Stmt *s, LBlock *out)
         break;
     case S_ASSIGN: {
         const Expr *t = s->target;
-        lower_update(L, t->sym, t->kind == E_INDEX ? t->args : NULL, s->assign_op, s, t->shape, out);
+        lower_update(L, t->sym, t->kind == E_INDEX ? t->args : NULL, s->assign_op, s, t->shape,
+                     out);
         break;
     }
     case S_DERIVED: {
@@ -342,7 +345,8 @@ static LFunc *build_prepare(Lowerer *L)
         Expr *d = p->decl->init;
         if (!d || p->param_kind != UDF_PARAM_SCALAR)
             continue;
-        LStmt *set = lir_store(a, LB_PARAM, p->slot, p->type, lw_i64(L, 0), lw_expr_as(L, d, p->type));
+        LStmt *set =
+            lir_store(a, LB_PARAM, p->slot, p->type, lw_i64(L, 0), lw_expr_as(L, d, p->type));
         lir_append(&body, lir_if(a, lir_un(a, OP_NOT, lir_field(a, LX_GIVEN, i, NULL)), set, NULL));
     }
     f->body = body.head;

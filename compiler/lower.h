@@ -16,9 +16,9 @@ typedef struct LoweredUdf {
     CheckedUdf *cu;
     udf_dtype input;
     LFunc *tile;
-    LFunc *merge;   /* NULL when no buffer needs merging */
-    LFunc *result;  /* NULL without a result body */
-    LFunc *prepare; /* NULL without param defaults */
+    LFunc *merge;     /* NULL when no buffer needs merging */
+    LFunc *result;    /* NULL without a result body */
+    LFunc *prepare;   /* NULL without param defaults */
     Symbol **buffers; /* the udf's buffers, then scratch buffers lowering made */
     int n_buffers;
     /* Element types for this input type (symbols are retyped per input). */

@@ -17,8 +17,8 @@ int lw_has_reduction(const Expr *e)
         if (e->kind == E_CALL && e->builtin &&
             (e->builtin->cls == BC_REDUCE || e->builtin->cls == BC_RESULT_ONLY))
             return 1;
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR &&
-            lw_has_reduction(e->sym->value))
+        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET &&
+            e->sym->shape != SHAPE_SCALAR && lw_has_reduction(e->sym->value))
             return 1;
         if (lw_has_reduction(e->lhs) || lw_has_reduction(e->rhs) || lw_has_reduction(e->args) ||
             lw_has_reduction(e->base))
@@ -32,7 +32,7 @@ Shape lw_fusable(const Stmt *s)
     switch (s->kind) {
     case S_LET:
         return s->sym->shape != SHAPE_SCALAR && !lw_has_reduction(s->value) ? s->sym->shape
-                                                                         : SHAPE_SCALAR;
+                                                                            : SHAPE_SCALAR;
     case S_ASSIGN: {
         const Expr *t = s->target;
         if (t->shape == SHAPE_SCALAR || lw_has_reduction(s->value))
@@ -58,10 +58,7 @@ Shape lw_fusable(const Stmt *s)
 }
 
 /* Whether `e` reads let `let` (directly or through other lets). */
-static int uses_let(const Expr *e, const Symbol *let)
-{
-    return e && expr_reads(e, let);
-}
+static int uses_let(const Expr *e, const Symbol *let) { return e && expr_reads(e, let); }
 
 static int stmt_uses_let(const Stmt *s, const Symbol *let)
 {
@@ -80,7 +77,9 @@ static int stmt_uses_let(const Stmt *s, const Symbol *let)
 static int writes_read_buffer(const Stmt *s, const Expr *e)
 {
     for (; s; s = s->next) {
-        const Symbol *b = s->kind == S_ASSIGN ? s->target->sym : s->kind == S_DERIVED ? s->sym : NULL;
+        const Symbol *b = s->kind == S_ASSIGN    ? s->target->sym
+                          : s->kind == S_DERIVED ? s->sym
+                                                 : NULL;
         if (b && expr_reads(e, b))
             return 1;
         if (writes_read_buffer(s->then_body, e) || writes_read_buffer(s->else_body, e))
@@ -154,9 +153,9 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, 
                 L->let_in_loop[st->sym->slot] = 1;
                 const Symbol *scratch = L->let_scratch[st->sym->slot];
                 if (scratch)
-                    lir_append(&frame, lir_store(a, LB_BUF, scratch->slot, scratch->type,
-                                                 shape == SHAPE_PIXEL ? L->pixel : L->pos,
-                                                 lw_var(L, var)));
+                    lir_append(&frame,
+                               lir_store(a, LB_BUF, scratch->slot, scratch->type,
+                                         shape == SHAPE_PIXEL ? L->pixel : L->pos, lw_var(L, var)));
             } else {
                 lir_append(&frame, lw_update_here(L, st));
             }
@@ -196,8 +195,9 @@ static int reads_only_inputs(const Expr *e)
 {
     for (; e; e = e->next) {
         const Symbol *s = e->sym;
-        if (e->kind == E_CALL && e->builtin->cls != BC_SAME_TYPE && e->builtin->cls != BC_FLOAT_FN &&
-            e->builtin->cls != BC_SELECT && e->builtin->cls != BC_PREDICATE)
+        if (e->kind == E_CALL && e->builtin->cls != BC_SAME_TYPE &&
+            e->builtin->cls != BC_FLOAT_FN && e->builtin->cls != BC_SELECT &&
+            e->builtin->cls != BC_PREDICATE)
             return 0;
         if (s && e->kind != E_INDEX) {
             switch (s->kind) {

@@ -29,8 +29,14 @@ LExpr *lw_dim(Lowerer *L, const Dim *d)
     return lw_i64(L, d->value);
 }
 
-static LExpr *mul(Lowerer *L, LExpr *a, LExpr *b) { return lir_bin(L->arena, OP_MUL, UDF_DTYPE_I64, a, b); }
-static LExpr *add(Lowerer *L, LExpr *a, LExpr *b) { return lir_bin(L->arena, OP_ADD, UDF_DTYPE_I64, a, b); }
+static LExpr *mul(Lowerer *L, LExpr *a, LExpr *b)
+{
+    return lir_bin(L->arena, OP_MUL, UDF_DTYPE_I64, a, b);
+}
+static LExpr *add(Lowerer *L, LExpr *a, LExpr *b)
+{
+    return lir_bin(L->arena, OP_ADD, UDF_DTYPE_I64, a, b);
+}
 
 static LExpr *and_also(Lowerer *L, LExpr *a, LExpr *b)
 {
@@ -90,7 +96,9 @@ LExpr *lw_element(Lowerer *L, const Symbol *b, const Expr *args, LExpr **in_rang
         default: return e;
         }
     } else {
-        where = b->buf_kind == UDF_KIND_NAV ? L->pos : b->buf_kind == UDF_KIND_SIG ? L->pixel : NULL;
+        where = b->buf_kind == UDF_KIND_NAV   ? L->pos
+                : b->buf_kind == UDF_KIND_SIG ? L->pixel
+                                              : NULL;
     }
     return where ? add(L, mul(L, where, block_size(L, b)), e) : e;
 }
@@ -182,9 +190,11 @@ static LExpr *lower_gradient(Lowerer *L, const Expr *e)
     }
     LExpr *stride = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, size, leading);
     LExpr *n = lir_field(a, shape_field, d, NULL);
-    LExpr *c = lir_bin(a, OP_MOD, UDF_DTYPE_I64, lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, here, stride), n);
+    LExpr *c =
+        lir_bin(a, OP_MOD, UDF_DTYPE_I64, lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, here, stride), n);
     LExpr *has_lo = lir_bin(a, OP_GT, UDF_DTYPE_BOOL, c, lw_i64(L, 0));
-    LExpr *has_hi = lir_bin(a, OP_LT, UDF_DTYPE_BOOL, c, lir_bin(a, OP_SUB, UDF_DTYPE_I64, n, lw_i64(L, 1)));
+    LExpr *has_hi =
+        lir_bin(a, OP_LT, UDF_DTYPE_BOOL, c, lir_bin(a, OP_SUB, UDF_DTYPE_I64, n, lw_i64(L, 1)));
     LType t = e->type;
     *where = lir_select(a, has_hi, add(L, here, stride), here);
     LExpr *hi = lw_expr_as(L, arg, t);
@@ -310,8 +320,8 @@ LStmt *lw_domain_end_blocked(Lowerer *L, Domain *d, LStmt *body, LStmt *before, 
         LExpr *lo = mul(L, lw_var(L, blk), lw_i64(L, UDF_SUM_BLOCK));
         LExpr *hi = lir_fn(a, LF_MIN, UDF_DTYPE_I64, add(L, lo, lw_i64(L, UDF_SUM_BLOCK)), n);
         LStmt *inner = chain(before, chain(lir_for(a, d->var, lo, hi, body), after));
-        LExpr *blocks = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, add(L, n, lw_i64(L, UDF_SUM_BLOCK - 1)),
-                                lw_i64(L, UDF_SUM_BLOCK));
+        LExpr *blocks = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64,
+                                add(L, n, lw_i64(L, UDF_SUM_BLOCK - 1)), lw_i64(L, UDF_SUM_BLOCK));
         return lir_for(a, blk, lw_i64(L, 0), blocks, inner);
     }
     /* p = ((c0 * s1 + c1) * s2 + c2) ..., computed first in the innermost
@@ -324,7 +334,8 @@ LStmt *lw_domain_end_blocked(Lowerer *L, Domain *d, LStmt *body, LStmt *before, 
     LStmt *inner = lir_set(a, d->var, p);
     inner->next = body;
     int last = d->n_coords - 1;
-    inner = lir_for(a, d->coords[last], lw_i64(L, 0), lir_field(a, LX_SIG_SHAPE, last, NULL), inner);
+    inner =
+        lir_for(a, d->coords[last], lw_i64(L, 0), lir_field(a, LX_SIG_SHAPE, last, NULL), inner);
     inner = chain(before, chain(inner, after));
     for (int i = last - 1; i >= 0; i--)
         inner = lir_for(a, d->coords[i], lw_i64(L, 0), lir_field(a, LX_SIG_SHAPE, i, NULL), inner);
@@ -341,8 +352,9 @@ static LExpr *extreme(Lowerer *L, LType t, int largest)
         return lir_const_int(L->arena, t, largest);
     int bits = type_bits((udf_dtype)t);
     int is_signed = type_is_signed((udf_dtype)t);
-    int64_t hi = bits == 64 ? (is_signed ? INT64_MAX : -1)
-                            : (is_signed ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1);
+    int64_t hi = bits == 64
+                     ? (is_signed ? INT64_MAX : -1)
+                     : (is_signed ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1);
     int64_t lo = !is_signed ? 0 : bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1));
     return lir_const_int(L->arena, t, largest ? hi : lo);
 }
@@ -393,11 +405,12 @@ static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *befor
     /* Float sums: the element type within a block (vector lanes), block sums
      * added in f64 with Kahan compensation. */
     r->blocked = r->summing && id != BI_COUNT && type_is_float((udf_dtype)t);
-    r->acc_type = id == BI_COUNT ? UDF_DTYPE_I64
-                  : r->blocked   ? UDF_DTYPE_F64
-                  : r->summing   ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64
-                                                                                      : UDF_DTYPE_U64)
-                                 : t;
+    r->acc_type =
+        id == BI_COUNT ? UDF_DTYPE_I64
+        : r->blocked   ? UDF_DTYPE_F64
+        : r->summing
+            ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64 : UDF_DTYPE_U64)
+            : t;
     int frames = lw_copies(L);
     r->acc = r->block = r->comp = -1;
     for (int j = 0; j < frames; j++) {
@@ -422,9 +435,11 @@ static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *befor
         /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s */
         int y = lw_tmp(L, "y", UDF_DTYPE_F64), sum = lw_tmp(L, "s", UDF_DTYPE_F64);
         LExpr *b64 = lir_cast(a, UDF_DTYPE_F64, lw_var(L, r->block + j));
-        lir_append(after, lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, r->comp + j))));
-        lir_append(after, lir_set(a, sum, lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, r->acc + j),
-                                                 lw_var(L, y))));
+        lir_append(after,
+                   lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, r->comp + j))));
+        lir_append(after,
+                   lir_set(a, sum,
+                           lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, r->acc + j), lw_var(L, y))));
         lir_append(after, lir_set(a, r->comp + j,
                                   lir_bin(a, OP_SUB, UDF_DTYPE_F64,
                                           lir_bin(a, OP_SUB, UDF_DTYPE_F64, lw_var(L, sum),
@@ -474,8 +489,10 @@ static void reduction_end(Lowerer *L, Reduction *r, LBlock *out)
     for (int j = 0; j < lw_copies(L); j++) {
         LExpr *value = lw_var(L, r->acc + j);
         if (e->builtin->id == BI_MEAN) {
-            LExpr *n = e->args->shape == SHAPE_NAV ? lir_field(a, LX_NAV_SIZE, 0, NULL) : lw_sig_size(L);
-            value = lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, value), lir_cast(a, e->type, n));
+            LExpr *n =
+                e->args->shape == SHAPE_NAV ? lir_field(a, LX_NAV_SIZE, 0, NULL) : lw_sig_size(L);
+            value =
+                lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, value), lir_cast(a, e->type, n));
         }
         int v = lw_tmp(L, "r", e->type);
         result = j == 0 ? v : result;

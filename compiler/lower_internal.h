@@ -12,12 +12,12 @@ typedef struct Lowerer {
     LFunc *fn;
     udf_dtype input;
     BodyPlace place;
-    int frame_var;      /* pointer to the current frame's pixels */
-    LExpr *pos;         /* the current scan position (flat nav index), or NULL */
-    LExpr *pixel;       /* the current pixel (flat sig index), or NULL */
-    int *coord_vars;    /* frame[y, x]: var per coordinate, in pixel loops */
-    int *let_vars;      /* per let slot: the var of a scalar let, or of a pixel let in its loop */
-    char *let_in_loop;  /* per let slot: inside the loop that computes it */
+    int frame_var;        /* pointer to the current frame's pixels */
+    LExpr *pos;           /* the current scan position (flat nav index), or NULL */
+    LExpr *pixel;         /* the current pixel (flat sig index), or NULL */
+    int *coord_vars;      /* frame[y, x]: var per coordinate, in pixel loops */
+    int *let_vars;        /* per let slot: the var of a scalar let, or of a pixel let in its loop */
+    char *let_in_loop;    /* per let slot: inside the loop that computes it */
     Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
     char *let_cached;     /* per let slot: its scratch buffer is filled once per partition */
     /* A jammed group of frames (lower_tile.c): jam frames processed
@@ -38,15 +38,15 @@ typedef struct Lowerer {
     int fjam, fjam_index;
     Symbol *fjam_sym;
     int *fjam_vars;
-    Symbol **buffers;   /* the udf's buffers, then scratch buffers made here */
+    Symbol **buffers; /* the udf's buffers, then scratch buffers made here */
     int n_buffers, cap_buffers;
     int n_tmp;
 } Lowerer;
 
 /* A loop over every pixel or scan position, being built. */
 typedef struct Domain {
-    Shape shape;        /* SHAPE_PIXEL or SHAPE_NAV */
-    int var;            /* flat index var (pixels without coordinates, positions) */
+    Shape shape; /* SHAPE_PIXEL or SHAPE_NAV */
+    int var;     /* flat index var (pixels without coordinates, positions) */
     int coords[UDF_MAX_RANK];
     int n_coords;
     LExpr *saved_pos, *saved_pixel;

@@ -18,10 +18,7 @@
 
 /* Whether statement s writes buffer kind `kind` (a single's `b += e` is
  * noted apart: it may repeat per frame as long as nothing reads b). */
-static const Symbol *written(const Stmt *s)
-{
-    return s->kind == S_ASSIGN ? s->target->sym : NULL;
-}
+static const Symbol *written(const Stmt *s) { return s->kind == S_ASSIGN ? s->target->sym : NULL; }
 
 static int reads_any_written(const Expr *e, const Stmt *body, udf_kind kind)
 {
@@ -99,7 +96,8 @@ static int independent_frames(const CheckedUdf *cu)
     int in_group = 0;
     for (const Stmt *s = cu->frame->stmts; s; s = s->next) {
         Shape domain = lw_fusable(s);
-        if (s->kind == S_LET && domain == SHAPE_PIXEL && !reads_any_buffer_written(s, cu->frame->stmts))
+        if (s->kind == S_LET && domain == SHAPE_PIXEL &&
+            !reads_any_buffer_written(s, cu->frame->stmts))
             continue; /* computed where it is used */
         if (domain == SHAPE_PIXEL) {
             in_group = 1;
@@ -219,9 +217,9 @@ static LFunc *jammed_tile(Lowerer *L, Jam kind, LFunc *f)
     int g = lir_var(a, f, "group", UDF_DTYPE_I64);
     int jam = UDF_FRAME_JAM;
     LExpr *depth = lir_field(a, LX_DEPTH, 0, NULL);
-    LExpr *groups = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64,
-                            lir_bin(a, OP_ADD, UDF_DTYPE_I64, depth, lw_i64(L, jam - 1)),
-                            lw_i64(L, jam));
+    LExpr *groups =
+        lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64,
+                lir_bin(a, OP_ADD, UDF_DTYPE_I64, depth, lw_i64(L, jam - 1)), lw_i64(L, jam));
     LBlock group;
     lir_block_init(&group);
     L->jam = jam;
@@ -241,8 +239,8 @@ static LFunc *jammed_tile(Lowerer *L, Jam kind, LFunc *f)
 static int frame_invariant(const Expr *e)
 {
     for (; e; e = e->next) {
-        if (e->kind == E_CALL && e->builtin && (e->builtin->cls == BC_REDUCE ||
-                                                e->builtin->cls == BC_RESULT_ONLY))
+        if (e->kind == E_CALL && e->builtin &&
+            (e->builtin->cls == BC_REDUCE || e->builtin->cls == BC_RESULT_ONLY))
             return 0;
         const Symbol *s = e->sym;
         if (s && e->kind != E_CALL) {
@@ -288,7 +286,8 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
                                           s->sym->type);
         Domain d;
         lw_domain_begin(L, SHAPE_PIXEL, &d);
-        LStmt *store = lir_store(a, LB_BUF, cache->slot, cache->type, L->pixel, lw_expr(L, s->value));
+        LStmt *store =
+            lir_store(a, LB_BUF, cache->slot, cache->type, L->pixel, lw_expr(L, s->value));
         lir_append(&fill, lw_domain_end(L, &d, store));
         L->let_scratch[s->sym->slot] = cache;
         L->let_cached[s->sym->slot] = 1;

@@ -12,7 +12,8 @@ static LLVMValueRef muladd(LLVMBuilderRef b, LLVMValueRef x, LLVMValueRef y, LLV
     unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", 12);
     LLVMValueRef fn = LLVMGetIntrinsicDeclaration(mod, id, &t, 1);
     LLVMValueRef args[] = {x, y, z};
-    return LLVMBuildCall2(b, LLVMIntrinsicGetType(LLVMGetTypeContext(t), id, &t, 1), fn, args, 3, "");
+    return LLVMBuildCall2(b, LLVMIntrinsicGetType(LLVMGetTypeContext(t), id, &t, 1), fn, args, 3,
+                          "");
 }
 
 /* Cephes' logf: x = m·2^e with m in [√½, √2) (found by offsetting the bits
@@ -29,7 +30,8 @@ static LLVMValueRef log_of_positive(LLVMBuilderRef b, LLVMValueRef x, LLVMTypeRe
     const unsigned long long sqrt_half_bits = 0x3f3504f3;
     /* Subnormals are scaled into the normal range first. */
     LLVMValueRef tiny = LLVMBuildFCmp(b, LLVMRealOLT, x, f32c(f32, 0x1p-126), "");
-    LLVMValueRef scaled = LLVMBuildSelect(b, tiny, LLVMBuildFMul(b, x, f32c(f32, 0x1p23), ""), x, "");
+    LLVMValueRef scaled =
+        LLVMBuildSelect(b, tiny, LLVMBuildFMul(b, x, f32c(f32, 0x1p23), ""), x, "");
     LLVMValueRef bits = LLVMBuildBitCast(b, scaled, i32, "");
     LLVMValueRef offset = LLVMBuildSub(b, bits, i32c(i32, sqrt_half_bits), "");
     LLVMValueRef e = LLVMBuildAShr(b, offset, i32c(i32, 23), "");

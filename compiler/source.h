@@ -19,9 +19,9 @@ typedef struct Source {
     const char *path; /* as given by the user, used in messages */
     char *text;       /* NUL-terminated */
     size_t len;
-    FILE *diag_out;   /* where diagnostics go (stderr) */
-    int errors;       /* errors reported so far */
-    Loc last_error;   /* to drop a second report at the same place */
+    FILE *diag_out; /* where diagnostics go (stderr) */
+    int errors;     /* errors reported so far */
+    Loc last_error; /* to drop a second report at the same place */
 } Source;
 
 /* Reads `path` whole. Returns NULL with a message in `why` (errno text). */

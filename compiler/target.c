@@ -74,9 +74,9 @@ LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t ca
     int native = !cpu || strcmp(cpu, "native") == 0;
     char *host_cpu = native ? LLVMGetHostCPUName() : NULL;
     char *features = native ? LLVMGetHostCPUFeatures() : NULL;
-    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
-        target, triple, native ? host_cpu : cpu, native ? features : "",
-        LLVMCodeGenLevelDefault, LLVMRelocPIC, LLVMCodeModelDefault);
+    LLVMTargetMachineRef tm =
+        LLVMCreateTargetMachine(target, triple, native ? host_cpu : cpu, native ? features : "",
+                                LLVMCodeGenLevelDefault, LLVMRelocPIC, LLVMCodeModelDefault);
     LLVMDisposeMessage(host_cpu);
     LLVMDisposeMessage(features);
     LLVMDisposeMessage(triple);

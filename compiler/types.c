@@ -29,8 +29,10 @@ int type_bits(udf_dtype t)
 
 static udf_dtype signed_of_bits(int bits)
 {
-    return bits <= 8 ? UDF_DTYPE_I8 : bits <= 16 ? UDF_DTYPE_I16 : bits <= 32 ? UDF_DTYPE_I32
-                                                                              : UDF_DTYPE_I64;
+    return bits <= 8    ? UDF_DTYPE_I8
+           : bits <= 16 ? UDF_DTYPE_I16
+           : bits <= 32 ? UDF_DTYPE_I32
+                        : UDF_DTYPE_I64;
 }
 
 udf_dtype type_promote(udf_dtype a, udf_dtype b)
@@ -178,9 +180,7 @@ static void type_expr(Typer *ty, Expr *e)
     case E_BINARY: type_binary(e); break;
     case E_CALL: type_call(e); break;
     case E_CAST: e->type = type_resolve(e->cast_to, ty->input); break;
-    case E_INDEX:
-        e->type = e->sym->kind == SYM_SHAPE ? UDF_DTYPE_I64 : e->sym->type;
-        break;
+    case E_INDEX: e->type = e->sym->kind == SYM_SHAPE ? UDF_DTYPE_I64 : e->sym->type; break;
     case E_FIELD: e->type = e->sym->type; break;
     }
 }

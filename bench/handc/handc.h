@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 typedef struct handc_scan {
-    int64_t ny, nx;  /* nav shape */
-    int64_t sy, sx;  /* sig shape */
-    int64_t frames;  /* ny * nx */
-    int64_t px;      /* sy * sx */
+    int64_t ny, nx; /* nav shape */
+    int64_t sy, sx; /* sig shape */
+    int64_t frames; /* ny * nx */
+    int64_t px;     /* sy * sx */
 } handc_scan;
 
 typedef struct handc_params {

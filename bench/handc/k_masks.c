@@ -12,8 +12,8 @@
 
 typedef struct masks_run {
     handc_scan scan;
-    int64_t n;      /* masks */
-    float *masks;   /* n × px */
+    int64_t n;        /* masks */
+    float *masks;     /* n × px */
     float *intensity; /* frames × n */
 } masks_run;
 
@@ -78,10 +78,7 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
             r->intensity[(first + f) * r->n + m] = dot(frames + f * px, r->masks + m * px, px);
 }
 
-static void finish(void *run, void **parts, int n_parts)
-{
-    (void)run, (void)parts, (void)n_parts;
-}
+static void finish(void *run, void **parts, int n_parts) { (void)run, (void)parts, (void)n_parts; }
 
 static int write(void *run, const char *dir)
 {

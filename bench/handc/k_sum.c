@@ -4,8 +4,8 @@
  * tile, and flushes them into u64 before 65537 frames could overflow u32. */
 #include "handc.h"
 
-#define BLOCK 2048             /* pixels whose accumulators stay in L1 */
-#define FLUSH_FRAMES 65536     /* 65537 * 65535 < 2^32 */
+#define BLOCK 2048         /* pixels whose accumulators stay in L1 */
+#define FLUSH_FRAMES 65536 /* 65537 * 65535 < 2^32 */
 
 typedef struct sum_run {
     handc_scan scan;

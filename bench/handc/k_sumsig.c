@@ -28,14 +28,10 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
     (void)part;
     sumsig_run *r = run;
     for (int64_t i = 0; i < count; i++)
-        r->intensity[first + i] =
-            (float)bench_sum_u16(frames + i * r->scan.px, (size_t)r->scan.px);
+        r->intensity[first + i] = (float)bench_sum_u16(frames + i * r->scan.px, (size_t)r->scan.px);
 }
 
-static void finish(void *run, void **parts, int n_parts)
-{
-    (void)run, (void)parts, (void)n_parts;
-}
+static void finish(void *run, void **parts, int n_parts) { (void)run, (void)parts, (void)n_parts; }
 
 static int write(void *run, const char *dir)
 {

@@ -31,8 +31,8 @@
 #define WINDOW_TILES 8
 #define MAX_THREADS 64
 
-static const handc_kernel *const kernels[] = {&handc_sumsig, &handc_sum, &handc_masks,
-                                              &handc_com, &handc_stddev, &handc_logsum};
+static const handc_kernel *const kernels[] = {&handc_sumsig, &handc_sum,    &handc_masks,
+                                              &handc_com,    &handc_stddev, &handc_logsum};
 
 typedef struct run {
     const handc_kernel *k;
@@ -40,9 +40,9 @@ typedef struct run {
     void *parts[MAX_THREADS];
     handc_scan scan;
     int fd, use_mmap;
-    int64_t tile;         /* frames per kernel call */
-    int64_t step;         /* frames a thread takes at a time */
-    atomic_llong next;    /* first frame of the next step */
+    int64_t tile;      /* frames per kernel call */
+    int64_t step;      /* frames a thread takes at a time */
+    atomic_llong next; /* first frame of the next step */
 } run;
 
 typedef struct worker_arg {
@@ -88,8 +88,8 @@ static void *worker(void *arg)
             bench_die("mmap failed");
         for (int64_t t = 0; t < count; t += r->tile) {
             int64_t n = count - t < r->tile ? count - t : r->tile;
-            r->k->process(r->state, part,
-                          (const uint16_t *)(map + (off - start) + t * frame_bytes), first + t, n);
+            r->k->process(r->state, part, (const uint16_t *)(map + (off - start) + t * frame_bytes),
+                          first + t, n);
         }
         munmap(map, len);
     }

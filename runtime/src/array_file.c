@@ -25,8 +25,8 @@ static void swap_bytes(unsigned char *p, int64_t count, size_t size)
 
 /* The header's promise is checked against the file's size before anything is
  * allocated, so a corrupt shape cannot ask for absurd memory. */
-static udfrt_status read_npy(udfrt_frame_file *ff, const char *path, int64_t size,
-                             udfrt_array *out, udfrt_error *err)
+static udfrt_status read_npy(udfrt_frame_file *ff, const char *path, int64_t size, udfrt_array *out,
+                             udfrt_error *err)
 {
     udfrt_npy_header hdr;
     udfrt_status st = udfrt_npy_read_header(ff->fd, path, &hdr, err);
@@ -53,13 +53,13 @@ static udfrt_status read_npy(udfrt_frame_file *ff, const char *path, int64_t siz
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", path);
     unsigned char *dst = out->data;
     for (int64_t done = 0; done < bytes;) {
-        ssize_t got = pread(ff->fd, dst + done, (size_t)(bytes - done),
-                            (off_t)(hdr.data_offset + done));
+        ssize_t got =
+            pread(ff->fd, dst + done, (size_t)(bytes - done), (off_t)(hdr.data_offset + done));
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
-            return udfrt_fail_errno(err, UDFRT_ERR_DATA, got < 0 ? errno : EIO,
-                                    "cannot read '%s'", path);
+            return udfrt_fail_errno(err, UDFRT_ERR_DATA, got < 0 ? errno : EIO, "cannot read '%s'",
+                                    path);
         done += got;
     }
     if (hdr.big_endian)
@@ -124,8 +124,10 @@ static udfrt_status load_h5(const char *spec, size_t split, udfrt_array *out, ud
     if (dset < 0)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s' has no dataset '%s'", path, name);
     else if (dtype < 0)
-        st = udfrt_fail(err, UDFRT_ERR_DATA, "dataset '%s' in '%s' has an element type udf "
-                                             "does not read", name, path);
+        st = udfrt_fail(err, UDFRT_ERR_DATA,
+                        "dataset '%s' in '%s' has an element type udf "
+                        "does not read",
+                        name, path);
     else if (rank < 0 || rank > UDFRT_NPY_MAX_RANK)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "dataset '%s' in '%s' has too many dims", name, path);
     if (st == UDFRT_OK) {
@@ -141,7 +143,8 @@ static udfrt_status load_h5(const char *spec, size_t split, udfrt_array *out, ud
         out->data = udfrt_aligned_alloc((size_t)out->elements * udfrt_dtype_size(out->dtype));
         if (!out->data)
             st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", spec);
-        else if (H5Dread(dset, udfrt_h5_native(out->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) < 0)
+        else if (H5Dread(dset, udfrt_h5_native(out->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                         out->data) < 0)
             st = udfrt_fail(err, UDFRT_ERR_DATA, "cannot read dataset '%s' of '%s'", name, path);
     }
     if (space >= 0)
@@ -159,7 +162,8 @@ static udfrt_status load_h5(const char *spec, size_t split, udfrt_array *out, ud
 udfrt_status udfrt_array_load(const char *spec, udfrt_array *out, udfrt_error *err)
 {
     memset(out, 0, sizeof *out);
-    static const char *const h5_suffixes[] = {".h5:", ".hdf5:", ".hdf:", ".hspy:", ".emd:", ".nxs:"};
+    static const char *const h5_suffixes[] = {
+        ".h5:", ".hdf5:", ".hdf:", ".hspy:", ".emd:", ".nxs:"};
     for (size_t i = 0; i < sizeof h5_suffixes / sizeof *h5_suffixes; i++) {
         const char *at = strstr(spec, h5_suffixes[i]);
         if (at)

@@ -119,8 +119,7 @@ udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err)
             return UDFRT_ERR_DATA;
     for (temp_node *n = s->files; n; n = n->next_in_staging) {
         if (rename(n->tmp, n->final_path) != 0)
-            return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'",
-                                    n->final_path);
+            return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", n->final_path);
         n->committed = 1;
         unlink_node(n);
     }

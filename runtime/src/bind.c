@@ -44,8 +44,8 @@ static udfrt_status parse_scalar(const char *udf, const udf_param_desc *p, const
         else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
             *out = 0;
         else
-            return udfrt_fail(err, UDFRT_ERR_USAGE,
-                              "--param %s=%s: udf '%s' expects true or false", p->name, text, udf);
+            return udfrt_fail(err, UDFRT_ERR_USAGE, "--param %s=%s: udf '%s' expects true or false",
+                              p->name, text, udf);
         return UDFRT_OK;
     }
     char *end;
@@ -195,11 +195,13 @@ static udfrt_status check_ranks(const udf_kernel_desc *k, const udfrt_dataset *d
                           "coordinates), but '%s' has %d",
                           k->name, k->sig_rank, k->sig_rank, ds->path, ds->sig_rank);
     if (k->min_sig_rank > ds->sig_rank)
-        return udfrt_fail(err, UDFRT_ERR_DATA, "udf '%s' needs at least %d sig dims, but '%s' has %d",
-                          k->name, k->min_sig_rank, ds->path, ds->sig_rank);
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "udf '%s' needs at least %d sig dims, but '%s' has %d", k->name,
+                          k->min_sig_rank, ds->path, ds->sig_rank);
     if (k->min_nav_rank > ds->nav_rank)
-        return udfrt_fail(err, UDFRT_ERR_DATA, "udf '%s' needs at least %d nav dims, but '%s' has %d",
-                          k->name, k->min_nav_rank, ds->path, ds->nav_rank);
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "udf '%s' needs at least %d nav dims, but '%s' has %d", k->name,
+                          k->min_nav_rank, ds->path, ds->nav_rank);
     return UDFRT_OK;
 }
 
@@ -230,8 +232,8 @@ static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
             continue;
         }
         if (!v) {
-            return udfrt_fail(err, UDFRT_ERR_USAGE,
-                              "udf '%s' needs --param %s=@FILE.npy (%s%s)", k->name, p->name,
+            return udfrt_fail(err, UDFRT_ERR_USAGE, "udf '%s' needs --param %s=@FILE.npy (%s%s)",
+                              k->name, p->name,
                               p->kind == UDF_PARAM_SIG   ? "a stack of detector-shaped arrays"
                               : p->kind == UDF_PARAM_NAV ? "one value block per scan position"
                                                          : "an array",

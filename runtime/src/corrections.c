@@ -9,8 +9,8 @@
 #include "array_file.h"
 #include "dtype.h"
 
-typedef void (*correct_fn)(const void *restrict raw, void *restrict out,
-                           const void *restrict dark, const void *restrict gain, int64_t n);
+typedef void (*correct_fn)(const void *restrict raw, void *restrict out, const void *restrict dark,
+                           const void *restrict gain, int64_t n);
 
 /* Stored types by the float type T they are corrected in, with their C type. */
 #define CORRECTED_IN_F32(X) \
@@ -20,20 +20,19 @@ typedef void (*correct_fn)(const void *restrict raw, void *restrict out,
 
 /* Blocks of a fixed 16 pixels, and restrict parameters, let GCC's -O2 (its
  * "very cheap" vectoriser: no alias checks, no epilogues) vectorise the loop. */
-#define DEFINE_CORRECT(e, ctype, t)                                                   \
-    static void correct_##e(const void *restrict raw, void *restrict out,             \
-                            const void *restrict dark, const void *restrict gain,     \
-                            int64_t n)                                                \
-    {                                                                                 \
-        const ctype *r = raw;                                                         \
-        t *o = out;                                                                   \
-        const t *d = dark, *g = gain;                                                 \
-        int64_t i = 0;                                                                \
-        for (; i + 16 <= n; i += 16)                                                  \
-            for (int k = 0; k < 16; k++)                                              \
-                o[i + k] = ((t)r[i + k] - d[i + k]) * g[i + k];                       \
-        for (; i < n; i++)                                                            \
-            o[i] = ((t)r[i] - d[i]) * g[i];                                           \
+#define DEFINE_CORRECT(e, ctype, t)                                                          \
+    static void correct_##e(const void *restrict raw, void *restrict out,                    \
+                            const void *restrict dark, const void *restrict gain, int64_t n) \
+    {                                                                                        \
+        const ctype *r = raw;                                                                \
+        t *o = out;                                                                          \
+        const t *d = dark, *g = gain;                                                        \
+        int64_t i = 0;                                                                       \
+        for (; i + 16 <= n; i += 16)                                                         \
+            for (int k = 0; k < 16; k++)                                                     \
+                o[i + k] = ((t)r[i + k] - d[i + k]) * g[i + k];                              \
+        for (; i < n; i++)                                                                   \
+            o[i] = ((t)r[i] - d[i]) * g[i];                                                  \
     }
 #define DEFINE_F32(e, ctype) DEFINE_CORRECT(e, ctype, float)
 #define DEFINE_F64(e, ctype) DEFINE_CORRECT(e, ctype, double)
@@ -46,8 +45,7 @@ static const struct {
 } correct_table[UDF_DTYPE_COUNT] = {
 #define ROW_F32(e, ctype) [UDF_DTYPE_##e] = {correct_##e, UDF_DTYPE_F32},
 #define ROW_F64(e, ctype) [UDF_DTYPE_##e] = {correct_##e, UDF_DTYPE_F64},
-    CORRECTED_IN_F32(ROW_F32) CORRECTED_IN_F64(ROW_F64)
-};
+    CORRECTED_IN_F32(ROW_F32) CORRECTED_IN_F64(ROW_F64)};
 
 struct udfrt_corrections {
     udf_dtype output;
@@ -124,8 +122,7 @@ static int64_t list_neighbours(const udfrt_dataset *ds, const uint8_t *excluded,
 }
 
 static udfrt_status build_repairs(const udfrt_dataset *ds, const uint8_t *excluded,
-                                  const char *exclude_name, udfrt_corrections *c,
-                                  udfrt_error *err)
+                                  const char *exclude_name, udfrt_corrections *c, udfrt_error *err)
 {
     int64_t total = 0;
     for (int64_t p = 0; p < ds->sig_size; p++) {

@@ -38,8 +38,7 @@ static int too_large(const udfrt_dataset *ds)
 /* --nav: lay the stored frames on another nav grid, as LiberTEM does. Frames
  * beyond the grid are not read; grid positions beyond the stored frames have
  * no data. */
-static udfrt_status reshape_nav(udfrt_dataset *ds, const udfrt_open_options *opt,
-                                udfrt_error *err)
+static udfrt_status reshape_nav(udfrt_dataset *ds, const udfrt_open_options *opt, udfrt_error *err)
 {
     ds->nav_rank = opt->nav_rank;
     memcpy(ds->nav_shape, opt->nav_shape, sizeof *ds->nav_shape * (size_t)opt->nav_rank);
@@ -139,8 +138,8 @@ udfrt_grid_fit udfrt_dataset_grid_fit(const udfrt_dataset *ds)
     return fit;
 }
 
-udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t *dims,
-                                     int sig_dims, udfrt_error *err)
+udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t *dims, int sig_dims,
+                                     udfrt_error *err)
 {
     if (sig_dims <= 0)
         sig_dims = 2;

@@ -69,23 +69,23 @@ udfrt_grid_fit udfrt_dataset_grid_fit(const udfrt_dataset *ds);
 /* Shared by the formats: fills nav/sig shapes and sizes of ds from the stored
  * shape `dims` (frames in C order, last `sig_dims` dims are sig) and checks
  * them. */
-udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t *dims,
-                                     int sig_dims, udfrt_error *err);
+udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t *dims, int sig_dims,
+                                     udfrt_error *err);
 
 /* Format entry points. */
-udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt,
-                             udfrt_dataset **out, udfrt_error *err);
-udfrt_status udfrt_open_npy(const char *path, const udfrt_open_options *opt,
-                            udfrt_dataset **out, udfrt_error *err);
-udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt,
-                            udfrt_dataset **out, udfrt_error *err);
+udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt, udfrt_dataset **out,
+                             udfrt_error *err);
+udfrt_status udfrt_open_npy(const char *path, const udfrt_open_options *opt, udfrt_dataset **out,
+                            udfrt_error *err);
+udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt, udfrt_dataset **out,
+                            udfrt_error *err);
 /* HDF5: `spec` is PATH[:/dataset/path] with one of the suffixes that
  * udfrt_hdf5_split_spec recognises. */
-udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt,
-                             udfrt_dataset **out, udfrt_error *err);
+udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt, udfrt_dataset **out,
+                             udfrt_error *err);
 /* Quantum Detectors Merlin: a .mib file (or numbered series) or its .hdr. */
-udfrt_status udfrt_open_mib(const char *path, const udfrt_open_options *opt,
-                            udfrt_dataset **out, udfrt_error *err);
+udfrt_status udfrt_open_mib(const char *path, const udfrt_open_options *opt, udfrt_dataset **out,
+                            udfrt_error *err);
 /* If `spec` names an HDF5 file (PATH.h5, .hdf5, .hdf, .hspy, .emd, .nxs, .nx5,
  * optionally followed by :/dataset/path), returns the length of PATH; else 0. */
 size_t udfrt_hdf5_split_spec(const char *spec);

@@ -95,7 +95,8 @@ static void generate(const demo *d, int64_t index, float *lambda, uint16_t *out)
             for (int64_t x = (int64_t)px - reach; x <= (int64_t)px + reach; x++) {
                 if (y < 0 || y >= sy || x < 0 || x >= sx)
                     continue;
-                double d2 = ((double)y - py) * ((double)y - py) + ((double)x - px) * ((double)x - px);
+                double d2 =
+                    ((double)y - py) * ((double)y - py) + ((double)x - px) * ((double)x - px);
                 lambda[y * sx + x] += (float)(peak * exp(-d2 / (2 * sigma * sigma)));
             }
     }
@@ -164,8 +165,8 @@ static const udfrt_dataset_ops demo_ops = {
     .destroy = demo_destroy,
 };
 
-udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt,
-                             udfrt_dataset **out, udfrt_error *err)
+udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt, udfrt_dataset **out,
+                             udfrt_error *err)
 {
     (void)opt;
     long long dims[4] = {64, 64, 128, 128};

@@ -202,9 +202,8 @@ static udfrt_status find_dataset(h5_impl *h, const char *file_path, const char *
             return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' has no object '%s' (%s)", file_path,
                               ds_path, h5_cause(cause));
         if (info.type != H5O_TYPE_DATASET)
-            return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' in '%s' is a %s, not a dataset%s",
-                              ds_path, file_path,
-                              info.type == H5O_TYPE_GROUP ? "group" : "named datatype",
+            return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' in '%s' is a %s, not a dataset%s", ds_path,
+                              file_path, info.type == H5O_TYPE_GROUP ? "group" : "named datatype",
                               group_hint(h->file, ds_path, hint, sizeof hint));
     } else {
         search s = {.best_size = -1};
@@ -250,8 +249,8 @@ static udfrt_status read_filters(h5_impl *h, hid_t dcpl, udfrt_error *err)
         udfrt_h5_filter *f = &p->filters[i];
         unsigned flags, config = 0;
         size_t nv = UDFRT_H5_FILTER_VALUES;
-        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nv, f->values,
-                                         sizeof f->name, f->name, &config);
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nv, f->values, sizeof f->name,
+                                         f->name, &config);
         if (id < 0)
             return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' has an unreadable filter pipeline",
                               h->name);
@@ -458,8 +457,8 @@ static udfrt_status h5_reader_create(udfrt_dataset *ds, int64_t max_frames, udfr
             (size_t)(max_frames * ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype)));
         rd->file_space = H5Dget_space(h->dset);
         if (!rd->out || rd->file_space < 0)
-            st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'",
-                            ds->path);
+            st =
+                udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'", ds->path);
     }
     if (st != UDFRT_OK) {
         ds->ops->reader_destroy(rd);
@@ -613,8 +612,8 @@ static const udfrt_dataset_ops h5_contiguous_ops = {
     .destroy = h5_destroy,
 };
 
-udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt,
-                             udfrt_dataset **out, udfrt_error *err)
+udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt, udfrt_dataset **out,
+                             udfrt_error *err)
 {
     size_t path_len = udfrt_hdf5_split_spec(spec);
     udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
@@ -636,8 +635,8 @@ udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt,
     ds->impl = h;
     ds->path = strcpy(spec_copy, spec);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
-    udfrt_status st = open_dataset(h, ds, file_path, spec[path_len] ? spec + path_len + 1 : NULL,
-                                   opt, err);
+    udfrt_status st =
+        open_dataset(h, ds, file_path, spec[path_len] ? spec + path_len + 1 : NULL, opt, err);
     udfrt_free(file_path);
     if (st != UDFRT_OK) {
         udfrt_dataset_destroy(ds);

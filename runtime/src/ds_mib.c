@@ -34,8 +34,8 @@ typedef struct mib_impl {
     udfrt_mib_header hdr; /* of the first frame; every file agrees */
     mib_file *files;
     int64_t n_files;
-    char *hdr_path;       /* the .hdr that gave the nav shape, or NULL */
-    int64_t stride;       /* header + image bytes */
+    char *hdr_path; /* the .hdr that gave the nav shape, or NULL */
+    int64_t stride; /* header + image bytes */
 } mib_impl;
 
 struct udfrt_reader {
@@ -188,13 +188,13 @@ static udfrt_status scan_files(mib_impl *m, udfrt_error *err)
             m->stride = h.header_bytes + h.image_bytes;
         }
         if (st == UDFRT_OK && !same_format(&h, &m->hdr))
-            st = udfrt_fail(err, UDFRT_ERR_DATA,
-                            "inconsistent headers: '%s' holds %dx%d %s frames (depth %d, "
-                            "%lld-byte headers), '%s' %dx%d %s (depth %d, %lld-byte headers)",
-                            f->path, h.width, h.height, h.pixel_type, h.counter_depth,
-                            (long long)h.header_bytes, m->files[0].path, m->hdr.width,
-                            m->hdr.height, m->hdr.pixel_type, m->hdr.counter_depth,
-                            (long long)m->hdr.header_bytes);
+            st =
+                udfrt_fail(err, UDFRT_ERR_DATA,
+                           "inconsistent headers: '%s' holds %dx%d %s frames (depth %d, "
+                           "%lld-byte headers), '%s' %dx%d %s (depth %d, %lld-byte headers)",
+                           f->path, h.width, h.height, h.pixel_type, h.counter_depth,
+                           (long long)h.header_bytes, m->files[0].path, m->hdr.width, m->hdr.height,
+                           m->hdr.pixel_type, m->hdr.counter_depth, (long long)m->hdr.header_bytes);
         if (st == UDFRT_OK && (size == 0 || size % m->stride != 0))
             st = udfrt_fail(err, UDFRT_ERR_DATA,
                             "'%s' is truncated: %lld bytes are not a whole number of %lld-byte "
@@ -239,8 +239,8 @@ static udfrt_status scan_files(mib_impl *m, udfrt_error *err)
 }
 
 /* The nav shape from an acquisition header, if there is one. */
-static udfrt_status read_hdr(mib_impl *m, const char *path, int required, int64_t nav[2],
-                             int *rank, udfrt_error *err)
+static udfrt_status read_hdr(mib_impl *m, const char *path, int required, int64_t nav[2], int *rank,
+                             udfrt_error *err)
 {
     *rank = 0;
     FILE *f = fopen(path, "rb");
@@ -425,8 +425,7 @@ static void mib_describe(const udfrt_dataset *ds, FILE *out)
             "header:     %lld bytes per frame; %d chip%s, layout %s, %dx%d pixels, type %s, "
             "counter depth %d\n",
             (long long)h->header_bytes, h->chips, h->chips == 1 ? "" : "s",
-            h->layout[0] ? h->layout : "?", h->width, h->height, h->pixel_type,
-            h->counter_depth);
+            h->layout[0] ? h->layout : "?", h->width, h->height, h->pixel_type, h->counter_depth);
     if (h->raw)
         fprintf(out, "layout:     raw %d-bit words, decoded while reading%s\n", h->counter_depth,
                 h->quad_raw ? " and reassembled from the 2x2 quad's chip rows" : "");
@@ -516,8 +515,8 @@ static udfrt_status open_files(udfrt_dataset *ds, mib_impl *m, const char *spec,
     return st;
 }
 
-udfrt_status udfrt_open_mib(const char *path, const udfrt_open_options *opt,
-                            udfrt_dataset **out, udfrt_error *err)
+udfrt_status udfrt_open_mib(const char *path, const udfrt_open_options *opt, udfrt_dataset **out,
+                            udfrt_error *err)
 {
     udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
     mib_impl *m = udfrt_calloc(1, sizeof *m);

@@ -32,8 +32,8 @@ static const udfrt_dataset_ops npy_ops = {
     .destroy = npy_destroy,
 };
 
-udfrt_status udfrt_open_npy(const char *path, const udfrt_open_options *opt,
-                            udfrt_dataset **out, udfrt_error *err)
+udfrt_status udfrt_open_npy(const char *path, const udfrt_open_options *opt, udfrt_dataset **out,
+                            udfrt_error *err)
 {
     udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
     udfrt_frame_file *ff = udfrt_calloc(1, sizeof *ff);

@@ -12,7 +12,8 @@
 static void raw_describe(const udfrt_dataset *ds, FILE *out)
 {
     const udfrt_frame_file *ff = ds->impl;
-    fprintf(out, "layout:     raw, C order, first frame at byte %lld\n", (long long)ff->first_offset);
+    fprintf(out, "layout:     raw, C order, first frame at byte %lld\n",
+            (long long)ff->first_offset);
 }
 
 static void raw_destroy(udfrt_dataset *ds)
@@ -51,8 +52,8 @@ static udfrt_status check_options(const char *path, const udfrt_open_options *op
     return UDFRT_OK;
 }
 
-udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt,
-                            udfrt_dataset **out, udfrt_error *err)
+udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt, udfrt_dataset **out,
+                            udfrt_error *err)
 {
     int dtype = -1;
     udfrt_status st = check_options(path, opt, &dtype, err);

@@ -9,7 +9,8 @@ static const struct {
     const char *name;
     unsigned char size, is_float, is_signed;
 } types[UDF_DTYPE_COUNT] = {
-#define X_ROW(e, name, size, is_float, is_signed) [UDF_DTYPE_##e] = {name, size, is_float, is_signed},
+#define X_ROW(e, name, size, is_float, is_signed) \
+    [UDF_DTYPE_##e] = {name, size, is_float, is_signed},
     UDF_DTYPES(X_ROW)
 #undef X_ROW
 };
@@ -90,22 +91,22 @@ void udfrt_fill(void *data, udf_dtype t, size_t n, double v)
 
 /* One block of a fixed element count per inner loop: a constant trip count
  * lets the compiler vectorise at -O2 (big-endian frames swap at memory speed). */
-#define SWAP_LOOP(type, bswap)                                                  \
-    do {                                                                         \
-        int64_t i = 0;                                                           \
-        for (; i + 64 <= n; i += 64)                                             \
-            for (int k = 0; k < 64; k++) {                                       \
-                type v;                                                          \
-                memcpy(&v, p + (i + k) * sizeof v, sizeof v);                    \
-                v = bswap(v);                                                    \
-                memcpy(p + (i + k) * sizeof v, &v, sizeof v);                    \
-            }                                                                    \
-        for (; i < n; i++) {                                                     \
-            type v;                                                              \
-            memcpy(&v, p + i * sizeof v, sizeof v);                              \
-            v = bswap(v);                                                        \
-            memcpy(p + i * sizeof v, &v, sizeof v);                              \
-        }                                                                        \
+#define SWAP_LOOP(type, bswap)                                \
+    do {                                                      \
+        int64_t i = 0;                                        \
+        for (; i + 64 <= n; i += 64)                          \
+            for (int k = 0; k < 64; k++) {                    \
+                type v;                                       \
+                memcpy(&v, p + (i + k) * sizeof v, sizeof v); \
+                v = bswap(v);                                 \
+                memcpy(p + (i + k) * sizeof v, &v, sizeof v); \
+            }                                                 \
+        for (; i < n; i++) {                                  \
+            type v;                                           \
+            memcpy(&v, p + i * sizeof v, sizeof v);           \
+            v = bswap(v);                                     \
+            memcpy(p + i * sizeof v, &v, sizeof v);           \
+        }                                                     \
     } while (0)
 
 void udfrt_byteswap(void *data, int64_t n, int size)

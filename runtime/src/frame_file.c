@@ -117,9 +117,8 @@ static udfrt_status pread_all(const char *path, int fd, unsigned char *dst, int6
             return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "read error in '%s' at byte %lld",
                                     path, (long long)offset);
         if (got == 0)
-            return udfrt_fail(err, UDFRT_ERR_DATA,
-                              "'%s' is truncated: it ends before byte %lld", path,
-                              (long long)(offset + bytes));
+            return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is truncated: it ends before byte %lld",
+                              path, (long long)(offset + bytes));
         dst += got;
         bytes -= got;
         offset += got;
@@ -137,7 +136,8 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
             int64_t run = 1;
             while (i + run < count && file_frames[i + run] == file_frames[i] + run)
                 run++;
-            int64_t end = ff->first_offset + (file_frames[i] + run - 1) * ff->stride + ff->frame_bytes;
+            int64_t end =
+                ff->first_offset + (file_frames[i] + run - 1) * ff->stride + ff->frame_bytes;
             if (end > ff->size)
                 return udfrt_fail(err, UDFRT_ERR_DATA,
                                   "'%s' is truncated: it ends before byte %lld", ds->path,

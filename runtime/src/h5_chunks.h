@@ -23,12 +23,12 @@ typedef struct udfrt_h5_chunks {
     hsize_t dims[UDFRT_H5_MAX_RANK], chunk[UDFRT_H5_MAX_RANK];
     udfrt_h5_pipeline pipeline;
     size_t elem_size;
-    int swap_size;              /* big-endian element size to swap, or 0 */
-    unsigned char fill[8];      /* fill value of unwritten chunks, in file byte order */
-    int64_t sig_size;           /* elements per frame */
-    int64_t frames_per_chunk;   /* > 0: chunks hold this many whole frames, consecutive in
-                                   stored order (nav chunk 1,...,1,c and the whole sig) */
-    int64_t cache_slots;        /* decoded chunks kept per thread */
+    int swap_size;            /* big-endian element size to swap, or 0 */
+    unsigned char fill[8];    /* fill value of unwritten chunks, in file byte order */
+    int64_t sig_size;         /* elements per frame */
+    int64_t frames_per_chunk; /* > 0: chunks hold this many whole frames, consecutive in
+                                 stored order (nav chunk 1,...,1,c and the whole sig) */
+    int64_t cache_slots;      /* decoded chunks kept per thread */
 } udfrt_h5_chunks;
 
 typedef struct udfrt_h5_chunk_reader udfrt_h5_chunk_reader;

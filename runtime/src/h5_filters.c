@@ -56,8 +56,7 @@ int udfrt_h5_filter_decodable(const udfrt_h5_filter *f, const char **why)
     case UDFRT_H5_FILTER_DEFLATE:
     case UDFRT_H5_FILTER_SHUFFLE:
     case UDFRT_H5_FILTER_LZF:
-    case UDFRT_H5_FILTER_LZ4:
-        return 1;
+    case UDFRT_H5_FILTER_LZ4: return 1;
     case UDFRT_H5_FILTER_BITSHUFFLE:
         if (f->n_values < 3 || f->values[2] == 0) {
             *why = "bitshuffle without an element size";
@@ -74,9 +73,7 @@ int udfrt_h5_filter_decodable(const udfrt_h5_filter *f, const char **why)
             return 0;
         }
         return 1;
-    default:
-        *why = "udf does not decode this filter itself";
-        return 0;
+    default: *why = "udf does not decode this filter itself"; return 0;
     }
 }
 
@@ -86,21 +83,14 @@ const char *udfrt_h5_filter_label(const udfrt_h5_filter *f, char *buf, size_t si
     case UDFRT_H5_FILTER_DEFLATE:
         snprintf(buf, size, "deflate (gzip) level %u", f->n_values ? f->values[0] : 0);
         break;
-    case UDFRT_H5_FILTER_SHUFFLE:
-        snprintf(buf, size, "shuffle");
-        break;
-    case UDFRT_H5_FILTER_LZF:
-        snprintf(buf, size, "LZF (32000)");
-        break;
-    case UDFRT_H5_FILTER_LZ4:
-        snprintf(buf, size, "LZ4 (32004)");
-        break;
+    case UDFRT_H5_FILTER_SHUFFLE: snprintf(buf, size, "shuffle"); break;
+    case UDFRT_H5_FILTER_LZF: snprintf(buf, size, "LZF (32000)"); break;
+    case UDFRT_H5_FILTER_LZ4: snprintf(buf, size, "LZ4 (32004)"); break;
     case UDFRT_H5_FILTER_BITSHUFFLE:
         snprintf(buf, size, "bitshuffle%s (32008)",
                  f->n_values > 4 && f->values[4] == 2 ? "+LZ4" : "");
         break;
-    default:
-        snprintf(buf, size, "%s (%u)", f->name[0] ? f->name : "unnamed filter", f->id);
+    default: snprintf(buf, size, "%s (%u)", f->name[0] ? f->name : "unnamed filter", f->id);
     }
     return buf;
 }
@@ -269,12 +259,10 @@ static const char *decode_one(udfrt_h5_decoder *d, const udfrt_h5_pipeline *p,
     }
     case UDFRT_H5_FILTER_LZF:
         return in_bytes <= UINT32_MAX &&
-                       lzf_decompress(in, (unsigned)in_bytes, out, (unsigned)out_bytes) ==
-                           out_bytes
+                       lzf_decompress(in, (unsigned)in_bytes, out, (unsigned)out_bytes) == out_bytes
                    ? NULL
                    : "corrupt LZF data";
-    case UDFRT_H5_FILTER_LZ4:
-        return decode_lz4(in, in_bytes, out, out_bytes);
+    case UDFRT_H5_FILTER_LZ4: return decode_lz4(in, in_bytes, out, out_bytes);
     default: /* UDFRT_H5_FILTER_BITSHUFFLE: the only other decodable filter */
         return decode_bitshuffle(f, in, in_bytes, d->scratch[2], out, out_bytes);
     }

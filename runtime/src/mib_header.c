@@ -89,8 +89,7 @@ static const char *derive(udfrt_mib_header *h)
         h->image_bytes = ht * (w / 2) * 4;
         px = ht * (w / 2);
         break;
-    default:
-        return "raw data needs a counter depth of 1, 6, 12 or 24 as the header's last field";
+    default: return "raw data needs a counter depth of 1, 6, 12 or 24 as the header's last field";
     }
     if (px % 64)
         return "raw data needs a multiple of 64 pixels per frame";

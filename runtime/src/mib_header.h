@@ -13,16 +13,16 @@ typedef struct udfrt_mib_header {
     int64_t sequence;     /* 1-based frame number */
     int64_t header_bytes; /* the header's length: frame data follows it */
     int chips;
-    int width, height;    /* pixels, as the header gives them */
-    char pixel_type[4];   /* U08 U16 U32 U64, or R64 for raw data */
-    char layout[8];       /* sensor layout without padding: 1x1, 2x2, 2x2G, Nx1, ... */
-    int counter_depth;    /* 1, 6, 12 or 24: the header's last field */
+    int width, height;  /* pixels, as the header gives them */
+    char pixel_type[4]; /* U08 U16 U32 U64, or R64 for raw data */
+    char layout[8];     /* sensor layout without padding: 1x1, 2x2, 2x2G, Nx1, ... */
+    int counter_depth;  /* 1, 6, 12 or 24: the header's last field */
     /* Derived: what a decoded frame is. */
-    int raw;              /* R64: packed 64-bit words, decoded while reading */
-    int quad_raw;         /* raw 2x2 quad: chip rows interleaved, reassembled */
+    int raw;      /* R64: packed 64-bit words, decoded while reading */
+    int quad_raw; /* raw 2x2 quad: chip rows interleaved, reassembled */
     int64_t sig_height, sig_width;
     udf_dtype dtype;
-    int64_t image_bytes;  /* stored bytes of one frame after its header */
+    int64_t image_bytes; /* stored bytes of one frame after its header */
 } udfrt_mib_header;
 
 /* Parses the frame header at the start of `text` (`n` bytes, at least the

@@ -48,7 +48,8 @@ udfrt_status udfrt_module_load(const char *path, udfrt_module **out, udfrt_error
     }
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle)
-        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot load kernels from '%s': %s", path, dlerror());
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot load kernels from '%s': %s", path,
+                          dlerror());
     const udf_module_desc *desc = dlsym(handle, UDF_MODULE_SYMBOL);
     char from[4300];
     snprintf(from, sizeof from, "'%s'", path);
@@ -100,7 +101,8 @@ int udfrt_module_udfs(const udfrt_module *m, const char **names, int cap)
 const udf_kernel_desc *udfrt_module_kernel(const udfrt_module *m, const char *name, udf_dtype t)
 {
     for (int k = 0; k < m->desc->n_kernels; k++)
-        if (strcmp(m->desc->kernels[k].name, name) == 0 && m->desc->kernels[k].input_dtype == (int32_t)t)
+        if (strcmp(m->desc->kernels[k].name, name) == 0 &&
+            m->desc->kernels[k].input_dtype == (int32_t)t)
             return &m->desc->kernels[k];
     return NULL;
 }

@@ -148,10 +148,9 @@ udfrt_status udfrt_npy_read_header(int fd, const char *path, udfrt_npy_header *h
 size_t udfrt_npy_format_header(udf_dtype t, int rank, const int64_t *shape, char *out, size_t cap)
 {
     static const char kinds[] = {
-        [UDF_DTYPE_BOOL] = 'b', [UDF_DTYPE_I8] = 'i',  [UDF_DTYPE_I16] = 'i',
-        [UDF_DTYPE_I32] = 'i',  [UDF_DTYPE_I64] = 'i', [UDF_DTYPE_U8] = 'u',
-        [UDF_DTYPE_U16] = 'u',  [UDF_DTYPE_U32] = 'u', [UDF_DTYPE_U64] = 'u',
-        [UDF_DTYPE_F32] = 'f',  [UDF_DTYPE_F64] = 'f',
+        [UDF_DTYPE_BOOL] = 'b', [UDF_DTYPE_I8] = 'i',  [UDF_DTYPE_I16] = 'i', [UDF_DTYPE_I32] = 'i',
+        [UDF_DTYPE_I64] = 'i',  [UDF_DTYPE_U8] = 'u',  [UDF_DTYPE_U16] = 'u', [UDF_DTYPE_U32] = 'u',
+        [UDF_DTYPE_U64] = 'u',  [UDF_DTYPE_F32] = 'f', [UDF_DTYPE_F64] = 'f',
     };
     char dict[1024];
     size_t size = udfrt_dtype_size(t);

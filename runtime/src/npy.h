@@ -14,7 +14,7 @@
 
 typedef struct udfrt_npy_header {
     udf_dtype dtype;
-    int big_endian;  /* elements stored big-endian (descr '>') */
+    int big_endian; /* elements stored big-endian (descr '>') */
     int rank;
     int64_t shape[UDFRT_NPY_MAX_RANK];
     int64_t data_offset; /* bytes before the first element */

@@ -29,12 +29,11 @@ udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
         char saved = path[i];
         path[i] = '\0';
         if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot create directory '%s'",
-                                  path);
+            st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot create directory '%s'", path);
         else if (!is_dir(path))
             st = udfrt_fail(err, UDFRT_ERR_DATA,
-                            "cannot create directory '%s': '%s' exists and is not a directory",
-                            dir, path);
+                            "cannot create directory '%s': '%s' exists and is not a directory", dir,
+                            path);
         path[i] = saved;
     }
     udfrt_free(path);

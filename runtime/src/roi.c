@@ -49,17 +49,16 @@ udfrt_status udfrt_roi_box(const udfrt_dataset *ds, const char *text, int rank,
     char want[256];
     udfrt_format_shape(ds->nav_rank, ds->nav_shape, want, sizeof want);
     if (rank != ds->nav_rank)
-        return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "--roi %s gives %d range%s, but the nav shape %s has %d dim%s", text,
-                          rank, rank == 1 ? "" : "s", want, ds->nav_rank,
-                          ds->nav_rank == 1 ? "" : "s");
+        return udfrt_fail(
+            err, UDFRT_ERR_DATA, "--roi %s gives %d range%s, but the nav shape %s has %d dim%s",
+            text, rank, rank == 1 ? "" : "s", want, ds->nav_rank, ds->nav_rank == 1 ? "" : "s");
     int64_t lo[UDF_MAX_RANK], hi[UDF_MAX_RANK];
     for (int d = 0; d < rank; d++) {
         lo[d] = start[d];
         hi[d] = stop[d] == INT64_MAX ? ds->nav_shape[d] : stop[d];
         if (hi[d] > ds->nav_shape[d] || lo[d] > ds->nav_shape[d])
-            return udfrt_fail(err, UDFRT_ERR_DATA,
-                              "--roi %s: range %d ends past the nav shape %s", text, d + 1, want);
+            return udfrt_fail(err, UDFRT_ERR_DATA, "--roi %s: range %d ends past the nav shape %s",
+                              text, d + 1, want);
     }
     uint8_t *roi = udfrt_calloc((size_t)ds->nav_size, 1);
     if (!roi)

@@ -46,7 +46,7 @@ int udfrt_buffer_shape(const udf_ctx *ctx, const udf_buffer_desc *b, int64_t *sh
 
 int64_t udfrt_buffer_elements(const udf_ctx *ctx, const udf_buffer_desc *b)
 {
-    int64_t positions = b->kind == UDF_KIND_NAV ? ctx->nav_size
+    int64_t positions = b->kind == UDF_KIND_NAV   ? ctx->nav_size
                         : b->kind == UDF_KIND_SIG ? ctx->sig_size
                                                   : 1;
     return positions * udfrt_buffer_block(ctx, b);
@@ -77,8 +77,7 @@ udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt)
     udfrt_plan plan;
     plan.frame_dtype = opt->corrections ? udfrt_corrections_output(opt->corrections) : ds->dtype;
     plan.frames = selected_count(ds, opt->roi);
-    plan.partitions = opt->partitions > 0 ? opt->partitions
-                                          : partition_count(ds, plan.frames);
+    plan.partitions = opt->partitions > 0 ? opt->partitions : partition_count(ds, plan.frames);
     if (plan.partitions > plan.frames)
         plan.partitions = plan.frames;
     /* About UDF_TILE_BYTES of the larger of the stored and the seen element,
@@ -124,20 +123,20 @@ typedef struct run_state {
     const udfrt_run_options *opt;
     udfrt_job *jobs;
     int n_jobs;
-    int total_buffers;  /* sum of n_buffers over jobs */
+    int total_buffers;       /* sum of n_buffers over jobs */
     const int64_t *selected; /* nav indices of the frames to process */
     int64_t n_selected;
     int64_t n_partitions;
     int64_t depth;
     worker_state *workers;
-    partial *partials;  /* per partition; the tree keeps results at the leftmost leaf */
-    int *level_done;    /* per leaf: highest tree level completed for the node it starts */
+    partial *partials; /* per partition; the tree keeps results at the leftmost leaf */
+    int *level_done;   /* per leaf: highest tree level completed for the node it starts */
     pthread_mutex_t tree_lock;
     udfrt_error *err;
     pthread_mutex_t err_lock;
     double t_start;
     atomic_llong frames_done, bytes_done;
-    double next_report;             /* guarded by progress_lock */
+    double next_report; /* guarded by progress_lock */
     pthread_mutex_t progress_lock;
 } run_state;
 
@@ -450,8 +449,13 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     if (!stats)
         stats = &local_stats;
     memset(stats, 0, sizeof *stats);
-    run_state rs = {.ds = ds, .opt = opt, .jobs = jobs, .n_jobs = n_jobs, .err = err,
-                    .t_start = t_start, .next_report = t_start + UDF_PROGRESS_SECONDS};
+    run_state rs = {.ds = ds,
+                    .opt = opt,
+                    .jobs = jobs,
+                    .n_jobs = n_jobs,
+                    .err = err,
+                    .t_start = t_start,
+                    .next_report = t_start + UDF_PROGRESS_SECONDS};
     pthread_mutex_init(&rs.tree_lock, NULL);
     pthread_mutex_init(&rs.err_lock, NULL);
     pthread_mutex_init(&rs.progress_lock, NULL);
@@ -500,9 +504,11 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     if (st == UDFRT_OK && rs.n_partitions == 0 && partial_init(&rs, &rs.partials[0]) != UDFRT_OK)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for results");
     if (st == UDFRT_OK && opt->progress) {
-        udfrt_progress p = {.frames_done = rs.n_selected, .frames_total = rs.n_selected,
+        udfrt_progress p = {.frames_done = rs.n_selected,
+                            .frames_total = rs.n_selected,
                             .bytes_read = atomic_load(&rs.bytes_done),
-                            .seconds = now() - t_start, .finished = 1};
+                            .seconds = now() - t_start,
+                            .finished = 1};
         opt->progress(opt->progress_ctx, &p);
     }
     if (st == UDFRT_OK) {

@@ -24,9 +24,9 @@ typedef struct udfrt_job {
 } udfrt_job;
 
 typedef struct udfrt_run_options {
-    int threads;          /* <= 0: all cores */
-    const uint8_t *roi;   /* NULL or nav_size flags: process position i iff roi[i] */
-    int64_t partitions;   /* <= 0: chosen from the data size */
+    int threads;        /* <= 0: all cores */
+    const uint8_t *roi; /* NULL or nav_size flags: process position i iff roi[i] */
+    int64_t partitions; /* <= 0: chosen from the data size */
     const udfrt_corrections *corrections; /* NULL: frames reach kernels as stored */
     /* Called from a worker at most every UDF_PROGRESS_SECONDS (never two at
      * once), and once more with `finished` after the last tile. */

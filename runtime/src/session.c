@@ -19,9 +19,9 @@
 
 /* One --param assignment. */
 typedef struct param_entry {
-    char *udf;   /* UDF of UDF.NAME, or NULL */
+    char *udf; /* UDF of UDF.NAME, or NULL */
     char *name;
-    char *text;  /* the value, unless it is an array */
+    char *text; /* the value, unless it is an array */
     udfrt_array array;
     int has_array;
 } param_entry;
@@ -200,8 +200,8 @@ static udfrt_status unknown_param(const udfrt_session *s, const char *given, udf
     int len = 0;
     for (int j = 0; j < s->n_jobs; j++)
         for (int i = 0; i < s->jobs[j].kernel->n_params && len < (int)sizeof list; i++)
-            len += snprintf(list + len, sizeof list - (size_t)len, " %s.%s", s->jobs[j].kernel->name,
-                            s->jobs[j].kernel->params[i].name);
+            len += snprintf(list + len, sizeof list - (size_t)len, " %s.%s",
+                            s->jobs[j].kernel->name, s->jobs[j].kernel->params[i].name);
     return udfrt_fail(err, UDFRT_ERR_USAGE,
                       "--param %s: no udf of this run has that param; they have:%s", given,
                       len ? list : " none");
@@ -229,8 +229,8 @@ udfrt_status udfrt_session_param(udfrt_session *s, const char *assignment, udfrt
     e.udf = dot ? dup_n(assignment, (size_t)(dot - assignment)) : NULL;
     e.name = dot ? dup_n(dot + 1, name_len - (size_t)(dot - assignment) - 1)
                  : dup_n(assignment, name_len);
-    udfrt_status st = (dot && !e.udf) || !e.name ? udfrt_fail(err, UDFRT_ERR_DATA, "out of memory")
-                                                 : UDFRT_OK;
+    udfrt_status st =
+        (dot && !e.udf) || !e.name ? udfrt_fail(err, UDFRT_ERR_DATA, "out of memory") : UDFRT_OK;
     int found = 0;
     for (int j = 0; st == UDFRT_OK && j < s->n_jobs; j++)
         if ((!e.udf || strcmp(s->jobs[j].kernel->name, e.udf) == 0) &&
@@ -286,8 +286,8 @@ static udfrt_status bind_all(udfrt_session *s, udfrt_error *err)
             const param_entry *e = &s->params[i];
             if (e->udf && strcmp(e->udf, s->jobs[j].kernel->name) != 0)
                 continue;
-            mine[n++] = (udfrt_param_value){.name = e->name, .text = e->text,
-                                            .array = e->has_array ? &e->array : NULL};
+            mine[n++] = (udfrt_param_value){
+                .name = e->name, .text = e->text, .array = e->has_array ? &e->array : NULL};
         }
         st = udfrt_bind(&s->jobs[j], s->ds, mine, n, err);
     }
@@ -354,7 +354,10 @@ void udfrt_dataset_describe(const udfrt_dataset *ds, udfrt_dataset_info *info)
 }
 
 const uint8_t *udfrt_session_selection(const udfrt_session *s) { return s->roi; }
-const udfrt_corrections *udfrt_session_corrections_of(const udfrt_session *s) { return s->corrections; }
+const udfrt_corrections *udfrt_session_corrections_of(const udfrt_session *s)
+{
+    return s->corrections;
+}
 
 const char *udfrt_session_udf(const udfrt_session *s, int i)
 {

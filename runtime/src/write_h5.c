@@ -56,9 +56,9 @@ static int write_dataset(hid_t file, const udfrt_result *r)
         dims[d] = (hsize_t)r->shape[d];
     hid_t space = r->rank ? H5Screate_simple(r->rank, dims, NULL) : H5Screate(H5S_SCALAR);
     hid_t type = h5_type(r->dtype);
-    hid_t dset = space >= 0 && type >= 0
-                     ? H5Dcreate2(group, r->name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
-                     : -1;
+    hid_t dset = space >= 0 && type >= 0 ? H5Dcreate2(group, r->name, type, space, H5P_DEFAULT,
+                                                      H5P_DEFAULT, H5P_DEFAULT)
+                                         : -1;
     int ok = dset >= 0 && (r->elements == 0 ||
                            H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->data) >= 0);
     ok = ok && write_kind_attribute(dset, udfrt_kind_name(r->kind));
@@ -98,8 +98,8 @@ static void build_image(const udfrt_result *results, int n, void **image, size_t
         H5Pclose(fapl);
 }
 
-udfrt_status udfrt_write_h5(udfrt_staging *s, const char *path, const udfrt_result *results,
-                            int n, udfrt_error *err)
+udfrt_status udfrt_write_h5(udfrt_staging *s, const char *path, const udfrt_result *results, int n,
+                            udfrt_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
     void *image;

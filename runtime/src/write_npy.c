@@ -17,8 +17,8 @@ static udfrt_status write_one(udfrt_staging *s, const char *dir, const udfrt_res
         return udfrt_fail(err, UDFRT_ERR_DATA, "output directory name '%s' is too long", dir);
     size_t header_len = udfrt_npy_format_header(r->dtype, r->rank, r->shape, header, sizeof header);
     if (header_len == 0)
-        return udfrt_fail(err, UDFRT_ERR_INTERNAL, "no .npy header fits the shape of %s/%s",
-                          r->udf, r->name);
+        return udfrt_fail(err, UDFRT_ERR_INTERNAL, "no .npy header fits the shape of %s/%s", r->udf,
+                          r->name);
     const char *tmp;
     udfrt_status st = udfrt_stage_file(s, path, &tmp, err);
     if (st != UDFRT_OK)
@@ -35,8 +35,8 @@ static udfrt_status write_one(udfrt_staging *s, const char *dir, const udfrt_res
     return st;
 }
 
-udfrt_status udfrt_write_npy(udfrt_staging *s, const char *dir, const udfrt_result *results,
-                             int n, udfrt_error *err)
+udfrt_status udfrt_write_npy(udfrt_staging *s, const char *dir, const udfrt_result *results, int n,
+                             udfrt_error *err)
 {
     for (int i = 0; i < n; i++) {
         udfrt_status st = write_one(s, dir, &results[i], err);

@@ -17,8 +17,7 @@
 
 static int wanted(const udfrt_result *r)
 {
-    return (r->kind == UDF_KIND_NAV || r->kind == UDF_KIND_SIG) && r->rank == 2 &&
-           r->elements > 0;
+    return (r->kind == UDF_KIND_NAV || r->kind == UDF_KIND_SIG) && r->rank == 2 && r->elements > 0;
 }
 
 /* The k-th smallest of a[0..n) (Hoare's quickselect). Afterwards a[0..k) holds
@@ -167,16 +166,15 @@ static udfrt_status write_one(udfrt_staging *s, const char *dir, const udfrt_res
     const char *tmp;
     udfrt_status st = udfrt_stage_file(s, path, &tmp, err);
     int errnum = 0;
-    if (st == UDFRT_OK &&
-        !encode(tmp, grey, (uint32_t)r->shape[0], (uint32_t)r->shape[1], &errnum))
+    if (st == UDFRT_OK && !encode(tmp, grey, (uint32_t)r->shape[0], (uint32_t)r->shape[1], &errnum))
         st = errnum ? udfrt_fail_errno(err, UDFRT_ERR_DATA, errnum, "cannot write '%s'", path)
                     : udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s'", path);
     udfrt_free(grey);
     return st;
 }
 
-udfrt_status udfrt_write_png(udfrt_staging *s, const char *dir, const udfrt_result *results,
-                             int n, udfrt_error *err)
+udfrt_status udfrt_write_png(udfrt_staging *s, const char *dir, const udfrt_result *results, int n,
+                             udfrt_error *err)
 {
     for (int i = 0; i < n; i++) {
         if (!wanted(&results[i]))

@@ -8,16 +8,16 @@
 #include "results.h"
 
 /* One HDF5 file with /<udf>/<buffer> datasets and a `kind` attribute. */
-udfrt_status udfrt_write_h5(udfrt_staging *s, const char *path, const udfrt_result *results,
-                            int n, udfrt_error *err);
+udfrt_status udfrt_write_h5(udfrt_staging *s, const char *path, const udfrt_result *results, int n,
+                            udfrt_error *err);
 /* DIR/<udf>.<buffer>.npy per result. */
-udfrt_status udfrt_write_npy(udfrt_staging *s, const char *dir, const udfrt_result *results,
-                             int n, udfrt_error *err);
+udfrt_status udfrt_write_npy(udfrt_staging *s, const char *dir, const udfrt_result *results, int n,
+                             udfrt_error *err);
 /* DIR/<udf>.<buffer>.png per 2-D nav or sig result: 8-bit grey, contrast
  * stretched between the UDF_PNG_LOW/HIGH_PERCENTILE of the finite values
  * (clipped outside), NaN black. */
-udfrt_status udfrt_write_png(udfrt_staging *s, const char *dir, const udfrt_result *results,
-                             int n, udfrt_error *err);
+udfrt_status udfrt_write_png(udfrt_staging *s, const char *dir, const udfrt_result *results, int n,
+                             udfrt_error *err);
 
 /* Creates `dir` and missing parents (mkdir -p); fails unless it ends up a
  * directory. */

@@ -32,10 +32,7 @@ static int count_files(void)
     return n;
 }
 
-static void path_of(const char *name, char *out)
-{
-    snprintf(out, 256, "%s/%s", dir, name);
-}
+static void path_of(const char *name, char *out) { snprintf(out, 256, "%s/%s", dir, name); }
 
 static void fill(const char *tmp, const char *text)
 {

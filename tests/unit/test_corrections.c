@@ -26,8 +26,8 @@ static udfrt_dataset frames_of(udf_dtype t, int rank, const int64_t *shape)
 static void float_types(void **state)
 {
     (void)state;
-    static const udf_dtype f32[] = {UDF_DTYPE_BOOL, UDF_DTYPE_I8, UDF_DTYPE_I16, UDF_DTYPE_U8,
-                                    UDF_DTYPE_U16, UDF_DTYPE_F32};
+    static const udf_dtype f32[] = {UDF_DTYPE_BOOL, UDF_DTYPE_I8,  UDF_DTYPE_I16,
+                                    UDF_DTYPE_U8,   UDF_DTYPE_U16, UDF_DTYPE_F32};
     static const udf_dtype f64[] = {UDF_DTYPE_I32, UDF_DTYPE_I64, UDF_DTYPE_U32, UDF_DTYPE_U64,
                                     UDF_DTYPE_F64};
     for (size_t i = 0; i < sizeof f32 / sizeof *f32; i++)

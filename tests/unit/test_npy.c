@@ -46,7 +46,8 @@ static void round_trip(void **state)
 static void one_dim_and_big_endian(void **state)
 {
     (void)state;
-    const char text[] = "\x93NUMPY\x01\x00\x3a\x00{'descr': '>f8', 'fortran_order': False, 'shape': (5,), }";
+    const char text[] =
+        "\x93NUMPY\x01\x00\x3a\x00{'descr': '>f8', 'fortran_order': False, 'shape': (5,), }";
     char header[128];
     memset(header, ' ', sizeof header);
     memcpy(header, text, sizeof text - 1);
@@ -80,9 +81,11 @@ static void malformed_headers(void **state)
     refuses("NUMPY", 5, "magic");
     refuses("\x93NUMPY\x09\x00\x10\x00{}", 12, "version");
     refuses("\x93NUMPY\x01\x00\x40\x00{'descr'", 18, "truncated");
-    const char complex_descr[] = "\x93NUMPY\x01\x00\x36\x00{'descr': '<c8', 'fortran_order': False, 'shape': (2,)}";
+    const char complex_descr[] =
+        "\x93NUMPY\x01\x00\x36\x00{'descr': '<c8', 'fortran_order': False, 'shape': (2,)}";
     refuses(complex_descr, sizeof complex_descr - 1, "c8");
-    const char bad_shape[] = "\x93NUMPY\x01\x00\x37\x00{'descr': '<u2', 'fortran_order': False, 'shape': (2,x)}";
+    const char bad_shape[] =
+        "\x93NUMPY\x01\x00\x37\x00{'descr': '<u2', 'fortran_order': False, 'shape': (2,x)}";
     refuses(bad_shape, sizeof bad_shape - 1, "shape");
 }
 

@@ -50,8 +50,12 @@ static const udf_buffer_desc buffers[] = {
 };
 
 static const udf_kernel_desc kernel = {
-    .name = "probe", .input_dtype = UDF_DTYPE_U16, .n_buffers = 3, .buffers = buffers,
-    .tile = tile, .merge = merge,
+    .name = "probe",
+    .input_dtype = UDF_DTYPE_U16,
+    .n_buffers = 3,
+    .buffers = buffers,
+    .tile = tile,
+    .merge = merge,
 };
 
 static udfrt_dataset *open_demo(const char *spec)

@@ -28,12 +28,13 @@ static int parse_int(const char *opt, const char *text, long long lo, long long 
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (end == text || *end) {
-        fprintf(stderr, "%s: error: %s expects an integer (%s), not '%s'\n", cli_tool, opt, meaning, text);
+        fprintf(stderr, "%s: error: %s expects an integer (%s), not '%s'\n", cli_tool, opt, meaning,
+                text);
         return 2;
     }
     if (errno || v < lo || v > hi) {
-        fprintf(stderr, "%s: error: %s expects an integer from %lld to %lld (%s), not '%s'\n", cli_tool,
-                opt, lo, hi, meaning, text);
+        fprintf(stderr, "%s: error: %s expects an integer from %lld to %lld (%s), not '%s'\n",
+                cli_tool, opt, lo, hi, meaning, text);
         return 2;
     }
     *out = v;
@@ -52,8 +53,8 @@ static int parse_shape(const char *opt, const char *text, int *rank, int64_t *di
         if (end == p || v <= 0 || errno || *rank == UDF_MAX_RANK || (*end && *end != ',')) {
             fprintf(stderr,
                     "%s: error: %s expects positive sizes separated by commas (like 64,64), "
-                    "not '%s'\n", cli_tool,
-                    opt, text);
+                    "not '%s'\n",
+                    cli_tool, opt, text);
             return 2;
         }
         dims[(*rank)++] = v;
@@ -78,9 +79,27 @@ static int parse_roi(const char *text, const char **roi)
 }
 
 typedef enum OptId {
-    OPT_DATA, OPT_DTYPE, OPT_NAV, OPT_SIG, OPT_SIG_DIMS, OPT_OFFSET, OPT_SYNC_OFFSET, OPT_ROI,
-    OPT_PARTITIONS, OPT_DARK, OPT_GAIN, OPT_EXCLUDE, OPT_UDF, OPT_JOBS, OPT_OUTPUT, OPT_NPY,
-    OPT_PNG, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_STATS, OPT_PARAM
+    OPT_DATA,
+    OPT_DTYPE,
+    OPT_NAV,
+    OPT_SIG,
+    OPT_SIG_DIMS,
+    OPT_OFFSET,
+    OPT_SYNC_OFFSET,
+    OPT_ROI,
+    OPT_PARTITIONS,
+    OPT_DARK,
+    OPT_GAIN,
+    OPT_EXCLUDE,
+    OPT_UDF,
+    OPT_JOBS,
+    OPT_OUTPUT,
+    OPT_NPY,
+    OPT_PNG,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
+    OPT_STATS,
+    OPT_PARAM
 } OptId;
 
 /* `run_only`: options that change nothing `udfc info` reports. */
@@ -89,17 +108,28 @@ static const struct {
     OptId id;
     int takes_value, run_only;
 } table[] = {
-    {"--data", OPT_DATA, 1, 0},           {"--dtype", OPT_DTYPE, 1, 0},
-    {"--nav", OPT_NAV, 1, 0},             {"--sig", OPT_SIG, 1, 0},
-    {"--sig-dims", OPT_SIG_DIMS, 1, 0},   {"--offset", OPT_OFFSET, 1, 0},
-    {"--sync-offset", OPT_SYNC_OFFSET, 1, 0}, {"--roi", OPT_ROI, 1, 0},
-    {"--partitions", OPT_PARTITIONS, 1, 0}, {"--dark", OPT_DARK, 1, 0},
-    {"--gain", OPT_GAIN, 1, 0},           {"--exclude", OPT_EXCLUDE, 1, 0},
-    {"--udf", OPT_UDF, 1, 1},             {"-j", OPT_JOBS, 1, 1},
-    {"--threads", OPT_JOBS, 1, 1},        {"-o", OPT_OUTPUT, 1, 1},
-    {"--output", OPT_OUTPUT, 1, 1},       {"--npy", OPT_NPY, 1, 1},
-    {"--png", OPT_PNG, 1, 1},             {"--progress", OPT_PROGRESS, 0, 1},
-    {"--no-progress", OPT_NO_PROGRESS, 0, 1}, {"--stats", OPT_STATS, 0, 1},
+    {"--data", OPT_DATA, 1, 0},
+    {"--dtype", OPT_DTYPE, 1, 0},
+    {"--nav", OPT_NAV, 1, 0},
+    {"--sig", OPT_SIG, 1, 0},
+    {"--sig-dims", OPT_SIG_DIMS, 1, 0},
+    {"--offset", OPT_OFFSET, 1, 0},
+    {"--sync-offset", OPT_SYNC_OFFSET, 1, 0},
+    {"--roi", OPT_ROI, 1, 0},
+    {"--partitions", OPT_PARTITIONS, 1, 0},
+    {"--dark", OPT_DARK, 1, 0},
+    {"--gain", OPT_GAIN, 1, 0},
+    {"--exclude", OPT_EXCLUDE, 1, 0},
+    {"--udf", OPT_UDF, 1, 1},
+    {"-j", OPT_JOBS, 1, 1},
+    {"--threads", OPT_JOBS, 1, 1},
+    {"-o", OPT_OUTPUT, 1, 1},
+    {"--output", OPT_OUTPUT, 1, 1},
+    {"--npy", OPT_NPY, 1, 1},
+    {"--png", OPT_PNG, 1, 1},
+    {"--progress", OPT_PROGRESS, 0, 1},
+    {"--no-progress", OPT_NO_PROGRESS, 0, 1},
+    {"--stats", OPT_STATS, 0, 1},
     {"--param", OPT_PARAM, 1, 1},
 };
 enum { N_OPTIONS = sizeof table / sizeof *table };
@@ -229,14 +259,13 @@ int options_parse(int argc, char **argv, int positional_udfs, RunOptions *o)
         }
         size_t name_len = strcspn(arg, "=");
         size_t k = 0;
-        while (k < N_OPTIONS && (strlen(table[k].name) != name_len ||
-                                 strncmp(table[k].name, arg, name_len) != 0))
+        while (k < N_OPTIONS &&
+               (strlen(table[k].name) != name_len || strncmp(table[k].name, arg, name_len) != 0))
             k++;
         if (k == N_OPTIONS)
             return unknown_option(arg, name_len, positional_udfs);
         if (table[k].run_only && !positional_udfs)
-            return usage_error("option %s is for `udfc run`, not `udfc info`%s", table[k].name,
-                               "");
+            return usage_error("option %s is for `udfc run`, not `udfc info`%s", table[k].name, "");
         const char *value = NULL;
         if (arg[name_len] == '=') {
             if (!table[k].takes_value)
@@ -248,8 +277,7 @@ int options_parse(int argc, char **argv, int positional_udfs, RunOptions *o)
             value = argv[++i];
         }
         if (table[k].takes_value && !*value)
-            return usage_error("option %s needs a value, not an empty string%s", table[k].name,
-                               "");
+            return usage_error("option %s needs a value, not an empty string%s", table[k].name, "");
         int rc = apply(table[k].id, table[k].name, value, o);
         if (rc)
             return rc;

@@ -15,9 +15,9 @@ extern const char *cli_tool;
 typedef struct RunOptions {
     const char *udf_args[MAX_UDF_ARGS]; /* .udf paths or stdlib names */
     int n_udf_args;
-    const char *select[MAX_UDF_ARGS];   /* --udf NAME */
+    const char *select[MAX_UDF_ARGS]; /* --udf NAME */
     int n_select;
-    const char *data;                   /* --data; "demo" if not given */
+    const char *data; /* --data; "demo" if not given */
     udfrt_open_options open;
     const char *roi;                    /* --roi, as given (checked) */
     int64_t partitions;                 /* --partitions; 0 = chosen from the data */

@@ -41,9 +41,8 @@ static void print_stats(const udfrt_run_stats *s, int threads)
             "stats: read %.3f s, corrections %.3f s, kernels %.3f s (summed over threads); "
             "%.3f GB read, %.2f GB/s\n",
             s->wall_seconds, threads, threads == 1 ? "" : "s", (long long)s->frames,
-            (long long)s->partitions, (long long)s->tile_depth, s->read_seconds,
-            s->correct_seconds, s->kernel_seconds, gb,
-            s->wall_seconds > 0 ? gb / s->wall_seconds : 0.0);
+            (long long)s->partitions, (long long)s->tile_depth, s->read_seconds, s->correct_seconds,
+            s->kernel_seconds, gb, s->wall_seconds > 0 ? gb / s->wall_seconds : 0.0);
 }
 
 /* The HDF5 path: -o, or NAME.h5 of the first udf. */

@@ -47,7 +47,8 @@ static int parse_dtypes(const char *list, BuildOptions *o)
         char name[16];
         size_t n = strcspn(p, ",");
         if (n == 0 || n >= sizeof name)
-            return usage("--dtype expects types separated by commas (like u16,f32), not '%s'", list);
+            return usage("--dtype expects types separated by commas (like u16,f32), not '%s'",
+                         list);
         memcpy(name, p, n);
         name[n] = '\0';
         int t = udfrt_dtype_parse(name);
@@ -129,7 +130,8 @@ static udfrt_status stage_shared(udfrt_staging *staging, const char *object, con
     if (st != UDFRT_OK)
         return st;
     const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
-    char *args[] = {(char *)cc, "-shared", "-o", (char *)tmp, (char *)object, "-lmvec", "-lm", NULL};
+    char *args[] = {(char *)cc,     "-shared", "-o",  (char *)tmp,
+                    (char *)object, "-lmvec",  "-lm", NULL};
     pid_t pid;
     int status = 0;
     int rc = posix_spawnp(&pid, cc, NULL, NULL, args, environ);
@@ -213,8 +215,8 @@ int cmd_build(int argc, char **argv)
         char why[2048];
         Arena *arena = arena_create();
         const char *cpu = strcmp(o.cpu, "native") == 0 ? NULL : o.cpu;
-        LLVMMemoryBufferRef obj = compile_object(set.udfs, set.n_udfs, o.dtypes, o.n_dtypes, cpu,
-                                                 arena, why, sizeof why);
+        LLVMMemoryBufferRef obj =
+            compile_object(set.udfs, set.n_udfs, o.dtypes, o.n_dtypes, cpu, arena, why, sizeof why);
         if (obj) {
             rc = write_outputs(&o, &set, obj);
             LLVMDisposeMemoryBuffer(obj);

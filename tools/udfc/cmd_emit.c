@@ -21,7 +21,8 @@ int cmd_emit(int argc, char **argv)
         if (strcmp(argv[0], stages[i]) == 0)
             stage = i;
     if (stage < 0) {
-        fprintf(stderr, "udfc: error: unknown stage '%s' (expected ast, ir, llvm or asm)\n", argv[0]);
+        fprintf(stderr, "udfc: error: unknown stage '%s' (expected ast, ir, llvm or asm)\n",
+                argv[0]);
         return 2;
     }
     int input = UDF_DTYPE_U16;

@@ -53,9 +53,8 @@ int cmd_info(int argc, char **argv)
            udfrt_dtype_name(ds->dtype));
     print_shape("nav shape:  ", ds->nav_rank, ds->nav_shape);
     print_shape("sig shape:  ", ds->sig_rank, ds->sig_shape);
-    printf("frames:     %lld stored, %lld bytes each, %.3f GB in all\n",
-           (long long)ds->image_count, (long long)frame_bytes,
-           (double)(ds->image_count * frame_bytes) / 1e9);
+    printf("frames:     %lld stored, %lld bytes each, %.3f GB in all\n", (long long)ds->image_count,
+           (long long)frame_bytes, (double)(ds->image_count * frame_bytes) / 1e9);
     ds->ops->describe(ds, stdout);
     print_grid_fit(ds);
     if (roi)

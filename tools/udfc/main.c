@@ -39,7 +39,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);
-    fprintf(stderr, "udfc: error: unknown command '%s' (expected check, run, build, emit or info)\n%s",
+    fprintf(stderr,
+            "udfc: error: unknown command '%s' (expected check, run, build, emit or info)\n%s",
             argv[1], usage);
     return 2;
 }

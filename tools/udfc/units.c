@@ -36,8 +36,10 @@ static int looks_like_data(const char *arg)
 static Source *open_source(const char *arg, int *rc)
 {
     if (looks_like_data(arg)) {
-        fprintf(stderr, "udfc: error: '%s' looks like a data set, not a udf; give it with "
-                        "--data %s\n", arg, arg);
+        fprintf(stderr,
+                "udfc: error: '%s' looks like a data set, not a udf; give it with "
+                "--data %s\n",
+                arg, arg);
         *rc = 2;
         return NULL;
     }
@@ -54,8 +56,10 @@ static Source *open_source(const char *arg, int *rc)
     if (looks_like_path(arg)) {
         fprintf(stderr, "udfc: error: cannot read '%s': %s\n", arg, why);
     } else {
-        fprintf(stderr, "udfc: error: '%s' is neither a .udf file nor a standard-library udf; "
-                        "the standard library has:", arg);
+        fprintf(stderr,
+                "udfc: error: '%s' is neither a .udf file nor a standard-library udf; "
+                "the standard library has:",
+                arg);
         for (const stdlib_entry *e = stdlib_entries; e->name; e++)
             fprintf(stderr, " %s", e->name);
         fputc('\n', stderr);
@@ -115,8 +119,8 @@ int units_select(UnitSet *set, const char *const *select, int n)
                 found = 1;
             }
         if (!found) {
-            fprintf(stderr, "udfc: error: --udf %s: no udf of that name; the sources define:",
-                    select[i]);
+            fprintf(stderr,
+                    "udfc: error: --udf %s: no udf of that name; the sources define:", select[i]);
             for (int j = 0; j < set->n_udfs; j++)
                 fprintf(stderr, " %s", set->udfs[j]->udf->name);
             fputc('\n', stderr);

@@ -61,7 +61,8 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
     if (o.n_udf_args != 1) {
-        fprintf(stderr, "udfrun: error: name exactly one kernel library (from udfc build), not %d\n%s",
+        fprintf(stderr,
+                "udfrun: error: name exactly one kernel library (from udfc build), not %d\n%s",
                 o.n_udf_args, usage);
         return 2;
     }

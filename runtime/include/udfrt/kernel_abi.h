@@ -17,17 +17,17 @@
 
 /* Element types: enum suffix, spelling in .udf and .npy-independent name,
  * size in bytes, is_float, is_signed. */
-#define UDF_DTYPES(X)              \
-    X(BOOL, "bool", 1, 0, 0)       \
-    X(I8, "i8", 1, 0, 1)           \
-    X(I16, "i16", 2, 0, 1)         \
-    X(I32, "i32", 4, 0, 1)         \
-    X(I64, "i64", 8, 0, 1)         \
-    X(U8, "u8", 1, 0, 0)           \
-    X(U16, "u16", 2, 0, 0)         \
-    X(U32, "u32", 4, 0, 0)         \
-    X(U64, "u64", 8, 0, 0)         \
-    X(F32, "f32", 4, 1, 1)         \
+#define UDF_DTYPES(X)        \
+    X(BOOL, "bool", 1, 0, 0) \
+    X(I8, "i8", 1, 0, 1)     \
+    X(I16, "i16", 2, 0, 1)   \
+    X(I32, "i32", 4, 0, 1)   \
+    X(I64, "i64", 8, 0, 1)   \
+    X(U8, "u8", 1, 0, 0)     \
+    X(U16, "u16", 2, 0, 0)   \
+    X(U32, "u32", 4, 0, 0)   \
+    X(U64, "u64", 8, 0, 0)   \
+    X(F32, "f32", 4, 1, 1)   \
     X(F64, "f64", 8, 1, 1)
 
 typedef enum udf_dtype {
@@ -99,8 +99,8 @@ typedef struct udf_ctx {
     int64_t nav_shape[UDF_MAX_RANK];
     int64_t sig_shape[UDF_MAX_RANK];
     int64_t nav_size, sig_size;
-    const int64_t *dims;   /* dim variable values, in udf_dimvar_desc order */
-    void *const *params;   /* per param: its value (scalar) or its elements */
+    const int64_t *dims; /* dim variable values, in udf_dimvar_desc order */
+    void *const *params; /* per param: its value (scalar) or its elements */
 } udf_ctx;
 
 /* A stack of whole frames. Frames need not be adjacent in memory. */

@@ -44,10 +44,10 @@ typedef struct udfrt_dataset udfrt_dataset;
 
 /* How to read a data set; zero-initialised means "as stored". */
 typedef struct udfrt_open_options {
-    const char *dtype;   /* raw files: element type name (u16, f32, ...) */
-    int nav_rank;        /* > 0: lay the frames on this nav shape (--nav) */
+    const char *dtype; /* raw files: element type name (u16, f32, ...) */
+    int nav_rank;      /* > 0: lay the frames on this nav shape (--nav) */
     int64_t nav_shape[UDF_MAX_RANK];
-    int sig_rank;        /* > 0: raw files: the sig shape (--sig) */
+    int sig_rank; /* > 0: raw files: the sig shape (--sig) */
     int64_t sig_shape[UDF_MAX_RANK];
     int sig_dims;        /* > 0: trailing dims that are sig (--sig-dims); default 2 */
     int64_t offset;      /* raw files: bytes before the first frame */
@@ -65,7 +65,7 @@ typedef struct udfrt_dataset_info {
     udf_dtype dtype;    /* of the stored elements */
     int nav_rank, sig_rank;
     int64_t nav_shape[UDF_MAX_RANK], sig_shape[UDF_MAX_RANK];
-    int64_t frames;     /* stored */
+    int64_t frames; /* stored */
 } udfrt_dataset_info;
 void udfrt_dataset_describe(const udfrt_dataset *ds, udfrt_dataset_info *info);
 
@@ -98,9 +98,9 @@ typedef struct udfrt_progress {
 typedef void (*udfrt_progress_fn)(void *ctx, const udfrt_progress *p);
 
 typedef struct udfrt_run_stats {
-    int64_t frames;      /* frames processed */
+    int64_t frames; /* frames processed */
     int64_t partitions;
-    int64_t tile_depth;  /* frames per tile */
+    int64_t tile_depth; /* frames per tile */
     int64_t bytes_read;
     double read_seconds;    /* summed over workers */
     double correct_seconds; /* summed over workers */
@@ -117,7 +117,7 @@ typedef struct udfrt_result {
     int rank;
     int64_t shape[2 * UDF_MAX_RANK]; /* nav + dims, sig + dims, or dims */
     int64_t elements;
-    const void *data;                /* C order, owned by the session */
+    const void *data; /* C order, owned by the session */
 } udfrt_result;
 
 /* The session uses ds (which must outlive it) and the modules added to it. */
@@ -133,7 +133,7 @@ udfrt_status udfrt_session_roi(udfrt_session *s, const char *roi, udfrt_error *e
  * mean of their valid neighbours. */
 udfrt_status udfrt_session_corrections(udfrt_session *s, const char *dark, const char *gain,
                                        const char *exclude, udfrt_error *err);
-void udfrt_session_threads(udfrt_session *s, int threads);        /* <= 0: all cores */
+void udfrt_session_threads(udfrt_session *s, int threads);           /* <= 0: all cores */
 void udfrt_session_partitions(udfrt_session *s, int64_t partitions); /* <= 0: from the size */
 void udfrt_session_progress(udfrt_session *s, udfrt_progress_fn fn, void *ctx);
 /* The element type kernels must be compiled for: the stored type, or the
