@@ -98,7 +98,10 @@ static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader 
 {
     size_t bytes = c->pipeline.chunk_bytes;
     hsize_t stored = 0;
-    if (H5Dget_chunk_storage_size(c->dset, offset, &stored) < 0 && !unallocated())
+    int looked_up = H5Dget_chunk_storage_size(c->dset, offset, &stored) >= 0;
+    int never_written = !looked_up && unallocated();
+    H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
+    if (!looked_up && !never_written)
         return chunk_fail(c, offset, "cannot be found in the chunk index", err);
     if (stored == 0) { /* never written: the fill value */
         for (size_t i = 0; i < bytes; i += c->elem_size)
