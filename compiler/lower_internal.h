@@ -91,6 +91,16 @@ void lw_block(Lowerer *L, Stmt *s, LBlock *out);
 /* A private buffer made by lowering (rank 0 beyond its kind's shape),
  * appended to L's buffers. */
 Symbol *lw_scratch_buffer(Lowerer *L, const char *name, udf_kind kind, udf_dtype type);
+/* How the frames of a jammed group go through the frame body (lower_jam.c). */
+typedef enum Jam {
+    JAM_NONE,       /* frame by frame */
+    JAM_ALL,        /* every statement for all frames of the group at once */
+    JAM_SEQ_PREFIX, /* scalar statements frame by frame, then the trailing
+                       elementwise run for all frames at once */
+} Jam;
+Jam lw_jam_kind(const CheckedUdf *cu);
+/* With JAM_SEQ_PREFIX: the first statement of the trailing elementwise run. */
+Stmt *lw_sequential_prefix(const CheckedUdf *cu);
 /* The tile entry point (lower_tile.c). */
 LFunc *lw_build_tile(Lowerer *L);
 /* A new function, current in L (lower.c). */

@@ -6,156 +6,19 @@
  * inside was measured slower in that setting and is not used.
  *
  * Bodies in which a frame depends on no other frame's values — virtual
- * detectors, masks, centre of mass, sums into sig buffers — are jammed:
- * groups of UDF_FRAME_JAM frames go through the body together, each
- * reduction one pass over the pixels for all frames of the group (a mask or
- * a coordinate test is loaded or computed once per group), each elementwise
- * run one pass that updates an accumulator for all frames of the group
- * (loaded and stored once). */
+ * detectors, masks, centre of mass, sums into sig buffers — are jammed
+ * (lower_jam.c decides): groups of UDF_FRAME_JAM frames go through the body
+ * together, each reduction one pass over the pixels for all frames of the
+ * group (a mask is loaded once per group), each elementwise run one pass
+ * that updates an accumulator for all frames of the group (loaded and stored
+ * once). A scalar prefix that frames depend on in order (a frame counter)
+ * runs frame by frame before the group's elementwise run.
+ *
+ * Masks and bin indices that are the same in every frame are computed once
+ * per partition, in the tile's prologue. */
 #include "builtins.h"
 #include "lower_internal.h"
 #include "udfrt/config.h"
-
-/* Whether statement s writes buffer kind `kind` (a single's `b += e` is
- * noted apart: it may repeat per frame as long as nothing reads b). */
-static const Symbol *written(const Stmt *s) { return s->kind == S_ASSIGN ? s->target->sym : NULL; }
-
-static int reads_any_written(const Expr *e, const Stmt *body, udf_kind kind)
-{
-    for (const Stmt *s = body; s; s = s->next) {
-        const Symbol *b = written(s);
-        if (b && b->buf_kind == kind && expr_reads(e, b))
-            return 1;
-    }
-    return 0;
-}
-
-/* Whether statement s (its value or its target's indices) reads a buffer of
- * kind `kind` that the body writes. */
-static int stmt_reads_written(const Stmt *s, const Stmt *body, udf_kind kind)
-{
-    const Expr *value = s->kind == S_LET || s->kind == S_ASSIGN ? s->value : NULL;
-    const Expr *args = s->kind == S_ASSIGN && s->target->kind == E_INDEX ? s->target->args : NULL;
-    return reads_any_written(value, body, kind) || reads_any_written(args, body, kind);
-}
-
-/* Whether statement s reads any buffer the body writes. */
-static int reads_any_buffer_written(const Stmt *s, const Stmt *body)
-{
-    return stmt_reads_written(s, body, UDF_KIND_SIG) || stmt_reads_written(s, body, UDF_KIND_NAV) ||
-           stmt_reads_written(s, body, UDF_KIND_SINGLE);
-}
-
-/* Whether e reads buffer b itself or through pixel lets; scalar lets are
- * values already computed for each frame. */
-static int reads_besides_scalar_lets(const Expr *e, const Symbol *b)
-{
-    for (; e; e = e->next) {
-        if (e->sym == b)
-            return 1;
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET &&
-            e->sym->shape != SHAPE_SCALAR && reads_besides_scalar_lets(e->sym->value, b))
-            return 1;
-        if (reads_besides_scalar_lets(e->lhs, b) || reads_besides_scalar_lets(e->rhs, b) ||
-            reads_besides_scalar_lets(e->args, b) || reads_besides_scalar_lets(e->base, b))
-            return 1;
-    }
-    return 0;
-}
-
-/* Whether statement s of the elementwise run reads a single buffer the body
- * writes (other than through scalar lets). */
-static int run_reads_written_single(const Stmt *s, const Stmt *body)
-{
-    const Expr *args = s->kind == S_ASSIGN && s->target->kind == E_INDEX ? s->target->args : NULL;
-    for (const Stmt *w = body; w; w = w->next) {
-        const Symbol *b = written(w);
-        if (b && b->buf_kind == UDF_KIND_SINGLE &&
-            (reads_besides_scalar_lets(s->value, b) || reads_besides_scalar_lets(args, b)))
-            return 1;
-    }
-    return 0;
-}
-
-/* How the frames of a group go through the body. */
-typedef enum Jam {
-    JAM_NONE,       /* frame by frame */
-    JAM_ALL,        /* every statement for all frames of the group at once */
-    JAM_SEQ_PREFIX, /* scalar statements frame by frame, then the trailing
-                       elementwise run for all frames at once */
-} Jam;
-
-/* Frames can be jammed when each frame's statements only depend on its own
- * earlier statements: lets; assignments to nav buffers (no scatter); `+=`
- * into single buffers nothing reads; and a final run of elementwise
- * statements on sig buffers, which per pixel still see the frames in
- * order. Pixel lets of inputs only (com's `inside`) may stand anywhere:
- * they are computed where they are used. */
-static int independent_frames(const CheckedUdf *cu)
-{
-    int in_group = 0;
-    for (const Stmt *s = cu->frame->stmts; s; s = s->next) {
-        Shape domain = lw_fusable(s);
-        if (s->kind == S_LET && domain == SHAPE_PIXEL &&
-            !reads_any_buffer_written(s, cu->frame->stmts))
-            continue; /* computed where it is used */
-        if (domain == SHAPE_PIXEL) {
-            in_group = 1;
-        } else if (in_group) {
-            return 0; /* the elementwise run must end the body */
-        } else if (s->kind == S_ASSIGN) {
-            const Symbol *b = s->target->sym;
-            int single_sum = b->buf_kind == UDF_KIND_SINGLE && s->assign_op == OP_ADD &&
-                             s->target->shape == SHAPE_SCALAR;
-            if (!(b->buf_kind == UDF_KIND_NAV && s->target->shape == SHAPE_SCALAR) && !single_sum)
-                return 0;
-        } else if (s->kind != S_LET) {
-            return 0;
-        }
-        /* Nothing may read a single buffer the body writes, or a sig buffer
-         * outside the elementwise run. */
-        if (stmt_reads_written(s, cu->frame->stmts, UDF_KIND_SINGLE) ||
-            (domain != SHAPE_PIXEL && stmt_reads_written(s, cu->frame->stmts, UDF_KIND_SIG)))
-            return 0;
-    }
-    return 1;
-}
-
-/* The first statement of the trailing elementwise run when the body is a
- * prefix of scalar statements without reductions (lets, assignments to
- * single and nav elements — a frame counter, a weight) followed by that run,
- * which reads no single buffer the body writes (except through the prefix's
- * lets, which hold each frame's value) and is the only reader of sig
- * buffers: running the prefix frame by frame and then the run for the whole
- * group gives every pixel its frames in order (stddev's Welford update).
- * NULL otherwise. */
-static Stmt *sequential_prefix(const CheckedUdf *cu)
-{
-    Stmt *body = cu->frame->stmts, *s = body;
-    for (; s && lw_fusable(s) != SHAPE_PIXEL; s = s->next) {
-        int scalar_let = s->kind == S_LET && s->sym->shape == SHAPE_SCALAR;
-        int scalar_store = s->kind == S_ASSIGN && s->target->shape == SHAPE_SCALAR &&
-                           s->target->sym->buf_kind != UDF_KIND_SIG;
-        if (!(scalar_let || scalar_store) || lw_has_reduction(s->value) ||
-            stmt_reads_written(s, body, UDF_KIND_SIG))
-            return NULL;
-    }
-    if (s == body || !s)
-        return NULL;
-    for (Stmt *r = s; r; r = r->next)
-        if (lw_fusable(r) != SHAPE_PIXEL || run_reads_written_single(r, body))
-            return NULL;
-    return s;
-}
-
-static Jam jam_kind(const CheckedUdf *cu)
-{
-    if (UDF_FRAME_JAM <= 1)
-        return JAM_NONE;
-    if (independent_frames(cu))
-        return JAM_ALL;
-    return sequential_prefix(cu) ? JAM_SEQ_PREFIX : JAM_NONE;
-}
 
 static LFunc *plain_tile(Lowerer *L, LFunc *f)
 {
@@ -198,7 +61,7 @@ static void jammed_group(Lowerer *L, Jam kind, LExpr *first, LBlock *out)
         if (init.head)
             lir_append(out, lir_if(a, L->jam_valid[j], init.head, NULL));
     }
-    Stmt *run = kind == JAM_SEQ_PREFIX ? sequential_prefix(L->cu) : L->cu->frame->stmts;
+    Stmt *run = kind == JAM_SEQ_PREFIX ? lw_sequential_prefix(L->cu) : L->cu->frame->stmts;
     for (int j = 0; run != L->cu->frame->stmts && j < L->jam; j++) {
         L->jam_only = j;
         lw_jam_select(L, j);
@@ -308,7 +171,7 @@ LFunc *lw_build_tile(Lowerer *L)
     LBlock body;
     lir_block_init(&body);
     cache_invariant_lets(L, &body);
-    Jam kind = jam_kind(L->cu);
+    Jam kind = lw_jam_kind(L->cu);
     if (kind != JAM_NONE) {
         jammed_tile(L, kind, f);
     } else {
