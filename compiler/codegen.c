@@ -273,8 +273,8 @@ static LLVMValueRef binary(Gen *g, const LExpr *e)
     case OP_OR: return LLVMBuildOr(g->b, a, b, "");
     default: return compare(g, e->op, t, a, b);
     }
-    if (e->reassoc && f)
-        llvm_compat_allow_reassoc(v);
+    if (f)
+        llvm_compat_float_flags(v, e->reassoc);
     return v;
 }
 

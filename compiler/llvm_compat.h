@@ -10,11 +10,14 @@
 #error "udf needs LLVM 19 or newer (Debian: llvm-19-dev)"
 #endif
 
-/* Lets the optimiser reorder a float reduction step (so it can vectorise). */
-static inline void llvm_compat_allow_reassoc(LLVMValueRef inst)
+/* Lets the optimiser fuse a float multiply and add into one FMA
+ * (`contract`), and, with `reassoc`, reorder a float reduction step so that
+ * it can vectorise. */
+static inline void llvm_compat_float_flags(LLVMValueRef inst, int reassoc)
 {
     if (LLVMCanValueUseFastMathFlags(inst))
-        LLVMSetFastMathFlags(inst, LLVMFastMathAllowReassoc);
+        LLVMSetFastMathFlags(inst, LLVMFastMathAllowContract |
+                                       (reassoc ? LLVMFastMathAllowReassoc : LLVMFastMathNone));
 }
 
 #endif
