@@ -20,9 +20,10 @@ enum { TYPE_FLOAT = UDF_DTYPE_COUNT + 1, TYPE_INPUT = UDF_DTYPE_COUNT + 2 };
 /* Operators, binary and unary: enum suffix, spelling. */
 #define UDF_OPS(X)                                                                             \
     X(ADD, "+")                                                                                \
-    X(SUB, "-") X(MUL, "*") X(DIV, "/") X(FLOORDIV, "//") X(MOD, "%") X(POW, "**") X(EQ, "==") \
-        X(NE, "!=") X(LT, "<") X(LE, "<=") X(GT, ">") X(GE, ">=") X(AND, "&&") X(OR, "||")     \
-            X(NEG, "-") X(NOT, "!")
+    X(SUB, "-")                                                                                \
+    X(MUL, "*") X(DIV, "/") X(FLOORDIV, "//") X(MOD, "%") X(POW, "**") X(EQ, "==") X(NE, "!=") \
+        X(LT, "<") X(LE, "<=") X(GT, ">") X(GE, ">=") X(AND, "&&") X(OR, "||") X(NEG, "-")     \
+            X(NOT, "!")
 
 typedef enum Op {
     OP_NONE,
@@ -74,8 +75,9 @@ typedef struct Expr {
     int is_literal; /* untyped literal: takes the other operand's type */
     Symbol *sym;
     const Builtin *builtin;
-    int hoisted; /* lowering: 1 + the var holding this reduction's value, or 0 */
-    int pinned;  /* lowering: hoisted for a whole block, not per statement */
+    int hoisted;   /* lowering: 1 + the var holding this reduction's value, or 0 */
+    int hoisted_k; /* lowering: free index values the hoisted value has a var per (1 or fjam) */
+    int pinned;    /* lowering: hoisted for a whole block, not per statement */
 } Expr;
 
 typedef enum StmtKind { S_LET, S_ASSIGN, S_IF, S_DERIVED } StmtKind;

@@ -151,8 +151,10 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
     int index_reductions = 0;
     for (const Expr *arg = args; arg; arg = arg->next)
         index_reductions |= lw_has_reduction(arg);
+    /* (Not when the value reads the target: a later k would not see the
+     * stores of earlier ones.) */
     if (UDF_FREE_JAM > 1 && n_free == 1 && !guard && domain == SHAPE_SCALAR && L->fjam == 1 &&
-        lw_has_reduction(value) && !index_reductions) {
+        lw_has_reduction(value) && !index_reductions && !expr_reads(value, b)) {
         free_jammed_update(L, b, args, op, value, (Symbol *)frees[0], out);
         return;
     }

@@ -135,6 +135,8 @@ static LExpr *lower_name(Lowerer *L, const Expr *e)
     case SYM_FREE: return lw_var(L, s->slot);
     case SYM_DIMVAR: return lir_field(a, LX_DIM, s->slot, NULL);
     case SYM_LET:
+        if (s->shape == SHAPE_SCALAR && L->inline_scalar_lets)
+            return lw_expr(L, s->value);
         if (s->shape == SHAPE_SCALAR)
             return lw_var(L, L->let_vars[s->slot] + L->jam_index);
         if (L->let_in_loop[s->slot])
@@ -210,7 +212,8 @@ static LExpr *lower_call(Lowerer *L, const Expr *e)
 {
     Arena *a = L->arena;
     if (e->hoisted)
-        return lw_var(L, e->hoisted - 1 + lw_copy(L));
+        return lw_var(L, e->hoisted - 1 + L->jam_index * e->hoisted_k +
+                             (e->hoisted_k > 1 ? L->fjam_index : 0));
     const Expr *x = e->args, *y = x ? x->next : NULL, *z = y ? y->next : NULL;
     LType t = e->optype;
     switch (e->builtin->id) {
@@ -377,7 +380,6 @@ void lw_fjam_select(Lowerer *L, int kk)
 }
 
 int lw_copies(const Lowerer *L) { return L->jam * L->fjam; }
-int lw_copy(const Lowerer *L) { return L->jam_index * L->fjam + L->fjam_index; }
 
 void lw_jam_frames(const Lowerer *L, int *from, int *to)
 {
@@ -499,6 +501,7 @@ static void reduction_end(Lowerer *L, Reduction *r, LBlock *out)
         lir_append(out, lir_set(a, v, lir_cast(a, e->type, value)));
     }
     e->hoisted = result + 1;
+    e->hoisted_k = L->fjam;
 }
 
 void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out)

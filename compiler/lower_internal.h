@@ -20,6 +20,8 @@ typedef struct Lowerer {
     char *let_in_loop;    /* per let slot: inside the loop that computes it */
     Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
     char *let_cached;     /* per let slot: its scratch buffer is filled once per partition */
+    int inline_scalar_lets; /* scalar lets are computed where used (filling those buffers,
+                               before any frame's lets exist) */
     /* A jammed group of frames (lower_tile.c): jam frames processed
      * together, jam_index the one being lowered; scalar lets and hoisted
      * reductions then have one var per frame, consecutive. */
@@ -33,8 +35,8 @@ typedef struct Lowerer {
                           tile's last frame and store nothing) */
     /* A jammed free index (lower.c): fjam consecutive values of free index
      * fjam_sym (held in fjam_vars) lowered together, fjam_index the current
-     * one. A hoisted reduction has one var per frame and index value,
-     * frame-major (lw_copy). */
+     * one. A reduction hoisted meanwhile has one var per frame and index
+     * value, frame-major (Expr.hoisted_k says how many per frame). */
     int fjam, fjam_index;
     Symbol *fjam_sym;
     int *fjam_vars;
@@ -77,10 +79,8 @@ void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out);
 void lw_jam_select(Lowerer *L, int j);
 /* Makes value kk of a jammed free index the current one. */
 void lw_fjam_select(Lowerer *L, int kk);
-/* Copies of a hoisted reduction (frames x free index values), and the
- * current one. */
+/* Copies of a reduction hoisted now (frames x free index values). */
 int lw_copies(const Lowerer *L);
-int lw_copy(const Lowerer *L);
 /* The frames [*from, *to) of the group a statement is lowered for. */
 void lw_jam_frames(const Lowerer *L, int *from, int *to);
 /* Forgets hoisted values, so the next statement computes its own. */

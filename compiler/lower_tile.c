@@ -149,8 +149,10 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
                                           s->sym->type);
         Domain d;
         lw_domain_begin(L, SHAPE_PIXEL, &d);
-        LStmt *store =
-            lir_store(a, LB_BUF, cache->slot, cache->type, L->pixel, lw_expr(L, s->value));
+        L->inline_scalar_lets = 1; /* no frame's lets exist yet; these are of params */
+        LExpr *value = lw_expr(L, s->value);
+        L->inline_scalar_lets = 0;
+        LStmt *store = lir_store(a, LB_BUF, cache->slot, cache->type, L->pixel, value);
         lir_append(&fill, lw_domain_end(L, &d, store));
         L->let_scratch[s->sym->slot] = cache;
         L->let_cached[s->sym->slot] = 1;
