@@ -608,6 +608,7 @@ static const udfrt_dataset_ops h5_contiguous_ops = {
     .reader_create = udfrt_frame_file_reader_create,
     .reader_destroy = udfrt_frame_file_reader_destroy,
     .read = udfrt_frame_file_read,
+    .reader_copy = udfrt_frame_file_reader_copy,
     .describe = h5_describe,
     .destroy = h5_destroy,
 };

@@ -28,6 +28,7 @@ static const udfrt_dataset_ops npy_ops = {
     .reader_create = udfrt_frame_file_reader_create,
     .reader_destroy = udfrt_frame_file_reader_destroy,
     .read = udfrt_frame_file_read,
+    .reader_copy = udfrt_frame_file_reader_copy,
     .describe = npy_describe,
     .destroy = npy_destroy,
 };

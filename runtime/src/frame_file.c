@@ -18,6 +18,8 @@ struct udfrt_reader {
     int64_t max_frames;
     unsigned char *map; /* the mapped window [map_offset, map_offset + map_len) */
     int64_t map_offset, map_len;
+    int can_map; /* frames in host order: mapping can serve */
+    int copy;    /* read with pread even so */
 };
 
 udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64_t *size,
@@ -51,11 +53,12 @@ void udfrt_frame_file_close(udfrt_frame_file *ff)
 udfrt_status udfrt_frame_file_reader_create(udfrt_dataset *ds, int64_t max_frames,
                                             udfrt_reader **out, udfrt_error *err)
 {
-    (void)ds;
+    const udfrt_frame_file *ff = ds->impl;
     udfrt_reader *rd = udfrt_calloc(1, sizeof *rd);
     if (!rd)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'", ds->path);
     rd->max_frames = max_frames;
+    rd->can_map = ff->swap_size <= 1;
     *out = rd;
     return UDFRT_OK;
 }
@@ -130,7 +133,7 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
                                    int64_t count, const void **frames, udfrt_error *err)
 {
     const udfrt_frame_file *ff = ds->impl;
-    if (ff->swap_size <= 1) {
+    if (rd->can_map && !rd->copy) {
         int64_t i = 0;
         while (i < count) {
             int64_t run = 1;
@@ -154,6 +157,12 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
     if (!rd->buf)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'", ds->path);
     return udfrt_frame_file_gather(ff, ds->path, rd->buf, file_frames, count, frames, err);
+}
+
+int udfrt_frame_file_reader_copy(udfrt_reader *rd, int copy)
+{
+    rd->copy = copy;
+    return rd->can_map;
 }
 
 udfrt_status udfrt_frame_file_gather(const udfrt_frame_file *ff, const char *path,

@@ -2,9 +2,9 @@
  * (raw, .npy, contiguous HDF5, and any format whose frames sit at known byte
  * offsets). Host-order frames are not copied: each reader maps a window of
  * the file (UDF_MAP_WINDOW_BYTES) and points the kernels into the page cache,
- * moving the window along as the frames requested move. Big-endian frames are
- * read with pread into a reused, aligned per-thread buffer and byte-swapped
- * there. */
+ * moving the window along as the frames requested move — unless the run
+ * finds copying faster (reader_copy). Big-endian frames are read with pread
+ * into a reused, aligned per-thread buffer and byte-swapped there. */
 #ifndef UDFRT_FRAME_FILE_H
 #define UDFRT_FRAME_FILE_H
 
@@ -33,6 +33,7 @@ udfrt_status udfrt_frame_file_reader_create(udfrt_dataset *ds, int64_t max_frame
 void udfrt_frame_file_reader_destroy(udfrt_reader *rd);
 udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
                                    int64_t count, const void **frames, udfrt_error *err);
+int udfrt_frame_file_reader_copy(udfrt_reader *rd, int copy);
 /* The read itself, into `dst` (room for count * ff->stride bytes): points
  * frames[i] at frame file_frames[i] of `ff`; `path` names the file in errors. */
 udfrt_status udfrt_frame_file_gather(const udfrt_frame_file *ff, const char *path,

@@ -116,6 +116,12 @@ typedef struct worker_state {
     void *corrected; /* with corrections: the tile the kernels see */
     int64_t bytes_read;
     double read_seconds, correct_seconds, kernel_seconds;
+    /* Mapping or copying (UDF_READ_TRIAL_TILES): the first tiles alternate
+     * (trial), then the faster way per byte is kept. */
+    enum { READ_NO_CHOICE, READ_TRIAL, READ_DECIDED } read_choice;
+    int read_copy;
+    int64_t trial_tiles[2], trial_bytes[2];
+    double trial_seconds[2];
 } worker_state;
 
 typedef struct run_state {
@@ -242,7 +248,32 @@ static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *lo
         if (!w->corrected)
             return udfrt_fail(local, UDFRT_ERR_DATA, "out of memory for corrected tiles");
     }
-    return rs->ds->ops->reader_create(rs->ds, rs->depth, &w->reader, local);
+    udfrt_status st = rs->ds->ops->reader_create(rs->ds, rs->depth, &w->reader, local);
+    if (st == UDFRT_OK && rs->ds->ops->reader_copy && rs->ds->ops->reader_copy(w->reader, 0))
+        w->read_choice = READ_TRIAL;
+    return st;
+}
+
+/* During the trial: the way tile number n of the worker is read. */
+static int trial_copy(const worker_state *w)
+{
+    return (int)((w->trial_tiles[0] + w->trial_tiles[1]) % 2);
+}
+
+/* Counts one trial tile read by copying (copy) or mapping, with the seconds
+ * its reading and kernels took; after enough of both, keeps the faster. */
+static void trial_tile(const run_state *rs, worker_state *w, int copy, double seconds,
+                       int64_t bytes)
+{
+    w->trial_tiles[copy]++;
+    w->trial_bytes[copy] += bytes;
+    w->trial_seconds[copy] += seconds;
+    if (w->trial_tiles[0] < UDF_READ_TRIAL_TILES || w->trial_tiles[1] < UDF_READ_TRIAL_TILES)
+        return;
+    w->read_copy = w->trial_seconds[1] * (double)w->trial_bytes[0] <
+                   w->trial_seconds[0] * (double)w->trial_bytes[1];
+    w->read_choice = READ_DECIDED;
+    rs->ds->ops->reader_copy(w->reader, w->read_copy);
 }
 
 static void worker_release(run_state *rs, worker_state *w)
@@ -343,6 +374,9 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
             w->file_frames[i] = udfrt_dataset_frame_at(rs->ds, rs->selected[t + i]);
             w->ordinal[i] = t + i;
         }
+        int trial = w->read_choice == READ_TRIAL, copy = trial && trial_copy(w);
+        if (trial)
+            rs->ds->ops->reader_copy(w->reader, copy);
         double t0 = now();
         udfrt_status st =
             rs->ds->ops->read(rs->ds, w->reader, w->file_frames, depth, w->frames, &local);
@@ -361,9 +395,12 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
             job->kernel->tile(&job->ctx, &tile, p->bufs + slot);
             slot += job->kernel->n_buffers;
         }
+        double t3 = now();
         w->read_seconds += t1 - t0;
         w->correct_seconds += t2 - t1;
-        w->kernel_seconds += now() - t2;
+        w->kernel_seconds += t3 - t2;
+        if (trial)
+            trial_tile(rs, w, copy, t3 - t0, depth * frame_bytes);
         w->bytes_read += depth * frame_bytes;
         count_tile(rs, depth, depth * frame_bytes);
     }
@@ -438,6 +475,10 @@ static void sum_stats(run_state *rs, int threads, udfrt_run_stats *stats)
         stats->read_seconds += rs->workers[w].read_seconds;
         stats->correct_seconds += rs->workers[w].correct_seconds;
         stats->kernel_seconds += rs->workers[w].kernel_seconds;
+        if (rs->workers[w].read_choice == READ_DECIDED) {
+            stats->copying_workers += rs->workers[w].read_copy;
+            stats->mapping_workers += !rs->workers[w].read_copy;
+        }
     }
 }
 

@@ -1,11 +1,14 @@
 """The progress line (on stderr: frames done, GB/s, time left, ended by a
 summary) appears with --progress or when stderr is a terminal, never
 otherwise; --stats reports compile, read, correction and kernel times, bytes
-read and GB/s; neither touches stdout, which holds only the summary lines."""
+read and GB/s, and how each thread chose to read frames (mapping or copying);
+neither touches stdout, which holds only the summary lines."""
 import os
 import pty
 import re
 import subprocess
+
+import numpy as np
 
 from udftest import UDFC, fail, run, tempdir
 
@@ -55,4 +58,20 @@ with tempdir() as tmp:
                     r"0\.000 GB read", r"[0-9.]+ GB/s"):
         if not re.search(pattern, stats):
             fail("--stats output lacks %r:\n%s" % (pattern, stats))
+
+    # A file whose frames can be mapped or copied: a worker tries both on its
+    # first tiles and says which it kept; byte-swapped frames are always
+    # copied, so no choice is reported for them.
+    data = np.arange(256 * 32 * 32, dtype=np.uint16).reshape(16, 16, 32, 32)
+    for dtype, choice in (("<u2", True), (">u2", False)):
+        path = os.path.join(tmp, "frames.npy")
+        np.save(path, data.astype(dtype))
+        p = run("run", "sumsig", "--data", path, "-o", out, "--stats", "-j", 2)
+        m = re.search(r"frames mapped from the page cache on (\d+) threads?, copied on (\d+)",
+                      p.stderr)
+        # (A thread that got fewer tiles than the trial needs has not chosen.)
+        if choice and not (m and 1 <= int(m.group(1)) + int(m.group(2)) <= 2):
+            fail("--stats on %s frames: no read choice:\n%s" % (dtype, p.stderr))
+        if not choice and m:
+            fail("--stats on %s frames reports a read choice:\n%s" % (dtype, p.stderr))
 print("ok")

@@ -43,6 +43,9 @@ static void print_stats(const udfrt_run_stats *s, int threads)
             s->wall_seconds, threads, threads == 1 ? "" : "s", (long long)s->frames,
             (long long)s->partitions, (long long)s->tile_depth, s->read_seconds, s->correct_seconds,
             s->kernel_seconds, gb, s->wall_seconds > 0 ? gb / s->wall_seconds : 0.0);
+    if (s->mapping_workers + s->copying_workers > 0)
+        fprintf(stderr, "stats: frames mapped from the page cache on %d thread%s, copied on %d\n",
+                s->mapping_workers, s->mapping_workers == 1 ? "" : "s", s->copying_workers);
 }
 
 /* The HDF5 path: -o, or NAME.h5 of the first udf. */

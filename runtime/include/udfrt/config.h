@@ -50,9 +50,16 @@
 #define UDF_PNG_HIGH_PERCENTILE 99.5
 
 /* Frames in host order are read through a mapped window of the file per
- * worker, this large (bench/README.md: about twice pread's speed from the
- * page cache, and the resident set stays a few windows). */
+ * worker, this large (bench/README.md: up to twice pread's speed from the
+ * page cache, and the resident set stays a few windows)... */
 #define UDF_MAP_WINDOW_BYTES (8ll << 20)
+
+/* ... or copied with pread, when that is faster: mapping is cheap when the
+ * page cache holds the file in large folios and costlier than a copy when it
+ * holds small ones (bench/README.md). Each worker reads its first tiles
+ * alternately both ways, this many each, and keeps the faster (read and
+ * kernel seconds per byte). */
+#define UDF_READ_TRIAL_TILES 4
 
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240

@@ -106,6 +106,10 @@ typedef struct udfrt_run_stats {
     double correct_seconds; /* summed over workers */
     double kernel_seconds;  /* summed over workers */
     double wall_seconds;
+    /* Workers that chose to read frames by mapping the page cache, or by
+     * copying them with pread (each tries both on its first tiles and keeps
+     * the faster; formats that must decode or byte-swap are in neither). */
+    int mapping_workers, copying_workers;
 } udfrt_run_stats;
 
 /* One result array: every buffer a udf does not declare private. */
