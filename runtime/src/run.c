@@ -116,10 +116,12 @@ typedef struct worker_state {
     void *corrected; /* with corrections: the tile the kernels see */
     int64_t bytes_read;
     double read_seconds, correct_seconds, kernel_seconds;
-    /* Mapping or copying (UDF_READ_TRIAL_TILES): the first tiles alternate
-     * (trial), then the faster way per byte is kept. */
+    /* Mapping or copying (UDF_READ_TRIAL_TILES): after a first tile that
+     * warms the caches, tiles alternate (trial), then the faster way per byte
+     * is kept. */
     enum { READ_NO_CHOICE, READ_TRIAL, READ_DECIDED } read_choice;
     int read_copy;
+    int warmed_up;
     int64_t trial_tiles[2], trial_bytes[2];
     double trial_seconds[2];
 } worker_state;
@@ -254,7 +256,7 @@ static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *lo
     return st;
 }
 
-/* During the trial: the way tile number n of the worker is read. */
+/* During the trial: whether the worker's next tile is read by copying. */
 static int trial_copy(const worker_state *w)
 {
     return (int)((w->trial_tiles[0] + w->trial_tiles[1]) % 2);
@@ -265,6 +267,10 @@ static int trial_copy(const worker_state *w)
 static void trial_tile(const run_state *rs, worker_state *w, int copy, double seconds,
                        int64_t bytes)
 {
+    if (!w->warmed_up) { /* the worker's first tile also pays for cold caches */
+        w->warmed_up = 1;
+        return;
+    }
     w->trial_tiles[copy]++;
     w->trial_bytes[copy] += bytes;
     w->trial_seconds[copy] += seconds;

@@ -56,9 +56,9 @@
 
 /* ... or copied with pread, when that is faster: mapping is cheap when the
  * page cache holds the file in large folios and costlier than a copy when it
- * holds small ones (bench/README.md). Each worker reads its first tiles
- * alternately both ways, this many each, and keeps the faster (read and
- * kernel seconds per byte). */
+ * holds small ones (bench/README.md). After a first tile that warms the
+ * caches, each worker reads tiles alternately both ways, this many each, and
+ * keeps the faster (read and kernel seconds per byte). */
 #define UDF_READ_TRIAL_TILES 4
 
 /* Bytes of the source line shown under a diagnostic before it is cut. */
