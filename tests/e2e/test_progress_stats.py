@@ -62,11 +62,13 @@ with tempdir() as tmp:
     # A file whose frames can be mapped or copied: a worker tries both on its
     # first tiles and says which it kept; byte-swapped frames are always
     # copied, so no choice is reported for them.
-    data = np.arange(256 * 32 * 32, dtype=np.uint16).reshape(16, 16, 32, 32)
+    # 160 frames of 128 KiB: tiles of 8 frames, two partitions of 10 tiles, so
+    # whichever worker takes a partition has more tiles than the trial needs.
+    data = (np.arange(160 * 256 * 256) % 65521).astype(np.uint16).reshape(10, 16, 256, 256)
     for dtype, choice in (("<u2", True), (">u2", False)):
         path = os.path.join(tmp, "frames.npy")
         np.save(path, data.astype(dtype))
-        p = run("run", "sumsig", "--data", path, "-o", out, "--stats", "-j", 2)
+        p = run("run", "sumsig", "--data", path, "-o", out, "--stats", "-j", 2, "--partitions", 2)
         m = re.search(r"frames mapped from the page cache on (\d+) threads?, copied on (\d+)",
                       p.stderr)
         # (A thread that got fewer tiles than the trial needs has not chosen.)
