@@ -49,4 +49,18 @@ int handc_write_npy(const char *dir, const char *kernel, const char *buffer, con
 /* Allocation that exits with a message on failure (64-byte aligned, zeroed). */
 void *handc_alloc(int64_t bytes);
 
+/* Exact per-pixel sums of u16 frames (u16_sums.c): kernels add into the u32
+ * `lanes`, which are flushed into the u64 `totals` before 65537 frames could
+ * overflow them. */
+typedef struct handc_u16_sums {
+    uint32_t *lanes;
+    uint64_t *totals;
+    int64_t pending; /* frames in lanes since the last flush */
+} handc_u16_sums;
+
+void handc_u16_sums_init(handc_u16_sums *s, int64_t px);
+/* Makes room for `frames` more frames in the lanes (flushing if needed). */
+void handc_u16_sums_reserve(handc_u16_sums *s, int64_t px, int64_t frames);
+void handc_u16_sums_flush(handc_u16_sums *s, int64_t px);
+
 #endif

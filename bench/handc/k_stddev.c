@@ -10,7 +10,6 @@
 #include "handc.h"
 
 #define BLOCK 1024
-#define FLUSH_FRAMES 65536 /* 65537 * 65535 < 2^32 */
 
 typedef struct stddev_run {
     handc_scan scan;
@@ -19,9 +18,8 @@ typedef struct stddev_run {
 } stddev_run;
 
 typedef struct stddev_part {
-    uint32_t *s;
-    uint64_t *s_total, *q;
-    int64_t pending; /* frames in s since the last flush */
+    handc_u16_sums s; /* Σ F */
+    uint64_t *q;      /* Σ F² */
 } stddev_part;
 
 static void *create(const handc_scan *scan, const handc_params *params)
@@ -39,19 +37,9 @@ static void *part_create(void *run)
 {
     stddev_run *r = run;
     stddev_part *p = handc_alloc(sizeof *p);
-    p->s = handc_alloc(r->scan.px * (int64_t)sizeof(uint32_t));
-    p->s_total = handc_alloc(r->scan.px * (int64_t)sizeof(uint64_t));
+    handc_u16_sums_init(&p->s, r->scan.px);
     p->q = handc_alloc(r->scan.px * (int64_t)sizeof(uint64_t));
     return p;
-}
-
-static void flush(int64_t px, stddev_part *p)
-{
-    for (int64_t i = 0; i < px; i++) {
-        p->s_total[i] += p->s[i];
-        p->s[i] = 0;
-    }
-    p->pending = 0;
 }
 
 static void process(void *run, void *part, const uint16_t *frames, int64_t first, int64_t count)
@@ -60,12 +48,10 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
     stddev_run *r = run;
     stddev_part *p = part;
     int64_t px = r->scan.px;
-    if (p->pending + count > FLUSH_FRAMES)
-        flush(px, p);
-    p->pending += count;
+    handc_u16_sums_reserve(&p->s, px, count);
     for (int64_t b = 0; b < px; b += BLOCK) {
         int64_t n = px - b < BLOCK ? px - b : BLOCK;
-        uint32_t *s = p->s + b;
+        uint32_t *s = p->s.lanes + b;
         uint64_t *q = p->q + b;
         const uint16_t *src = frames + b;
         int64_t f = 0;
@@ -90,11 +76,11 @@ static void finish(void *run, void **parts, int n_parts)
     stddev_run *r = run;
     uint64_t n = (uint64_t)r->scan.frames;
     for (int t = 0; t < n_parts; t++)
-        flush(r->scan.px, parts[t]);
+        handc_u16_sums_flush(&((stddev_part *)parts[t])->s, r->scan.px);
     for (int64_t i = 0; i < r->scan.px; i++) {
         unsigned __int128 s = 0, q = 0;
         for (int t = 0; t < n_parts; t++) {
-            s += ((stddev_part *)parts[t])->s_total[i];
+            s += ((stddev_part *)parts[t])->s.totals[i];
             q += ((stddev_part *)parts[t])->q[i];
         }
         r->mean[i] = (double)s / (double)n;

@@ -4,8 +4,7 @@
  * tile, and flushes them into u64 before 65537 frames could overflow u32. */
 #include "handc.h"
 
-#define BLOCK 2048         /* pixels whose accumulators stay in L1 */
-#define FLUSH_FRAMES 65536 /* 65537 * 65535 < 2^32 */
+#define BLOCK 2048 /* pixels whose accumulators stay in L1 */
 
 typedef struct sum_run {
     handc_scan scan;
@@ -13,9 +12,7 @@ typedef struct sum_run {
 } sum_run;
 
 typedef struct sum_part {
-    uint32_t *acc;
-    uint64_t *total;
-    int64_t pending; /* frames in acc since the last flush */
+    handc_u16_sums sums;
 } sum_part;
 
 static void *create(const handc_scan *scan, const handc_params *params)
@@ -31,18 +28,8 @@ static void *part_create(void *run)
 {
     sum_run *r = run;
     sum_part *p = handc_alloc(sizeof *p);
-    p->acc = handc_alloc(r->scan.px * (int64_t)sizeof(uint32_t));
-    p->total = handc_alloc(r->scan.px * (int64_t)sizeof(uint64_t));
+    handc_u16_sums_init(&p->sums, r->scan.px);
     return p;
-}
-
-static void flush(int64_t px, sum_part *p)
-{
-    for (int64_t i = 0; i < px; i++) {
-        p->total[i] += p->acc[i];
-        p->acc[i] = 0;
-    }
-    p->pending = 0;
 }
 
 static void process(void *run, void *part, const uint16_t *frames, int64_t first, int64_t count)
@@ -51,12 +38,10 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
     sum_run *r = run;
     sum_part *p = part;
     int64_t px = r->scan.px;
-    if (p->pending + count > FLUSH_FRAMES)
-        flush(px, p);
-    p->pending += count;
+    handc_u16_sums_reserve(&p->sums, px, count);
     for (int64_t b = 0; b < px; b += BLOCK) {
         int64_t n = px - b < BLOCK ? px - b : BLOCK;
-        uint32_t *acc = p->acc + b;
+        uint32_t *acc = p->sums.lanes + b;
         const uint16_t *src = frames + b;
         int64_t f = 0;
         /* Four frames per pass: a quarter of the accumulator stores. */
@@ -73,11 +58,11 @@ static void finish(void *run, void **parts, int n_parts)
 {
     sum_run *r = run;
     for (int t = 0; t < n_parts; t++)
-        flush(r->scan.px, parts[t]);
+        handc_u16_sums_flush(&((sum_part *)parts[t])->sums, r->scan.px);
     for (int64_t i = 0; i < r->scan.px; i++) {
         uint64_t s = 0;
         for (int t = 0; t < n_parts; t++)
-            s += ((sum_part *)parts[t])->total[i];
+            s += ((sum_part *)parts[t])->sums.totals[i];
         r->intensity[i] = (float)s;
     }
 }
