@@ -1,8 +1,5 @@
 /* ds_npy.c — NumPy .npy files as data sets: the header gives dtype and shape,
  * the frames follow it back to back. */
-#include <string.h>
-
-#include "alloc.h"
 #include "dataset.h"
 #include "dtype.h"
 #include "frame_file.h"
@@ -15,14 +12,6 @@ static void npy_describe(const udfrt_dataset *ds, FILE *out)
             ff->swap_size ? ", big-endian (swapped while reading)" : "");
 }
 
-static void npy_destroy(udfrt_dataset *ds)
-{
-    udfrt_frame_file *ff = ds->impl;
-    if (ff)
-        udfrt_frame_file_close(ff);
-    udfrt_free(ff);
-}
-
 static const udfrt_dataset_ops npy_ops = {
     .format = "npy",
     .reader_create = udfrt_frame_file_reader_create,
@@ -30,29 +19,21 @@ static const udfrt_dataset_ops npy_ops = {
     .read = udfrt_frame_file_read,
     .reader_copy = udfrt_frame_file_reader_copy,
     .describe = npy_describe,
-    .destroy = npy_destroy,
+    .destroy = udfrt_frame_file_destroy,
 };
 
 udfrt_status udfrt_open_npy(const char *path, const udfrt_open_options *opt, udfrt_dataset **out,
                             udfrt_error *err)
 {
-    udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
-    udfrt_frame_file *ff = udfrt_calloc(1, sizeof *ff);
-    char *path_copy = udfrt_malloc(strlen(path) + 1);
-    if (!ds || !ff || !path_copy) {
-        udfrt_free(ds);
-        udfrt_free(ff);
-        udfrt_free(path_copy);
-        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", path);
-    }
-    ff->fd = -1;
-    ds->ops = &npy_ops;
-    ds->impl = ff;
-    ds->path = strcpy(path_copy, path);
+    udfrt_dataset *ds;
+    udfrt_status st = udfrt_frame_file_dataset_new(path, &npy_ops, &ds, err);
+    if (st != UDFRT_OK)
+        return st;
+    udfrt_frame_file *ff = ds->impl;
 
     int64_t size;
     udfrt_npy_header hdr;
-    udfrt_status st = udfrt_frame_file_open(path, ff, &size, err);
+    st = udfrt_frame_file_open(path, ff, &size, err);
     if (st == UDFRT_OK)
         st = udfrt_npy_read_header(ff->fd, path, &hdr, err);
     if (st == UDFRT_OK) {

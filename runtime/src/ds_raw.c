@@ -4,7 +4,6 @@
  * grid are not read, positions past the frames have none). */
 #include <string.h>
 
-#include "alloc.h"
 #include "dataset.h"
 #include "dtype.h"
 #include "frame_file.h"
@@ -16,14 +15,6 @@ static void raw_describe(const udfrt_dataset *ds, FILE *out)
             (long long)ff->first_offset);
 }
 
-static void raw_destroy(udfrt_dataset *ds)
-{
-    udfrt_frame_file *ff = ds->impl;
-    if (ff)
-        udfrt_frame_file_close(ff);
-    udfrt_free(ff);
-}
-
 static const udfrt_dataset_ops raw_ops = {
     .format = "raw",
     .reader_create = udfrt_frame_file_reader_create,
@@ -31,7 +22,7 @@ static const udfrt_dataset_ops raw_ops = {
     .read = udfrt_frame_file_read,
     .reader_copy = udfrt_frame_file_reader_copy,
     .describe = raw_describe,
-    .destroy = raw_destroy,
+    .destroy = udfrt_frame_file_destroy,
 };
 
 static udfrt_status check_options(const char *path, const udfrt_open_options *opt, int *dtype,
@@ -60,19 +51,11 @@ udfrt_status udfrt_open_raw(const char *path, const udfrt_open_options *opt, udf
     udfrt_status st = check_options(path, opt, &dtype, err);
     if (st != UDFRT_OK)
         return st;
-    udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
-    udfrt_frame_file *ff = udfrt_calloc(1, sizeof *ff);
-    char *path_copy = udfrt_malloc(strlen(path) + 1);
-    if (!ds || !ff || !path_copy) {
-        udfrt_free(ds);
-        udfrt_free(ff);
-        udfrt_free(path_copy);
-        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", path);
-    }
-    ff->fd = -1;
-    ds->ops = &raw_ops;
-    ds->impl = ff;
-    ds->path = strcpy(path_copy, path);
+    udfrt_dataset *ds;
+    st = udfrt_frame_file_dataset_new(path, &raw_ops, &ds, err);
+    if (st != UDFRT_OK)
+        return st;
+    udfrt_frame_file *ff = ds->impl;
     ds->dtype = (udf_dtype)dtype;
 
     int64_t dims[2 * UDF_MAX_RANK];

@@ -25,6 +25,12 @@ typedef struct udfrt_frame_file {
 udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64_t *size,
                                    udfrt_error *err);
 void udfrt_frame_file_close(udfrt_frame_file *ff);
+/* A data set of `ops` whose impl is a frame_file of its own (not open yet:
+ * fd -1), with its path copied. */
+udfrt_status udfrt_frame_file_dataset_new(const char *path, const udfrt_dataset_ops *ops,
+                                          udfrt_dataset **out, udfrt_error *err);
+/* The destroy member for such a data set. */
+void udfrt_frame_file_destroy(udfrt_dataset *ds);
 
 /* The udfrt_dataset_ops members for a data set whose impl is a frame_file, or
  * a struct whose first member is one. */
