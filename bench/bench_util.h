@@ -1,15 +1,17 @@
 /* bench_util.h — small helpers shared by the benchmark's C programs (membw,
  * io_probe, handc): a monotonic clock, the median of a few timings, a
- * vectorisable u16 sum and argument checks. Header-only so each program is
+ * vectorisable u16 sum, whole preads and argument checks. Header-only so each program is
  * one `cc` line. */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline double bench_now(void)
 {
@@ -53,6 +55,21 @@ static inline void bench_die(const char *what)
 {
     fprintf(stderr, "error: %s\n", what);
     exit(2);
+}
+
+/* Reads n bytes at off whole (retrying short reads), or exits. */
+static inline void bench_pread_all(int fd, unsigned char *dst, size_t n, off_t off)
+{
+    while (n > 0) {
+        ssize_t got = pread(fd, dst, n, off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            bench_die("read error or truncated file");
+        dst += got;
+        n -= (size_t)got;
+        off += got;
+    }
 }
 
 /* Parses a positive integer option value or exits. */

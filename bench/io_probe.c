@@ -60,20 +60,6 @@ typedef struct worker_arg {
     int id;
 } worker_arg;
 
-static void pread_all(int fd, unsigned char *dst, size_t n, off_t off)
-{
-    while (n > 0) {
-        ssize_t got = pread(fd, dst, n, off);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            bench_die("read error or short file");
-        dst += got;
-        n -= (size_t)got;
-        off += got;
-    }
-}
-
 static uint64_t touch_pages(const unsigned char *p, size_t n)
 {
     uint64_t s = 0;
@@ -102,7 +88,7 @@ static void *worker(void *arg)
             break;
         size_t n = p->size - off < v->block ? p->size - off : v->block;
         if (v->how == PREAD) {
-            pread_all(p->fd, buf, n, (off_t)off);
+            bench_pread_all(p->fd, buf, n, (off_t)off);
             if (v->compute)
                 sum += bench_sum_u16((const uint16_t *)buf, n / 2);
         } else if (v->how == MMAP) {

@@ -105,7 +105,7 @@ static void finish(void *run, void **parts, int n_parts)
         }
 }
 
-static int write(void *run, const char *dir)
+static int write_results(void *run, const char *dir)
 {
     com_run *r = run;
     int64_t shape[3] = {r->scan.ny, r->scan.nx, 2};
@@ -115,4 +115,4 @@ static int write(void *run, const char *dir)
            handc_write_npy(dir, "com", "curl", "<f4", shape, 2, r->curl);
 }
 
-const handc_kernel handc_com = {"com", create, part_create, process, finish, write};
+const handc_kernel handc_com = {"com", create, part_create, process, finish, write_results};

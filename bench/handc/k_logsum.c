@@ -110,11 +110,11 @@ static void finish(void *run, void **parts, int n_parts)
     }
 }
 
-static int write(void *run, const char *dir)
+static int write_results(void *run, const char *dir)
 {
     logsum_run *r = run;
     int64_t shape[2] = {r->scan.sy, r->scan.sx};
     return handc_write_npy(dir, "logsum", "logsum", "<f4", shape, 2, r->logsum);
 }
 
-const handc_kernel handc_logsum = {"logsum", create, part_create, process, finish, write};
+const handc_kernel handc_logsum = {"logsum", create, part_create, process, finish, write_results};

@@ -80,11 +80,11 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
 
 static void finish(void *run, void **parts, int n_parts) { (void)run, (void)parts, (void)n_parts; }
 
-static int write(void *run, const char *dir)
+static int write_results(void *run, const char *dir)
 {
     masks_run *r = run;
     int64_t shape[3] = {r->scan.ny, r->scan.nx, r->n};
     return handc_write_npy(dir, "masks", "intensity", "<f4", shape, 3, r->intensity);
 }
 
-const handc_kernel handc_masks = {"masks", create, part_create, process, finish, write};
+const handc_kernel handc_masks = {"masks", create, part_create, process, finish, write_results};

@@ -90,7 +90,7 @@ static void finish(void *run, void **parts, int n_parts)
     r->num_frames = (int64_t)n;
 }
 
-static int write(void *run, const char *dir)
+static int write_results(void *run, const char *dir)
 {
     stddev_run *r = run;
     int64_t shape[2] = {r->scan.sy, r->scan.sx};
@@ -100,4 +100,4 @@ static int write(void *run, const char *dir)
            handc_write_npy(dir, "stddev", "num_frames", "<i8", shape, 0, &r->num_frames);
 }
 
-const handc_kernel handc_stddev = {"stddev", create, part_create, process, finish, write};
+const handc_kernel handc_stddev = {"stddev", create, part_create, process, finish, write_results};

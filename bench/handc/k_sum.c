@@ -67,11 +67,11 @@ static void finish(void *run, void **parts, int n_parts)
     }
 }
 
-static int write(void *run, const char *dir)
+static int write_results(void *run, const char *dir)
 {
     sum_run *r = run;
     int64_t shape[2] = {r->scan.sy, r->scan.sx};
     return handc_write_npy(dir, "sum", "intensity", "<f4", shape, 2, r->intensity);
 }
 
-const handc_kernel handc_sum = {"sum", create, part_create, process, finish, write};
+const handc_kernel handc_sum = {"sum", create, part_create, process, finish, write_results};

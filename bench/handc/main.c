@@ -50,20 +50,6 @@ typedef struct worker_arg {
     int id;
 } worker_arg;
 
-static void pread_all(int fd, unsigned char *dst, size_t n, off_t off)
-{
-    while (n > 0) {
-        ssize_t got = pread(fd, dst, n, off);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            bench_die("read error or truncated file");
-        dst += got;
-        n -= (size_t)got;
-        off += got;
-    }
-}
-
 static void *worker(void *arg)
 {
     worker_arg *w = arg;
@@ -77,7 +63,8 @@ static void *worker(void *arg)
             break;
         int64_t count = r->scan.frames - first < r->step ? r->scan.frames - first : r->step;
         if (!r->use_mmap) {
-            pread_all(r->fd, buf, (size_t)(count * frame_bytes), (off_t)(first * frame_bytes));
+            bench_pread_all(r->fd, buf, (size_t)(count * frame_bytes),
+                            (off_t)(first * frame_bytes));
             r->k->process(r->state, part, (const uint16_t *)buf, first, count);
             continue;
         }
