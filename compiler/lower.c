@@ -119,7 +119,7 @@ static void free_jammed_update(Lowerer *L, const Symbol *b, const Expr *args, Op
     jammed_stores(L, b, args, op, value, NULL, SHAPE_SCALAR, &inner);
     L->fjam = 1;
     L->fjam_index = 0;
-    lw_unhoist(value);
+    lw_unhoist_free_jammed(value); /* those of the whole frame serve the rest too */
     LExpr *groups = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, n, lw_i64(L, n_jam));
     lir_append(out, lir_for(a, group, lw_i64(L, 0), groups, inner.head));
     /* The rest, one k at a time. */
@@ -151,6 +151,8 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
     int index_reductions = 0;
     for (const Expr *arg = args; arg; arg = arg->next)
         index_reductions |= lw_has_reduction(arg);
+    if (n_free > 0)
+        lw_hoist_invariant(L, value, frees, n_free, b, out);
     /* (Not when the value reads the target: a later k would not see the
      * stores of earlier ones.) */
     if (UDF_FREE_JAM > 1 && n_free == 1 && !guard && domain == SHAPE_SCALAR && L->fjam == 1 &&

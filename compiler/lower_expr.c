@@ -524,30 +524,70 @@ void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out)
         reduction_end(L, &r[i], out);
 }
 
-void lw_hoist(Lowerer *L, Expr *e, LBlock *out)
+/* Which reductions a hoist computes: all, or (invariant) those that read
+ * none of `frees` and not buffer `written`. */
+typedef struct HoistFilter {
+    int invariant;
+    const Symbol *const *frees;
+    int n_free;
+    const Symbol *written;
+} HoistFilter;
+
+static int passes(const Expr *e, const HoistFilter *f)
+{
+    if (!f->invariant)
+        return 1;
+    if (expr_reads(e, f->written))
+        return 0;
+    for (int i = 0; i < f->n_free; i++)
+        if (expr_reads(e, f->frees[i]))
+            return 0;
+    return 1;
+}
+
+static void hoist(Lowerer *L, Expr *e, const HoistFilter *f, LBlock *out)
 {
     for (; e; e = e->next) {
         if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR)
-            lw_hoist(L, e->sym->value, out);
-        lw_hoist(L, e->lhs, out);
-        lw_hoist(L, e->rhs, out);
-        lw_hoist(L, e->args, out);
-        lw_hoist(L, e->base, out);
-        if (e->kind == E_CALL && e->builtin->cls == BC_REDUCE && !e->hoisted)
+            hoist(L, e->sym->value, f, out);
+        hoist(L, e->lhs, f, out);
+        hoist(L, e->rhs, f, out);
+        hoist(L, e->args, f, out);
+        hoist(L, e->base, f, out);
+        if (e->kind == E_CALL && e->builtin->cls == BC_REDUCE && !e->hoisted && passes(e, f))
             lw_reduce(L, &e, 1, out);
     }
 }
 
-void lw_unhoist(Expr *e)
+void lw_hoist(Lowerer *L, Expr *e, LBlock *out)
+{
+    HoistFilter all = {0};
+    hoist(L, e, &all, out);
+}
+
+void lw_hoist_invariant(Lowerer *L, Expr *e, const Symbol *const *frees, int n_free,
+                        const Symbol *written, LBlock *out)
+{
+    HoistFilter invariant = {1, frees, n_free, written};
+    hoist(L, e, &invariant, out);
+}
+
+/* Forgets the hoisted values in e that are not pinned — all, or only those
+ * with a var per free-index value. */
+static void unhoist(Expr *e, int only_free_jammed)
 {
     for (; e; e = e->next) {
-        if (!e->pinned)
+        if (!e->pinned && (!only_free_jammed || e->hoisted_k > 1))
             e->hoisted = 0;
         if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR)
-            lw_unhoist(e->sym->value);
-        lw_unhoist(e->lhs);
-        lw_unhoist(e->rhs);
-        lw_unhoist(e->args);
-        lw_unhoist(e->base);
+            unhoist(e->sym->value, only_free_jammed);
+        unhoist(e->lhs, only_free_jammed);
+        unhoist(e->rhs, only_free_jammed);
+        unhoist(e->args, only_free_jammed);
+        unhoist(e->base, only_free_jammed);
     }
 }
+
+void lw_unhoist(Expr *e) { unhoist(e, 0); }
+
+void lw_unhoist_free_jammed(Expr *e) { unhoist(e, 1); }

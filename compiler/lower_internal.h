@@ -72,6 +72,11 @@ LExpr *lw_element(Lowerer *L, const Symbol *b, const Expr *args, LExpr **in_rang
 /* Emits the passes that compute the reductions (and per-statement values)
  * `e` needs into `out`, before the statement that uses them. */
 void lw_hoist(Lowerer *L, Expr *e, LBlock *out);
+/* The same for the reductions in e that read none of the free indices
+ * `frees` and not buffer `written`: the same for every index value, so
+ * computed once before the loops over them. */
+void lw_hoist_invariant(Lowerer *L, Expr *e, const Symbol *const *frees, int n_free,
+                        const Symbol *written, LBlock *out);
 /* One pass over the pixels (or positions) computing n reductions of the
  * same domain, each into a var per frame of the (jammed) group. */
 void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out);
@@ -85,6 +90,8 @@ int lw_copies(const Lowerer *L);
 void lw_jam_frames(const Lowerer *L, int *from, int *to);
 /* Forgets hoisted values, so the next statement computes its own. */
 void lw_unhoist(Expr *e);
+/* Forgets only the values hoisted for several free-index values at once. */
+void lw_unhoist_free_jammed(Expr *e);
 
 /* A block of statements, fusing elementwise runs (lower_block.c). */
 void lw_block(Lowerer *L, Stmt *s, LBlock *out);

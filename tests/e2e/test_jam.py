@@ -34,6 +34,8 @@ with tempdir() as tmp:
         check_equal(read(out, "normalised", "offset").reshape(21, 4),
                     sums[:, None] + np.arange(4), "offset" + what)
         check_equal(read(out, "normalised", "peak").ravel(), frames.max(axis=1), "peak" + what)
+        check_close(read(out, "ratio", "share").reshape(21, 5), weighted / sums[:, None],
+                    "share" + what, rtol=1e-5)
 
         chained = np.zeros((21, 4))
         for k in range(4):
