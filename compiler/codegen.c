@@ -598,13 +598,32 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
     return g.mod;
 }
 
-/* The hot part: LLVM's full pipeline. The cold part: promote the vars to
+/* The hot part: LLVM's full pipeline, without loop unrolling (lowering
+ * already jams frames and register-blocks free indices where that pays;
+ * LLVM's unrolling on top was a fifth of a masks tile's compile work and
+ * made no kernel faster in bench/). The cold part: promote the vars to
  * registers, fold, simplify and hoist loop invariants — a third of O1's
- * time for result bodies, which run once. (Unoptimised code generation for
- * them would save another ~7 ms but make result bodies ~3x slower: 0.5 s on
- * a 4096² scan.) */
+ * time for result bodies, which run once. (Skipping these IR passes made
+ * result bodies ~3x slower.) */
 #define HOT_PIPELINE "default<O3>"
 #define COLD_PIPELINE "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(licm))"
+
+/* Marks the optimised cold functions `optnone`, which makes code generation
+ * select their instructions the fast way (FastISel): ~12% of com's compile
+ * work, for result bodies ~1.4x slower (com: +0.3 s on a 4096² scan, whose
+ * frames take minutes to read). Done after the IR passes, which skip
+ * `optnone` functions. */
+static void generate_quickly(LLVMModuleRef mod)
+{
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    const char *names[] = {"optnone", "noinline"}; /* optnone requires noinline */
+    for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f))
+        for (size_t i = 0; !LLVMIsDeclaration(f) && i < sizeof names / sizeof *names; i++) {
+            unsigned kind = LLVMGetEnumAttributeKindForName(names[i], strlen(names[i]));
+            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+                                    LLVMCreateEnumAttribute(ctx, kind, 0));
+        }
+}
 
 int codegen_optimize(LLVMModuleRef mod, CodegenPart part, LLVMTargetMachineRef tm, char *why,
                      size_t cap)
@@ -617,6 +636,7 @@ int codegen_optimize(LLVMModuleRef mod, CodegenPart part, LLVMTargetMachineRef t
     }
     LLVMDisposeMessage(msg);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    LLVMPassBuilderOptionsSetLoopUnrolling(opts, 0);
     LLVMErrorRef err =
         LLVMRunPasses(mod, part == CODEGEN_HOT ? HOT_PIPELINE : COLD_PIPELINE, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
@@ -626,5 +646,7 @@ int codegen_optimize(LLVMModuleRef mod, CodegenPart part, LLVMTargetMachineRef t
         LLVMDisposeErrorMessage(text);
         return 0;
     }
+    if (part == CODEGEN_COLD)
+        generate_quickly(mod);
     return 1;
 }

@@ -38,13 +38,16 @@ static int has_avx2(const char *cpu)
  *   symbols in the process;
  * - no vectorised epilogues: rows of typical detectors are whole vectors, and
  *   a second vector loop per loop costs compile time (~25% of the code
- *   generation of a jammed tile) for the few pixels a remainder has. */
+ *   generation of a jammed tile) for the few pixels a remainder has;
+ * - no loop strength reduction: kernels index with a few simple induction
+ *   variables already, and LSR was a fifth of the compile work of a masks
+ *   tile for no measurable speed (bench/). */
 static int vector_libm;
 
 static void init_llvm_options(const char *cpu)
 {
-    const char *args[3] = {"udfc", "-enable-epilogue-vectorization=false"};
-    int n = 2;
+    const char *args[4] = {"udfc", "-enable-epilogue-vectorization=false", "-disable-lsr"};
+    int n = 3;
     vector_libm = has_avx2(cpu) && dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL);
     if (vector_libm)
         args[n++] = "-vector-library=LIBMVEC-X86";
