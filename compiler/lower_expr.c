@@ -173,6 +173,11 @@ static LFn builtin_fn(BuiltinId id)
     }
 }
 
+/* An index expression as u64: positions and shapes are never negative, so
+ * their quotients need no Python sign fix-ups (unsigned division is a
+ * fraction of the code of floor division). */
+static LExpr *index_u64(Lowerer *L, LExpr *x) { return lir_cast(L->arena, UDF_DTYPE_U64, x); }
+
 /* numpy.gradient along dim d (unit spacing, first order at the edges; 0 for
  * a dim of size 1), at the current position or pixel. */
 static LExpr *lower_gradient(Lowerer *L, const Expr *e)
@@ -190,13 +195,16 @@ static LExpr *lower_gradient(Lowerer *L, const Expr *e)
         LExpr *n = lir_field(a, shape_field, i, NULL);
         leading = leading ? mul(L, leading, n) : n;
     }
-    LExpr *stride = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, size, leading);
-    LExpr *n = lir_field(a, shape_field, d, NULL);
-    LExpr *c =
-        lir_bin(a, OP_MOD, UDF_DTYPE_I64, lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, here, stride), n);
-    LExpr *has_lo = lir_bin(a, OP_GT, UDF_DTYPE_BOOL, c, lw_i64(L, 0));
+    LExpr *stride_u =
+        lir_bin(a, OP_FLOORDIV, UDF_DTYPE_U64, index_u64(L, size), index_u64(L, leading));
+    LExpr *stride = lir_cast(a, UDF_DTYPE_I64, stride_u);
+    LExpr *n = index_u64(L, lir_field(a, shape_field, d, NULL));
+    LExpr *c = lir_bin(a, OP_MOD, UDF_DTYPE_U64,
+                       lir_bin(a, OP_FLOORDIV, UDF_DTYPE_U64, index_u64(L, here), stride_u), n);
+    LExpr *has_lo = lir_bin(a, OP_GT, UDF_DTYPE_BOOL, c, lir_const_int(a, UDF_DTYPE_U64, 0));
     LExpr *has_hi =
-        lir_bin(a, OP_LT, UDF_DTYPE_BOOL, c, lir_bin(a, OP_SUB, UDF_DTYPE_I64, n, lw_i64(L, 1)));
+        lir_bin(a, OP_LT, UDF_DTYPE_BOOL, c,
+                lir_bin(a, OP_SUB, UDF_DTYPE_U64, n, lir_const_int(a, UDF_DTYPE_U64, 1)));
     LType t = e->type;
     *where = lir_select(a, has_hi, add(L, here, stride), here);
     LExpr *hi = lw_expr_as(L, arg, t);
