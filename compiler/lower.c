@@ -54,7 +54,10 @@ static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const
         if (op == OP_DIV)
             t = type_float_of(t);
         LExpr *old = lir_load(a, LB_BUF, b->slot, bt, index);
-        v = lir_bin(a, op, t, lir_cast(a, t, old), lw_expr_as(L, value, t));
+        LExpr *step = lw_expr_as(L, value, t);
+        if (L->sum_scale && op == OP_ADD)
+            step = lir_bin(a, OP_MUL, t, step, lir_cast(a, t, L->sum_scale));
+        v = lir_bin(a, op, t, lir_cast(a, t, old), step);
     }
     LStmt *store = lir_store(a, LB_BUF, b->slot, bt, index, lir_cast(a, bt, v));
     return in_range ? lir_if(a, in_range, store, NULL) : store;

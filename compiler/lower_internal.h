@@ -22,6 +22,8 @@ typedef struct Lowerer {
     char *let_cached;     /* per let slot: its scratch buffer is filled once per partition */
     int inline_scalar_lets; /* scalar lets are computed where used (filling those buffers,
                                before any frame's lets exist) */
+    LExpr *sum_scale;       /* non-NULL: `+=` adds its value this many times (a
+                               sum lowered once per tile for all its frames) */
     /* A jammed group of frames (lower_tile.c): jam frames processed
      * together, jam_index the one being lowered; scalar lets and hoisted
      * reductions then have one var per frame, consecutive. */

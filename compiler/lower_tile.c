@@ -15,7 +15,9 @@
  * runs frame by frame before the group's elementwise run.
  *
  * Masks and bin indices that are the same in every frame are computed once
- * per partition, in the tile's prologue. */
+ * per partition, in the tile's prologue; sums of values that are the same in
+ * every frame (a radial profile's pixel counts, frame counters) once per
+ * tile, times its number of frames. */
 #include "builtins.h"
 #include "lower_internal.h"
 #include "udfrt/config.h"
@@ -166,13 +168,73 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
     lir_append(out, lir_if(a, lir_un(a, OP_NOT, filled), fill.head, NULL));
 }
 
+/* Whether statement list `body` (and the bodies of its ifs) writes or reads
+ * buffer b in a statement other than `except`. */
+static int touches(const Stmt *body, const Symbol *b, const Stmt *except)
+{
+    for (const Stmt *t = body; t; t = t->next) {
+        if (t == except)
+            continue;
+        const Expr *args =
+            t->kind == S_ASSIGN && t->target->kind == E_INDEX ? t->target->args : NULL;
+        if ((t->kind == S_ASSIGN && t->target->sym == b) || expr_reads(t->value, b) ||
+            expr_reads(args, b) || expr_reads(t->cond, b) || touches(t->then_body, b, except) ||
+            touches(t->else_body, b, except))
+            return 1;
+    }
+    return 0;
+}
+
+/* `b += v` (b a sig or single buffer) whose value and indices are the same
+ * in every frame, and whose buffer no other statement of the body touches:
+ * adding v times the tile's frame count once gives the same sum. */
+static int per_tile_sum(const Stmt *s, const Stmt *body)
+{
+    if (s->kind != S_ASSIGN || s->assign_op != OP_ADD)
+        return 0;
+    const Symbol *b = s->target->sym;
+    const Expr *args = s->target->kind == E_INDEX ? s->target->args : NULL;
+    return b->buf_kind != UDF_KIND_NAV && frame_invariant(s->value) && frame_invariant(args) &&
+           !touches(body, b, s);
+}
+
+/* Lowers the frame body's per-tile sums into `out` and points L->cu at a
+ * copy of the udf whose frame body lacks them. */
+static void sum_per_tile(Lowerer *L, LBlock *out)
+{
+    Arena *a = L->arena;
+    const Stmt *body = L->cu->frame->stmts;
+    Stmt *kept = NULL, **tail = &kept;
+    L->sum_scale = lir_field(a, LX_DEPTH, 0, NULL);
+    for (const Stmt *s = body; s; s = s->next) {
+        if (per_tile_sum(s, body)) {
+            lw_stmt(L, (Stmt *)s, out);
+            continue;
+        }
+        Stmt *copy = ARENA_NEW(a, Stmt);
+        *copy = *s;
+        copy->next = NULL;
+        *tail = copy;
+        tail = &copy->next;
+    }
+    L->sum_scale = NULL;
+    CheckedUdf *cu = ARENA_NEW(a, CheckedUdf);
+    *cu = *L->cu;
+    cu->frame = ARENA_NEW(a, Body);
+    *cu->frame = *L->cu->frame;
+    cu->frame->stmts = kept;
+    L->cu = cu;
+}
+
 LFunc *lw_build_tile(Lowerer *L)
 {
     LFunc *f = lw_new_func(L, LFK_TILE, "tile");
     L->place = IN_FRAME;
     LBlock body;
     lir_block_init(&body);
+    CheckedUdf *whole = L->cu;
     cache_invariant_lets(L, &body);
+    sum_per_tile(L, &body);
     Jam kind = lw_jam_kind(L->cu);
     if (kind != JAM_NONE) {
         jammed_tile(L, kind, f);
@@ -182,5 +244,6 @@ LFunc *lw_build_tile(Lowerer *L)
     }
     lir_append(&body, f->body);
     f->body = body.head;
+    L->cu = whole;
     return f;
 }
