@@ -40,6 +40,7 @@ typedef struct Gen {
     unsigned scope_kind, noalias_kind;
     LLVMValueRef *scopes;    /* per base: !{own scope} */
     LLVMValueRef *noaliases; /* per base: !{every other scope} */
+    unsigned invariant_kind; /* !invariant.load: memory no kernel writes */
 } Gen;
 
 static int is_float(LType t) { return t == UDF_DTYPE_F32 || t == UDF_DTYPE_F64; }
@@ -368,6 +369,16 @@ static LLVMValueRef load_at(Gen *g, LLVMTypeRef ty, LLVMValueRef base, size_t of
     return LLVMBuildLoad2(g->b, ty, p, "");
 }
 
+/* A load of memory that stays the same while a kernel runs (the dims and
+ * the tile's arrays, which are not behind the noalias arguments): LLVM may
+ * then keep its value across stores into buffers instead of reloading it. */
+static LLVMValueRef invariant(Gen *g, LLVMValueRef load)
+{
+    LLVMSetMetadata(load, g->invariant_kind,
+                    LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, NULL, 0)));
+    return load;
+}
+
 static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
 {
     switch (f) {
@@ -379,7 +390,7 @@ static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
         return load_at(g, g->i64, g->ctx_arg, offsetof(udf_ctx, sig_shape) + 8 * (size_t)arg);
     case LX_DIM: {
         LLVMValueRef dims = load_at(g, g->ptr, g->ctx_arg, offsetof(udf_ctx, dims));
-        return load_at(g, g->i64, dims, 8 * (size_t)arg);
+        return invariant(g, load_at(g, g->i64, dims, 8 * (size_t)arg));
     }
     case LX_DEPTH: return load_at(g, g->i64, g->tile_arg, offsetof(udf_tile, depth));
     case LX_GIVEN: {
@@ -395,7 +406,7 @@ static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
                                                  : g->ordinal;
         LLVMValueRef p =
             LLVMBuildGEP2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, array, &frame, 1, "");
-        return LLVMBuildLoad2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, p, "");
+        return invariant(g, LLVMBuildLoad2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, p, ""));
     }
     }
     return NULL;
@@ -580,6 +591,7 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
     g.vd = LLVMVoidTypeInContext(ctx);
     g.scope_kind = LLVMGetMDKindIDInContext(ctx, "alias.scope", 11);
     g.noalias_kind = LLVMGetMDKindIDInContext(ctx, "noalias", 7);
+    g.invariant_kind = LLVMGetMDKindIDInContext(ctx, "invariant.load", 14);
     KernelFns fns[n_udfs + 1];
     for (int i = 0; i < n_udfs; i++) {
         const LoweredUdf *lu = udfs[i];

@@ -63,35 +63,68 @@ static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const
     return in_range ? lir_if(a, in_range, store, NULL) : store;
 }
 
-/* The stores of an assignment at the current element: one per frame of a
- * jammed group (usually one frame), and per value of a jammed free index. */
-static void jammed_stores(Lowerer *L, const Symbol *b, const Expr *args, Op op, const Expr *value,
-                          const Expr *guard, Shape domain, LBlock *out)
+/* The stores of an assignment at the current element for the frames of a
+ * jammed group (usually one frame) and the values of a jammed free index,
+ * each in a loop over `own` unless that is a scalar; `guarded`: each frame's
+ * stores only when it is a frame of the tile. */
+static LStmt *element_stores(Lowerer *L, const Symbol *b, const Expr *args, Op op,
+                             const Expr *value, const Expr *guard, Shape own, int guarded)
 {
     Arena *a = L->arena;
     int current = L->jam_index, current_k = L->fjam_index, from, to;
     lw_jam_frames(L, &from, &to);
+    LBlock stores;
+    lir_block_init(&stores);
     for (int j = from; j < to; j++) {
         lw_jam_select(L, j);
         for (int kk = 0; kk < L->fjam; kk++) {
             lw_fjam_select(L, kk);
             LStmt *store;
-            if (domain != SHAPE_SCALAR) {
+            if (own != SHAPE_SCALAR) {
                 Domain d;
-                lw_domain_begin(L, domain, &d);
+                lw_domain_begin(L, own, &d);
                 store = lw_domain_end(L, &d, update(L, b, args, op, value));
             } else {
                 store = update(L, b, args, op, value);
             }
             if (guard)
                 store = lir_if(a, lw_truth(L, lw_expr(L, guard)), store, NULL);
-            if (L->jam > 1)
+            if (guarded && L->jam > 1)
                 store = lir_if(a, L->jam_valid[j], store, NULL);
-            lir_append(out, store);
+            lir_append(&stores, store);
         }
     }
     lw_jam_select(L, current);
     lw_fjam_select(L, current_k);
+    return stores.head;
+}
+
+/* The stores of an assignment at the current element. Over pixels (a
+ * scatter into each frame's nav element) with several stores, one loop holds
+ * them all: their chains of loads and stores into the bins are independent,
+ * so they overlap. As for fused runs, a full group of jammed frames gets a
+ * loop without tests and a short last group one that skips missing frames. */
+static void jammed_stores(Lowerer *L, const Symbol *b, const Expr *args, Op op, const Expr *value,
+                          const Expr *guard, Shape domain, LBlock *out)
+{
+    int from, to;
+    lw_jam_frames(L, &from, &to);
+    if (domain == SHAPE_SCALAR || (to - from) * L->fjam == 1) {
+        lir_append(out, element_stores(L, b, args, op, value, guard, domain, 1));
+        return;
+    }
+    Domain d;
+    lw_domain_begin(L, domain, &d);
+    LStmt *loop =
+        lw_domain_end(L, &d, element_stores(L, b, args, op, value, guard, SHAPE_SCALAR, 0));
+    if (L->jam > 1) {
+        Domain short_group;
+        lw_domain_begin(L, domain, &short_group);
+        LStmt *guarded = lw_domain_end(
+            L, &short_group, element_stores(L, b, args, op, value, guard, SHAPE_SCALAR, 1));
+        loop = lir_if(L->arena, L->jam_valid[L->jam - 1], loop, guarded);
+    }
+    lir_append(out, loop);
 }
 
 /* `b[.., k, ..] op= value` with one free index k and reductions in the

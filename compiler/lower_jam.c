@@ -66,7 +66,7 @@ static int run_reads_written_single(const Stmt *s, const Stmt *body)
 }
 
 /* Frames can be jammed when each frame's statements only depend on its own
- * earlier statements: lets; assignments to nav buffers (no scatter); `+=`
+ * earlier statements: lets; assignments and scatters to nav buffers; `+=`
  * into single buffers nothing reads; and a final run of elementwise
  * statements on sig buffers, which per pixel still see the frames in
  * order. Pixel lets of inputs only (com's `inside`) may stand anywhere:
@@ -87,7 +87,7 @@ static int independent_frames(const CheckedUdf *cu)
             const Symbol *b = s->target->sym;
             int single_sum = b->buf_kind == UDF_KIND_SINGLE && s->assign_op == OP_ADD &&
                              s->target->shape == SHAPE_SCALAR;
-            if (!(b->buf_kind == UDF_KIND_NAV && s->target->shape == SHAPE_SCALAR) && !single_sum)
+            if (b->buf_kind != UDF_KIND_NAV && !single_sum)
                 return 0;
         } else if (s->kind != S_LET) {
             return 0;

@@ -47,6 +47,10 @@ with tempdir() as tmp:
         check_equal(read(out, "halfplane", "right_sum").ravel(), (frames * right).sum(axis=1),
                     "halfplane" + what)
 
+        bins = (np.arange(30) % 3)[None, :] == np.arange(3)[:, None]
+        check_equal(read(out, "binned", "profile").reshape(21, 3), frames @ bins.T.astype(float),
+                    "binned" + what)
+
         check_close(read(out, "running", "mean").ravel(), frames.mean(axis=0),
                     "running mean" + what, rtol=1e-12)
         order = read(out, "running", "order_in_partition").ravel()
