@@ -187,15 +187,19 @@ static int touches(const Stmt *body, const Symbol *b, const Stmt *except)
 
 /* `b += v` (b a sig or single buffer) whose value and indices are the same
  * in every frame, and whose buffer no other statement of the body touches:
- * adding v times the tile's frame count once gives the same sum. */
+ * adding v times the tile's frame count once gives the same sum. Not for
+ * bool buffers (`+` toggles them) nor a float v into an integer buffer
+ * (each frame's sum is truncated). */
 static int per_tile_sum(const Stmt *s, const Stmt *body)
 {
     if (s->kind != S_ASSIGN || s->assign_op != OP_ADD)
         return 0;
     const Symbol *b = s->target->sym;
     const Expr *args = s->target->kind == E_INDEX ? s->target->args : NULL;
-    return b->buf_kind != UDF_KIND_NAV && frame_invariant(s->value) && frame_invariant(args) &&
-           !touches(body, b, s);
+    udf_dtype step = type_promote(b->type, s->value->type);
+    return b->buf_kind != UDF_KIND_NAV && b->type != UDF_DTYPE_BOOL &&
+           (type_is_float(b->type) || !type_is_float(step)) && frame_invariant(s->value) &&
+           frame_invariant(args) && !touches(body, b, s);
 }
 
 /* Lowers the frame body's per-tile sums into `out` and points L->cu at a
@@ -206,6 +210,7 @@ static void sum_per_tile(Lowerer *L, LBlock *out)
     const Stmt *body = L->cu->frame->stmts;
     Stmt *kept = NULL, **tail = &kept;
     L->sum_scale = lir_field(a, LX_DEPTH, 0, NULL);
+    L->inline_scalar_lets = 1; /* no frame's lets exist yet; these are of params */
     for (const Stmt *s = body; s; s = s->next) {
         if (per_tile_sum(s, body)) {
             lw_stmt(L, (Stmt *)s, out);
@@ -218,6 +223,7 @@ static void sum_per_tile(Lowerer *L, LBlock *out)
         tail = &copy->next;
     }
     L->sum_scale = NULL;
+    L->inline_scalar_lets = 0;
     CheckedUdf *cu = ARENA_NEW(a, CheckedUdf);
     *cu = *L->cu;
     cu->frame = ARENA_NEW(a, Body);

@@ -43,6 +43,12 @@ with tempdir() as tmp:
         selected = roi if use_roi else np.ones((5, 7), dtype=bool)
         check_equal(total[selected], sums[selected], "total" + what)
 
+        check_equal(read(out, "truncated", "c"), 0, "truncated c" + what)
+        check_equal(read(out, "truncated", "e"), np.int8(0), "truncated e" + what)
+        check_equal(read(out, "truncated", "toggled"), np.bool_(n % 2), "toggled" + what)
+        check_equal(read(out, "lets", "c"), 3 * n, "lets c" + what)
+        check_close(read(out, "lets", "s"), n * 6.0 * x, "lets s" + what, rtol=1e-12)
+
         check_equal(read(out, "ordered", "seen"), n, "seen" + what)
         if partitions == "1" and not use_roi:
             check_equal(read(out, "ordered", "position").ravel(), np.arange(1, 36),
