@@ -8,6 +8,7 @@
 #include "codegen.h"
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/DebugInfo.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ typedef struct Gen {
     LLVMValueRef *scopes;    /* per base: !{own scope} */
     LLVMValueRef *noaliases; /* per base: !{every other scope} */
     unsigned invariant_kind; /* !invariant.load: memory no kernel writes */
+    unsigned loop_kind;      /* !llvm.loop */
 } Gen;
 
 static int is_float(LType t) { return t == UDF_DTYPE_F32 || t == UDF_DTYPE_F64; }
@@ -414,6 +416,21 @@ static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
 
 static void stmts(Gen *g, const LStmt *s);
 
+/* A loop ID saying "do not vectorise" (a loop that is short or runs once
+ * per partition: vector code for it would cost compile time, not save run
+ * time). A loop ID refers to itself; LLVM makes the node distinct. */
+static LLVMValueRef scalar_loop_id(Gen *g)
+{
+    LLVMMetadataRef self = LLVMTemporaryMDNode(g->ctx, NULL, 0);
+    const char *key = "llvm.loop.vectorize.enable";
+    LLVMMetadataRef no = LLVMValueAsMetadata(LLVMConstInt(g->i1, 0, 0));
+    LLVMMetadataRef pair[] = {LLVMMDStringInContext2(g->ctx, key, strlen(key)), no};
+    LLVMMetadataRef ops[] = {self, LLVMMDNodeInContext2(g->ctx, pair, 2)};
+    LLVMMetadataRef id = LLVMMDNodeInContext2(g->ctx, ops, 2);
+    LLVMMetadataReplaceAllUsesWith(self, id);
+    return LLVMMetadataAsValue(g->ctx, id);
+}
+
 static void for_loop(Gen *g, const LStmt *s)
 {
     LLVMValueRef hi = expr(g, s->hi);
@@ -429,7 +446,9 @@ static void for_loop(Gen *g, const LStmt *s)
     stmts(g, s->body);
     i = LLVMBuildLoad2(g->b, g->i64, g->vars[s->var], "");
     LLVMBuildStore(g->b, LLVMBuildNSWAdd(g->b, i, LLVMConstInt(g->i64, 1, 0), ""), g->vars[s->var]);
-    LLVMBuildBr(g->b, head);
+    LLVMValueRef latch = LLVMBuildBr(g->b, head);
+    if (s->scalar)
+        LLVMSetMetadata(latch, g->loop_kind, scalar_loop_id(g));
     LLVMPositionBuilderAtEnd(g->b, done);
 }
 
@@ -592,6 +611,7 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
     g.scope_kind = LLVMGetMDKindIDInContext(ctx, "alias.scope", 11);
     g.noalias_kind = LLVMGetMDKindIDInContext(ctx, "noalias", 7);
     g.invariant_kind = LLVMGetMDKindIDInContext(ctx, "invariant.load", 14);
+    g.loop_kind = LLVMGetMDKindIDInContext(ctx, "llvm.loop", 9);
     KernelFns fns[n_udfs + 1];
     for (int i = 0; i < n_udfs; i++) {
         const LoweredUdf *lu = udfs[i];

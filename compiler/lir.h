@@ -93,6 +93,8 @@ typedef struct LStmt {
     LType elem;                     /* LS_STORE: element type in memory */
     LExpr *index;                   /* LS_STORE */
     LExpr *lo, *hi;                 /* LS_FOR: [lo, hi) */
+    int scalar;                     /* LS_FOR: not worth vectorising (short, or run
+                                       once per partition) */
     LExpr *cond;                    /* LS_IF */
     struct LStmt *body, *else_body; /* LS_FOR body; LS_IF branches */
 } LStmt;

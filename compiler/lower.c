@@ -321,9 +321,11 @@ void lw_nav_init(Lowerer *L, LExpr *nav, LBlock *out)
         LExpr *block = block_of(L, b);
         LExpr *at = lir_bin(a, OP_ADD, UDF_DTYPE_I64, lir_bin(a, OP_MUL, UDF_DTYPE_I64, nav, block),
                             lw_var(L, e));
-        lir_append(out, lir_for(a, e, lw_i64(L, 0), block,
-                                lir_store(a, LB_BUF, b->slot, b->type, at,
-                                          lir_cast(a, b->type, lw_i64(L, 0)))));
+        LStmt *zero =
+            lir_for(a, e, lw_i64(L, 0), block,
+                    lir_store(a, LB_BUF, b->slot, b->type, at, lir_cast(a, b->type, lw_i64(L, 0))));
+        zero->scalar = 1; /* a few elements per frame */
+        lir_append(out, zero);
     }
 }
 

@@ -155,7 +155,10 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
         LExpr *value = lw_expr(L, s->value);
         L->inline_scalar_lets = 0;
         LStmt *store = lir_store(a, LB_BUF, cache->slot, cache->type, L->pixel, value);
-        lir_append(&fill, lw_domain_end(L, &d, store));
+        LStmt *loops = lw_domain_end(L, &d, store);
+        for (LStmt *loop = loops; loop && loop->kind == LS_FOR; loop = loop->body)
+            loop->scalar = 1; /* once per partition */
+        lir_append(&fill, loops);
         L->let_scratch[s->sym->slot] = cache;
         L->let_cached[s->sym->slot] = 1;
     }
