@@ -307,7 +307,7 @@ static void print_stmts(FILE *out, const LFunc *f, const LStmt *s, int depth)
             print_expr(out, f, s->lo);
             fputs(" .. ", out);
             print_expr(out, f, s->hi);
-            fputs(" {\n", out);
+            fputs(s->scalar ? " scalar {\n" : " {\n", out);
             print_stmts(out, f, s->body, depth + 1);
             fprintf(out, "%*s}\n", 2 * depth, "");
             break;
