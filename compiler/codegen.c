@@ -35,13 +35,12 @@ typedef struct Gen {
     LLVMValueRef frames, nav_index, ordinal; /* tile arrays */
     int n_slots, n_params;
     const char *cpu, *features;
-    /* Alias metadata: frames, each buffer, each merge source and each param
-     * are distinct allocations; saying so lets LLVM vectorise without
-     * runtime overlap checks and reuse loads across stores. */
+    /* Alias metadata: frames, each buffer, each merge source, each param and
+     * the read-only inputs (dims, tile arrays) are distinct allocations; saying so lets LLVM
+     * vectorise without runtime overlap checks and reuse loads across stores. */
     unsigned scope_kind, noalias_kind;
     LLVMValueRef *scopes;    /* per base: !{own scope} */
     LLVMValueRef *noaliases; /* per base: !{every other scope} */
-    unsigned invariant_kind; /* !invariant.load: memory no kernel writes */
     unsigned loop_kind;      /* !llvm.loop */
 } Gen;
 
@@ -126,7 +125,8 @@ static LLVMValueRef convert(Gen *g, LLVMValueRef v, LType from, LType to)
 
 static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame);
 
-/* Base index into scopes/noaliases: 0 frames, then buffers, sources, params. */
+/* Base index into scopes/noaliases: 0 frames, then buffers, sources, params;
+ * the last base is the read-only inputs (read_only_input). */
 static int alias_base(const Gen *g, LBaseKind base, int slot)
 {
     switch (base) {
@@ -371,13 +371,17 @@ static LLVMValueRef load_at(Gen *g, LLVMTypeRef ty, LLVMValueRef base, size_t of
     return LLVMBuildLoad2(g->b, ty, p, "");
 }
 
-/* A load of memory that stays the same while a kernel runs (the dims and
- * the tile's arrays, which are not behind the noalias arguments): LLVM may
- * then keep its value across stores into buffers instead of reloading it. */
-static LLVMValueRef invariant(Gen *g, LLVMValueRef load)
+/* A load of the dims or the tile's arrays: memory that is not behind the
+ * kernel's noalias arguments and that no kernel writes. Its own alias scope
+ * tells LLVM that stores into buffers leave it unchanged, so it is not
+ * reloaded after each of them. */
+static LLVMValueRef read_only_input(Gen *g, LLVMValueRef load)
 {
-    LLVMSetMetadata(load, g->invariant_kind,
-                    LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, NULL, 0)));
+    int inputs = 1 + 2 * g->n_slots + g->n_params; /* the last alias base */
+    if (g->scopes) {
+        LLVMSetMetadata(load, g->scope_kind, g->scopes[inputs]);
+        LLVMSetMetadata(load, g->noalias_kind, g->noaliases[inputs]);
+    }
     return load;
 }
 
@@ -392,7 +396,7 @@ static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
         return load_at(g, g->i64, g->ctx_arg, offsetof(udf_ctx, sig_shape) + 8 * (size_t)arg);
     case LX_DIM: {
         LLVMValueRef dims = load_at(g, g->ptr, g->ctx_arg, offsetof(udf_ctx, dims));
-        return invariant(g, load_at(g, g->i64, dims, 8 * (size_t)arg));
+        return read_only_input(g, load_at(g, g->i64, dims, 8 * (size_t)arg));
     }
     case LX_DEPTH: return load_at(g, g->i64, g->tile_arg, offsetof(udf_tile, depth));
     case LX_GIVEN: {
@@ -408,7 +412,7 @@ static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
                                                  : g->ordinal;
         LLVMValueRef p =
             LLVMBuildGEP2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, array, &frame, 1, "");
-        return invariant(g, LLVMBuildLoad2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, p, ""));
+        return read_only_input(g, LLVMBuildLoad2(g->b, f == LX_FRAME_PTR ? g->ptr : g->i64, p, ""));
     }
     }
     return NULL;
@@ -555,7 +559,7 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     g->bufs = bufs;
     g->srcs = srcs;
     g->params = param_ptrs;
-    int n_bases = 1 + 2 * g->n_slots + g->n_params;
+    int n_bases = 2 + 2 * g->n_slots + g->n_params;
     LLVMValueRef scopes[n_bases], noaliases[n_bases];
     build_alias_scopes(g, lf->name, scopes, noaliases, n_bases);
     g->scopes = scopes;
@@ -610,7 +614,6 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
     g.vd = LLVMVoidTypeInContext(ctx);
     g.scope_kind = LLVMGetMDKindIDInContext(ctx, "alias.scope", 11);
     g.noalias_kind = LLVMGetMDKindIDInContext(ctx, "noalias", 7);
-    g.invariant_kind = LLVMGetMDKindIDInContext(ctx, "invariant.load", 14);
     g.loop_kind = LLVMGetMDKindIDInContext(ctx, "llvm.loop", 9);
     KernelFns fns[n_udfs + 1];
     for (int i = 0; i < n_udfs; i++) {
