@@ -19,6 +19,7 @@
 #include "llvm_compat.h"
 #include "mathfn.h"
 #include "target.h"
+#include "vecmath.h"
 
 typedef struct Gen {
     LLVMContextRef ctx;
@@ -90,12 +91,28 @@ static LLVMValueRef libm(Gen *g, const char *name, LType t, LLVMValueRef *args, 
     LLVMTypeRef fty = LLVMFunctionType(ft, params, (unsigned)n, 0);
     LLVMValueRef f = LLVMGetNamedFunction(g->mod, full);
     if (!f) {
+        /* Kernels never read errno, so the call touches no memory: LLVM may
+         * then vectorise loops calling it (with a vector variant) and move it. */
         f = LLVMAddFunction(g->mod, full, fty);
-        LLVMAddAttributeAtIndex(
-            f, LLVMAttributeFunctionIndex,
-            LLVMCreateEnumAttribute(g->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+        const char *attrs[] = {"nounwind", "willreturn", "memory"}; /* memory(none): 0 */
+        for (size_t i = 0; i < sizeof attrs / sizeof *attrs; i++)
+            LLVMAddAttributeAtIndex(
+                f, LLVMAttributeFunctionIndex,
+                LLVMCreateEnumAttribute(
+                    g->ctx, LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i])), 0));
     }
-    return LLVMBuildCall2(g->b, fty, f, args, (unsigned)n, "");
+    LLVMValueRef call = LLVMBuildCall2(g->b, fty, f, args, (unsigned)n, "");
+    vecmath_offer(g->mod, call, name, n);
+    return call;
+}
+
+/* An LLVM math intrinsic (llvm.log, ...) that libm implements as `name`. */
+static LLVMValueRef math_intrinsic(Gen *g, const char *intrinsic_name, const char *name,
+                                   LLVMTypeRef ty, LLVMValueRef *args, int n)
+{
+    LLVMValueRef call = intrinsic(g, intrinsic_name, &ty, 1, args, n);
+    vecmath_offer(g->mod, call, name, n);
+    return call;
 }
 
 static LLVMValueRef zero_of(Gen *g, LType t)
@@ -269,7 +286,7 @@ static LLVMValueRef binary(Gen *g, const LExpr *e)
         LLVMTypeRef ft = f ? reg_type(g, t) : g->f64;
         LLVMValueRef args[2] = {convert(g, a, t, f ? t : UDF_DTYPE_F64),
                                 convert(g, b, t, f ? t : UDF_DTYPE_F64)};
-        v = intrinsic(g, "llvm.pow", &ft, 1, args, 2);
+        v = math_intrinsic(g, "llvm.pow", "pow", ft, args, 2);
         return f ? v : convert(g, v, UDF_DTYPE_F64, t);
     }
     case OP_AND: return LLVMBuildAnd(g->b, a, b, "");
@@ -312,17 +329,17 @@ static LLVMValueRef function_call(Gen *g, const LExpr *e)
     case LF_ISNAN:
         return is_float(t) ? LLVMBuildFCmp(g->b, LLVMRealUNO, a, a, "") : LLVMConstInt(g->i1, 0, 0);
     case LF_SQRT: return intrinsic(g, "llvm.sqrt", &ty, 1, args, 1);
-    case LF_EXP: return intrinsic(g, "llvm.exp", &ty, 1, args, 1);
+    case LF_EXP: return math_intrinsic(g, "llvm.exp", "exp", ty, args, 1);
     case LF_LOG: /* written out where no vector library would vectorise it */
         return t == UDF_DTYPE_F32 && !target_vector_libm()
                    ? mathfn_log_f32(g->b, a)
-                   : intrinsic(g, "llvm.log", &ty, 1, args, 1);
-    case LF_SIN: return intrinsic(g, "llvm.sin", &ty, 1, args, 1);
-    case LF_COS: return intrinsic(g, "llvm.cos", &ty, 1, args, 1);
+                   : math_intrinsic(g, "llvm.log", "log", ty, args, 1);
+    case LF_SIN: return math_intrinsic(g, "llvm.sin", "sin", ty, args, 1);
+    case LF_COS: return math_intrinsic(g, "llvm.cos", "cos", ty, args, 1);
     case LF_FLOOR: return intrinsic(g, "llvm.floor", &ty, 1, args, 1);
     case LF_CEIL: return intrinsic(g, "llvm.ceil", &ty, 1, args, 1);
     case LF_ROUND: return intrinsic(g, "llvm.roundeven", &ty, 1, args, 1); /* numpy.round */
-    case LF_POW: return intrinsic(g, "llvm.pow", &ty, 1, args, 2);
+    case LF_POW: return math_intrinsic(g, "llvm.pow", "pow", ty, args, 2);
     case LF_LOG1P: return libm(g, "log1p", t, args, 1);
     case LF_TAN: return libm(g, "tan", t, args, 1);
     case LF_ATAN2: return libm(g, "atan2", t, args, 2);
@@ -627,6 +644,7 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
     }
     if (part == CODEGEN_HOT)
         descriptor_emit(g.mod, udfs, fns, n_udfs);
+    vecmath_keep(g.mod);
     LLVMDisposeBuilder(g.b);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);

@@ -16,17 +16,17 @@ static void init_targets(void)
     LLVMInitializeNativeAsmParser();
 }
 
-/* Whether code for `cpu` (NULL: this machine) may call glibc's AVX2 vector
- * math functions. */
-static int has_avx2(const char *cpu)
+/* Whether code for `cpu` (NULL: this machine) has AVX2, or with
+ * `avx512` AVX-512F, for glibc's vector math functions of that width. */
+static int has_vector_isa(const char *cpu, int avx512)
 {
     if (!cpu) {
         char *features = LLVMGetHostCPUFeatures();
-        int yes = strstr(features, "+avx2") != NULL;
+        int yes = strstr(features, avx512 ? "+avx512f" : "+avx2") != NULL;
         LLVMDisposeMessage(features);
         return yes;
     }
-    return strcmp(cpu, "x86-64-v3") == 0 || strcmp(cpu, "x86-64-v4") == 0;
+    return (!avx512 && strcmp(cpu, "x86-64-v3") == 0) || strcmp(cpu, "x86-64-v4") == 0;
 }
 
 /* LLVM's process-wide options, decided by the first target machine (udfc
@@ -35,26 +35,30 @@ static int has_avx2(const char *cpu)
  *   _ZGVdN8v_logf, ...) for log, exp, sin, ... LLVM 19 picks the variant by
  *   vector width alone, so this is enabled only for targets with AVX2, whose
  *   variants those are; the library is loaded here so the JIT finds its
- *   symbols in the process;
+ *   symbols in the process; AVX-512 targets are offered libmvec's 512-bit
+ *   variants too (vecmath.h);
  * - no vectorised epilogues: rows of typical detectors are whole vectors, and
  *   a second vector loop per loop costs compile time (~25% of the code
  *   generation of a jammed tile) for the few pixels a remainder has;
  * - no loop strength reduction: kernels index with a few simple induction
  *   variables already, and LSR was a fifth of the compile work of a masks
  *   tile for no measurable speed (bench/). */
-static int vector_libm;
+static int vector_libm, vector_libm_512;
 
 static void init_llvm_options(const char *cpu)
 {
     const char *args[4] = {"udfc", "-enable-epilogue-vectorization=false", "-disable-lsr"};
     int n = 3;
-    vector_libm = has_avx2(cpu) && dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL);
+    vector_libm = has_vector_isa(cpu, 0) && dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL);
+    vector_libm_512 = vector_libm && has_vector_isa(cpu, 1);
     if (vector_libm)
         args[n++] = "-vector-library=LIBMVEC-X86";
     LLVMParseCommandLineOptions(n, args, NULL);
 }
 
 int target_vector_libm(void) { return vector_libm; }
+
+int target_vector_libm_512(void) { return vector_libm_512; }
 
 LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap)
 {

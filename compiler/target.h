@@ -13,5 +13,7 @@ LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t ca
 /* Whether the loop vectoriser may call glibc's vector math library in this
  * process (decided by the first target machine; see target.c). */
 int target_vector_libm(void);
+/* Whether it may call libmvec's AVX-512 variants too (vecmath.h). */
+int target_vector_libm_512(void);
 
 #endif
