@@ -53,6 +53,8 @@ static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const
         udf_dtype t = value->is_literal ? b->type : type_promote(b->type, value->type);
         if (op == OP_DIV)
             t = type_float_of(t);
+        if (t == UDF_DTYPE_BOOL) /* arithmetic on bools counts them */
+            t = UDF_DTYPE_I64;
         LExpr *old = lir_load(a, LB_BUF, b->slot, bt, index);
         LExpr *step = lw_expr_as(L, value, t);
         if (L->sum_scale && op == OP_ADD)
@@ -348,9 +350,14 @@ static LFunc *build_merge(Lowerer *L)
         int k = lw_tmp(L, "i", UDF_DTYPE_I64);
         LExpr *dest = lir_load(a, LB_BUF, b->slot, b->type, lw_var(L, k));
         LExpr *src = lir_load(a, LB_SRC, b->slot, b->type, lw_var(L, k));
-        LExpr *merged = b->merge == MERGE_SUM ? lir_bin(a, OP_ADD, b->type, dest, src)
-                                              : lir_fn(a, b->merge == MERGE_MAX ? LF_MAX : LF_MIN,
-                                                       b->type, dest, src);
+        /* (bools sum as counts: any true part makes the sum true) */
+        udf_dtype sum_type = b->type == UDF_DTYPE_BOOL ? UDF_DTYPE_I64 : b->type;
+        LExpr *merged =
+            b->merge == MERGE_SUM
+                ? lir_cast(a, b->type,
+                           lir_bin(a, OP_ADD, sum_type, lir_cast(a, sum_type, dest),
+                                   lir_cast(a, sum_type, src)))
+                : lir_fn(a, b->merge == MERGE_MAX ? LF_MAX : LF_MIN, b->type, dest, src);
         LExpr *n = block_of(L, b);
         if (b->buf_kind == UDF_KIND_SIG)
             n = lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_sig_size(L), n);
