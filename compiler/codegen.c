@@ -300,16 +300,14 @@ static LLVMValueRef binary(Gen *g, const LExpr *e)
 
 static LLVMValueRef minmax(Gen *g, LFn fn, LType t, LLVMValueRef a, LLVMValueRef b)
 {
+    if (is_float(t)) {
+        LLVMTypeRef ty = reg_type(g, t);
+        LLVMValueRef args[2] = {a, b};
+        /* NaN-propagating, like numpy.minimum/maximum. */
+        return intrinsic(g, fn == LF_MIN ? "llvm.minimum" : "llvm.maximum", &ty, 1, args, 2);
+    }
     LLVMValueRef pick_a = compare(g, fn == LF_MIN ? OP_LT : OP_GT, t, a, b);
-    LLVMValueRef picked = LLVMBuildSelect(g->b, pick_a, a, b, "");
-    if (!is_float(t))
-        return picked;
-    /* numpy.maximum's rule, (a > b || isnan(a)) ? a : b: NaN in either
-     * propagates, and of equal values (0 and -0) b is taken. The first
-     * select is one x86 max/min instruction; llvm.maximum, which also
-     * orders -0 below 0, took twice as many. */
-    LLVMValueRef a_nan = LLVMBuildFCmp(g->b, LLVMRealUNO, a, a, "");
-    return LLVMBuildSelect(g->b, a_nan, a, picked, "");
+    return LLVMBuildSelect(g->b, pick_a, a, b, "");
 }
 
 static LLVMValueRef function_call(Gen *g, const LExpr *e)
