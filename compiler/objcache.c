@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gnu/libc-version.h>
 #include <llvm-c/blake3.h>
 #include <llvm/Config/llvm-config.h>
 #include <pthread.h>
@@ -71,6 +72,7 @@ void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, udf_dtype input, 
     llvm_blake3_hasher_init(&h);
     llvm_blake3_hasher_update(&h, self_hash, sizeof self_hash);
     update_str(&h, LLVM_VERSION_STRING);
+    update_str(&h, gnu_get_libc_version()); /* which libmvec functions kernels may call */
     update_str(&h, cpu);
     update_str(&h, features);
     char number[32];

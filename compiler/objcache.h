@@ -2,8 +2,9 @@
  * same udfs on data of the same type on the same CPU again skips the
  * optimiser and code generator. Entries are named by a BLAKE3 hash of
  * everything that decides the object: the udfs' source texts and names, the
- * input type, the CPU and its features, the LLVM version and the compiler
- * binary itself. The directory is $UDF_CACHE_DIR, else
+ * input type, the CPU and its features, the LLVM and glibc versions (the
+ * vector math functions kernels may call) and the compiler binary itself.
+ * The directory is $UDF_CACHE_DIR, else
  * $XDG_CACHE_HOME/udf, else ~/.cache/udf; UDF_CACHE_DIR=off disables it.
  * Each entry ends in a BLAKE3 hash of the object, so a damaged entry is
  * noticed and compiled again. */
