@@ -99,6 +99,9 @@ void check_types(CheckedUdf *cu, udf_dtype input);
 
 /* The promotion rules, shared with lowering (types.c). */
 udf_dtype type_promote(udf_dtype a, udf_dtype b);
+/* The type binary operator `op` computes in, for operands promoted to
+ * `operands`: bools count (i64) in arithmetic and ordering, `/` is float. */
+udf_dtype type_of_op(Op op, udf_dtype operands);
 /* The float type an operation on `t` computes in (`/`, sqrt, ...). */
 udf_dtype type_float_of(udf_dtype t);
 /* `float` and `input` resolved for frames of type `input`. */

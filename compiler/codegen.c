@@ -81,6 +81,13 @@ static LLVMValueRef intrinsic(Gen *g, const char *name, LLVMTypeRef *types, int 
     return LLVMBuildCall2(g->b, fty, decl, args, (unsigned)n_args, "");
 }
 
+/* Enum attribute `name` (value 0) at `index` of function fn. */
+static void add_attr(LLVMContextRef ctx, LLVMValueRef fn, unsigned index, const char *name)
+{
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(ctx, kind, 0));
+}
+
 /* A libm function: name for f64, name + "f" for f32. */
 static LLVMValueRef libm(Gen *g, const char *name, LType t, LLVMValueRef *args, int n)
 {
@@ -96,10 +103,7 @@ static LLVMValueRef libm(Gen *g, const char *name, LType t, LLVMValueRef *args, 
         f = LLVMAddFunction(g->mod, full, fty);
         const char *attrs[] = {"nounwind", "willreturn", "memory"}; /* memory(none): 0 */
         for (size_t i = 0; i < sizeof attrs / sizeof *attrs; i++)
-            LLVMAddAttributeAtIndex(
-                f, LLVMAttributeFunctionIndex,
-                LLVMCreateEnumAttribute(
-                    g->ctx, LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i])), 0));
+            add_attr(g->ctx, f, LLVMAttributeFunctionIndex, attrs[i]);
     }
     LLVMValueRef call = LLVMBuildCall2(g->b, fty, f, args, (unsigned)n, "");
     vecmath_offer(g->mod, call, name, n);
@@ -507,12 +511,6 @@ static void stmts(Gen *g, const LStmt *s)
     }
 }
 
-static void add_attr(Gen *g, LLVMValueRef fn, unsigned index, const char *name)
-{
-    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
-    LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(g->ctx, kind, 0));
-}
-
 /* Loads the pointers an entry point works with once, in the entry block:
  * every buffer (dest in merge), every merge source, every param. */
 static void load_bases(Gen *g, const LFunc *lf, LLVMValueRef *bufs, LLVMValueRef *srcs,
@@ -550,10 +548,10 @@ static LLVMValueRef declare_function(Gen *g, const LFunc *lf)
         params[1] = g->i64;
     LLVMValueRef fn =
         LLVMAddFunction(g->mod, lf->name, LLVMFunctionType(g->vd, params, (unsigned)n_params, 0));
-    add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+    add_attr(g->ctx, fn, LLVMAttributeFunctionIndex, "nounwind");
     for (int i = 1; i <= n_params; i++)
         if (LLVMGetTypeKind(params[i - 1]) == LLVMPointerTypeKind)
-            add_attr(g, fn, (unsigned)i, "noalias");
+            add_attr(g->ctx, fn, (unsigned)i, "noalias");
     LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", g->cpu);
     LLVMAddTargetDependentFunctionAttr(fn, "target-features", g->features);
     return fn;
@@ -669,12 +667,10 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
 static void generate_quickly(LLVMModuleRef mod)
 {
     LLVMContextRef ctx = LLVMGetModuleContext(mod);
-    const char *names[] = {"optnone", "noinline"}; /* optnone requires noinline */
     for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f))
-        for (size_t i = 0; !LLVMIsDeclaration(f) && i < sizeof names / sizeof *names; i++) {
-            unsigned kind = LLVMGetEnumAttributeKindForName(names[i], strlen(names[i]));
-            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
-                                    LLVMCreateEnumAttribute(ctx, kind, 0));
+        if (!LLVMIsDeclaration(f)) {
+            add_attr(ctx, f, LLVMAttributeFunctionIndex, "optnone");
+            add_attr(ctx, f, LLVMAttributeFunctionIndex, "noinline"); /* optnone needs it */
         }
 }
 

@@ -50,11 +50,8 @@ static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const
         v = lw_expr(L, value);
     } else {
         /* b op= v computes b op v in their promoted type (a literal v takes b's). */
-        udf_dtype t = value->is_literal ? b->type : type_promote(b->type, value->type);
-        if (op == OP_DIV)
-            t = type_float_of(t);
-        if (t == UDF_DTYPE_BOOL) /* arithmetic on bools counts them */
-            t = UDF_DTYPE_I64;
+        udf_dtype t =
+            type_of_op(op, value->is_literal ? b->type : type_promote(b->type, value->type));
         LExpr *old = lir_load(a, LB_BUF, b->slot, bt, index);
         LExpr *step = lw_expr_as(L, value, t);
         if (L->sum_scale && op == OP_ADD)
@@ -350,8 +347,7 @@ static LFunc *build_merge(Lowerer *L)
         int k = lw_tmp(L, "i", UDF_DTYPE_I64);
         LExpr *dest = lir_load(a, LB_BUF, b->slot, b->type, lw_var(L, k));
         LExpr *src = lir_load(a, LB_SRC, b->slot, b->type, lw_var(L, k));
-        /* (bools sum as counts: any true part makes the sum true) */
-        udf_dtype sum_type = b->type == UDF_DTYPE_BOOL ? UDF_DTYPE_I64 : b->type;
+        udf_dtype sum_type = type_of_op(OP_ADD, b->type); /* (bools count) */
         LExpr *merged =
             b->merge == MERGE_SUM
                 ? lir_cast(a, b->type,

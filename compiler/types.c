@@ -35,6 +35,14 @@ static udf_dtype signed_of_bits(int bits)
                         : UDF_DTYPE_I64;
 }
 
+udf_dtype type_of_op(Op op, udf_dtype operands)
+{
+    int logical = op == OP_AND || op == OP_OR || op == OP_EQ || op == OP_NE;
+    if (operands == UDF_DTYPE_BOOL && !logical)
+        operands = UDF_DTYPE_I64; /* arithmetic and ordering on bools count them */
+    return op == OP_DIV ? type_float_of(operands) : operands;
+}
+
 udf_dtype type_promote(udf_dtype a, udf_dtype b)
 {
     if (a == b)
@@ -109,11 +117,7 @@ static udf_dtype operand_type(Expr *const *ops, int n)
 static void type_binary(Expr *e)
 {
     Expr *pair[2] = {e->lhs, e->rhs};
-    udf_dtype t = operand_type(pair, 2);
-    int logical = e->op == OP_AND || e->op == OP_OR;
-    if (t == UDF_DTYPE_BOOL && !logical && e->op != OP_EQ && e->op != OP_NE)
-        t = UDF_DTYPE_I64; /* arithmetic and ordering on bools count them */
-    e->optype = e->op == OP_DIV ? type_float_of(t) : t;
+    e->optype = type_of_op(e->op, operand_type(pair, 2));
     switch (e->op) {
     case OP_EQ:
     case OP_NE:

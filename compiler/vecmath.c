@@ -55,7 +55,7 @@ void vecmath_offer(LLVMModuleRef mod, LLVMValueRef call, const char *name, int n
 
 void vecmath_keep(LLVMModuleRef mod)
 {
-    LLVMValueRef kept[64];
+    LLVMValueRef kept[64]; /* at most 8 functions x 2 types x 2 widths */
     unsigned n = 0;
     for (LLVMValueRef f = LLVMGetFirstFunction(mod); f && n < 64; f = LLVMGetNextFunction(f))
         if (LLVMIsDeclaration(f) &&
