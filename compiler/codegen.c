@@ -298,7 +298,7 @@ static LLVMValueRef binary(Gen *g, const LExpr *e)
     default: return compare(g, e->op, t, a, b);
     }
     if (f)
-        llvm_compat_float_flags(v, e->reassoc);
+        llvm_compat_float_flags(v, e->reassoc != LR_NONE, e->reassoc == LR_EXACT);
     return v;
 }
 
@@ -338,6 +338,9 @@ static LLVMValueRef function_call(Gen *g, const LExpr *e)
         return t == UDF_DTYPE_F32 && !target_vector_libm()
                    ? mathfn_log_f32(g->b, a)
                    : math_intrinsic(g, "llvm.log", "log", ty, args, 1);
+    case LF_LOG_POS:
+        return t == UDF_DTYPE_F32 ? mathfn_log_f32_normal(g->b, a)
+                                  : math_intrinsic(g, "llvm.log", "log", ty, args, 1);
     case LF_SIN: return math_intrinsic(g, "llvm.sin", "sin", ty, args, 1);
     case LF_COS: return math_intrinsic(g, "llvm.cos", "cos", ty, args, 1);
     case LF_FLOOR: return intrinsic(g, "llvm.floor", &ty, 1, args, 1);

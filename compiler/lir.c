@@ -188,12 +188,15 @@ void lir_append(LBlock *b, LStmt *s)
 const char *lir_type_name(LType t) { return t == LT_PTR ? "ptr" : dtype_name((udf_dtype)t); }
 
 static const char *const fn_names[] = {
-    [LF_NONE] = "?",      [LF_MIN] = "min",   [LF_MAX] = "max",     [LF_ABS] = "abs",
-    [LF_SQRT] = "sqrt",   [LF_EXP] = "exp",   [LF_LOG] = "log",     [LF_LOG1P] = "log1p",
-    [LF_SIN] = "sin",     [LF_COS] = "cos",   [LF_TAN] = "tan",     [LF_ATAN2] = "atan2",
-    [LF_FLOOR] = "floor", [LF_CEIL] = "ceil", [LF_ROUND] = "round", [LF_POW] = "pow",
-    [LF_ISNAN] = "isnan",
+    [LF_NONE] = "?",      [LF_MIN] = "min",     [LF_MAX] = "max",   [LF_ABS] = "abs",
+    [LF_SQRT] = "sqrt",   [LF_EXP] = "exp",     [LF_LOG] = "log",   [LF_LOG_POS] = "log_pos",
+    [LF_LOG1P] = "log1p", [LF_SIN] = "sin",     [LF_COS] = "cos",   [LF_TAN] = "tan",
+    [LF_ATAN2] = "atan2", [LF_FLOOR] = "floor", [LF_CEIL] = "ceil", [LF_ROUND] = "round",
+    [LF_POW] = "pow",     [LF_ISNAN] = "isnan",
 };
+
+static const char *const reassoc_marks[] = {
+    [LR_NONE] = "", [LR_REDUCTION] = "~", [LR_EXACT] = "~="};
 
 static const char *const field_names[] = {
     [LX_SIG_SIZE] = "sig_size",
@@ -249,7 +252,7 @@ static void print_expr(FILE *out, const LFunc *f, const LExpr *e)
     case LE_BIN:
         fputc('(', out);
         print_expr(out, f, e->a);
-        fprintf(out, " %s%s ", op_spelling(e->op), e->reassoc ? "~" : "");
+        fprintf(out, " %s%s ", op_spelling(e->op), reassoc_marks[e->reassoc]);
         print_expr(out, f, e->b);
         fputc(')', out);
         break;

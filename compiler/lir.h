@@ -23,6 +23,7 @@ typedef enum LFn {
     LF_SQRT,
     LF_EXP,
     LF_LOG,
+    LF_LOG_POS, /* log of an argument known to be a positive normal number (range.h) */
     LF_LOG1P,
     LF_SIN,
     LF_COS,
@@ -66,6 +67,11 @@ typedef enum LExprKind {
     LE_SELECT
 } LExprKind;
 
+/* Float additions that may be regrouped: a reduction step (any order of the
+ * sum is as good), or exact integer arithmetic whose every regrouping stays
+ * exact (range.h), so regrouping changes no value. */
+typedef enum LReassoc { LR_NONE, LR_REDUCTION, LR_EXACT } LReassoc;
+
 typedef struct LExpr {
     LExprKind kind;
     LType type;
@@ -77,7 +83,7 @@ typedef struct LExpr {
     LField field; /* LE_FIELD */
     LBaseKind base;
     int slot;                /* LE_LOAD: buffer or param number */
-    int reassoc;             /* LE_BIN: a float reduction step that may be reordered */
+    LReassoc reassoc;        /* LE_BIN on floats: whether it may be regrouped */
     struct LExpr *a, *b, *c; /* operands; LE_LOAD: a = element index */
 } LExpr;
 

@@ -7,6 +7,7 @@
 
 #include "builtins.h"
 #include "lower_internal.h"
+#include "range.h"
 #include "udfrt/config.h"
 
 int lw_tmp(Lowerer *L, const char *what, LType type)
@@ -216,6 +217,15 @@ static LExpr *lower_gradient(Lowerer *L, const Expr *e)
     return lir_bin(a, OP_DIV, t, lir_bin(a, OP_SUB, t, hi, lo), span);
 }
 
+/* Whether every value of x, converted to float type t, is a positive normal
+ * number: an integer from 1 to 2^24 (f32) or 2^53 (f64). */
+static int positive_normal(const Expr *x, LType t)
+{
+    Range r = range_of(x);
+    double exact = t == UDF_DTYPE_F32 ? 0x1p24 : 0x1p53;
+    return r.known && r.lo >= 1 && r.hi <= exact;
+}
+
 static LExpr *lower_call(Lowerer *L, const Expr *e)
 {
     Arena *a = L->arena;
@@ -234,8 +244,10 @@ static LExpr *lower_call(Lowerer *L, const Expr *e)
     case BI_GRADIENT: return lower_gradient(L, e);
     default: break;
     }
-    return lir_fn(a, builtin_fn(e->builtin->id), e->type, lw_expr_as(L, x, t),
-                  y ? lw_expr_as(L, y, t) : NULL);
+    LFn fn = builtin_fn(e->builtin->id);
+    if (fn == LF_LOG && positive_normal(x, t))
+        fn = LF_LOG_POS;
+    return lir_fn(a, fn, e->type, lw_expr_as(L, x, t), y ? lw_expr_as(L, y, t) : NULL);
 }
 
 LExpr *lw_expr(Lowerer *L, const Expr *e)
@@ -254,8 +266,11 @@ LExpr *lw_expr(Lowerer *L, const Expr *e)
         if (e->op == OP_AND || e->op == OP_OR)
             return lir_bin(a, e->op, UDF_DTYPE_BOOL, lw_truth(L, lw_expr(L, e->lhs)),
                            lw_truth(L, lw_expr(L, e->rhs)));
-        return lir_bin(a, e->op, e->type, lw_expr_as(L, e->lhs, e->optype),
-                       lw_expr_as(L, e->rhs, e->optype));
+        LExpr *v = lir_bin(a, e->op, e->type, lw_expr_as(L, e->lhs, e->optype),
+                           lw_expr_as(L, e->rhs, e->optype));
+        if (range_regroups_exactly(e))
+            v->reassoc = LR_EXACT;
+        return v;
     case E_CALL: return lower_call(L, e);
     case E_CAST: return lw_expr_as(L, e->args, e->type);
     case E_INDEX:
@@ -481,7 +496,7 @@ static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
             if (id == BI_COUNT)
                 value = lw_truth(L, value);
             step = lir_bin(a, OP_ADD, step_type, lw_var(L, target), lir_cast(a, step_type, value));
-            step->reassoc = type_is_float((udf_dtype)step_type);
+            step->reassoc = type_is_float((udf_dtype)step_type) ? LR_REDUCTION : LR_NONE;
         }
         lir_append(steps, lir_set(a, target, step));
     }

@@ -12,4 +12,8 @@
  * ln 0 = -inf, ln +inf = +inf, NaN for negative x and NaN. */
 LLVMValueRef mathfn_log_f32(LLVMBuilderRef b, LLVMValueRef x);
 
+/* ln x for f32 x known to be a positive normal number (no special cases):
+ * inline, it is cheaper than a call of libmvec's logf, which checks for them. */
+LLVMValueRef mathfn_log_f32_normal(LLVMBuilderRef b, LLVMValueRef x);
+
 #endif

@@ -1,0 +1,153 @@
+/* range.c — integer value ranges of checked expressions; see range.h. Only
+ * bounds within ±2^53 are kept, so that the double arithmetic on them is exact. */
+#include "range.h"
+
+#include <math.h>
+
+#include "builtins.h"
+#include "check.h"
+
+static const Range UNKNOWN = {0, 0, 0};
+
+static Range span(double lo, double hi)
+{
+    const double limit = 0x1p53;
+    if (!(lo >= -limit && hi <= limit))
+        return UNKNOWN;
+    return (Range){1, lo, hi};
+}
+
+/* The integers type t holds exactly: its range, or ±2^24 / ±2^53 for floats. */
+static Range exact_in(udf_dtype t)
+{
+    switch (t) {
+    case UDF_DTYPE_BOOL: return span(0, 1);
+    case UDF_DTYPE_I8: return span(INT8_MIN, INT8_MAX);
+    case UDF_DTYPE_U8: return span(0, UINT8_MAX);
+    case UDF_DTYPE_I16: return span(INT16_MIN, INT16_MAX);
+    case UDF_DTYPE_U16: return span(0, UINT16_MAX);
+    case UDF_DTYPE_I32: return span(INT32_MIN, INT32_MAX);
+    case UDF_DTYPE_U32: return span(0, UINT32_MAX);
+    case UDF_DTYPE_I64: return span(-0x1p53, 0x1p53);
+    case UDF_DTYPE_U64: return span(0, 0x1p53);
+    case UDF_DTYPE_F32: return span(-0x1p24, 0x1p24);
+    case UDF_DTYPE_F64: return span(-0x1p53, 0x1p53);
+    default: return UNKNOWN;
+    }
+}
+
+/* r as values of type t: unchanged if t holds all of them exactly. */
+static Range as_type(Range r, udf_dtype t)
+{
+    Range in = exact_in(t);
+    return r.known && in.known && r.lo >= in.lo && r.hi <= in.hi ? r : UNKNOWN;
+}
+
+/* The expression `e` stands for, seen through lets and conversions that keep
+ * every value (so the order of values is kept too). */
+static const Expr *underlying(const Expr *e)
+{
+    for (;;) {
+        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET)
+            e = e->sym->value;
+        else if (e->kind == E_CAST && as_type(range_of(e->args), e->type).known)
+            e = e->args;
+        else
+            return e;
+    }
+}
+
+/* Whether m is the minimum over the frame's pixels of x's values: then
+ * x − m ≥ 0 at every pixel. */
+static int is_own_minimum(const Expr *x, const Expr *m)
+{
+    x = underlying(x);
+    m = underlying(m);
+    if (m->kind != E_CALL || m->builtin->id != BI_RMIN)
+        return 0;
+    const Expr *of = underlying(m->args);
+    return x == of || (x->kind == E_NAME && of->kind == E_NAME && x->sym && x->sym == of->sym);
+}
+
+static Range arithmetic(const Expr *e)
+{
+    Range l = as_type(range_of(e->lhs), e->optype), r = as_type(range_of(e->rhs), e->optype);
+    if (!l.known || !r.known)
+        return UNKNOWN;
+    switch (e->op) {
+    case OP_ADD: return span(l.lo + r.lo, l.hi + r.hi);
+    case OP_SUB: return span(is_own_minimum(e->lhs, e->rhs) ? 0 : l.lo - r.hi, l.hi - r.lo);
+    case OP_MUL: {
+        double p[] = {l.lo * r.lo, l.lo * r.hi, l.hi * r.lo, l.hi * r.hi};
+        return span(fmin(fmin(p[0], p[1]), fmin(p[2], p[3])),
+                    fmax(fmax(p[0], p[1]), fmax(p[2], p[3])));
+    }
+    default: return UNKNOWN;
+    }
+}
+
+static Range name(const Symbol *s, udf_dtype type)
+{
+    switch (s->kind) {
+    case SYM_FRAME: return type_is_float(type) ? UNKNOWN : exact_in(type);
+    case SYM_LET: return range_of(s->value);
+    default: return UNKNOWN;
+    }
+}
+
+Range range_of(const Expr *e)
+{
+    Range r = UNKNOWN;
+    switch (e->kind) {
+    case E_INT:
+    case E_BOOL: r = span((double)e->ival, (double)e->ival); break;
+    case E_FLOAT:
+        if (e->fval == floor(e->fval))
+            r = span(e->fval, e->fval);
+        break;
+    case E_NAME: r = e->sym ? name(e->sym, e->type) : UNKNOWN; break;
+    case E_CAST: r = range_of(e->args); break;
+    case E_UNARY:
+        if (e->op == OP_NEG) {
+            Range x = as_type(range_of(e->lhs), e->type);
+            r = x.known ? span(-x.hi, -x.lo) : UNKNOWN;
+        }
+        break;
+    case E_BINARY: r = arithmetic(e); break;
+    case E_CALL: /* a frame's minimum or maximum lies within its values' range */
+        if (e->builtin && (e->builtin->id == BI_RMIN || e->builtin->id == BI_RMAX))
+            r = range_of(e->args);
+        break;
+    default: break;
+    }
+    return as_type(r, e->type);
+}
+
+static int is_float_sum(const Expr *e)
+{
+    return e->kind == E_BINARY && (e->op == OP_ADD || e->op == OP_SUB) && type_is_float(e->optype);
+}
+
+/* The largest magnitude a partial sum of e's terms can have, or -1 if a
+ * term's range is unknown. */
+static double magnitude(const Expr *e)
+{
+    if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET)
+        return magnitude(e->sym->value);
+    if (e->kind == E_CAST)
+        return as_type(range_of(e->args), e->type).known ? magnitude(e->args) : -1;
+    if (is_float_sum(e)) {
+        double l = magnitude(e->lhs), r = magnitude(e->rhs);
+        return l < 0 || r < 0 ? -1 : l + r;
+    }
+    Range r = range_of(e);
+    return r.known ? fmax(fabs(r.lo), fabs(r.hi)) : -1;
+}
+
+int range_regroups_exactly(const Expr *e)
+{
+    if (!is_float_sum(e))
+        return 0;
+    double m = magnitude(e);
+    return m >= 0 && m <= exact_in(e->optype).hi;
+}
