@@ -1,5 +1,8 @@
 /* range.c — integer value ranges of checked expressions; see range.h. Only
- * bounds within ±2^53 are kept, so that the double arithmetic on them is exact. */
+ * bounds within ±2^53 are kept, so that the double arithmetic on them is exact.
+ * Lets are followed into their values; a query visits at most WORK nodes (a
+ * chain of lets each using the previous one twice would otherwise take
+ * exponential time) and gives up, knowing nothing, beyond. */
 #include "range.h"
 
 #include <math.h>
@@ -8,6 +11,10 @@
 #include "check.h"
 
 static const Range UNKNOWN = {0, 0, 0};
+
+enum { WORK = 4096 };
+
+static Range range_in(const Expr *e, int *work);
 
 static Range span(double lo, double hi)
 {
@@ -45,12 +52,12 @@ static Range as_type(Range r, udf_dtype t)
 
 /* The expression `e` stands for, seen through lets and conversions that keep
  * every value (so the order of values is kept too). */
-static const Expr *underlying(const Expr *e)
+static const Expr *underlying(const Expr *e, int *work)
 {
     for (;;) {
         if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET)
             e = e->sym->value;
-        else if (e->kind == E_CAST && as_type(range_of(e->args), e->type).known)
+        else if (e->kind == E_CAST && as_type(range_in(e->args, work), e->type).known)
             e = e->args;
         else
             return e;
@@ -59,24 +66,28 @@ static const Expr *underlying(const Expr *e)
 
 /* Whether m is the minimum over the frame's pixels of x's values: then
  * x − m ≥ 0 at every pixel. */
-static int is_own_minimum(const Expr *x, const Expr *m)
+static int is_own_minimum(const Expr *x, const Expr *m, int *work)
 {
-    x = underlying(x);
-    m = underlying(m);
+    x = underlying(x, work);
+    m = underlying(m, work);
     if (m->kind != E_CALL || m->builtin->id != BI_RMIN)
         return 0;
-    const Expr *of = underlying(m->args);
+    const Expr *of = underlying(m->args, work);
     return x == of || (x->kind == E_NAME && of->kind == E_NAME && x->sym && x->sym == of->sym);
 }
 
-static Range arithmetic(const Expr *e)
+static Range arithmetic(const Expr *e, int *work)
 {
-    Range l = as_type(range_of(e->lhs), e->optype), r = as_type(range_of(e->rhs), e->optype);
+    Range l = as_type(range_in(e->lhs, work), e->optype);
+    Range r = as_type(range_in(e->rhs, work), e->optype);
     if (!l.known || !r.known)
         return UNKNOWN;
     switch (e->op) {
     case OP_ADD: return span(l.lo + r.lo, l.hi + r.hi);
-    case OP_SUB: return span(is_own_minimum(e->lhs, e->rhs) ? 0 : l.lo - r.hi, l.hi - r.lo);
+    case OP_SUB: {
+        double lo = l.lo - r.hi;
+        return span(is_own_minimum(e->lhs, e->rhs, work) ? fmax(lo, 0) : lo, l.hi - r.lo);
+    }
     case OP_MUL: {
         double p[] = {l.lo * r.lo, l.lo * r.hi, l.hi * r.lo, l.hi * r.hi};
         return span(fmin(fmin(p[0], p[1]), fmin(p[2], p[3])),
@@ -86,17 +97,19 @@ static Range arithmetic(const Expr *e)
     }
 }
 
-static Range name(const Symbol *s, udf_dtype type)
+static Range name(const Symbol *s, udf_dtype type, int *work)
 {
     switch (s->kind) {
     case SYM_FRAME: return type_is_float(type) ? UNKNOWN : exact_in(type);
-    case SYM_LET: return range_of(s->value);
+    case SYM_LET: return range_in(s->value, work);
     default: return UNKNOWN;
     }
 }
 
-Range range_of(const Expr *e)
+static Range range_in(const Expr *e, int *work)
 {
+    if (--*work < 0)
+        return UNKNOWN;
     Range r = UNKNOWN;
     switch (e->kind) {
     case E_INT:
@@ -105,22 +118,28 @@ Range range_of(const Expr *e)
         if (e->fval == floor(e->fval))
             r = span(e->fval, e->fval);
         break;
-    case E_NAME: r = e->sym ? name(e->sym, e->type) : UNKNOWN; break;
-    case E_CAST: r = range_of(e->args); break;
+    case E_NAME: r = e->sym ? name(e->sym, e->type, work) : UNKNOWN; break;
+    case E_CAST: r = range_in(e->args, work); break;
     case E_UNARY:
         if (e->op == OP_NEG) {
-            Range x = as_type(range_of(e->lhs), e->type);
+            Range x = as_type(range_in(e->lhs, work), e->type);
             r = x.known ? span(-x.hi, -x.lo) : UNKNOWN;
         }
         break;
-    case E_BINARY: r = arithmetic(e); break;
+    case E_BINARY: r = arithmetic(e, work); break;
     case E_CALL: /* a frame's minimum or maximum lies within its values' range */
         if (e->builtin && (e->builtin->id == BI_RMIN || e->builtin->id == BI_RMAX))
-            r = range_of(e->args);
+            r = range_in(e->args, work);
         break;
     default: break;
     }
     return as_type(r, e->type);
+}
+
+Range range_of(const Expr *e)
+{
+    int work = WORK;
+    return range_in(e, &work);
 }
 
 static int is_float_sum(const Expr *e)
@@ -130,17 +149,19 @@ static int is_float_sum(const Expr *e)
 
 /* The largest magnitude a partial sum of e's terms can have, or -1 if a
  * term's range is unknown. */
-static double magnitude(const Expr *e)
+static double magnitude(const Expr *e, int *work)
 {
+    if (--*work < 0)
+        return -1;
     if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET)
-        return magnitude(e->sym->value);
+        return magnitude(e->sym->value, work);
     if (e->kind == E_CAST)
-        return as_type(range_of(e->args), e->type).known ? magnitude(e->args) : -1;
+        return as_type(range_in(e->args, work), e->type).known ? magnitude(e->args, work) : -1;
     if (is_float_sum(e)) {
-        double l = magnitude(e->lhs), r = magnitude(e->rhs);
+        double l = magnitude(e->lhs, work), r = magnitude(e->rhs, work);
         return l < 0 || r < 0 ? -1 : l + r;
     }
-    Range r = range_of(e);
+    Range r = range_in(e, work);
     return r.known ? fmax(fabs(r.lo), fabs(r.hi)) : -1;
 }
 
@@ -148,6 +169,7 @@ int range_regroups_exactly(const Expr *e)
 {
     if (!is_float_sum(e))
         return 0;
-    double m = magnitude(e);
+    int work = WORK;
+    double m = magnitude(e, &work);
     return m >= 0 && m <= exact_in(e->optype).hi;
 }
