@@ -60,6 +60,7 @@ struct Symbol {
     int axis;
     /* Lets. */
     Expr *value;
+    unsigned long long walked; /* the last walk that entered its value (expr_walk_begin) */
     /* Free indices: the dim they range over. */
     Dim range;
     udf_dtype type; /* filled by check_types */
@@ -113,6 +114,14 @@ int type_bits(udf_dtype t);
 /* Whether expression `e` (or a list of them) reads symbol `s`, directly or
  * through lets. */
 int expr_reads(const Expr *e, const Symbol *s);
+
+/* Walks through expressions that follow lets into their values enter each
+ * let's value once per walk: a chain of lets each using the previous one twice
+ * would otherwise take time exponential in its length. expr_walk_begin numbers
+ * a new walk; expr_walk_enters gives the let `e` names if the walk has not
+ * entered it yet (and marks it entered), else NULL. */
+unsigned long long expr_walk_begin(void);
+Symbol *expr_walk_enters(const Expr *e, unsigned long long walk);
 
 /* Whether dims a and b are the same dim in every run. */
 int dim_same(const Dim *a, const Dim *b);

@@ -20,19 +20,37 @@ int chk_combine(Checker *c, Loc loc, Shape a, Shape b, Shape *out)
     return 1;
 }
 
-int expr_reads(const Expr *e, const Symbol *s)
+unsigned long long expr_walk_begin(void)
+{
+    static unsigned long long walks; /* compiling runs on one thread */
+    return ++walks;
+}
+
+Symbol *expr_walk_enters(const Expr *e, unsigned long long walk)
+{
+    Symbol *let = e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET ? e->sym : NULL;
+    if (!let || let->walked == walk)
+        return NULL;
+    let->walked = walk;
+    return let;
+}
+
+static int reads_in(const Expr *e, const Symbol *s, unsigned long long walk)
 {
     for (; e; e = e->next) {
         if (e->sym == s)
             return 1;
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && expr_reads(e->sym->value, s))
+        const Symbol *let = expr_walk_enters(e, walk);
+        if (let && reads_in(let->value, s, walk))
             return 1;
-        if (expr_reads(e->lhs, s) || expr_reads(e->rhs, s) || expr_reads(e->args, s) ||
-            expr_reads(e->base, s))
+        if (reads_in(e->lhs, s, walk) || reads_in(e->rhs, s, walk) || reads_in(e->args, s, walk) ||
+            reads_in(e->base, s, walk))
             return 1;
     }
     return 0;
 }
+
+int expr_reads(const Expr *e, const Symbol *s) { return reads_in(e, s, expr_walk_begin()); }
 
 static int same_list(const Expr *a, const Expr *b)
 {

@@ -11,21 +11,24 @@
 #include "builtins.h"
 #include "lower_internal.h"
 
-int lw_has_reduction(const Expr *e)
+static int has_reduction(const Expr *e, unsigned long long walk)
 {
     for (; e; e = e->next) {
         if (e->kind == E_CALL && e->builtin &&
             (e->builtin->cls == BC_REDUCE || e->builtin->cls == BC_RESULT_ONLY))
             return 1;
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET &&
-            e->sym->shape != SHAPE_SCALAR && lw_has_reduction(e->sym->value))
+        const Symbol *let =
+            e->sym && e->sym->shape != SHAPE_SCALAR ? expr_walk_enters(e, walk) : NULL;
+        if (let && has_reduction(let->value, walk))
             return 1;
-        if (lw_has_reduction(e->lhs) || lw_has_reduction(e->rhs) || lw_has_reduction(e->args) ||
-            lw_has_reduction(e->base))
+        if (has_reduction(e->lhs, walk) || has_reduction(e->rhs, walk) ||
+            has_reduction(e->args, walk) || has_reduction(e->base, walk))
             return 1;
     }
     return 0;
 }
+
+int lw_has_reduction(const Expr *e) { return has_reduction(e, expr_walk_begin()); }
 
 Shape lw_fusable(const Stmt *s)
 {
@@ -191,7 +194,7 @@ static LStmt *lower_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
  * body changes: the frame, coordinates, params, dims, the nav index, and
  * pixel lets of the same kind. Such reductions can all be computed in one
  * pass at the start of the body. */
-static int reads_only_inputs(const Expr *e)
+static int only_inputs(const Expr *e, unsigned long long walk)
 {
     for (; e; e = e->next) {
         const Symbol *s = e->sym;
@@ -207,35 +210,40 @@ static int reads_only_inputs(const Expr *e)
             case SYM_DIMVAR:
             case SYM_INDEX:
             case SYM_SHAPE: break;
-            case SYM_LET:
-                if (s->shape != SHAPE_PIXEL || !reads_only_inputs(s->value))
+            case SYM_LET: {
+                const Symbol *let = s->shape == SHAPE_PIXEL ? expr_walk_enters(e, walk) : NULL;
+                if (s->shape != SHAPE_PIXEL || (let && !only_inputs(let->value, walk)))
                     return 0;
                 break;
+            }
             default: return 0;
             }
         }
         if (e->kind == E_INDEX && e->sym && e->sym->kind != SYM_PARAM && e->sym->kind != SYM_SHAPE)
             return 0;
-        if (!reads_only_inputs(e->lhs) || !reads_only_inputs(e->rhs) ||
-            !reads_only_inputs(e->args) || (e->kind == E_INDEX && !reads_only_inputs(e->base)))
+        if (!only_inputs(e->lhs, walk) || !only_inputs(e->rhs, walk) ||
+            !only_inputs(e->args, walk) || (e->kind == E_INDEX && !only_inputs(e->base, walk)))
             return 0;
     }
     return 1;
 }
+
+static int reads_only_inputs(const Expr *e) { return only_inputs(e, expr_walk_begin()); }
 
 typedef struct Found {
     Expr **list;
     int n, cap;
 } Found;
 
-static void collect(Lowerer *L, Expr *e, Found *f)
+static void collect(Lowerer *L, Expr *e, Found *f, unsigned long long walk)
 {
     for (; e; e = e->next) {
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape == SHAPE_PIXEL)
-            collect(L, e->sym->value, f);
-        collect(L, e->lhs, f);
-        collect(L, e->rhs, f);
-        collect(L, e->args, f);
+        Symbol *let = e->sym && e->sym->shape == SHAPE_PIXEL ? expr_walk_enters(e, walk) : NULL;
+        if (let)
+            collect(L, let->value, f, walk);
+        collect(L, e->lhs, f, walk);
+        collect(L, e->rhs, f, walk);
+        collect(L, e->args, f, walk);
         if (e->kind != E_CALL || e->builtin->cls != BC_REDUCE || e->args->shape != SHAPE_PIXEL ||
             !reads_only_inputs(e->args))
             continue;
@@ -263,11 +271,12 @@ static Found prehoist(Lowerer *L, Stmt **s, int n, LBlock *out)
     Found f = {0};
     if (L->place != IN_FRAME)
         return f;
+    unsigned long long walk = expr_walk_begin();
     for (int i = 0; i < n; i++) {
-        collect(L, s[i]->value, &f);
-        collect(L, s[i]->cond, &f);
+        collect(L, s[i]->value, &f, walk);
+        collect(L, s[i]->cond, &f, walk);
         if (s[i]->target && s[i]->target->kind == E_INDEX)
-            collect(L, s[i]->target->args, &f);
+            collect(L, s[i]->target->args, &f, walk);
     }
     if (f.n < 2) {
         f.n = 0;
