@@ -149,6 +149,10 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, 
             const Stmt *st = s[i];
             if (st->kind == S_LET && L->let_cached[st->sym->slot])
                 continue; /* its uses load the values kept for the partition */
+            LetBinding lets = {0};
+            lw_bind_lets(L, st->kind == S_DERIVED ? st->decl->init : st->value, &frame, &lets);
+            if (st->kind == S_ASSIGN && st->target->kind == E_INDEX)
+                lw_bind_lets(L, st->target->args, &frame, &lets);
             if (st->kind == S_LET) {
                 int var = lir_var(a, L->fn, st->name, st->sym->type);
                 lir_append(&frame, lir_set(a, var, lw_expr(L, st->value)));
@@ -162,6 +166,7 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, 
             } else {
                 lir_append(&frame, lw_update_here(L, st));
             }
+            lw_unbind_lets(L, &lets);
         }
         if (guarded && frame.head)
             lir_append(&body, lir_if(a, L->jam_valid[j], frame.head, NULL));

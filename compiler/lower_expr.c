@@ -125,6 +125,44 @@ static LExpr *lower_ref(Lowerer *L, const Symbol *s, const Expr *args, LBaseKind
     return guarded_load(L, base, s, index, in_range);
 }
 
+static void bind_in(Lowerer *L, const Expr *e, LBlock *out, LetBinding *b, unsigned long long walk)
+{
+    for (; e; e = e->next) {
+        const Symbol *s = e->sym && e->sym->shape != SHAPE_SCALAR &&
+                                  !L->let_in_loop[e->sym->slot] && !L->let_scratch[e->sym->slot]
+                              ? expr_walk_enters(e, walk)
+                              : NULL;
+        if (s) {
+            bind_in(L, s->value, out, b, walk);
+            int var = lir_var(L->arena, L->fn, s->name, s->type);
+            lir_append(out, lir_set(L->arena, var, lw_expr(L, s->value)));
+            L->let_vars[s->slot] = var;
+            L->let_in_loop[s->slot] = 1;
+            b->slots[b->n++] = s->slot;
+        }
+        bind_in(L, e->lhs, out, b, walk);
+        bind_in(L, e->rhs, out, b, walk);
+        bind_in(L, e->args, out, b, walk);
+        bind_in(L, e->base, out, b, walk);
+    }
+}
+
+void lw_bind_lets(Lowerer *L, const Expr *e, LBlock *out, LetBinding *b)
+{
+    if (!b->slots) {
+        b->slots = ARENA_ARRAY(L->arena, int, L->cu->n_lets + 1);
+        b->n = 0;
+    }
+    bind_in(L, e, out, b, expr_walk_begin());
+}
+
+void lw_unbind_lets(Lowerer *L, LetBinding *b)
+{
+    for (int i = 0; i < b->n; i++)
+        L->let_in_loop[b->slots[i]] = 0;
+    b->n = 0;
+}
+
 static LExpr *lower_name(Lowerer *L, const Expr *e)
 {
     Arena *a = L->arena;
@@ -485,7 +523,10 @@ static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
     for (int c = 0; c < lw_copies(L); c++) {
         lw_jam_select(L, c / L->fjam);
         lw_fjam_select(L, c % L->fjam);
+        LetBinding lets = {0};
+        lw_bind_lets(L, r->e->args, steps, &lets);
         LExpr *value = lw_expr(L, r->e->args);
+        lw_unbind_lets(L, &lets);
         int target = r->blocked ? r->block + c : r->acc + c;
         LType step_type = r->blocked ? t : r->acc_type;
         LExpr *step;
@@ -568,15 +609,16 @@ static int passes(const Expr *e, const HoistFilter *f)
     return 1;
 }
 
-static void hoist(Lowerer *L, Expr *e, const HoistFilter *f, LBlock *out)
+static void hoist(Lowerer *L, Expr *e, const HoistFilter *f, LBlock *out, unsigned long long walk)
 {
     for (; e; e = e->next) {
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR)
-            hoist(L, e->sym->value, f, out);
-        hoist(L, e->lhs, f, out);
-        hoist(L, e->rhs, f, out);
-        hoist(L, e->args, f, out);
-        hoist(L, e->base, f, out);
+        Symbol *let = e->sym && e->sym->shape != SHAPE_SCALAR ? expr_walk_enters(e, walk) : NULL;
+        if (let)
+            hoist(L, let->value, f, out, walk);
+        hoist(L, e->lhs, f, out, walk);
+        hoist(L, e->rhs, f, out, walk);
+        hoist(L, e->args, f, out, walk);
+        hoist(L, e->base, f, out, walk);
         if (e->kind == E_CALL && e->builtin->cls == BC_REDUCE && !e->hoisted && passes(e, f))
             lw_reduce(L, &e, 1, out);
     }
@@ -585,32 +627,33 @@ static void hoist(Lowerer *L, Expr *e, const HoistFilter *f, LBlock *out)
 void lw_hoist(Lowerer *L, Expr *e, LBlock *out)
 {
     HoistFilter all = {0};
-    hoist(L, e, &all, out);
+    hoist(L, e, &all, out, expr_walk_begin());
 }
 
 void lw_hoist_invariant(Lowerer *L, Expr *e, const Symbol *const *frees, int n_free,
                         const Symbol *written, LBlock *out)
 {
     HoistFilter invariant = {1, frees, n_free, written};
-    hoist(L, e, &invariant, out);
+    hoist(L, e, &invariant, out, expr_walk_begin());
 }
 
 /* Forgets the hoisted values in e that are not pinned — all, or only those
  * with a var per free-index value. */
-static void unhoist(Expr *e, int only_free_jammed)
+static void unhoist(Expr *e, int only_free_jammed, unsigned long long walk)
 {
     for (; e; e = e->next) {
         if (!e->pinned && (!only_free_jammed || e->hoisted_k > 1))
             e->hoisted = 0;
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->shape != SHAPE_SCALAR)
-            unhoist(e->sym->value, only_free_jammed);
-        unhoist(e->lhs, only_free_jammed);
-        unhoist(e->rhs, only_free_jammed);
-        unhoist(e->args, only_free_jammed);
-        unhoist(e->base, only_free_jammed);
+        Symbol *let = e->sym && e->sym->shape != SHAPE_SCALAR ? expr_walk_enters(e, walk) : NULL;
+        if (let)
+            unhoist(let->value, only_free_jammed, walk);
+        unhoist(e->lhs, only_free_jammed, walk);
+        unhoist(e->rhs, only_free_jammed, walk);
+        unhoist(e->args, only_free_jammed, walk);
+        unhoist(e->base, only_free_jammed, walk);
     }
 }
 
-void lw_unhoist(Expr *e) { unhoist(e, 0); }
+void lw_unhoist(Expr *e) { unhoist(e, 0, expr_walk_begin()); }
 
-void lw_unhoist_free_jammed(Expr *e) { unhoist(e, 1); }
+void lw_unhoist_free_jammed(Expr *e) { unhoist(e, 1, expr_walk_begin()); }

@@ -63,6 +63,17 @@ LExpr *lw_dim(Lowerer *L, const Dim *d);
 LExpr *lw_sig_size(Lowerer *L);
 
 LExpr *lw_expr(Lowerer *L, const Expr *e);
+/* Pixel (or nav) lets that e reads, directly or through other lets, and that
+ * have neither a var in the current loop nor kept values, each set once as
+ * a var in `out` (dependencies first) and read from it by lw_expr until
+ * lw_unbind_lets. Without it every use computes the let's value again: a
+ * chain of lets each using the previous one twice would grow exponentially. */
+typedef struct LetBinding {
+    int *slots; /* let slots bound, n of them */
+    int n;
+} LetBinding;
+void lw_bind_lets(Lowerer *L, const Expr *e, LBlock *out, LetBinding *b);
+void lw_unbind_lets(Lowerer *L, LetBinding *b);
 LExpr *lw_expr_as(Lowerer *L, const Expr *e, LType type);
 LExpr *lw_truth(Lowerer *L, LExpr *x);
 

@@ -36,19 +36,27 @@ static int reads_any_buffer_written(const Stmt *s, const Stmt *body)
 
 /* Whether e reads buffer b itself or through pixel lets; scalar lets are
  * values already computed for each frame. */
-static int reads_besides_scalar_lets(const Expr *e, const Symbol *b)
+static int reads_through_pixel_lets(const Expr *e, const Symbol *b, unsigned long long walk)
 {
     for (; e; e = e->next) {
         if (e->sym == b)
             return 1;
-        if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET &&
-            e->sym->shape != SHAPE_SCALAR && reads_besides_scalar_lets(e->sym->value, b))
+        const Symbol *let =
+            e->sym && e->sym->shape != SHAPE_SCALAR ? expr_walk_enters(e, walk) : NULL;
+        if (let && reads_through_pixel_lets(let->value, b, walk))
             return 1;
-        if (reads_besides_scalar_lets(e->lhs, b) || reads_besides_scalar_lets(e->rhs, b) ||
-            reads_besides_scalar_lets(e->args, b) || reads_besides_scalar_lets(e->base, b))
+        if (reads_through_pixel_lets(e->lhs, b, walk) ||
+            reads_through_pixel_lets(e->rhs, b, walk) ||
+            reads_through_pixel_lets(e->args, b, walk) ||
+            reads_through_pixel_lets(e->base, b, walk))
             return 1;
     }
     return 0;
+}
+
+static int reads_besides_scalar_lets(const Expr *e, const Symbol *b)
+{
+    return reads_through_pixel_lets(e, b, expr_walk_begin());
 }
 
 /* Whether statement s of the elementwise run reads a single buffer the body

@@ -101,7 +101,7 @@ static LFunc *jammed_tile(Lowerer *L, Jam kind, LFunc *f)
 /* Whether e depends on nothing that changes from frame to frame:
  * coordinates, params other than per-frame ones, dims, shapes, constants
  * and lets of those. */
-static int frame_invariant(const Expr *e)
+static int invariant_in(const Expr *e, unsigned long long walk)
 {
     for (; e; e = e->next) {
         if (e->kind == E_CALL && e->builtin &&
@@ -117,19 +117,23 @@ static int frame_invariant(const Expr *e)
                 if (s->param_kind == UDF_PARAM_NAV) /* a value per frame */
                     return 0;
                 break;
-            case SYM_LET:
-                if (!frame_invariant(s->value))
+            case SYM_LET: {
+                const Symbol *let = expr_walk_enters(e, walk);
+                if (let && !invariant_in(let->value, walk))
                     return 0;
                 break;
+            }
             default: return 0;
             }
         }
-        if (!frame_invariant(e->lhs) || !frame_invariant(e->rhs) || !frame_invariant(e->args) ||
-            !frame_invariant(e->base))
+        if (!invariant_in(e->lhs, walk) || !invariant_in(e->rhs, walk) ||
+            !invariant_in(e->args, walk) || !invariant_in(e->base, walk))
             return 0;
     }
     return 1;
 }
+
+static int frame_invariant(const Expr *e) { return invariant_in(e, expr_walk_begin()); }
 
 /* Pixel lets of the frame body that are the same in every frame and are
  * worth keeping — masks and bin indices (bool and integer lets that are

@@ -2,13 +2,16 @@
 per-frame (nav) params from .npy and HDF5, if/else, Python-style integer
 // and %, division by zero, saturating casts, scatter into a single buffer,
 a user merge with extra dims, derived results, UDF.NAME params, and masks
-of coordinates (kept per partition) beside masks of per-frame params."""
+of coordinates (kept per partition) beside masks of per-frame params; and
+chains of 40 lets that each use the previous one twice, which the compiler
+must follow in linear, not exponential, time."""
 import os
+import subprocess
 
 import h5py
 import numpy as np
 
-from udftest import check_close, check_equal, read, run, tempdir
+from udftest import UDFC, check_close, check_equal, fail, read, run, tempdir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FEATURES = os.path.join(HERE, "udfs", "features.udf")
@@ -62,4 +65,26 @@ with tempdir() as tmp:
     check_equal(read(out, "extremes", "lo_hi"), np.stack([lo, hi], axis=-1), "user merge")
     check_equal(read(out, "extremes", "spread"), hi - lo, "derived sig")
     check_equal(read(out, "extremes", "widest"), np.float64((hi - lo).max()), "derived single")
+
+    # Pixel lets p1..p40 and per-frame lets q1..q40, each the previous one
+    # (as p + p - p); sum() and the sig sum read them through the whole chain.
+    lines = ["udf chain {", "nav f32 total;", "sig f32 acc;", "frame {", "let p0 = float(frame);"]
+    lines += ["let p%d = p%d + p%d - p%d;" % (i, i - 1, i - 1, i - 1) for i in range(1, 41)]
+    lines += ["let q0 = sum(p40);"]
+    lines += ["let q%d = q%d + q%d - q%d;" % (i, i - 1, i - 1, i - 1) for i in range(1, 41)]
+    lines += ["total = q40;", "acc += p40;", "}", "}"]
+    chain = os.path.join(tmp, "chain.udf")
+    with open(chain, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    out = os.path.join(tmp, "chain.h5")
+    try:
+        p = subprocess.run([UDFC, "run", chain, "--data", path, "-o", out], capture_output=True,
+                           text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        fail("a chain of 40 lets did not compile and run within 60 s")
+    if p.returncode != 0:
+        fail("chain.udf: %s" % p.stderr)
+    check_equal(read(out, "chain", "total").ravel(), total.astype(np.float32), "let chain: total")
+    check_equal(read(out, "chain", "acc"), data.reshape(20, 6, 7).sum(axis=0).astype(np.float32),
+                "let chain: acc")
 print("ok")
