@@ -38,10 +38,15 @@ static Expr *guarded_value(const Stmt *s, Expr **guard)
     return then;
 }
 
-/* b[args] op= value at the current element. */
+/* b[args] op= value at the current element (after setting the lets it reads). */
 static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const Expr *value)
 {
     Arena *a = L->arena;
+    LBlock out;
+    lir_block_init(&out);
+    LetBinding lets = {0};
+    lw_bind_lets(L, value, &out, &lets);
+    lw_bind_lets(L, args, &out, &lets);
     LExpr *in_range;
     LExpr *index = lw_element(L, b, args, &in_range);
     LType bt = b->type;
@@ -59,7 +64,9 @@ static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const
         v = lir_bin(a, op, t, lir_cast(a, t, old), step);
     }
     LStmt *store = lir_store(a, LB_BUF, b->slot, bt, index, lir_cast(a, bt, v));
-    return in_range ? lir_if(a, in_range, store, NULL) : store;
+    lir_append(&out, in_range ? lir_if(a, in_range, store, NULL) : store);
+    lw_unbind_lets(L, &lets);
+    return out.head;
 }
 
 /* The stores of an assignment at the current element for the frames of a

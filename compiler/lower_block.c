@@ -149,11 +149,9 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, 
             const Stmt *st = s[i];
             if (st->kind == S_LET && L->let_cached[st->sym->slot])
                 continue; /* its uses load the values kept for the partition */
-            LetBinding lets = {0};
-            lw_bind_lets(L, st->kind == S_DERIVED ? st->decl->init : st->value, &frame, &lets);
-            if (st->kind == S_ASSIGN && st->target->kind == E_INDEX)
-                lw_bind_lets(L, st->target->args, &frame, &lets);
             if (st->kind == S_LET) {
+                LetBinding lets = {0};
+                lw_bind_lets(L, st->value, &frame, &lets);
                 int var = lir_var(a, L->fn, st->name, st->sym->type);
                 lir_append(&frame, lir_set(a, var, lw_expr(L, st->value)));
                 L->let_vars[st->sym->slot] = var;
@@ -163,10 +161,10 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, 
                     lir_append(&frame,
                                lir_store(a, LB_BUF, scratch->slot, scratch->type,
                                          shape == SHAPE_PIXEL ? L->pixel : L->pos, lw_var(L, var)));
+                lw_unbind_lets(L, &lets);
             } else {
                 lir_append(&frame, lw_update_here(L, st));
             }
-            lw_unbind_lets(L, &lets);
         }
         if (guarded && frame.head)
             lir_append(&body, lir_if(a, L->jam_valid[j], frame.head, NULL));

@@ -125,13 +125,24 @@ static LExpr *lower_ref(Lowerer *L, const Symbol *s, const Expr *args, LBaseKind
     return guarded_load(L, base, s, index, in_range);
 }
 
+/* Whether let s would be computed where it is used (it has no var in this
+ * loop and no kept values), and this is a loop over its domain. */
+static int bindable(const Lowerer *L, const Symbol *s)
+{
+    if (s->kind != SYM_LET || L->let_in_loop[s->slot] || L->let_scratch[s->slot])
+        return 0;
+    return (s->shape == SHAPE_PIXEL && L->pixel) ||
+           (s->shape == SHAPE_NAV && L->place == IN_RESULT && L->pos);
+}
+
 static void bind_in(Lowerer *L, const Expr *e, LBlock *out, LetBinding *b, unsigned long long walk)
 {
     for (; e; e = e->next) {
-        const Symbol *s = e->sym && e->sym->shape != SHAPE_SCALAR &&
-                                  !L->let_in_loop[e->sym->slot] && !L->let_scratch[e->sym->slot]
-                              ? expr_walk_enters(e, walk)
-                              : NULL;
+        /* Reductions and gradients evaluate their arguments elsewhere. */
+        if (e->kind == E_CALL &&
+            (e->hoisted || e->builtin->cls == BC_REDUCE || e->builtin->cls == BC_RESULT_ONLY))
+            continue;
+        const Symbol *s = e->sym && bindable(L, e->sym) ? expr_walk_enters(e, walk) : NULL;
         if (s) {
             bind_in(L, s->value, out, b, walk);
             int var = lir_var(L->arena, L->fn, s->name, s->type);

@@ -68,11 +68,13 @@ with tempdir() as tmp:
 
     # Pixel lets p1..p40 and per-frame lets q1..q40, each the previous one
     # (as p + p - p); sum() and the sig sum read them through the whole chain.
-    lines = ["udf chain {", "nav f32 total;", "sig f32 acc;", "frame {", "let p0 = float(frame);"]
+    lines = ["udf chain {", "nav f32 total;", "sig f32 acc;", "sig f32 both[2];", "sig f32 some;",
+             "frame {", "let p0 = float(frame);"]
     lines += ["let p%d = p%d + p%d - p%d;" % (i, i - 1, i - 1, i - 1) for i in range(1, 41)]
     lines += ["let q0 = sum(p40);"]
     lines += ["let q%d = q%d + q%d - q%d;" % (i, i - 1, i - 1, i - 1) for i in range(1, 41)]
-    lines += ["total = q40;", "acc += p40;", "}", "}"]
+    lines += ["total = q40;", "acc += p40;", "both[k] += p40;", "if (q40 > 180) { some += p40; }",
+              "}", "}"]
     chain = os.path.join(tmp, "chain.udf")
     with open(chain, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -85,6 +87,9 @@ with tempdir() as tmp:
     if p.returncode != 0:
         fail("chain.udf: %s" % p.stderr)
     check_equal(read(out, "chain", "total").ravel(), total.astype(np.float32), "let chain: total")
-    check_equal(read(out, "chain", "acc"), data.reshape(20, 6, 7).sum(axis=0).astype(np.float32),
-                "let chain: acc")
+    sums = data.reshape(20, 6, 7).sum(axis=0).astype(np.float32)
+    check_equal(read(out, "chain", "acc"), sums, "let chain: acc")
+    check_equal(read(out, "chain", "both"), np.stack([sums, sums], axis=-1), "let chain: both[k]")
+    some = data.reshape(20, 6, 7)[total > 180].sum(axis=0).astype(np.float32)
+    check_equal(read(out, "chain", "some"), some, "let chain: inside if")
 print("ok")
