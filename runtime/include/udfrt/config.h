@@ -12,11 +12,13 @@
  * so that threads have work to share. */
 #define UDF_MIN_PARTITIONS 16
 
-/* A tile is a stack of whole frames of about this many bytes (at least one
- * frame): big enough to amortise the per-tile call, small enough to stay in L2. */
+/* A tile is a stack of whole frames of about this many bytes (at least
+ * UDF_FRAME_JAM frames where they fit UDF_TILE_BYTES_MAX, else at least one):
+ * big enough to amortise the per-tile call, small enough to stay in L2. */
 #define UDF_TILE_BYTES (1ll << 20)
 /* Tiles grow up to this size to hold one whole read block (an HDF5 chunk of
- * several frames), which then decodes straight into the tile. */
+ * several frames), which then decodes straight into the tile, or a jammed
+ * group of big frames. */
 #define UDF_TILE_BYTES_MAX (16ll << 20)
 
 /* Decoded HDF5 chunks kept per reader thread, for chunks that do not map onto
