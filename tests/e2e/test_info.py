@@ -75,4 +75,19 @@ with tempdir() as tmp:
                                   "--sig", "3,5", "--offset", "0"])
     if not field(info, "layout").startswith("raw, C order"):
         fail("info layout of a raw file: " + field(info, "layout"))
+
+    # Big frames: tiles hold a jammed group of four frames while four fit in
+    # 16 MiB (512² and 1024² u16 frames, 1024² frames corrected to f32), else one.
+    for sig, frames, extra, want in (((512, 512), 8, [], "4"), ((1024, 1024), 4, [], "4"),
+                                     ((1024, 1024), 4, ["--gain", "gain1k.npy"], "4"),
+                                     ((1024, 2048), 4, ["--gain", "gain2k.npy"], "1")):
+        big = os.path.join(tmp, "big.npy")
+        np.save(big, np.ones((frames,) + sig, dtype=np.uint16))
+        np.save(os.path.join(tmp, "gain1k.npy"), np.ones((1024, 1024), np.float32))
+        np.save(os.path.join(tmp, "gain2k.npy"), np.ones((1024, 2048), np.float32))
+        args = [a if not a.endswith(".npy") else os.path.join(tmp, a) for a in extra]
+        info = check_prediction(tmp, ["--data", big, "--sig-dims", "2", "--partitions", "1"] + args)
+        depth = re.match(r"\((\d+),", field(info, "tiles")).group(1)
+        if depth != want:
+            fail("%s frames %s: tiles of %s frames, expected %s" % (sig, extra, depth, want))
 print("ok")
