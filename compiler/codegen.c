@@ -298,7 +298,7 @@ static LLVMValueRef binary(Gen *g, const LExpr *e)
     default: return compare(g, e->op, t, a, b);
     }
     if (f)
-        llvm_compat_float_flags(v, e->reassoc != LR_NONE, e->reassoc == LR_EXACT);
+        llvm_compat_float_flags(v, e->reassoc);
     return v;
 }
 

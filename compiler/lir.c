@@ -195,9 +195,6 @@ static const char *const fn_names[] = {
     [LF_POW] = "pow",     [LF_ISNAN] = "isnan",
 };
 
-static const char *const reassoc_marks[] = {
-    [LR_NONE] = "", [LR_REDUCTION] = "~", [LR_EXACT] = "~="};
-
 static const char *const field_names[] = {
     [LX_SIG_SIZE] = "sig_size",
     [LX_NAV_SIZE] = "nav_size",
@@ -252,7 +249,7 @@ static void print_expr(FILE *out, const LFunc *f, const LExpr *e)
     case LE_BIN:
         fputc('(', out);
         print_expr(out, f, e->a);
-        fprintf(out, " %s%s ", op_spelling(e->op), reassoc_marks[e->reassoc]);
+        fprintf(out, " %s%s ", op_spelling(e->op), e->reassoc ? "~" : "");
         print_expr(out, f, e->b);
         fputc(')', out);
         break;

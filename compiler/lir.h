@@ -67,11 +67,6 @@ typedef enum LExprKind {
     LE_SELECT
 } LExprKind;
 
-/* Float additions that may be regrouped: a reduction step (any order of the
- * sum is as good), or exact integer arithmetic whose every regrouping stays
- * exact (range.h), so regrouping changes no value. */
-typedef enum LReassoc { LR_NONE, LR_REDUCTION, LR_EXACT } LReassoc;
-
 typedef struct LExpr {
     LExprKind kind;
     LType type;
@@ -83,7 +78,7 @@ typedef struct LExpr {
     LField field; /* LE_FIELD */
     LBaseKind base;
     int slot;                /* LE_LOAD: buffer or param number */
-    LReassoc reassoc;        /* LE_BIN on floats: whether it may be regrouped */
+    int reassoc;             /* LE_BIN: a float reduction step that may be reordered */
     struct LExpr *a, *b, *c; /* operands; LE_LOAD: a = element index */
 } LExpr;
 

@@ -11,16 +11,13 @@
 #endif
 
 /* Lets the optimiser fuse a float multiply and add into one FMA
- * (`contract`); with `reassoc`, reorder a float reduction step so that it can
- * vectorise; with `reassoc` and `exact` (the signs of zeros do not matter
- * either), regroup exact integer arithmetic, e.g. hoist (1 - m) out of
- * (x - m) + 1. */
-static inline void llvm_compat_float_flags(LLVMValueRef inst, int reassoc, int exact)
+ * (`contract`), and, with `reassoc`, reorder a float reduction step so that
+ * it can vectorise. */
+static inline void llvm_compat_float_flags(LLVMValueRef inst, int reassoc)
 {
     if (LLVMCanValueUseFastMathFlags(inst))
         LLVMSetFastMathFlags(inst, LLVMFastMathAllowContract |
-                                       (reassoc ? LLVMFastMathAllowReassoc : LLVMFastMathNone) |
-                                       (exact ? LLVMFastMathNoSignedZeros : LLVMFastMathNone));
+                                       (reassoc ? LLVMFastMathAllowReassoc : LLVMFastMathNone));
 }
 
 #endif

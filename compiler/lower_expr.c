@@ -299,6 +299,52 @@ static LExpr *lower_call(Lowerer *L, const Expr *e)
     return lir_fn(a, fn, e->type, lw_expr_as(L, x, t), y ? lw_expr_as(L, y, t) : NULL);
 }
 
+/* The terms of `terms` with `shape` and sign `negative`, added in order;
+ * NULL if there are none. */
+static LExpr *sum_of(Lowerer *L, const RangeTerm *terms, int n, int scalar, int negative, LType t)
+{
+    LExpr *sum = NULL;
+    for (int i = 0; i < n; i++)
+        if ((terms[i].e->shape == SHAPE_SCALAR) == scalar && terms[i].negative == negative) {
+            LExpr *x = lw_expr_as(L, terms[i].e, t);
+            sum = sum ? lir_bin(L->arena, OP_ADD, t, sum, x) : x;
+        }
+    return sum;
+}
+
+/* pos - neg, either of which may be missing (not both); *negative: the
+ * result is -neg, returned as neg. */
+static LExpr *difference(Lowerer *L, LExpr *pos, LExpr *neg, LType t, int *negative)
+{
+    *negative = !pos;
+    return pos && neg ? lir_bin(L->arena, OP_SUB, t, pos, neg) : pos ? pos : neg;
+}
+
+/* A float binary operation. A sum of pixel values and several per-frame
+ * values that is exact however it is grouped (range.h) adds the per-frame
+ * values first, so that the code generator computes them once per frame, not
+ * per pixel: `float(frame) - m + 1` becomes `float(frame) + (1 - m)`. The
+ * value is the same, zeros' signs included. */
+static LExpr *per_frame_terms_first(Lowerer *L, const Expr *e)
+{
+    Arena *a = L->arena;
+    LType t = e->optype;
+    RangeTerm terms[16];
+    int n = type_is_float((udf_dtype)t) ? range_sum_terms(e, terms, 16) : 0, n_scalar = 0;
+    for (int i = 0; i < n; i++)
+        n_scalar += terms[i].e->shape == SHAPE_SCALAR;
+    if (n_scalar < 2 || n_scalar == n)
+        return lir_bin(a, e->op, e->type, lw_expr_as(L, e->lhs, t), lw_expr_as(L, e->rhs, t));
+    int pixel_negative, scalar_negative;
+    LExpr *pixel = difference(L, sum_of(L, terms, n, 0, 0, t), sum_of(L, terms, n, 0, 1, t), t,
+                              &pixel_negative);
+    LExpr *scalar = difference(L, sum_of(L, terms, n, 1, 0, t), sum_of(L, terms, n, 1, 1, t), t,
+                               &scalar_negative);
+    if (pixel_negative) /* the first term is added, so not both are negative */
+        return lir_bin(a, OP_SUB, t, scalar, pixel);
+    return lir_bin(a, scalar_negative ? OP_SUB : OP_ADD, t, pixel, scalar);
+}
+
 LExpr *lw_expr(Lowerer *L, const Expr *e)
 {
     Arena *a = L->arena;
@@ -315,11 +361,7 @@ LExpr *lw_expr(Lowerer *L, const Expr *e)
         if (e->op == OP_AND || e->op == OP_OR)
             return lir_bin(a, e->op, UDF_DTYPE_BOOL, lw_truth(L, lw_expr(L, e->lhs)),
                            lw_truth(L, lw_expr(L, e->rhs)));
-        LExpr *v = lir_bin(a, e->op, e->type, lw_expr_as(L, e->lhs, e->optype),
-                           lw_expr_as(L, e->rhs, e->optype));
-        if (range_regroups_exactly(e))
-            v->reassoc = LR_EXACT;
-        return v;
+        return per_frame_terms_first(L, e);
     case E_CALL: return lower_call(L, e);
     case E_CAST: return lw_expr_as(L, e->args, e->type);
     case E_INDEX:
@@ -548,7 +590,7 @@ static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
             if (id == BI_COUNT)
                 value = lw_truth(L, value);
             step = lir_bin(a, OP_ADD, step_type, lw_var(L, target), lir_cast(a, step_type, value));
-            step->reassoc = type_is_float((udf_dtype)step_type) ? LR_REDUCTION : LR_NONE;
+            step->reassoc = type_is_float((udf_dtype)step_type);
         }
         lir_append(steps, lir_set(a, target, step));
     }

@@ -147,29 +147,56 @@ static int is_float_sum(const Expr *e)
     return e->kind == E_BINARY && (e->op == OP_ADD || e->op == OP_SUB) && type_is_float(e->optype);
 }
 
-/* The largest magnitude a partial sum of e's terms can have, or -1 if a
- * term's range is unknown. */
-static double magnitude(const Expr *e, int *work)
+/* Whether no value of e is -0 (integers converted to floats, sums of such,
+ * ...): sums of such values are never -0 however they are grouped. */
+static int never_negative_zero(const Expr *e, int *work)
 {
     if (--*work < 0)
-        return -1;
-    if (e->kind == E_NAME && e->sym && e->sym->kind == SYM_LET)
-        return magnitude(e->sym->value, work);
-    if (e->kind == E_CAST)
-        return as_type(range_in(e->args, work), e->type).known ? magnitude(e->args, work) : -1;
-    if (is_float_sum(e)) {
-        double l = magnitude(e->lhs, work), r = magnitude(e->rhs, work);
-        return l < 0 || r < 0 ? -1 : l + r;
+        return 0;
+    if (!type_is_float(e->type))
+        return 1; /* an integer converts to +0 */
+    switch (e->kind) {
+    case E_INT:
+    case E_BOOL: return 1;
+    case E_FLOAT: return !signbit(e->fval);
+    case E_CAST: return never_negative_zero(e->args, work);
+    case E_NAME:
+        return e->sym && e->sym->kind == SYM_LET && never_negative_zero(e->sym->value, work);
+    case E_CALL:
+        return e->builtin && (e->builtin->id == BI_RMIN || e->builtin->id == BI_RMAX) &&
+               never_negative_zero(e->args, work);
+    case E_BINARY: /* a + b is -0 only if both are; a - b only if a is */
+        if (e->op == OP_SUB)
+            return never_negative_zero(e->lhs, work);
+        return e->op == OP_ADD &&
+               (never_negative_zero(e->lhs, work) || never_negative_zero(e->rhs, work));
+    default: return 0;
     }
-    Range r = range_in(e, work);
-    return r.known ? fmax(fabs(r.lo), fabs(r.hi)) : -1;
 }
 
-int range_regroups_exactly(const Expr *e)
+/* Appends the terms of the chain of +/- of type t under e; 0 if too many. */
+static int flatten(const Expr *e, udf_dtype t, int negative, RangeTerm *terms, int *n, int cap)
 {
-    if (!is_float_sum(e))
+    if (is_float_sum(e) && e->optype == t)
+        return flatten(e->lhs, t, negative, terms, n, cap) &&
+               flatten(e->rhs, t, e->op == OP_SUB ? !negative : negative, terms, n, cap);
+    if (*n == cap)
         return 0;
-    int work = WORK;
-    double m = magnitude(e, &work);
-    return m >= 0 && m <= exact_in(e->optype).hi;
+    terms[(*n)++] = (RangeTerm){e, negative};
+    return 1;
+}
+
+int range_sum_terms(const Expr *e, RangeTerm *terms, int cap)
+{
+    int n = 0, work = WORK;
+    if (!is_float_sum(e) || !flatten(e, e->optype, 0, terms, &n, cap))
+        return 0;
+    double magnitude = 0;
+    for (int i = 0; i < n; i++) {
+        Range r = as_type(range_in(terms[i].e, &work), e->optype);
+        if (!r.known || !never_negative_zero(terms[i].e, &work))
+            return 0;
+        magnitude += fmax(fabs(r.lo), fabs(r.hi));
+    }
+    return magnitude <= exact_in(e->optype).hi ? n : 0;
 }

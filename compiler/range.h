@@ -3,7 +3,8 @@
  * derived from the frame's element type, literals, exact arithmetic and one
  * relation (a value minus its own minimum over the frame is never negative).
  * Lowering uses it to drop special cases the values cannot reach, such as
- * those of log in logsum's log(float(frame) - min(frame) + 1). */
+ * those of log in logsum's log(float(frame) - min(frame) + 1), and to add
+ * that sum's per-frame terms first (1 - min(frame)), once per frame. */
 #ifndef UDF_RANGE_H
 #define UDF_RANGE_H
 
@@ -19,10 +20,17 @@ typedef struct Range {
 /* The range of `e`, typed by check_types for the input type at hand. */
 Range range_of(const Expr *e);
 
-/* Whether `e` is a float addition or subtraction of exact integers that
- * stays exact however its chain of additions and subtractions (through lets)
- * is regrouped: the sum of its terms' largest magnitudes fits the float
- * type's integers. */
-int range_regroups_exactly(const Expr *e);
+/* A term of a float sum: e, added or (negative) subtracted. */
+typedef struct RangeTerm {
+    const Expr *e;
+    int negative;
+} RangeTerm;
+
+/* The terms of the chain of additions and subtractions `e` heads (operands
+ * of nodes of e's type, in order; the first is added) into terms[cap], and
+ * their count, if every regrouping of them gives the same value, zeros' signs
+ * included: all are integers, the sum of their largest magnitudes fits the
+ * float type's integers, and none can be -0. Otherwise 0. */
+int range_sum_terms(const Expr *e, RangeTerm *terms, int cap);
 
 #endif

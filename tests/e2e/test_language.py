@@ -92,4 +92,33 @@ with tempdir() as tmp:
     check_equal(read(out, "chain", "both"), np.stack([sums, sums], axis=-1), "let chain: both[k]")
     some = data.reshape(20, 6, 7)[total > 180].sum(axis=0).astype(np.float32)
     check_equal(read(out, "chain", "some"), some, "let chain: inside if")
+
+    # Result-body reductions over scan positions of values that themselves
+    # reduce a sig let (a param product, a gradient): the sig lets are
+    # computed in their own passes, not in the loop over positions.
+    nested = os.path.join(tmp, "nested.udf")
+    with open(nested, "w") as f:
+        f.write("""udf nested {
+    param sig f32 w;
+    sig f32 acc;
+    nav f32 out;
+    frame { acc += frame; out = sum(frame); }
+    result {
+        let s = acc * w;
+        let g = gradient(acc, 0);
+        single f32 r = sum(out * max(s));
+        single f32 q = sum(out * sum(g));
+    }
+}
+""")
+    w = rng.random((6, 7)).astype(np.float32)
+    w_path = os.path.join(tmp, "w.npy")
+    np.save(w_path, w)
+    run("run", nested, "--data", path, "-o", out, "--param", "w=@" + w_path)
+    acc = data.reshape(20, 6, 7).sum(axis=0).astype(np.float32)
+    out_f = total.astype(np.float32)
+    check_close(read(out, "nested", "r"), np.float32((out_f * (acc * w).max()).sum()), "nested max",
+                rtol=1e-6)
+    check_close(read(out, "nested", "q"), np.float32((out_f * np.gradient(acc, axis=0).sum()).sum()),
+                "nested gradient", rtol=1e-6)
 print("ok")

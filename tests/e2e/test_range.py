@@ -1,8 +1,10 @@
 """Value ranges (compiler/range.c): lowering inlines log without special cases
 (`log_pos` in `udfc emit ir`) only where its argument is provably a positive
-normal number, and regroups float sums (`~=`) only where every regrouping is
-exact. Each proven case is checked for accuracy against numpy; each case the
-analysis must not prove is checked to give numpy's -inf, NaN and roundings."""
+normal number, and adds a float sum's per-frame terms first (`+ (f32(1:i64)
+- ...)`) only where every grouping gives the same value, zeros' signs
+included. Each proven case is checked for accuracy against numpy; each case
+the analysis must not prove is checked to give numpy's -inf, NaN, zero signs
+and roundings."""
 import os
 
 import numpy as np
@@ -10,7 +12,8 @@ import numpy as np
 from udftest import fail, read, run, tempdir
 
 # name: (frame body statement, reference of one frame f (numpy, exact types),
-#        whether `log_pos` must appear, whether `~=` must appear)
+#        whether `log_pos` must appear, whether the per-frame terms `1 - m` are
+#        added first)
 CASES = {
     # logsum's idiom: an integer frame minus its own minimum, plus 1, is in [1, 65536].
     "own_min": ("value += log(float(frame) - min(frame) + 1);",
@@ -19,16 +22,22 @@ CASES = {
     "own_max": ("value += log(float(frame) - max(frame) + 1);",
                 lambda f: np.log(f.astype(np.float64) - f.max() + 1), False, True),
     "no_plus_one": ("value += log(float(frame) - min(frame));",
-                    lambda f: np.log(f.astype(np.float64) - f.min()), False, True),
+                    lambda f: np.log(f.astype(np.float64) - f.min()), False, False),
     # u16 arithmetic wraps 65535 - 0 + 1 to 0: ln 0 = -inf.
     "wrapping": ("value += log(frame - min(frame) + 1);",
                  lambda f: np.log((f - f.min() + np.uint16(1)).astype(np.float64)), False, False),
     # The minimum of another expression says nothing about this one.
     "other_min": ("value += log(float(65535 - frame) - min(frame) + 1);",
                   lambda f: np.log((65535 - f).astype(np.float64) - f.min() + 1), False, True),
-    # 2 x 2^24 exceeds f32's integers: this sum must be computed as written.
-    "too_large": ("value += float(frame) * 256 + float(frame) * 256 - 16777216;",
+    # Beyond f32's integers (2^24): this sum must be computed as written, its
+    # first addition rounding; `16777215 - m` first would round differently.
+    "too_large": ("value += float(frame) * 256 + 16777215 - float(min(frame));",
                   None, False, False),
+    # 0 - x is +0 for x = 0; -x would be -0, and 1 / -0 = -inf.
+    "zero_sign": ("value += 1 / (0 - float(frame) + 1 - 1);",
+                  lambda f: 1 / (0 - f.astype(np.float64) + 1 - 1), False, False),
+    "zero_sign_plain": ("value += 1 / (0 - float(frame));",
+                        lambda f: 1 / (0 - f.astype(np.float64)), False, False),
 }
 
 
@@ -47,7 +56,7 @@ def reference(name, data):
         for f in data.reshape(-1, *data.shape[2:]):
             if name == "too_large":
                 x = f.astype(np.float32)
-                term = (x * np.float32(256) + x * np.float32(256)) - np.float32(16777216)
+                term = (x * np.float32(256) + np.float32(16777215)) - np.float32(f.min())
             else:
                 term = CASES[name][1](f).astype(np.float32)
             value = value + term
@@ -101,9 +110,11 @@ with tempdir() as tmp:
         ir = run("emit", "ir", src, "--dtype", "u16").stdout
         if ("log_pos" in ir) != log_pos:
             fail("%s: log_pos %s in\n%s" % (name, "missing" if log_pos else "wrongly", ir))
-        if ("~=" in ir) != regrouped:
-            fail("%s: regrouping (~=) %s in\n%s" % (name, "missing" if regrouped else "wrongly",
-                                                    ir))
+        if ("+ (f32(1:i64) - " in ir) != regrouped:
+            fail("%s: per-frame terms first %s in\n%s" % (name, "missing" if regrouped else
+                                                          "wrongly", ir))
+        if name == "too_large" and "+ (f32(16777215:i64) - " in ir:
+            fail("too_large: regrouped beyond f32's integers:\n" + ir)
         out = os.path.join(tmp, name + ".h5")
         run("run", src, "--data", path, "--partitions", "1", "-o", out)
         check(name, read(out, name, "value"), reference(name, data))
