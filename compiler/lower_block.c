@@ -113,7 +113,9 @@ static Symbol *scratch_for(Lowerer *L, const Symbol *let)
 }
 
 /* Lets of group [first, end) that later statements outside the group use
- * after a statement changed a buffer the let reads get scratch buffers. */
+ * after a statement changed a buffer the let reads get scratch buffers. An
+ * `if` that changes such a buffer counts as changing it before its own uses
+ * (its body may write first and read the let after). */
 static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
 {
     for (int i = first; i < end; i++) {
@@ -122,7 +124,8 @@ static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
         const Symbol *let = s[i]->sym;
         int changed = 0;
         for (int j = i + 1; j < n; j++) {
-            if (j >= end && changed && one_stmt_uses(s[j], let)) {
+            int changed_here = s[j]->kind == S_IF && one_stmt_writes(s[j], let->value);
+            if (j >= end && (changed || changed_here) && one_stmt_uses(s[j], let)) {
                 L->let_scratch[let->slot] = scratch_for(L, let);
                 break;
             }

@@ -100,7 +100,8 @@ static Range arithmetic(const Expr *e, int *work)
 static Range name(const Symbol *s, udf_dtype type, int *work)
 {
     switch (s->kind) {
-    case SYM_FRAME: return type_is_float(type) ? UNKNOWN : exact_in(type);
+    case SYM_FRAME: /* 64-bit integers may exceed the ±2^53 kept here */
+        return type_is_float(type) || type_bits(type) == 64 ? UNKNOWN : exact_in(type);
     case SYM_LET: return range_in(s->value, work);
     default: return UNKNOWN;
     }

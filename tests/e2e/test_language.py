@@ -121,4 +121,22 @@ with tempdir() as tmp:
                 rtol=1e-6)
     check_close(read(out, "nested", "q"), np.float32((out_f * np.gradient(acc, axis=0).sum()).sum()),
                 "nested gradient", rtol=1e-6)
+
+    # A let keeps the value it had where it was defined, also when an `if`
+    # body changes the buffer it reads before using it.
+    before = os.path.join(tmp, "before.udf")
+    with open(before, "w") as f:
+        f.write("""udf before {
+    sig f32 acc;
+    nav f32 seen;
+    frame {
+        let old = acc * 1;
+        if index >= 0 { acc += frame; seen = sum(old); }
+    }
+}
+""")
+    run("run", before, "--data", path, "-o", out, "-j", 1, "--partitions", 1)
+    flat = data.reshape(20, -1).astype(np.float32)
+    seen = np.concatenate([[0], np.cumsum(flat.sum(axis=1))[:-1]]).astype(np.float32)
+    check_equal(read(out, "before", "seen").ravel(), seen, "let before an if that changes its buffer")
 print("ok")
