@@ -113,9 +113,10 @@ static Symbol *scratch_for(Lowerer *L, const Symbol *let)
 }
 
 /* Lets of group [first, end) that later statements outside the group use
- * after a statement changed a buffer the let reads get scratch buffers. An
- * `if` that changes such a buffer counts as changing it before its own uses
- * (its body may write first and read the let after). */
+ * after a statement changed a buffer the let reads get scratch buffers. A
+ * statement that changes such a buffer counts as changing it before its own
+ * uses: an `if` body may write first and read the let after, and a scatter
+ * writes at one pixel before it reads the let at the next. */
 static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
 {
     for (int i = first; i < end; i++) {
@@ -124,7 +125,7 @@ static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
         const Symbol *let = s[i]->sym;
         int changed = 0;
         for (int j = i + 1; j < n; j++) {
-            int changed_here = s[j]->kind == S_IF && one_stmt_writes(s[j], let->value);
+            int changed_here = one_stmt_writes(s[j], let->value);
             if (j >= end && (changed || changed_here) && one_stmt_uses(s[j], let)) {
                 L->let_scratch[let->slot] = scratch_for(L, let);
                 break;

@@ -189,7 +189,7 @@ static LExpr *lower_name(Lowerer *L, const Expr *e)
             return lw_expr(L, s->value);
         if (s->shape == SHAPE_SCALAR)
             return lw_var(L, L->let_vars[s->slot] + L->jam_index);
-        if (L->let_in_loop[s->slot])
+        if (L->let_in_loop[s->slot] && !L->moved)
             return lw_var(L, L->let_vars[s->slot]);
         if (L->let_scratch[s->slot])
             return lir_load(a, LB_BUF, L->let_scratch[s->slot]->slot, s->type,
@@ -256,11 +256,14 @@ static LExpr *lower_gradient(Lowerer *L, const Expr *e)
         lir_bin(a, OP_LT, UDF_DTYPE_BOOL, c,
                 lir_bin(a, OP_SUB, UDF_DTYPE_U64, n, lir_const_int(a, UDF_DTYPE_U64, 1)));
     LType t = e->type;
+    int moved = L->moved;
+    L->moved = 1; /* lets set at `here` do not hold there */
     *where = lir_select(a, has_hi, add(L, here, stride), here);
     LExpr *hi = lw_expr_as(L, arg, t);
     *where = lir_select(a, has_lo, lir_bin(a, OP_SUB, UDF_DTYPE_I64, here, stride), here);
     LExpr *lo = lw_expr_as(L, arg, t);
     *where = here;
+    L->moved = moved;
     LExpr *two_sided = lir_bin(a, OP_AND, UDF_DTYPE_BOOL, has_lo, has_hi);
     LExpr *span = lir_select(a, two_sided, lir_const_float(a, t, 2), lir_const_float(a, t, 1));
     return lir_bin(a, OP_DIV, t, lir_bin(a, OP_SUB, t, hi, lo), span);

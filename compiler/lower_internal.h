@@ -18,6 +18,8 @@ typedef struct Lowerer {
     int *coord_vars;      /* frame[y, x]: var per coordinate, in pixel loops */
     int *let_vars;        /* per let slot: the var of a scalar let, or of a pixel let in its loop */
     char *let_in_loop;    /* per let slot: inside the loop that computes it */
+    int moved;            /* lowering at another pixel or position than the loop's
+                             (gradient's neighbours): lets are computed there */
     Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
     char *let_cached;     /* per let slot: its scratch buffer is filled once per partition */
     int inline_scalar_lets; /* scalar lets are computed where used (filling those buffers,

@@ -139,4 +139,39 @@ with tempdir() as tmp:
     flat = data.reshape(20, -1).astype(np.float32)
     seen = np.concatenate([[0], np.cumsum(flat.sum(axis=1))[:-1]]).astype(np.float32)
     check_equal(read(out, "before", "seen").ravel(), seen, "let before an if that changes its buffer")
+
+    # The same for a scatter that changes, pixel by pixel, the buffer a let
+    # it reads depends on; and a let that indexes gradient's argument is
+    # computed at the neighbouring pixels gradient reads, not taken from here.
+    moving = os.path.join(tmp, "moving.udf")
+    with open(moving, "w") as f:
+        f.write("""udf scatter {
+    nav f32 n[2];
+    frame {
+        let d = f32(frame) * 0.0 + n[0];
+        n[i64(frame) % 2] += d + 1.0;
+    }
+}
+udf neighbours {
+    sig f32 acc[2];
+    frame {
+        acc[0] += f32(frame);
+        acc[1] += f32(frame) * 3.0;
+    }
+    result {
+        let idx = i64(acc[0]) % 2;
+        sig f32 g = gradient(acc[idx], 1) + f32(idx);
+    }
+}
+""")
+    run("run", moving, "--data", path, "-o", out)
+    parity = data.reshape(4, 5, -1).astype(np.int64) % 2
+    counts = np.stack([(parity == 0).sum(-1), (parity == 1).sum(-1)], -1).astype(np.float32)
+    check_equal(read(out, "scatter", "n"), counts, "let read by a scatter into its buffer")
+    a0 = data.astype(np.float32).sum((0, 1))
+    both = np.stack([a0, (data.astype(np.float32) * 3).sum((0, 1))], -1)
+    idx = a0.astype(np.int64) % 2
+    picked = np.take_along_axis(both, idx[..., None], -1)[..., 0]
+    check_close(read(out, "neighbours", "g"), np.gradient(picked, axis=1) + idx.astype(np.float32),
+                "gradient of a let-indexed buffer", rtol=1e-6)
 print("ok")
