@@ -77,17 +77,21 @@ with tempdir() as tmp:
         fail("info layout of a raw file: " + field(info, "layout"))
 
     # Big frames: tiles hold a jammed group of four frames while four fit in
-    # 16 MiB (512² and 1024² u16 frames, 1024² frames corrected to f32), else one.
+    # 64 MiB (512², 1024² and 1024×2048 u16 frames, also corrected to f32),
+    # else one (4096×2049 u16: 67 MB for four).
+    np.save(os.path.join(tmp, "gain1k.npy"), np.ones((1024, 1024), np.float32))
+    np.save(os.path.join(tmp, "gain2k.npy"), np.ones((1024, 2048), np.float32))
     for sig, frames, extra, want in (((512, 512), 8, [], "4"), ((1024, 1024), 4, [], "4"),
                                      ((1024, 1024), 4, ["--gain", "gain1k.npy"], "4"),
-                                     ((1024, 2048), 4, ["--gain", "gain2k.npy"], "1")):
+                                     ((1024, 2048), 4, ["--gain", "gain2k.npy"], "4")):
         big = os.path.join(tmp, "big.npy")
         np.save(big, np.ones((frames,) + sig, dtype=np.uint16))
-        np.save(os.path.join(tmp, "gain1k.npy"), np.ones((1024, 1024), np.float32))
-        np.save(os.path.join(tmp, "gain2k.npy"), np.ones((1024, 2048), np.float32))
         args = [a if not a.endswith(".npy") else os.path.join(tmp, a) for a in extra]
         info = check_prediction(tmp, ["--data", big, "--sig-dims", "2", "--partitions", "1"] + args)
         depth = re.match(r"\((\d+),", field(info, "tiles")).group(1)
         if depth != want:
             fail("%s frames %s: tiles of %s frames, expected %s" % (sig, extra, depth, want))
+    info = check_prediction(tmp, ["--data", "demo:1,4,4096,2049", "--partitions", "1"])
+    if not field(info, "tiles").startswith("(1,"):
+        fail("4096x2049 frames: tiles " + field(info, "tiles"))
 print("ok")

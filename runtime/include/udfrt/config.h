@@ -18,8 +18,9 @@
 #define UDF_TILE_BYTES (1ll << 20)
 /* Tiles grow up to this size to hold one whole read block (an HDF5 chunk of
  * several frames), which then decodes straight into the tile, or a jammed
- * group of big frames. */
-#define UDF_TILE_BYTES_MAX (16ll << 20)
+ * group of big frames (2048² frames: 32 MiB, 64 MiB corrected to f32; the
+ * kernels then stream their accumulators once per four frames). */
+#define UDF_TILE_BYTES_MAX (64ll << 20)
 
 /* Decoded HDF5 chunks kept per reader thread, for chunks that do not map onto
  * whole tiles (chunks split along sig, or spanning several nav rows). */
