@@ -107,6 +107,25 @@ udfrt_status udfrt_dataset_open(const char *spec, const udfrt_open_options *opt,
     return st;
 }
 
+udfrt_status udfrt_dataset_new(const char *path, const udfrt_dataset_ops *ops, size_t impl_size,
+                               udfrt_dataset **out, udfrt_error *err)
+{
+    udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
+    void *impl = udfrt_calloc(1, impl_size);
+    char *path_copy = udfrt_malloc(strlen(path) + 1);
+    if (!ds || !impl || !path_copy) {
+        udfrt_free(ds);
+        udfrt_free(impl);
+        udfrt_free(path_copy);
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", path);
+    }
+    ds->ops = ops;
+    ds->impl = impl;
+    ds->path = strcpy(path_copy, path);
+    *out = ds;
+    return UDFRT_OK;
+}
+
 void udfrt_dataset_destroy(udfrt_dataset *ds)
 {
     if (!ds)

@@ -71,6 +71,11 @@ typedef struct udfrt_grid_fit {
 } udfrt_grid_fit;
 udfrt_grid_fit udfrt_dataset_grid_fit(const udfrt_dataset *ds);
 
+/* Shared by the formats: a data set for `path` read by `ops`, with a zeroed
+ * impl of impl_size bytes; an error (out of memory) leaves *out unchanged. */
+udfrt_status udfrt_dataset_new(const char *path, const udfrt_dataset_ops *ops, size_t impl_size,
+                               udfrt_dataset **out, udfrt_error *err);
+
 /* Shared by the formats: fills nav/sig shapes and sizes of ds from the stored
  * shape `dims` (frames in C order, last `sig_dims` dims are sig) and checks
  * them. */

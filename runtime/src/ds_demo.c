@@ -181,21 +181,14 @@ udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt, ud
                 return udfrt_fail(err, UDFRT_ERR_USAGE,
                                   "demo dims must be between 1 and 65536, not %lld", dims[i]);
     }
-    udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
-    demo *d = udfrt_calloc(1, sizeof *d);
-    char *path = udfrt_malloc(strlen(spec) + 1);
-    if (!ds || !d || !path) {
-        udfrt_free(ds);
-        udfrt_free(d);
-        udfrt_free(path);
-        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for the demo data set");
-    }
-    ds->ops = &demo_ops;
-    ds->impl = d;
-    ds->path = strcpy(path, spec);
+    udfrt_dataset *ds;
+    udfrt_status st = udfrt_dataset_new(spec, &demo_ops, sizeof(demo), &ds, err);
+    if (st != UDFRT_OK)
+        return st;
+    demo *d = ds->impl;
     ds->dtype = UDF_DTYPE_U16;
     int64_t shape[4] = {dims[0], dims[1], dims[2], dims[3]};
-    udfrt_status st = udfrt_dataset_set_shape(ds, 4, shape, 2, err);
+    st = udfrt_dataset_set_shape(ds, 4, shape, 2, err);
     if (st != UDFRT_OK) {
         udfrt_dataset_destroy(ds);
         return st;

@@ -617,27 +617,22 @@ udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt, ud
                              udfrt_error *err)
 {
     size_t path_len = udfrt_hdf5_split_spec(spec);
-    udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
-    h5_impl *h = udfrt_calloc(1, sizeof *h);
+    udfrt_dataset *ds;
+    udfrt_status st = udfrt_dataset_new(spec, &h5_ops, sizeof(h5_impl), &ds, err);
+    if (st != UDFRT_OK)
+        return st;
+    h5_impl *h = ds->impl;
+    h->ff.fd = -1;
+    h->file = h->dset = h->mem_type = -1;
     char *file_path = udfrt_malloc(path_len + 1);
-    char *spec_copy = udfrt_malloc(strlen(spec) + 1);
-    if (!ds || !h || !file_path || !spec_copy) {
-        udfrt_free(ds);
-        udfrt_free(h);
-        udfrt_free(file_path);
-        udfrt_free(spec_copy);
+    if (!file_path) {
+        udfrt_dataset_destroy(ds);
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", spec);
     }
     memcpy(file_path, spec, path_len);
     file_path[path_len] = 0;
-    h->ff.fd = -1;
-    h->file = h->dset = h->mem_type = -1;
-    ds->ops = &h5_ops;
-    ds->impl = h;
-    ds->path = strcpy(spec_copy, spec);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
-    udfrt_status st =
-        open_dataset(h, ds, file_path, spec[path_len] ? spec + path_len + 1 : NULL, opt, err);
+    st = open_dataset(h, ds, file_path, spec[path_len] ? spec + path_len + 1 : NULL, opt, err);
     udfrt_free(file_path);
     if (st != UDFRT_OK) {
         udfrt_dataset_destroy(ds);

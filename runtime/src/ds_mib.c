@@ -518,19 +518,11 @@ static udfrt_status open_files(udfrt_dataset *ds, mib_impl *m, const char *spec,
 udfrt_status udfrt_open_mib(const char *path, const udfrt_open_options *opt, udfrt_dataset **out,
                             udfrt_error *err)
 {
-    udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
-    mib_impl *m = udfrt_calloc(1, sizeof *m);
-    char *path_copy = udfrt_malloc(strlen(path) + 1);
-    if (!ds || !m || !path_copy) {
-        udfrt_free(ds);
-        udfrt_free(m);
-        udfrt_free(path_copy);
-        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", path);
-    }
-    ds->ops = &mib_ops;
-    ds->impl = m;
-    ds->path = strcpy(path_copy, path);
-    udfrt_status st = open_files(ds, m, path, opt, err);
+    udfrt_dataset *ds;
+    udfrt_status st = udfrt_dataset_new(path, &mib_ops, sizeof(mib_impl), &ds, err);
+    if (st != UDFRT_OK)
+        return st;
+    st = open_files(ds, ds->impl, path, opt, err);
     if (st != UDFRT_OK) {
         udfrt_dataset_destroy(ds);
         return st;

@@ -53,21 +53,10 @@ void udfrt_frame_file_close(udfrt_frame_file *ff)
 udfrt_status udfrt_frame_file_dataset_new(const char *path, const udfrt_dataset_ops *ops,
                                           udfrt_dataset **out, udfrt_error *err)
 {
-    udfrt_dataset *ds = udfrt_calloc(1, sizeof *ds);
-    udfrt_frame_file *ff = udfrt_calloc(1, sizeof *ff);
-    char *path_copy = udfrt_malloc(strlen(path) + 1);
-    if (!ds || !ff || !path_copy) {
-        udfrt_free(ds);
-        udfrt_free(ff);
-        udfrt_free(path_copy);
-        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", path);
-    }
-    ff->fd = -1;
-    ds->ops = ops;
-    ds->impl = ff;
-    ds->path = strcpy(path_copy, path);
-    *out = ds;
-    return UDFRT_OK;
+    udfrt_status st = udfrt_dataset_new(path, ops, sizeof(udfrt_frame_file), out, err);
+    if (st == UDFRT_OK)
+        ((udfrt_frame_file *)(*out)->impl)->fd = -1;
+    return st;
 }
 
 void udfrt_frame_file_destroy(udfrt_dataset *ds)
