@@ -114,6 +114,9 @@ int type_bits(udf_dtype t);
 /* Whether expression `e` (or a list of them) reads symbol `s`, directly or
  * through lets. */
 int expr_reads(const Expr *e, const Symbol *s);
+/* The same through pixel (and nav) lets only: scalar lets are values already
+ * computed for each frame. */
+int expr_reads_per_pixel(const Expr *e, const Symbol *s);
 
 /* Walks through expressions that follow lets into their values enter each
  * let's value once per walk: a chain of lets each using the previous one twice

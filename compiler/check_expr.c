@@ -35,22 +35,29 @@ Symbol *expr_walk_enters(const Expr *e, unsigned long long walk)
     return let;
 }
 
-static int reads_in(const Expr *e, const Symbol *s, unsigned long long walk)
+static int reads_in(const Expr *e, const Symbol *s, int scalar_lets, unsigned long long walk)
 {
     for (; e; e = e->next) {
         if (e->sym == s)
             return 1;
-        const Symbol *let = expr_walk_enters(e, walk);
-        if (let && reads_in(let->value, s, walk))
+        const Symbol *let = e->sym && (scalar_lets || e->sym->shape != SHAPE_SCALAR)
+                                ? expr_walk_enters(e, walk)
+                                : NULL;
+        if (let && reads_in(let->value, s, scalar_lets, walk))
             return 1;
-        if (reads_in(e->lhs, s, walk) || reads_in(e->rhs, s, walk) || reads_in(e->args, s, walk) ||
-            reads_in(e->base, s, walk))
+        if (reads_in(e->lhs, s, scalar_lets, walk) || reads_in(e->rhs, s, scalar_lets, walk) ||
+            reads_in(e->args, s, scalar_lets, walk) || reads_in(e->base, s, scalar_lets, walk))
             return 1;
     }
     return 0;
 }
 
-int expr_reads(const Expr *e, const Symbol *s) { return reads_in(e, s, expr_walk_begin()); }
+int expr_reads(const Expr *e, const Symbol *s) { return reads_in(e, s, 1, expr_walk_begin()); }
+
+int expr_reads_per_pixel(const Expr *e, const Symbol *s)
+{
+    return reads_in(e, s, 0, expr_walk_begin());
+}
 
 static int same_list(const Expr *a, const Expr *b)
 {

@@ -125,12 +125,11 @@ static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
         const Symbol *let = s[i]->sym;
         int changed = 0;
         for (int j = i + 1; j < n; j++) {
-            int changed_here = one_stmt_writes(s[j], let->value);
-            if (j >= end && (changed || changed_here) && one_stmt_uses(s[j], let)) {
+            changed |= one_stmt_writes(s[j], let->value);
+            if (j >= end && changed && one_stmt_uses(s[j], let)) {
                 L->let_scratch[let->slot] = scratch_for(L, let);
                 break;
             }
-            changed |= one_stmt_writes(s[j], let->value);
         }
     }
 }

@@ -144,6 +144,8 @@ static void bind_in(Lowerer *L, const Expr *e, LBlock *out, LetBinding *b, unsig
             continue;
         const Symbol *s = e->sym && bindable(L, e->sym) ? expr_walk_enters(e, walk) : NULL;
         if (s) {
+            if (!b->slots)
+                b->slots = ARENA_ARRAY(L->arena, int, L->cu->n_lets + 1);
             bind_in(L, s->value, out, b, walk);
             int var = lir_var(L->arena, L->fn, s->name, s->type);
             lir_append(out, lir_set(L->arena, var, lw_expr(L, s->value)));
@@ -160,10 +162,6 @@ static void bind_in(Lowerer *L, const Expr *e, LBlock *out, LetBinding *b, unsig
 
 void lw_bind_lets(Lowerer *L, const Expr *e, LBlock *out, LetBinding *b)
 {
-    if (!b->slots) {
-        b->slots = ARENA_ARRAY(L->arena, int, L->cu->n_lets + 1);
-        b->n = 0;
-    }
     bind_in(L, e, out, b, expr_walk_begin());
 }
 
@@ -269,15 +267,6 @@ static LExpr *lower_gradient(Lowerer *L, const Expr *e)
     return lir_bin(a, OP_DIV, t, lir_bin(a, OP_SUB, t, hi, lo), span);
 }
 
-/* Whether every value of x, converted to float type t, is a positive normal
- * number: an integer from 1 to 2^24 (f32) or 2^53 (f64). */
-static int positive_normal(const Expr *x, LType t)
-{
-    Range r = range_of(x);
-    double exact = t == UDF_DTYPE_F32 ? 0x1p24 : 0x1p53;
-    return r.known && r.lo >= 1 && r.hi <= exact;
-}
-
 static LExpr *lower_call(Lowerer *L, const Expr *e)
 {
     Arena *a = L->arena;
@@ -297,7 +286,7 @@ static LExpr *lower_call(Lowerer *L, const Expr *e)
     default: break;
     }
     LFn fn = builtin_fn(e->builtin->id);
-    if (fn == LF_LOG && positive_normal(x, t))
+    if (fn == LF_LOG && range_positive_normal(x, (udf_dtype)t))
         fn = LF_LOG_POS;
     return lir_fn(a, fn, e->type, lw_expr_as(L, x, t), y ? lw_expr_as(L, y, t) : NULL);
 }

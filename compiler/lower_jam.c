@@ -34,31 +34,6 @@ static int reads_any_buffer_written(const Stmt *s, const Stmt *body)
            stmt_reads_written(s, body, UDF_KIND_SINGLE);
 }
 
-/* Whether e reads buffer b itself or through pixel lets; scalar lets are
- * values already computed for each frame. */
-static int reads_through_pixel_lets(const Expr *e, const Symbol *b, unsigned long long walk)
-{
-    for (; e; e = e->next) {
-        if (e->sym == b)
-            return 1;
-        const Symbol *let =
-            e->sym && e->sym->shape != SHAPE_SCALAR ? expr_walk_enters(e, walk) : NULL;
-        if (let && reads_through_pixel_lets(let->value, b, walk))
-            return 1;
-        if (reads_through_pixel_lets(e->lhs, b, walk) ||
-            reads_through_pixel_lets(e->rhs, b, walk) ||
-            reads_through_pixel_lets(e->args, b, walk) ||
-            reads_through_pixel_lets(e->base, b, walk))
-            return 1;
-    }
-    return 0;
-}
-
-static int reads_besides_scalar_lets(const Expr *e, const Symbol *b)
-{
-    return reads_through_pixel_lets(e, b, expr_walk_begin());
-}
-
 /* Whether statement s of the elementwise run reads a single buffer the body
  * writes (other than through scalar lets). */
 static int run_reads_written_single(const Stmt *s, const Stmt *body)
@@ -67,7 +42,7 @@ static int run_reads_written_single(const Stmt *s, const Stmt *body)
     for (const Stmt *w = body; w; w = w->next) {
         const Symbol *b = written(w);
         if (b && b->buf_kind == UDF_KIND_SINGLE &&
-            (reads_besides_scalar_lets(s->value, b) || reads_besides_scalar_lets(args, b)))
+            (expr_reads_per_pixel(s->value, b) || expr_reads_per_pixel(args, b)))
             return 1;
     }
     return 0;

@@ -10,6 +10,13 @@
 #include "builtins.h"
 #include "check.h"
 
+/* Every value of an expression is an integer in [lo, hi] (computed exactly,
+ * so never NaN or infinite), or nothing is known (known = 0). */
+typedef struct Range {
+    int known;
+    double lo, hi;
+} Range;
+
 static const Range UNKNOWN = {0, 0, 0};
 
 enum { WORK = 4096 };
@@ -137,10 +144,11 @@ static Range range_in(const Expr *e, int *work)
     return as_type(r, e->type);
 }
 
-Range range_of(const Expr *e)
+int range_positive_normal(const Expr *e, udf_dtype t)
 {
     int work = WORK;
-    return range_in(e, &work);
+    Range r = as_type(range_in(e, &work), t);
+    return r.known && r.lo >= 1;
 }
 
 static int is_float_sum(const Expr *e)

@@ -10,15 +10,9 @@
 
 #include "ast.h"
 
-/* Every value of an expression is an integer in [lo, hi] (computed exactly,
- * so never NaN or infinite), or nothing is known (known = 0). */
-typedef struct Range {
-    int known;
-    double lo, hi;
-} Range;
-
-/* The range of `e`, typed by check_types for the input type at hand. */
-Range range_of(const Expr *e);
+/* Whether every value of `e`, converted to float type t, is a positive normal
+ * number: an integer from 1 up that t holds exactly. */
+int range_positive_normal(const Expr *e, udf_dtype t);
 
 /* A term of a float sum: e, added or (negative) subtracted. */
 typedef struct RangeTerm {
