@@ -22,9 +22,10 @@ typedef struct udfrt_dataset_ops {
     udfrt_status (*reader_create)(udfrt_dataset *ds, int64_t max_frames, udfrt_reader **out,
                                   udfrt_error *err);
     void (*reader_destroy)(udfrt_reader *rd);
-    /* Points frames[i] at stored frame file_frames[i] (0 <= index < image_count),
-     * as host-order elements of ds->dtype. The pointers stay valid until the next
-     * read on the same reader. Consecutive indices should be read in one go. */
+    /* Points frames[i] at stored frame file_frames[i] (0 <= index < image_count,
+     * ascending), as host-order elements of ds->dtype. The pointers stay valid
+     * until the next read on the same reader. Consecutive indices should be read
+     * in one go. */
     udfrt_status (*read)(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
                          int64_t count, const void **frames, udfrt_error *err);
     /* Formats that can point frames into the mapped page cache or copy them

@@ -113,18 +113,6 @@ static int map_range(const udfrt_frame_file *ff, udfrt_reader *rd, int64_t begin
     return 1;
 }
 
-/* Points frames at a run of frames in place, through the mapped window. */
-static int point_into_map(const udfrt_frame_file *ff, udfrt_reader *rd, int64_t first, int64_t run,
-                          const void **frames)
-{
-    int64_t begin = ff->first_offset + first * ff->stride;
-    if (!map_range(ff, rd, begin, begin + (run - 1) * ff->stride + ff->frame_bytes))
-        return 0;
-    for (int64_t k = 0; k < run; k++)
-        frames[k] = rd->map + (begin - rd->map_offset) + k * ff->stride;
-    return 1;
-}
-
 /* Reads `bytes` at `offset` whole, retrying short reads. */
 static udfrt_status pread_all(const char *path, int fd, unsigned char *dst, int64_t bytes,
                               int64_t offset, udfrt_error *err)
@@ -151,23 +139,19 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
 {
     const udfrt_frame_file *ff = ds->impl;
     if (rd->can_map && !rd->copy) {
-        int64_t i = 0;
-        while (i < count) {
-            int64_t run = 1;
-            while (i + run < count && file_frames[i + run] == file_frames[i] + run)
-                run++;
-            int64_t end =
-                ff->first_offset + (file_frames[i] + run - 1) * ff->stride + ff->frame_bytes;
-            if (end > ff->size)
-                return udfrt_fail(err, UDFRT_ERR_DATA,
-                                  "'%s' is truncated: it ends before byte %lld", ds->path,
-                                  (long long)end);
-            if (!point_into_map(ff, rd, file_frames[i], run, frames + i))
-                break;
-            i += run;
-        }
-        if (i == count)
+        /* One window spans the whole tile (file_frames ascend): a window moved
+         * for a later run of frames would unmap the earlier runs. */
+        int64_t begin = ff->first_offset + file_frames[0] * ff->stride;
+        int64_t end = ff->first_offset + file_frames[count - 1] * ff->stride + ff->frame_bytes;
+        if (end > ff->size)
+            return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is truncated: it ends before byte %lld",
+                              ds->path, (long long)end);
+        if (map_range(ff, rd, begin, end)) {
+            for (int64_t k = 0; k < count; k++)
+                frames[k] =
+                    rd->map + (ff->first_offset + file_frames[k] * ff->stride - rd->map_offset);
             return UDFRT_OK;
+        }
     }
     if (!rd->buf)
         rd->buf = udfrt_aligned_alloc((size_t)(rd->max_frames * ff->stride));
