@@ -398,7 +398,8 @@ static udfrt_status mib_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t 
         if (ff.fd < 0)
             st = udfrt_frame_file_open(f->path, &ff, &size, err);
         if (st == UDFRT_OK)
-            st = udfrt_frame_file_gather(&ff, f->path, rd->buf, rd->local, run, frames + i, err);
+            st = udfrt_frame_file_gather(&ff, f->path, rd->buf + i * m->stride, rd->local, run,
+                                         frames + i, err);
         if (f->fd < 0)
             udfrt_frame_file_close(&ff);
         if (st != UDFRT_OK)

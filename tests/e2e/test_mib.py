@@ -68,6 +68,11 @@ with tempdir() as tmp:
     mibgen.write_hdr(os.path.join(series, "scan.hdr"), 20, 5)
     check(tmp, os.path.join(series, "scan.hdr"), frames, (4, 5), (), "series via .hdr")
     check(tmp, os.path.join(series, "scan2.mib"), frames, (4, 5), (), "series via a .mib")
+    # Tiles that span the files: each file's frames get their own place in
+    # the read buffer.
+    for parts in ("1", "3"):
+        check(tmp, os.path.join(series, "scan.hdr"), frames, (4, 5), ("--partitions", parts),
+              "series in %s partitions" % parts)
     mibgen.write_hdr(os.path.join(series, "scan.hdr"), 20, 1, scan=(2, 10))
     check(tmp, os.path.join(series, "scan.hdr"), frames, (2, 10), (), "series, ScanX/ScanY")
     info = run("info", os.path.join(series, "scan.hdr")).stdout
