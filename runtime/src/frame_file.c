@@ -99,14 +99,16 @@ static int map_range(const udfrt_frame_file *ff, udfrt_reader *rd, int64_t begin
     if (rd->map)
         munmap(rd->map, (size_t)rd->map_len);
     rd->map = NULL;
-    int64_t page = sysconf(_SC_PAGESIZE);
-    int64_t offset = begin / page * page;
+    int64_t offset = begin / UDF_MAP_ALIGN_BYTES * UDF_MAP_ALIGN_BYTES;
     int64_t len = end - offset > UDF_MAP_WINDOW_BYTES ? end - offset : UDF_MAP_WINDOW_BYTES;
     if (offset + len > ff->size)
         len = ff->size - offset;
     void *p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, ff->fd, (off_t)offset);
     if (p == MAP_FAILED)
         return 0;
+    /* Asks for the file's pages in 2 MiB folios when a fault reads them from
+     * disk, so that later runs map them a folio per fault too. */
+    madvise(p, (size_t)len, MADV_HUGEPAGE);
     rd->map = p;
     rd->map_offset = offset;
     rd->map_len = len;

@@ -56,6 +56,11 @@
  * worker, this large (bench/README.md: up to twice pread's speed from the
  * page cache, and the resident set stays a few windows)... */
 #define UDF_MAP_WINDOW_BYTES (8ll << 20)
+/* A window starts at a multiple of this in the file: the page cache's
+ * folios of 2 MiB are aligned so in the file, and the kernel maps one with a
+ * single page-table entry per fault only where the window is aligned alike
+ * (a multiple of every page size). */
+#define UDF_MAP_ALIGN_BYTES (2ll << 20)
 
 /* ... or copied with pread, when that is faster: mapping is cheap when the
  * page cache holds the file in large folios and costlier than a copy when it
