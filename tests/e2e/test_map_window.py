@@ -6,7 +6,9 @@ sumsig (every frame on its own), sum (every frame once) and pick against
 numpy, with 1 and 2 threads, several partitions and a ROI that splits a
 tile's frames into runs, so that tiles are read both by mapping and by
 copying (the read trial) and cross window boundaries. A window moved for a
-tile's second run once unmapped its first run's frames."""
+tile's second run once unmapped its first run's frames. Each data set is
+also read cold, dropped from the page cache first: a copying reader maps the
+windows that are not cached yet."""
 import os
 
 import numpy as np
@@ -17,6 +19,12 @@ from udftest import check_equal, read, run, tempdir
 NAV, SIG = (48, 80), (60, 70)
 
 
+def drop_from_page_cache(path):
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
 def check(tmp, path, stack, extra, what):
     """stack: the frames (n, *SIG) in file order, n = prod(NAV)."""
     roi = np.zeros(NAV, bool)
@@ -25,15 +33,20 @@ def check(tmp, path, stack, extra, what):
     np.save(os.path.join(tmp, "roi.npy"), roi)
     picked = [0, 1234, stack.shape[0] - 1]
     f = stack.astype(np.float64)
-    for threads, partitions, roi_args in ((1, 3, ()), (2, 7, ()), (2, 5, ("--roi", "roi.npy"))):
+    cases = ((1, 3, (), False), (2, 7, (), False), (2, 5, ("--roi", "roi.npy"), False),
+             (2, 4, (), True))
+    for threads, partitions, roi_args, cold in cases:
+        if cold:
+            drop_from_page_cache(path)
         mask = roi.reshape(-1) if roi_args else np.ones(f.shape[0], bool)
         want_sumsig = np.where(mask, f.sum(axis=(1, 2)), np.nan).reshape(NAV).astype(np.float32)
         want_sum = f[mask].sum(axis=0).astype(np.float32)
         out = os.path.join(tmp, "out.h5")
         run("run", "sumsig", "sum", "--data", path, *extra, *roi_args, "-j", threads,
             "--partitions", partitions, "-o", out, cwd=tmp)
-        how = "%s, %d threads, %d partitions%s" % (what, threads, partitions,
-                                                   " and a ROI" if roi_args else "")
+        how = "%s, %d threads, %d partitions%s%s" % (what, threads, partitions,
+                                                     " and a ROI" if roi_args else "",
+                                                     ", cold" if cold else "")
         check_equal(read(out, "sumsig", "intensity"), want_sumsig, "sumsig " + how)
         check_equal(read(out, "sum", "intensity"), want_sum, "sum " + how)
     run("run", "pick", "--data", path, *extra, "--param", "indices=" + ",".join(map(str, picked)), "-j", 2,
