@@ -164,7 +164,7 @@ def print_report(out, bench, rows, available, probe, res, seconds):
                                   for k in ("rss_udf", "rss_handc", "rss_numpy"))
         cost.append([row.label, fmt(jit_cold, ".1f"), fmt(jit_cached, ".1f"), fmt(small, ".3f"),
                      fmt(rss_udf, ".0f"), fmt(rss_h, ".0f"), fmt(rss_np, ".0f")])
-        if row.udf not in available or udf is None:
+        if row.udf not in available or udf is None or not row.targets:
             continue
         t = lambda what, op, limit, unit, value: targets.append(
             (what, op, limit, unit, row.label, value))

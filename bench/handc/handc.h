@@ -39,7 +39,7 @@ typedef struct handc_kernel {
 } handc_kernel;
 
 extern const handc_kernel handc_sumsig, handc_sum, handc_masks, handc_com, handc_stddev,
-    handc_logsum;
+    handc_stddev_welford, handc_logsum;
 
 /* Writes `data` as DIR/KERNEL.BUFFER.npy with numpy dtype `descr` ("<f4",
  * "<f8", "<i8") and the given shape; 0 on success. */

@@ -32,7 +32,8 @@
 #define MAX_THREADS 64
 
 static const handc_kernel *const kernels[] = {&handc_sumsig, &handc_sum,    &handc_masks,
-                                              &handc_com,    &handc_stddev, &handc_logsum};
+                                              &handc_com,    &handc_stddev, &handc_stddev_welford,
+                                              &handc_logsum};
 
 typedef struct run {
     const handc_kernel *k;
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
         if (strcmp(kernels[i]->name, argv[1]) == 0)
             r.k = kernels[i];
     if (!r.k)
-        bench_die("unknown kernel (sumsig sum masks com stddev logsum)");
+        bench_die("unknown kernel (sumsig sum masks com stddev stddev_welford logsum)");
     const char *data = NULL, *out = NULL;
     handc_params params = {.r = INFINITY};
     int threads = 2;
