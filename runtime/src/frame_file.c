@@ -18,7 +18,7 @@ struct udfrt_reader {
     int64_t max_frames;
     unsigned char *map; /* the mapped window [map_offset, map_offset + map_len) */
     int64_t map_offset, map_len;
-    int can_map; /* frames in host order: mapping can serve */
+    int can_map; /* frames in host order at aligned offsets: mapping can serve */
     int copy;    /* read with pread even so, where the window is cached: */
     int window_cached;
 };
@@ -76,7 +76,12 @@ udfrt_status udfrt_frame_file_reader_create(udfrt_dataset *ds, int64_t max_frame
     if (!rd)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'", ds->path);
     rd->max_frames = max_frames;
-    rd->can_map = ff->swap_size <= 1;
+    /* Frames in the page cache are where the file has them: an element type's
+     * alignment is not guaranteed (HDF5 does not align raw data, raw files
+     * may have any header), and the kernels and corrections load whole
+     * elements. Misaligned frames are copied into the aligned buffer. */
+    int64_t elem = (int64_t)udfrt_dtype_size(ds->dtype);
+    rd->can_map = ff->swap_size <= 1 && ff->first_offset % elem == 0 && ff->stride % elem == 0;
     *out = rd;
     return UDFRT_OK;
 }
