@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "dataset.h"
 #include "dtype.h"
 #include "frame_file.h"
 #include "h5util.h"
@@ -162,14 +163,10 @@ static udfrt_status load_h5(const char *spec, size_t split, udfrt_array *out, ud
 udfrt_status udfrt_array_load(const char *spec, udfrt_array *out, udfrt_error *err)
 {
     memset(out, 0, sizeof *out);
-    static const char *const h5_suffixes[] = {
-        ".h5:", ".hdf5:", ".hdf:", ".hspy:", ".emd:", ".nxs:"};
-    for (size_t i = 0; i < sizeof h5_suffixes / sizeof *h5_suffixes; i++) {
-        const char *at = strstr(spec, h5_suffixes[i]);
-        if (at)
-            return load_h5(spec, (size_t)(at - spec) + strlen(h5_suffixes[i]) - 1, out, err);
-    }
-    size_t n = strlen(spec);
+    /* The HDF5 file names that --data takes, with the dataset's path. */
+    size_t n = strlen(spec), split = udfrt_hdf5_split_spec(spec);
+    if (split > 0 && split < n)
+        return load_h5(spec, split, out, err);
     if (n > 4 && strcmp(spec + n - 4, ".npy") == 0)
         return load_npy(spec, out, err);
     return udfrt_fail(err, UDFRT_ERR_DATA,

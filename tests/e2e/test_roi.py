@@ -79,6 +79,11 @@ with tempdir() as tmp:
     with h5py.File(os.path.join(tmp, "roi.h5"), "w") as f:
         f["masks/roi"] = roi
     check_run(tmp, roi, os.path.join(tmp, "roi.h5") + ":/masks/roi", 2, 2)
+    # Every HDF5 file name that --data takes, in any case (.nx5, .H5).
+    for name in ("roi.nx5", "ROI.H5"):
+        with h5py.File(os.path.join(tmp, name), "w") as f:
+            f["roi"] = roi
+        check_run(tmp, roi, os.path.join(tmp, name) + ":/roi", 2, 2)
     check_run(tmp, box, "2:7,3:", 7, 2)
     single = np.zeros(nav, dtype=bool)
     single[4, 5] = True
