@@ -347,8 +347,12 @@ static void plan_chunks(h5_impl *h, udfrt_dataset *ds)
         }
     c->frames_per_chunk = whole_sig && first == n - 1 ? (int64_t)c->chunk[n - 1] : 0;
     /* A block of stored frames made of whole chunks: the chunk extent along
-     * the first chunked nav dim times the dims after it. */
+     * the first chunked nav dim times the dims after it. Where that dim's
+     * chunks do not divide it and a dim comes before it, chunks restart with
+     * each index of the dim before, and so does the block: the whole dim. */
     int64_t block = (int64_t)c->chunk[first], touched = 1;
+    if (first > 0 && c->dims[first] % c->chunk[first] != 0)
+        block = (int64_t)c->dims[first];
     for (int d = first + 1; d < n; d++)
         block *= (int64_t)c->dims[d];
     for (int d = first + 1; d < c->rank; d++)

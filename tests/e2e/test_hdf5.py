@@ -83,6 +83,12 @@ with tempdir() as tmp:
         check(tmp, path + ":/f32", f["f32"][()], "f32 gzip+shuffle")
         check(tmp, path + ":/sparse", f["sparse"][()], "unwritten chunks")
     expect_info(path + ":/split_chunks", "chunked (2, 2, 5, 4)", "per-thread cache")
+    # Read blocks made of whole chunks: a nav row where its chunks do not
+    # divide it (chunks restart with every row), two rows for chunks of two.
+    expect_info(path + ":/row_chunks", "; 7 frames per read block")
+    expect_info(path + ":/gzip", "; 7 frames per read block")
+    expect_info(path + ":/block_chunks", "; 14 frames per read block")
+    expect_info(path + ":/frame_chunks", "; 1 frames per read block")
     expect_info(path + ":/gzip", "deflate (gzip) level 1", "straight into tiles")
     expect_info(path + ":/bitshuffle_lz4", "bitshuffle+LZ4 (32008)")
 
