@@ -174,14 +174,16 @@ udfrt_status udfrt_session_add(udfrt_session *s, const udfrt_module *m, const ch
         return udfrt_fail(err, UDFRT_ERR_USAGE, "no udf '%s' among the kernels; they are:%s", udf,
                           list);
     }
-    const char *names[256];
-    int n = udfrt_module_udfs(m, names, 256);
-    for (int i = 0; i < n && i < 256; i++) {
-        udfrt_status st = add_one(s, m, names[i], err);
-        if (st != UDFRT_OK)
-            return st;
-    }
-    return UDFRT_OK;
+    int n = udfrt_module_udfs(m, NULL, 0);
+    const char **names = udfrt_calloc((size_t)n + 1, sizeof *names);
+    if (!names)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+    udfrt_module_udfs(m, names, n);
+    udfrt_status st = UDFRT_OK;
+    for (int i = 0; i < n && st == UDFRT_OK; i++)
+        st = add_one(s, m, names[i], err);
+    udfrt_free(names);
+    return st;
 }
 
 /* ---- params ---- */

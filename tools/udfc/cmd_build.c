@@ -16,6 +16,8 @@
 #include "commands.h"
 #include "compile.h"
 #include "dtype.h"
+#include "options.h"
+#include "target.h"
 #include "units.h"
 
 extern char **environ;
@@ -61,6 +63,8 @@ static int parse_dtypes(const char *list, BuildOptions *o)
             o->dtypes[o->n_dtypes++] = (udf_dtype)t;
         p += n + (p[n] == ',');
     }
+    if (o->n_dtypes == 0)
+        return usage("--dtype expects types separated by commas (like u16,f32), not '%s'", list);
     return 0;
 }
 
@@ -86,14 +90,22 @@ static int parse(int argc, char **argv, BuildOptions *o)
                 *slot = v;
             else if (is_dtype && parse_dtypes(v, o))
                 return 2;
-            else if (is_udf && o->n_select < MAX_UDF_ARGS)
+            else if (is_udf && o->n_select == MAX_UDF_ARGS)
+                return usage("%s", "too many --udf options (the limit is 64)");
+            else if (is_udf)
                 o->select[o->n_select++] = v;
         } else if (a[0] == '-') {
             return usage("unknown option '%s'", a);
-        } else if (o->n_udf_args < MAX_UDF_ARGS) {
+        } else if (o->n_udf_args == MAX_UDF_ARGS) {
+            return usage("%s", "too many UDFs (the limit is 64)");
+        } else {
             o->udf_args[o->n_udf_args++] = a;
         }
     }
+    if (!target_cpu_known(o->cpu))
+        return usage("--cpu expects an x86-64 CPU that LLVM knows (x86-64-v2, x86-64-v3, "
+                     "x86-64-v4, native, a model such as znver4), not '%s'",
+                     o->cpu);
     if (!o->output)
         return usage("%s", "name the output with -o OUT.o or -o OUT.so");
     size_t n = strlen(o->output);

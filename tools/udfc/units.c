@@ -2,6 +2,7 @@
 #include "units.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
@@ -68,9 +69,24 @@ static Source *open_source(const char *arg, int *rc)
     return NULL;
 }
 
+/* Grows set->udfs to hold `more` udfs beyond those it has. */
+static int reserve_udfs(UnitSet *set, int more)
+{
+    CheckedUdf **grown = realloc(set->udfs, sizeof *grown * (size_t)(set->n_udfs + more + 1));
+    if (!grown)
+        return 0;
+    set->udfs = grown;
+    return 1;
+}
+
 int units_load(UnitSet *set, const char *const *args, int n)
 {
     memset(set, 0, sizeof *set);
+    set->units = calloc((size_t)n + 1, sizeof *set->units);
+    if (!set->units) {
+        fputs("udfc: error: out of memory\n", stderr);
+        return 3;
+    }
     int rc = 0;
     for (int i = 0; i < n; i++) {
         Source *src = open_source(args[i], &rc);
@@ -85,6 +101,10 @@ int units_load(UnitSet *set, const char *const *args, int n)
                 rc = 1;
             continue;
         }
+        if (!reserve_udfs(set, u->checked->n_udfs)) {
+            fputs("udfc: error: out of memory\n", stderr);
+            return 3;
+        }
         for (int k = 0; k < u->checked->n_udfs; k++) {
             CheckedUdf *cu = &u->checked->udfs[k];
             for (int j = 0; j < set->n_udfs; j++)
@@ -93,8 +113,7 @@ int units_load(UnitSet *set, const char *const *args, int n)
                             cu->udf->name, set->udfs[j]->src->path, cu->src->path);
                     rc = 2;
                 }
-            if (set->n_udfs < (int)(sizeof set->udfs / sizeof *set->udfs))
-                set->udfs[set->n_udfs++] = cu;
+            set->udfs[set->n_udfs++] = cu;
         }
     }
     if (n == 0) {
@@ -109,7 +128,11 @@ int units_select(UnitSet *set, const char *const *select, int n)
 {
     if (n == 0)
         return 0;
-    CheckedUdf *chosen[sizeof set->udfs / sizeof *set->udfs];
+    CheckedUdf **chosen = calloc((size_t)set->n_udfs * (size_t)n + 1, sizeof *chosen);
+    if (!chosen) {
+        fputs("udfc: error: out of memory\n", stderr);
+        return 3;
+    }
     int n_chosen = 0;
     for (int i = 0; i < n; i++) {
         int found = 0;
@@ -124,10 +147,12 @@ int units_select(UnitSet *set, const char *const *select, int n)
             for (int j = 0; j < set->n_udfs; j++)
                 fprintf(stderr, " %s", set->udfs[j]->udf->name);
             fputc('\n', stderr);
+            free(chosen);
             return 2;
         }
     }
-    memcpy(set->udfs, chosen, sizeof *chosen * (size_t)n_chosen);
+    free(set->udfs);
+    set->udfs = chosen;
     set->n_udfs = n_chosen;
     return 0;
 }
@@ -138,5 +163,7 @@ void units_release(UnitSet *set)
         arena_destroy(set->units[i].arena);
         source_destroy(set->units[i].src);
     }
-    set->n_units = 0;
+    free(set->units);
+    free(set->udfs);
+    memset(set, 0, sizeof *set);
 }

@@ -4,7 +4,6 @@
 #define UDFC_UNITS_H
 
 #include "check.h"
-#include "options.h"
 
 typedef struct Unit {
     Source *src;
@@ -13,14 +12,15 @@ typedef struct Unit {
 } Unit;
 
 typedef struct UnitSet {
-    Unit units[MAX_UDF_ARGS];
+    Unit *units; /* one per argument that could be read */
     int n_units;
-    CheckedUdf *udfs[4 * MAX_UDF_ARGS]; /* selected udfs, in command-line order */
+    CheckedUdf **udfs; /* selected udfs, in command-line order */
     int n_udfs;
 } UnitSet;
 
 /* Loads and checks every argument, reporting all source errors. Returns an
- * exit code: 0, 1 (source errors) or 2 (an argument names nothing). */
+ * exit code: 0, 1 (source errors), 2 (an argument names nothing) or 3 (out
+ * of memory). */
 int units_load(UnitSet *set, const char *const *args, int n);
 /* Keeps only the udfs named in select[] (all if n == 0); 2 for an unknown name. */
 int units_select(UnitSet *set, const char *const *select, int n);
