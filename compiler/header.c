@@ -48,7 +48,8 @@ void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const udf_dtype *
             cpu ? cpu : "native");
     for (int t = 0; t < n_inputs; t++)
         fprintf(out, " %s", dtype_name(inputs[t]));
-    fputs(".\n * Link the object with libudfrt and pass &udf_module to udfrt_module_open().\n */\n",
+    fputs(".\n * Link the object with libudfrt and pass &udf_module to udfrt_module_wrap(),\n"
+          " * or open the shared library with udfrt_module_load().\n */\n",
           out);
     fprintf(out, "#ifndef %s\n#define %s\n\n#include <udfrt/kernel_abi.h>\n\n", guard, guard);
     fputs("/* The descriptor of every kernel below (kernel_abi.h). */\n", out);

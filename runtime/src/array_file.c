@@ -26,8 +26,8 @@ static void swap_bytes(unsigned char *p, int64_t count, size_t size)
 
 /* The header's promise is checked against the file's size before anything is
  * allocated, so a corrupt shape cannot ask for absurd memory. */
-static udfrt_status read_npy(udfrt_frame_file *ff, const char *path, int64_t size, udfrt_array *out,
-                             udfrt_error *err)
+static udfrt_status read_npy(udfrt_frame_file *ff, const char *path, int64_t size,
+                             int64_t max_elements, udfrt_array *out, udfrt_error *err)
 {
     udfrt_npy_header hdr;
     udfrt_status st = udfrt_npy_read_header(ff->fd, path, &hdr, err);
@@ -49,6 +49,8 @@ static udfrt_status read_npy(udfrt_frame_file *ff, const char *path, int64_t siz
     out->rank = hdr.rank;
     memcpy(out->shape, hdr.shape, sizeof hdr.shape);
     out->elements = count;
+    if (max_elements >= 0 && count > max_elements)
+        return UDFRT_OK;
     out->data = udfrt_aligned_alloc((size_t)bytes);
     if (!out->data)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", path);
@@ -68,13 +70,14 @@ static udfrt_status read_npy(udfrt_frame_file *ff, const char *path, int64_t siz
     return UDFRT_OK;
 }
 
-static udfrt_status load_npy(const char *path, udfrt_array *out, udfrt_error *err)
+static udfrt_status load_npy(const char *path, int64_t max_elements, udfrt_array *out,
+                             udfrt_error *err)
 {
     udfrt_frame_file ff = {.fd = -1};
     int64_t size = 0;
     udfrt_status st = udfrt_frame_file_open(path, &ff, &size, err);
     if (st == UDFRT_OK)
-        st = read_npy(&ff, path, size, out, err);
+        st = read_npy(&ff, path, size, max_elements, out, err);
     udfrt_frame_file_close(&ff);
     if (st != UDFRT_OK)
         udfrt_array_free(out);
@@ -102,7 +105,8 @@ static int h5_dtype(hid_t type)
     }
 }
 
-static udfrt_status load_h5(const char *spec, size_t split, udfrt_array *out, udfrt_error *err)
+static udfrt_status load_h5(const char *spec, size_t split, int64_t max_elements, udfrt_array *out,
+                            udfrt_error *err)
 {
     char path[4096];
     if (split >= sizeof path)
@@ -139,13 +143,20 @@ static udfrt_status load_h5(const char *spec, size_t split, udfrt_array *out, ud
         out->elements = 1;
         for (int i = 0; i < rank; i++) {
             out->shape[i] = (int64_t)dims[i];
-            out->elements *= out->shape[i];
+            if (__builtin_mul_overflow(out->elements, out->shape[i], &out->elements))
+                out->elements = INT64_MAX;
         }
-        out->data = udfrt_aligned_alloc((size_t)out->elements * udfrt_dtype_size(out->dtype));
-        if (!out->data)
+        int64_t bytes;
+        if (__builtin_mul_overflow(out->elements, (int64_t)udfrt_dtype_size(out->dtype), &bytes))
+            bytes = INT64_MAX;
+        /* Too many elements: the shape alone answers the caller. */
+        int wanted = max_elements < 0 || out->elements <= max_elements;
+        if (wanted && bytes < INT64_MAX / 2)
+            out->data = udfrt_aligned_alloc((size_t)bytes);
+        if (wanted && !out->data)
             st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", spec);
-        else if (H5Dread(dset, udfrt_h5_native(out->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                         out->data) < 0)
+        else if (wanted && H5Dread(dset, udfrt_h5_native(out->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                   out->data) < 0)
             st = udfrt_fail(err, UDFRT_ERR_DATA, "cannot read dataset '%s' of '%s'", name, path);
     }
     if (space >= 0)
@@ -160,15 +171,16 @@ static udfrt_status load_h5(const char *spec, size_t split, udfrt_array *out, ud
     return st;
 }
 
-udfrt_status udfrt_array_load(const char *spec, udfrt_array *out, udfrt_error *err)
+udfrt_status udfrt_array_load(const char *spec, int64_t max_elements, udfrt_array *out,
+                              udfrt_error *err)
 {
     memset(out, 0, sizeof *out);
     /* The HDF5 file names that --data takes, with the dataset's path. */
     size_t n = strlen(spec), split = udfrt_hdf5_split_spec(spec);
     if (split > 0 && split < n)
-        return load_h5(spec, split, out, err);
+        return load_h5(spec, split, max_elements, out, err);
     if (n > 4 && strcmp(spec + n - 4, ".npy") == 0)
-        return load_npy(spec, out, err);
+        return load_npy(spec, max_elements, out, err);
     return udfrt_fail(err, UDFRT_ERR_DATA,
                       "cannot read an array from '%s': give a .npy file or FILE.h5:/dataset", spec);
 }

@@ -119,9 +119,10 @@ static int same_dims(const int64_t *a, const int64_t *b, int n)
 
 /* An array given for a param is laid out [nav dims] + its extra dims + [sig
  * dims] (SPEC §2.1); nav params also take the nav dims flattened. Extra dims
- * that are dim variables get bound here. */
+ * that are dim variables get bound here. `file` names where the array came
+ * from (NULL: a list on the command line), for the messages. */
 static udfrt_status check_array_shape(udfrt_job *job, const udfrt_dataset *ds, int index,
-                                      const udfrt_array *a, udfrt_error *err)
+                                      const udfrt_array *a, const char *file, udfrt_error *err)
 {
     const udf_kernel_desc *k = job->kernel;
     const udf_param_desc *p = &k->params[index];
@@ -154,24 +155,26 @@ static udfrt_status check_array_shape(udfrt_job *job, const udfrt_dataset *ds, i
     }
     if (ok)
         return UDFRT_OK;
-    char got[160], frame[160], scan[160];
+    char got[160], frame[160], scan[160], from[1100] = "";
+    if (file)
+        snprintf(from, sizeof from, " (from '%s')", file);
     describe_shape(got, sizeof got, a->rank, a->shape);
     describe_shape(frame, sizeof frame, ds->sig_rank, ds->sig_shape);
     describe_shape(scan, sizeof scan, ds->nav_rank, ds->nav_shape);
     if (p->kind == UDF_PARAM_SIG)
         return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "param '%s' of udf '%s' has shape %s, but it must be %d extra dim%s "
+                          "param '%s' of udf '%s'%s has shape %s, but it must be %d extra dim%s "
                           "followed by the frame shape %s",
-                          p->name, k->name, got, p->rank, p->rank == 1 ? "" : "s", frame);
+                          p->name, k->name, from, got, p->rank, p->rank == 1 ? "" : "s", frame);
     if (p->kind == UDF_PARAM_NAV)
         return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "param '%s' of udf '%s' has shape %s, but it must be the scan shape "
+                          "param '%s' of udf '%s'%s has shape %s, but it must be the scan shape "
                           "%s followed by %d extra dim%s",
-                          p->name, k->name, got, scan, p->rank, p->rank == 1 ? "" : "s");
+                          p->name, k->name, from, got, scan, p->rank, p->rank == 1 ? "" : "s");
     return udfrt_fail(err, UDFRT_ERR_DATA,
-                      "param '%s' of udf '%s' has shape %s, which does not fit its %d declared "
+                      "param '%s' of udf '%s'%s has shape %s, which does not fit its %d declared "
                       "dim%s",
-                      p->name, k->name, got, p->rank, p->rank == 1 ? "" : "s");
+                      p->name, k->name, from, got, p->rank, p->rank == 1 ? "" : "s");
 }
 
 /* Copies the array into the param's storage, converting elements. */
@@ -220,7 +223,7 @@ static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
                 return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
             if (!v)
                 continue;
-            if (!v->text)
+            if (v->array)
                 return udfrt_fail(err, UDFRT_ERR_USAGE,
                                   "--param %s: udf '%s' expects one value, not a file", p->name,
                                   k->name);
@@ -248,7 +251,7 @@ static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
                 return st;
             a = &list;
         }
-        udfrt_status st = check_array_shape(job, ds, i, a, err);
+        udfrt_status st = check_array_shape(job, ds, i, a, v->array ? v->text : NULL, err);
         if (st == UDFRT_OK) {
             job->params[i] = convert_array(a, (udf_dtype)p->dtype);
             if (!job->params[i])

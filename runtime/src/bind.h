@@ -11,8 +11,8 @@
 /* One `--param NAME=VALUE` or `--param NAME=@FILE`. */
 typedef struct udfrt_param_value {
     const char *name;
-    const char *text;         /* a scalar, or a comma list for a 1-D array */
-    const udfrt_array *array; /* or an array (from @FILE) */
+    const char *text;         /* a scalar, a comma list for a 1-D array, or FILE: */
+    const udfrt_array *array; /* the array from @FILE, or NULL */
 } udfrt_param_value;
 
 /* Binds the values named like job->kernel's params (values for other udfs'

@@ -208,7 +208,7 @@ static udfrt_status load_plane(const udfrt_dataset *ds, const char *path, const 
         return UDFRT_OK;
     udfrt_array a;
     udfrt_error local = {0};
-    if (udfrt_array_load(path, &a, &local) != UDFRT_OK)
+    if (udfrt_array_load(path, ds->sig_size, &a, &local) != UDFRT_OK)
         return udfrt_fail(err, local.code, "%s: %s", option, local.msg);
     int same = a.rank == ds->sig_rank;
     for (int d = 0; same && d < a.rank; d++)

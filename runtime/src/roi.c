@@ -16,7 +16,7 @@ udfrt_status udfrt_roi_load(const udfrt_dataset *ds, const char *path, uint8_t *
     *out = NULL;
     udfrt_array a;
     udfrt_error local = {0};
-    if (udfrt_array_load(path, &a, &local) != UDFRT_OK)
+    if (udfrt_array_load(path, ds->nav_size, &a, &local) != UDFRT_OK)
         return udfrt_fail(err, local.code, "--roi: %s", local.msg);
     if (a.elements != ds->nav_size) {
         char have[256], want[256];

@@ -21,7 +21,7 @@
 typedef struct param_entry {
     char *udf; /* UDF of UDF.NAME, or NULL */
     char *name;
-    char *text; /* the value, unless it is an array */
+    char *text; /* the value, or the FILE of @FILE */
     udfrt_array array;
     int has_array;
 } param_entry;
@@ -241,12 +241,14 @@ udfrt_status udfrt_session_param(udfrt_session *s, const char *assignment, udfrt
     if (st == UDFRT_OK && !found)
         st = unknown_param(s, assignment, err);
     if (st == UDFRT_OK && value[0] == '@') {
-        st = udfrt_array_load(value + 1, &e.array, err);
+        st = udfrt_array_load(value + 1, -1, &e.array, err);
         if (st != UDFRT_OK)
             udfrt_fail(err, st, "--param %.*s", (int)name_len, assignment);
         e.has_array = st == UDFRT_OK;
-    } else if (st == UDFRT_OK) {
-        e.text = dup_n(value, strlen(value));
+    }
+    if (st == UDFRT_OK) {
+        const char *text = value + (value[0] == '@');
+        e.text = dup_n(text, strlen(text));
         if (!e.text)
             st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
     }

@@ -1,5 +1,6 @@
 /* main.c — udfc: check, run, emit and describe UDFs (SPEC §3). Only this file
  * decides the process's exit code. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,16 @@ static const char usage[] =
     "       -o OUT.h5   --npy DIR   --png DIR   --progress | --no-progress   --stats\n"
     "exit codes: 0 ok, 1 source errors, 2 bad options, 3 data or I/O errors, 4 internal error\n";
 
+/* The exit code of a command whose output on stdout (emit's and info's whole
+ * product) must arrive: 3 if writing it failed (a full disk, a closed pipe). */
+static int stdout_written(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "udfc: error: cannot write to standard output: %s\n", strerror(errno));
+    return rc ? rc : 3;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -38,7 +49,7 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2);
+            return stdout_written(commands[i].run(argc - 2, argv + 2));
     fprintf(stderr,
             "udfc: error: unknown command '%s' (expected check, run, build, emit or info)\n%s",
             argv[1], usage);
