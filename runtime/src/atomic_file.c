@@ -112,14 +112,29 @@ static udfrt_status sync_file(const temp_node *node, udfrt_error *err)
     return UDFRT_OK;
 }
 
+udfrt_status udfrt_check_replaceable(const char *path, udfrt_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+        return UDFRT_OK;
+    return udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s': it is a %s, not a regular file",
+                      path, S_ISDIR(st.st_mode) ? "directory" : "special file");
+}
+
 udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err)
 {
     for (temp_node *n = s->files; n; n = n->next_in_staging)
-        if (sync_file(n, err) != UDFRT_OK)
+        if (sync_file(n, err) != UDFRT_OK ||
+            udfrt_check_replaceable(n->final_path, err) != UDFRT_OK)
             return UDFRT_ERR_DATA;
     for (temp_node *n = s->files; n; n = n->next_in_staging) {
-        if (rename(n->tmp, n->final_path) != 0)
-            return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", n->final_path);
+        if (rename(n->tmp, n->final_path) != 0) {
+            udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", n->final_path);
+            /* Whole or not at all: the files renamed before this one go too. */
+            for (temp_node *done = s->files; done != n; done = done->next_in_staging)
+                unlink(done->final_path);
+            return UDFRT_ERR_DATA;
+        }
         n->committed = 1;
         unlink_node(n);
     }

@@ -23,7 +23,12 @@ udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const ch
  * failures name `path`. */
 udfrt_status udfrt_write_all(int fd, const void *data, size_t bytes, const char *path,
                              udfrt_error *err);
-/* fsyncs every temporary, then renames each to its destination. */
+/* UDFRT_OK if `path` does not exist or is a regular file, which a commit
+ * may replace (not a directory, a device such as /dev/null, a pipe). */
+udfrt_status udfrt_check_replaceable(const char *path, udfrt_error *err);
+/* fsyncs every temporary, checks that every destination is replaceable, then
+ * renames each to its destination; if a rename fails, the files renamed
+ * before it are removed. */
 udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err);
 /* Removes the temporaries not committed, and frees the staging. */
 void udfrt_staging_destroy(udfrt_staging *s);

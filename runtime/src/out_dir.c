@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "atomic_file.h"
 #include "writers.h"
 
 static int is_dir(const char *path)
@@ -42,8 +43,8 @@ udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
 
 udfrt_status udfrt_check_output_file(const char *path, udfrt_error *err)
 {
-    if (is_dir(path))
-        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s': it is a directory", path);
+    if (udfrt_check_replaceable(path, err) != UDFRT_OK)
+        return UDFRT_ERR_DATA;
     const char *slash = strrchr(path, '/');
     size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
     char *parent = udfrt_malloc(len + 1);
