@@ -49,11 +49,11 @@ Source *source_read(const char *path, const char **why)
             free(text);
         text = grown;
     }
-    int failed = ferror(f);
+    int failed = ferror(f) ? errno : 0;
     fclose(f);
     if (failed) {
         free(text);
-        *why = "read error";
+        *why = strerror(failed); /* "Is a directory", ... */
         return NULL;
     }
     text[len] = '\0';

@@ -16,6 +16,7 @@
 * output files whole or not at all: a run that fails while committing its
   files leaves none of them; an output path that is a device node (like
   /dev/null) is not replaced by a regular file (SPEC is silent there);
+* a .udf file that cannot be read (missing, a directory): exit 3;
 * no input crashes a tool: many .udf files for check and build, many udfs in
   one file, a bad --cpu, an empty --dtype, a truncated kernel library for
   udfrun, huge sizes (which must end in exit 3, not an abort);
@@ -383,6 +384,21 @@ def many_files(tmp):
     return paths
 
 
+def check_unreadable_udf(tmp):
+    """SPEC §3: files that cannot be read are exit 3 with one line naming the
+    file (docs/decisions.md: like data files) — a missing .udf, a directory."""
+    folder = os.path.join(tmp, "folder.udf")
+    os.mkdir(folder)
+    for path, why in ((os.path.join(tmp, "missing.udf"), "No such file"),
+                      (folder, "Is a directory")):
+        for cmd in ("check", "run"):
+            code, _, err = sh(UDFC, cmd, path, *(["--data", "demo"] if cmd == "run" else []))
+            no_crash("udfc %s %s" % (cmd, path), code, err)
+            if code != 3:
+                fail("udfc %s %s: exit %d, expected 3\n%s" % (cmd, path, code, err))
+            one_error_line("udfc %s %s" % (cmd, path), err, "udfc", path, why)
+
+
 def check_many_files_check(tmp):
     """No input crashes the tool (SPEC §3): udfc check FILE.udf... with 70 files."""
     paths = many_files(tmp)
@@ -544,7 +560,8 @@ with tempdir() as tmp:
                   check_huge_roi, check_huge_result, check_stdout_failures,
                   check_whole_or_nothing, check_device_output, check_build_cpu,
                   check_build_empty_dtype, check_build_outputs, check_udfrun, check_udfrun_help,
-                  check_many_files_check, check_many_files_build, check_many_udfs_in_one_file):
+                  check_unreadable_udf, check_many_files_check, check_many_files_build,
+                  check_many_udfs_in_one_file):
         checked(group, tmp)
 if failed:
     print("FAIL: %d groups of checks failed: %s" % (len(failed), ", ".join(failed)),

@@ -56,15 +56,16 @@ static Source *open_source(const char *arg, int *rc)
         return src;
     if (looks_like_path(arg)) {
         fprintf(stderr, "udfc: error: cannot read '%s': %s\n", arg, why);
-    } else {
-        fprintf(stderr,
-                "udfc: error: '%s' is neither a .udf file nor a standard-library udf; "
-                "the standard library has:",
-                arg);
-        for (const stdlib_entry *e = stdlib_entries; e->name; e++)
-            fprintf(stderr, " %s", e->name);
-        fputc('\n', stderr);
+        *rc = 3; /* a file that cannot be read, like data (SPEC §3) */
+        return NULL;
     }
+    fprintf(stderr,
+            "udfc: error: '%s' is neither a .udf file nor a standard-library udf; "
+            "the standard library has:",
+            arg);
+    for (const stdlib_entry *e = stdlib_entries; e->name; e++)
+        fprintf(stderr, " %s", e->name);
+    fputc('\n', stderr);
     *rc = 2;
     return NULL;
 }

@@ -19,8 +19,8 @@ typedef struct UnitSet {
 } UnitSet;
 
 /* Loads and checks every argument, reporting all source errors. Returns an
- * exit code: 0, 1 (source errors), 2 (an argument names nothing) or 3 (out
- * of memory). */
+ * exit code: 0, 1 (source errors), 2 (an argument names nothing) or 3 (a
+ * .udf file that cannot be read; out of memory). */
 int units_load(UnitSet *set, const char *const *args, int n);
 /* Keeps only the udfs named in select[] (all if n == 0); 2 for an unknown name. */
 int units_select(UnitSet *set, const char *const *select, int n);
