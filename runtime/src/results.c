@@ -33,6 +33,7 @@ int udfrt_results_collect(const udfrt_job *jobs, int n_jobs, udfrt_result *out)
             r->kind = (udf_kind)desc->kind;
             r->dtype = (udf_dtype)desc->dtype;
             r->rank = udfrt_buffer_shape(&jobs[j].ctx, desc, r->shape);
+            r->dims = desc->rank;
             r->elements = udfrt_buffer_elements(&jobs[j].ctx, desc);
             r->data = jobs[j].buffers[b];
         }

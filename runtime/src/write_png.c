@@ -15,9 +15,12 @@
 #include "udfrt/config.h"
 #include "writers.h"
 
+/* Images of the scan or the detector: nav or sig results of rank 2 without
+ * dims of their own (radial_profile's bins on a 1-D scan are no image). */
 static int wanted(const udfrt_result *r)
 {
-    return (r->kind == UDF_KIND_NAV || r->kind == UDF_KIND_SIG) && r->rank == 2 && r->elements > 0;
+    return (r->kind == UDF_KIND_NAV || r->kind == UDF_KIND_SIG) && r->rank == 2 && r->dims == 0 &&
+           r->elements > 0;
 }
 
 /* The k-th smallest of a[0..n) (Hoare's quickselect). Afterwards a[0..k) holds

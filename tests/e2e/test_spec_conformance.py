@@ -384,6 +384,21 @@ def many_files(tmp):
     return paths
 
 
+def check_png_selection(tmp):
+    """SPEC §3 --png: images of 2-D nav or sig results; a result with dims of
+    its own is none, even where its array has rank 2 (docs/decisions.md):
+    radial_profile's bins on a 1-D scan."""
+    work = os.path.join(tmp, "png_selection")
+    os.mkdir(work)
+    code, _, err = sh(UDFC, "run", "radial_profile", "sum", "--data", "demo:4,4,16,16", "--nav",
+                      "16", "-o", "out.h5", "--png", "png", cwd=work)
+    if code != 0:
+        fail("radial_profile and sum on a 1-D scan: exit %d\n%s" % (code, err))
+    made = sorted(os.listdir(os.path.join(work, "png")))
+    if made != ["sum.intensity.png"]:
+        fail("--png on a 1-D scan made %s, expected only sum.intensity.png" % made)
+
+
 def check_unreadable_udf(tmp):
     """SPEC §3: files that cannot be read are exit 3 with one line naming the
     file (docs/decisions.md: like data files) — a missing .udf, a directory."""
@@ -560,8 +575,8 @@ with tempdir() as tmp:
                   check_huge_roi, check_huge_result, check_stdout_failures,
                   check_whole_or_nothing, check_device_output, check_build_cpu,
                   check_build_empty_dtype, check_build_outputs, check_udfrun, check_udfrun_help,
-                  check_unreadable_udf, check_many_files_check, check_many_files_build,
-                  check_many_udfs_in_one_file):
+                  check_png_selection, check_unreadable_udf, check_many_files_check,
+                  check_many_files_build, check_many_udfs_in_one_file):
         checked(group, tmp)
 if failed:
     print("FAIL: %d groups of checks failed: %s" % (len(failed), ", ".join(failed)),

@@ -120,6 +120,7 @@ typedef struct udfrt_result {
     udf_dtype dtype;
     int rank;
     int64_t shape[2 * UDF_MAX_RANK]; /* nav + dims, sig + dims, or dims */
+    int dims;                        /* how many of them are the buffer's own dims */
     int64_t elements;
     const void *data; /* C order, owned by the session */
 } udfrt_result;
