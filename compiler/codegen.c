@@ -660,7 +660,8 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
  * time for result bodies, which run once. (Skipping these IR passes made
  * result bodies ~3x slower.) */
 #define HOT_PIPELINE "default<O3>"
-#define COLD_PIPELINE "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(licm))"
+#define COLD_PIPELINE \
+    "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(licm))"
 
 /* Marks the optimised cold functions `optnone`, which makes code generation
  * select their instructions the fast way (FastISel): ~12% of com's compile

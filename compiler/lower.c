@@ -321,7 +321,9 @@ void lw_nav_init(Lowerer *L, LExpr *nav, LBlock *out)
     Arena *a = L->arena;
     for (int i = 0; i < L->cu->n_buffers; i++) {
         const Symbol *b = L->cu->buffers[i];
-        if (b->buf_kind != UDF_KIND_NAV || !b->in_frame)
+        /* Every nav buffer starts at 0 in every frame (SPEC §2.3), also one
+         * the frame body never assigns; those the result computes need not. */
+        if (b->buf_kind != UDF_KIND_NAV || b->derived)
             continue;
         int e = lw_tmp(L, "e", UDF_DTYPE_I64);
         LExpr *block = block_of(L, b);

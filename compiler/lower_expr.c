@@ -540,19 +540,26 @@ static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *befor
     }
     for (int j = 0; j < frames; j++) {
         lir_append(before, lir_set(a, r->block + j, lir_const_float(a, t, 0)));
-        /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s */
+        /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s.
+         * An infinite block makes (s - acc) - y NaN, which would turn every
+         * later sum NaN where numpy's stays infinite: comp is then 0. */
         int y = lw_tmp(L, "y", UDF_DTYPE_F64), sum = lw_tmp(L, "s", UDF_DTYPE_F64);
+        int c = lw_tmp(L, "c", UDF_DTYPE_F64);
         LExpr *b64 = lir_cast(a, UDF_DTYPE_F64, lw_var(L, r->block + j));
         lir_append(after,
                    lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, r->comp + j))));
         lir_append(after,
                    lir_set(a, sum,
                            lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, r->acc + j), lw_var(L, y))));
-        lir_append(after, lir_set(a, r->comp + j,
+        lir_append(after, lir_set(a, c,
                                   lir_bin(a, OP_SUB, UDF_DTYPE_F64,
                                           lir_bin(a, OP_SUB, UDF_DTYPE_F64, lw_var(L, sum),
                                                   lw_var(L, r->acc + j)),
                                           lw_var(L, y))));
+        LExpr *is_number = lir_bin(a, OP_EQ, UDF_DTYPE_BOOL, lw_var(L, c), lw_var(L, c));
+        lir_append(after, lir_set(a, r->comp + j,
+                                  lir_select(a, is_number, lw_var(L, c),
+                                             lir_const_float(a, UDF_DTYPE_F64, 0))));
         lir_append(after, lir_set(a, r->acc + j, lw_var(L, sum)));
     }
 }

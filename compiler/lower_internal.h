@@ -127,7 +127,7 @@ Stmt *lw_sequential_prefix(const CheckedUdf *cu);
 LFunc *lw_build_tile(Lowerer *L);
 /* A new function, current in L (lower.c). */
 LFunc *lw_new_func(Lowerer *L, LFuncKind kind, const char *suffix);
-/* Nav buffers written in the frame body start at 0 in every frame. */
+/* Nav buffers start at 0 in every frame (all but those the result computes). */
 void lw_nav_init(Lowerer *L, LExpr *nav, LBlock *out);
 /* The loop domain statement s can share with its neighbours, or
  * SHAPE_SCALAR if it stands alone. */
