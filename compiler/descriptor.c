@@ -79,7 +79,8 @@ static LLVMValueRef dims(Emitter *e, const Symbol *s)
 static LLVMValueRef buffer(Emitter *e, const Symbol *b, udf_dtype type)
 {
     int is_private = b->scratch || b->decl->is_private;
-    uint32_t flags = (is_private ? UDF_BUF_PRIVATE : 0) | (b->derived ? UDF_BUF_DERIVED : 0);
+    uint32_t flags = (is_private ? UDF_BUF_PRIVATE : 0) | (b->derived ? UDF_BUF_DERIVED : 0) |
+                     (b->merge == MERGE_SUM ? UDF_BUF_SUMMED : 0);
     LLVMValueRef f[] = {string(e, b->name),
                         i32c(e, b->buf_kind),
                         i32c(e, type),

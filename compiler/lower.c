@@ -244,6 +244,11 @@ void lw_stmt(Lowerer *L, Stmt *s, LBlock *out)
             }
             lw_jam_select(L, current);
             lw_unhoist(s->value);
+        } else if (L->let_scratch[s->sym->slot] && !L->let_cached[s->sym->slot]) {
+            /* Its values kept in scratch for uses after a change (lower_block.c). */
+            Stmt as = *s;
+            as.assign_op = OP_NONE;
+            lower_update(L, L->let_scratch[s->sym->slot], NULL, OP_NONE, &as, s->sym->shape, out);
         }
         break;
     case S_ASSIGN: {

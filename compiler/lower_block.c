@@ -300,6 +300,12 @@ static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
     for (int i = 0; i < n;) {
         Shape domain = lw_fusable(s[i]);
         if (domain == SHAPE_SCALAR) {
+            /* A pixel or nav let that fuses with nothing is computed at its
+             * uses, each in its own loop: after a statement between changed
+             * what it reads, its values come from scratch, kept where it
+             * stands. */
+            if (s[i]->kind == S_LET && s[i]->sym->shape != SHAPE_SCALAR)
+                plan_scratch(L, s, n, i, i + 1);
             lw_stmt(L, s[i], out);
             i++;
             continue;

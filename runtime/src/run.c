@@ -190,9 +190,12 @@ static void partial_recycle(run_state *rs, partial *p)
     p->bufs = NULL;
 }
 
-/* A partial at the buffers' start values, in recycled buffers if there are. */
+/* A partial at the buffers' start values, in recycled buffers if there are.
+ * Summed buffers start there in the first partition's partial only, into
+ * which the merge tree adds the others, and at 0 elsewhere. */
 static udfrt_status partial_init(run_state *rs, partial *p)
 {
+    int first = p == &rs->partials[0];
     pthread_mutex_lock(&rs->spare_lock);
     p->bufs = rs->n_spare > 0 ? rs->spare[--rs->n_spare] : NULL;
     pthread_mutex_unlock(&rs->spare_lock);
@@ -219,7 +222,8 @@ static udfrt_status partial_init(run_state *rs, partial *p)
                 partial_free(rs, p);
                 return UDFRT_ERR_DATA;
             }
-            udfrt_fill(p->bufs[slot], desc->dtype, (size_t)n, desc->init);
+            int at_zero = (desc->flags & UDF_BUF_SUMMED) && !first;
+            udfrt_fill(p->bufs[slot], desc->dtype, (size_t)n, at_zero ? 0.0 : desc->init);
         }
     }
     return UDFRT_OK;

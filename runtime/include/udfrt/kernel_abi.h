@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define UDF_ABI_VERSION 1
+#define UDF_ABI_VERSION 2
 #define UDF_MODULE_SYMBOL "udf_module"
 /* Most dims a data set's nav or sig part, or a buffer's extra shape, may have. */
 #define UDF_MAX_RANK 8
@@ -44,6 +44,10 @@ typedef enum udf_kind { UDF_KIND_NAV, UDF_KIND_SIG, UDF_KIND_SINGLE } udf_kind;
 /* Buffer flags. */
 #define UDF_BUF_PRIVATE 1u /* scratch: merged, never written out */
 #define UDF_BUF_DERIVED 2u /* declared in `result`: filled by the result entry only */
+/* merged by adding (updates are all `+=`): the start value is where the sum
+ * begins, once, so only the first partition's partial starts there and the
+ * others at 0 */
+#define UDF_BUF_SUMMED 4u
 
 /* One extra dim of a buffer or param. */
 typedef enum udf_dim_kind {
