@@ -236,20 +236,41 @@ static LLVMValueRef int_divmod(Gen *g, Op op, LType t, LLVMValueRef a, LLVMValue
     return LLVMBuildSelect(g->b, b_zero, zero, result, "");
 }
 
+/* Float // and % as numpy computes them (npy_divmod): the quotient from
+ * fmod, (a - fmod(a, b)) / b snapped to the nearest integer, not
+ * floor(a / b) (1.0 // 0.1 is 9, whose remainder 0.1 - ulp fmod gives); a
+ * zero remainder has b's sign, a zero quotient that of a / b; b == 0 gives
+ * a / b and fmod's NaN. */
 static LLVMValueRef float_divmod(Gen *g, Op op, LType t, LLVMValueRef a, LLVMValueRef b)
 {
     LLVMTypeRef ty = reg_type(g, t);
-    if (op == OP_FLOORDIV) {
-        LLVMValueRef q = LLVMBuildFDiv(g->b, a, b, "");
-        return intrinsic(g, "llvm.floor", &ty, 1, &q, 1);
-    }
-    LLVMValueRef r = LLVMBuildFRem(g->b, a, b, "");
     LLVMValueRef zero = zero_of(g, t);
-    LLVMValueRef r_nz = LLVMBuildFCmp(g->b, LLVMRealONE, r, zero, "");
-    LLVMValueRef r_neg = LLVMBuildFCmp(g->b, LLVMRealOLT, r, zero, "");
-    LLVMValueRef b_neg = LLVMBuildFCmp(g->b, LLVMRealOLT, b, zero, "");
-    LLVMValueRef adjust = LLVMBuildAnd(g->b, r_nz, LLVMBuildXor(g->b, r_neg, b_neg, ""), "");
-    return LLVMBuildSelect(g->b, adjust, LLVMBuildFAdd(g->b, r, b, ""), r, "");
+    LLVMValueRef mod = LLVMBuildFRem(g->b, a, b, "");
+    LLVMValueRef b_zero = LLVMBuildFCmp(g->b, LLVMRealOEQ, b, zero, "");
+    LLVMValueRef mod_nz = LLVMBuildFCmp(g->b, LLVMRealUNE, mod, zero, "");
+    LLVMValueRef signs_differ = LLVMBuildXor(g->b, LLVMBuildFCmp(g->b, LLVMRealOLT, b, zero, ""),
+                                             LLVMBuildFCmp(g->b, LLVMRealOLT, mod, zero, ""), "");
+    LLVMValueRef adjust = LLVMBuildAnd(g->b, mod_nz, signs_differ, "");
+    if (op == OP_MOD) {
+        LLVMValueRef signed_zero[] = {zero, b};
+        LLVMValueRef r = LLVMBuildSelect(g->b, adjust, LLVMBuildFAdd(g->b, mod, b, ""), mod, "");
+        r = LLVMBuildSelect(g->b, mod_nz, r, intrinsic(g, "llvm.copysign", &ty, 1, signed_zero, 2),
+                            "");
+        return LLVMBuildSelect(g->b, b_zero, mod, r, "");
+    }
+    LLVMValueRef quotient = LLVMBuildFDiv(g->b, a, b, "");
+    LLVMValueRef div = LLVMBuildFDiv(g->b, LLVMBuildFSub(g->b, a, mod, ""), b, "");
+    div =
+        LLVMBuildSelect(g->b, adjust, LLVMBuildFSub(g->b, div, LLVMConstReal(ty, 1), ""), div, "");
+    LLVMValueRef floor = intrinsic(g, "llvm.floor", &ty, 1, &div, 1);
+    LLVMValueRef round_up = LLVMBuildFCmp(g->b, LLVMRealOGT, LLVMBuildFSub(g->b, div, floor, ""),
+                                          LLVMConstReal(ty, 0.5), "");
+    LLVMValueRef q = LLVMBuildSelect(
+        g->b, round_up, LLVMBuildFAdd(g->b, floor, LLVMConstReal(ty, 1), ""), floor, "");
+    LLVMValueRef signed_zero[] = {zero, quotient};
+    q = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealUNE, div, zero, ""), q,
+                        intrinsic(g, "llvm.copysign", &ty, 1, signed_zero, 2), "");
+    return LLVMBuildSelect(g->b, b_zero, quotient, q, "");
 }
 
 static LLVMValueRef compare(Gen *g, Op op, LType t, LLVMValueRef a, LLVMValueRef b)
