@@ -466,8 +466,10 @@ static udfrt_status allocate_job(udfrt_dataset *ds, udfrt_job *job, udfrt_error 
             return udfrt_fail(err, UDFRT_ERR_DATA,
                               "out of memory for buffer '%s' of udf '%s' (%lld elements)",
                               desc->name, k->name, (long long)n);
+        /* A sig or single buffer only the result assigns starts at its start
+         * value, which the result may read (`c = c * 2`). */
         udfrt_fill(job->buffers[b], desc->dtype, (size_t)n,
-                   desc->kind == UDF_KIND_NAV ? unselected_value(desc->dtype) : 0);
+                   desc->kind == UDF_KIND_NAV ? unselected_value(desc->dtype) : desc->init);
     }
     return UDFRT_OK;
 }

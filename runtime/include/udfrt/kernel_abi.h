@@ -43,7 +43,8 @@ typedef enum udf_kind { UDF_KIND_NAV, UDF_KIND_SIG, UDF_KIND_SINGLE } udf_kind;
 
 /* Buffer flags. */
 #define UDF_BUF_PRIVATE 1u /* scratch: merged, never written out */
-#define UDF_BUF_DERIVED 2u /* declared in `result`: filled by the result entry only */
+/* assigned in `result` only: the result entry fills it, from its start value */
+#define UDF_BUF_DERIVED 2u
 /* merged by adding (updates are all `+=`): the start value is where the sum
  * begins, once, so only the first partition's partial starts there and the
  * others at 0 */
