@@ -105,6 +105,29 @@ static int one_stmt_uses(const Stmt *s, const Symbol *let)
     return stmt_uses_let(&copy, let);
 }
 
+/* Whether e (through the pixel lets it reads) computes a function whose last
+ * bit the vectorised loop (libmvec) and its scalar remainder (libm) may round
+ * differently: a let recomputed in two loops would then have two values. */
+static int rounds_by_loop(const Expr *e, unsigned long long walk)
+{
+    for (; e; e = e->next) {
+        if (e->kind == E_CALL && e->builtin &&
+            (e->builtin->id == BI_EXP || e->builtin->id == BI_LOG || e->builtin->id == BI_LOG1P ||
+             e->builtin->id == BI_SIN || e->builtin->id == BI_COS || e->builtin->id == BI_TAN ||
+             e->builtin->id == BI_ATAN2))
+            return 1;
+        if (e->kind == E_BINARY && e->op == OP_POW && type_is_float(e->optype))
+            return 1;
+        const Symbol *let =
+            e->sym && e->sym->shape != SHAPE_SCALAR ? expr_walk_enters(e, walk) : NULL;
+        if ((let && rounds_by_loop(let->value, walk)) || rounds_by_loop(e->lhs, walk) ||
+            rounds_by_loop(e->rhs, walk) || rounds_by_loop(e->args, walk) ||
+            rounds_by_loop(e->base, walk))
+            return 1;
+    }
+    return 0;
+}
+
 /* A scratch sig (or nav) buffer holding a let's values for later uses. */
 static Symbol *scratch_for(Lowerer *L, const Symbol *let)
 {
@@ -116,14 +139,16 @@ static Symbol *scratch_for(Lowerer *L, const Symbol *let)
  * after a statement changed a buffer the let reads get scratch buffers. A
  * statement that changes such a buffer counts as changing it before its own
  * uses: an `if` body may write first and read the let after, and a scatter
- * writes at one pixel before it reads the let at the next. */
+ * writes at one pixel before it reads the let at the next. So do lets whose
+ * values would round differently where they are recomputed (rounds_by_loop):
+ * one value, kept, for all their uses. */
 static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
 {
     for (int i = first; i < end; i++) {
         if (s[i]->kind != S_LET || L->let_scratch[s[i]->sym->slot])
             continue;
         const Symbol *let = s[i]->sym;
-        int changed = 0;
+        int changed = rounds_by_loop(let->value, expr_walk_begin());
         for (int j = i + 1; j < n; j++) {
             changed |= one_stmt_writes(s[j], let->value);
             if (j >= end && changed && one_stmt_uses(s[j], let)) {
