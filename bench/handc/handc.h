@@ -63,4 +63,16 @@ void handc_u16_sums_init(handc_u16_sums *s, int64_t px);
 void handc_u16_sums_reserve(handc_u16_sums *s, int64_t px, int64_t frames);
 void handc_u16_sums_flush(handc_u16_sums *s, int64_t px);
 
+/* The results of both stddev kernels (stddev_out.c): per pixel mean, var
+ * and std, and num_frames; the run state of each. */
+typedef struct handc_stddev_out {
+    handc_scan scan;
+    double *mean, *var, *std;
+    int64_t num_frames;
+} handc_stddev_out;
+
+handc_stddev_out *handc_stddev_out_create(const handc_scan *scan);
+/* Writes DIR/<kernel>.{mean,var,std,num_frames}.npy; 0 on success. */
+int handc_stddev_out_write(const handc_stddev_out *o, const char *dir, const char *kernel);
+
 #endif

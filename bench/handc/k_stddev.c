@@ -11,12 +11,6 @@
 
 #define BLOCK 1024
 
-typedef struct stddev_run {
-    handc_scan scan;
-    double *mean, *var, *std;
-    int64_t num_frames;
-} stddev_run;
-
 typedef struct stddev_part {
     handc_u16_sums s; /* Σ F */
     uint64_t *q;      /* Σ F² */
@@ -25,17 +19,12 @@ typedef struct stddev_part {
 static void *create(const handc_scan *scan, const handc_params *params)
 {
     (void)params;
-    stddev_run *r = handc_alloc(sizeof *r);
-    r->scan = *scan;
-    r->mean = handc_alloc(scan->px * (int64_t)sizeof(double));
-    r->var = handc_alloc(scan->px * (int64_t)sizeof(double));
-    r->std = handc_alloc(scan->px * (int64_t)sizeof(double));
-    return r;
+    return handc_stddev_out_create(scan);
 }
 
 static void *part_create(void *run)
 {
-    stddev_run *r = run;
+    handc_stddev_out *r = run;
     stddev_part *p = handc_alloc(sizeof *p);
     handc_u16_sums_init(&p->s, r->scan.px);
     p->q = handc_alloc(r->scan.px * (int64_t)sizeof(uint64_t));
@@ -45,7 +34,7 @@ static void *part_create(void *run)
 static void process(void *run, void *part, const uint16_t *frames, int64_t first, int64_t count)
 {
     (void)first;
-    stddev_run *r = run;
+    handc_stddev_out *r = run;
     stddev_part *p = part;
     int64_t px = r->scan.px;
     handc_u16_sums_reserve(&p->s, px, count);
@@ -73,7 +62,7 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
 
 static void finish(void *run, void **parts, int n_parts)
 {
-    stddev_run *r = run;
+    handc_stddev_out *r = run;
     uint64_t n = (uint64_t)r->scan.frames;
     for (int t = 0; t < n_parts; t++)
         handc_u16_sums_flush(&((stddev_part *)parts[t])->s, r->scan.px);
@@ -92,12 +81,7 @@ static void finish(void *run, void **parts, int n_parts)
 
 static int write_results(void *run, const char *dir)
 {
-    stddev_run *r = run;
-    int64_t shape[2] = {r->scan.sy, r->scan.sx};
-    return handc_write_npy(dir, "stddev", "mean", "<f8", shape, 2, r->mean) ||
-           handc_write_npy(dir, "stddev", "var", "<f8", shape, 2, r->var) ||
-           handc_write_npy(dir, "stddev", "std", "<f8", shape, 2, r->std) ||
-           handc_write_npy(dir, "stddev", "num_frames", "<i8", shape, 0, &r->num_frames);
+    return handc_stddev_out_write(run, dir, "stddev");
 }
 
 const handc_kernel handc_stddev = {"stddev", create, part_create, process, finish, write_results};

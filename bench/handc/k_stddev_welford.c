@@ -12,12 +12,6 @@
 
 #define BLOCK 1024
 
-typedef struct welford_run {
-    handc_scan scan;
-    double *mean, *var, *std;
-    int64_t num_frames;
-} welford_run;
-
 typedef struct welford_part {
     double *mean, *m2;
     int64_t n;
@@ -26,17 +20,12 @@ typedef struct welford_part {
 static void *create(const handc_scan *scan, const handc_params *params)
 {
     (void)params;
-    welford_run *r = handc_alloc(sizeof *r);
-    r->scan = *scan;
-    r->mean = handc_alloc(scan->px * (int64_t)sizeof(double));
-    r->var = handc_alloc(scan->px * (int64_t)sizeof(double));
-    r->std = handc_alloc(scan->px * (int64_t)sizeof(double));
-    return r;
+    return handc_stddev_out_create(scan);
 }
 
 static void *part_create(void *run)
 {
-    welford_run *r = run;
+    handc_stddev_out *r = run;
     welford_part *p = handc_alloc(sizeof *p);
     p->mean = handc_alloc(r->scan.px * (int64_t)sizeof(double));
     p->m2 = handc_alloc(r->scan.px * (int64_t)sizeof(double));
@@ -46,7 +35,7 @@ static void *part_create(void *run)
 static void process(void *run, void *part, const uint16_t *frames, int64_t first, int64_t count)
 {
     (void)first;
-    welford_run *r = run;
+    handc_stddev_out *r = run;
     welford_part *p = part;
     int64_t px = r->scan.px;
     for (int64_t b = 0; b < px; b += BLOCK) {
@@ -86,7 +75,7 @@ static void process(void *run, void *part, const uint16_t *frames, int64_t first
  * M2 until the last loop). */
 static void finish(void *run, void **parts, int n_parts)
 {
-    welford_run *r = run;
+    handc_stddev_out *r = run;
     int64_t n = 0;
     for (int t = 0; t < n_parts; t++) {
         const welford_part *p = parts[t];
@@ -109,12 +98,7 @@ static void finish(void *run, void **parts, int n_parts)
 
 static int write_results(void *run, const char *dir)
 {
-    welford_run *r = run;
-    int64_t shape[2] = {r->scan.sy, r->scan.sx};
-    return handc_write_npy(dir, "stddev_welford", "mean", "<f8", shape, 2, r->mean) ||
-           handc_write_npy(dir, "stddev_welford", "var", "<f8", shape, 2, r->var) ||
-           handc_write_npy(dir, "stddev_welford", "std", "<f8", shape, 2, r->std) ||
-           handc_write_npy(dir, "stddev_welford", "num_frames", "<i8", shape, 0, &r->num_frames);
+    return handc_stddev_out_write(run, dir, "stddev_welford");
 }
 
 const handc_kernel handc_stddev_welford = {"stddev_welford", create, part_create,
