@@ -55,6 +55,7 @@ struct Symbol {
     int in_frame, in_merge, in_result; /* assigned in that body */
     int derived;                       /* declared in, or only assigned in, `result` */
     int scratch;                       /* made by lowering to keep a let's values (private) */
+    int per_jam; /* scratch of a jammed frame body: its one dim is the frame in the group */
     /* Dim variables: bound from axis `axis` of param `param` (axis < 0: its value). */
     struct Symbol *param;
     int axis;
@@ -103,6 +104,9 @@ udf_dtype type_promote(udf_dtype a, udf_dtype b);
 /* The type binary operator `op` computes in, for operands promoted to
  * `operands`: bools count (i64) in arithmetic and ordering, `/` is float. */
 udf_dtype type_of_op(Op op, udf_dtype operands);
+/* The type `b op= value` computes in for a target b of type `target`: that
+ * of `b op value`, where a literal value adapts to b as in any operation. */
+udf_dtype type_of_update(Op op, udf_dtype target, const Expr *value);
 /* The float type an operation on `t` computes in (`/`, sqrt, ...). */
 udf_dtype type_float_of(udf_dtype t);
 /* `float` and `input` resolved for frames of type `input`. */

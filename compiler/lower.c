@@ -54,9 +54,8 @@ static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const
     if (op == OP_NONE) {
         v = lw_expr(L, value);
     } else {
-        /* b op= v computes b op v in their promoted type (a literal v takes b's). */
-        udf_dtype t =
-            type_of_op(op, value->is_literal ? b->type : type_promote(b->type, value->type));
+        /* b op= v computes b op v, then converts to b's type. */
+        udf_dtype t = type_of_update(op, b->type, value);
         LExpr *old = lir_load(a, LB_BUF, b->slot, bt, index);
         LExpr *step = lw_expr_as(L, value, t);
         if (L->sum_scale && op == OP_ADD)

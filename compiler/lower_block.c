@@ -128,11 +128,20 @@ static int rounds_by_loop(const Expr *e, unsigned long long walk)
     return 0;
 }
 
-/* A scratch sig (or nav) buffer holding a let's values for later uses. */
+/* A scratch sig (or nav) buffer holding a let's values for later uses; in
+ * a jammed frame body, one block per frame of the group, as each frame's
+ * values are kept before the next frame's uses. */
 static Symbol *scratch_for(Lowerer *L, const Symbol *let)
 {
-    return lw_scratch_buffer(L, arena_printf(L->arena, ".let.%s", let->name),
-                             let->shape == SHAPE_PIXEL ? UDF_KIND_SIG : UDF_KIND_NAV, let->type);
+    Symbol *b =
+        lw_scratch_buffer(L, arena_printf(L->arena, ".let.%s", let->name),
+                          let->shape == SHAPE_PIXEL ? UDF_KIND_SIG : UDF_KIND_NAV, let->type);
+    if (L->jam > 1) {
+        b->per_jam = 1;
+        b->rank = 1;
+        b->dims[0] = (Dim){.kind = DIM_LITERAL, .value = L->jam};
+    }
+    return b;
 }
 
 /* Lets of group [first, end) that later statements outside the group use
@@ -163,7 +172,7 @@ static void plan_scratch(Lowerer *L, Stmt **s, int n, int first, int end)
  * group: the whole group for frame 0, then for frame 1, ... — each pixel
  * sees its frames in order, as without jamming. `guarded`: frames past the
  * tile's end (a short last group) are skipped. */
-static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, int guarded)
+static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, int guarded)
 {
     Arena *a = L->arena;
     LBlock body;
@@ -185,10 +194,11 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, 
                 L->let_vars[st->sym->slot] = var;
                 L->let_in_loop[st->sym->slot] = 1;
                 const Symbol *scratch = L->let_scratch[st->sym->slot];
+                LExpr *in_range;
                 if (scratch)
                     lir_append(&frame,
                                lir_store(a, LB_BUF, scratch->slot, scratch->type,
-                                         shape == SHAPE_PIXEL ? L->pixel : L->pos, lw_var(L, var)));
+                                         lw_element(L, scratch, NULL, &in_range), lw_var(L, var)));
                 lw_unbind_lets(L, &lets);
             } else {
                 lir_append(&frame, lw_update_here(L, st));
@@ -208,11 +218,11 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, Shape shape, 
  * tests, and one that skips the frames a short last group lacks. */
 static LStmt *lower_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
 {
-    LStmt *full = lw_domain_end(L, d, group_body(L, s, first, end, d->shape, 0));
+    LStmt *full = lw_domain_end(L, d, group_body(L, s, first, end, 0));
     if (L->jam > 1) {
         Domain short_group;
         lw_domain_begin(L, d->shape, &short_group);
-        LStmt *guarded = lw_domain_end(L, &short_group, group_body(L, s, first, end, d->shape, 1));
+        LStmt *guarded = lw_domain_end(L, &short_group, group_body(L, s, first, end, 1));
         full = lir_if(L->arena, L->jam_valid[L->jam - 1], full, guarded);
     }
     for (int i = first; i < end; i++)

@@ -87,7 +87,7 @@ static LExpr *extra_offset(Lowerer *L, const Symbol *s, const Expr *args, LExpr 
 LExpr *lw_element(Lowerer *L, const Symbol *b, const Expr *args, LExpr **in_range)
 {
     *in_range = NULL;
-    LExpr *e = extra_offset(L, b, args, in_range);
+    LExpr *e = b->per_jam ? lw_i64(L, L->jam_index) : extra_offset(L, b, args, in_range);
     LExpr *where;
     if (b->kind == SYM_PARAM) {
         switch (b->param_kind) {
@@ -190,8 +190,7 @@ static LExpr *lower_name(Lowerer *L, const Expr *e)
         if (L->let_in_loop[s->slot] && !L->moved)
             return lw_var(L, L->let_vars[s->slot]);
         if (L->let_scratch[s->slot])
-            return lir_load(a, LB_BUF, L->let_scratch[s->slot]->slot, s->type,
-                            s->shape == SHAPE_PIXEL ? L->pixel : L->pos);
+            return lower_ref(L, L->let_scratch[s->slot], NULL, LB_BUF);
         return lw_expr(L, s->value);
     case SYM_BUFFER:
     case SYM_PARAM: return lower_ref(L, s, NULL, LB_BUF);

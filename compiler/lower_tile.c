@@ -203,7 +203,7 @@ static int per_tile_sum(const Stmt *s, const Stmt *body)
         return 0;
     const Symbol *b = s->target->sym;
     const Expr *args = s->target->kind == E_INDEX ? s->target->args : NULL;
-    udf_dtype step = type_promote(b->type, s->value->type);
+    udf_dtype step = type_of_update(OP_ADD, b->type, s->value);
     return b->buf_kind != UDF_KIND_NAV && b->type != UDF_DTYPE_BOOL &&
            (type_is_float(b->type) || !type_is_float(step)) && frame_invariant(s->value) &&
            frame_invariant(args) && !touches(body, b, s);

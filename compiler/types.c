@@ -114,6 +114,14 @@ static udf_dtype operand_type(Expr *const *ops, int n)
     return float_literal ? type_float_of(t) : t;
 }
 
+udf_dtype type_of_update(Op op, udf_dtype target, const Expr *value)
+{
+    udf_dtype t = !value->is_literal           ? type_promote(target, value->type)
+                  : type_is_float(value->type) ? type_float_of(target)
+                                               : target;
+    return type_of_op(op, t);
+}
+
 static void type_binary(Expr *e)
 {
     Expr *pair[2] = {e->lhs, e->rhs};

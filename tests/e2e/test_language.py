@@ -4,7 +4,8 @@ per-frame (nav) params from .npy and HDF5, if/else, Python-style integer
 a user merge with extra dims, derived results, UDF.NAME params, and masks
 of coordinates (kept per partition) beside masks of per-frame params; and
 chains of 40 lets that each use the previous one twice, which the compiler
-must follow in linear, not exponential, time."""
+must follow in linear, not exponential, time; and compound assignments with
+float literals into integer buffers."""
 import os
 import subprocess
 
@@ -174,4 +175,36 @@ udf neighbours {
     picked = np.take_along_axis(both, idx[..., None], -1)[..., 0]
     check_close(read(out, "neighbours", "g"), np.gradient(picked, axis=1) + idx.astype(np.float32),
                 "gradient of a let-indexed buffer", rtol=1e-6)
+
+    # b op= v is b = b op v: a float literal into an integer buffer computes
+    # in float and truncates once (it is not itself truncated to 1 or 0).
+    compound = os.path.join(tmp, "compound.udf")
+    with open(compound, "w") as f:
+        f.write("""udf compound {
+    nav i32 times;
+    nav i32 minus;
+    nav i32 divided;
+    nav i32 spelled_out;
+    frame {
+        let t = sum(i32(frame));
+        times = t;
+        times *= 1.5;
+        minus = t;
+        minus -= 0.5;
+        divided = -t;
+        divided /= 4;
+        spelled_out = t;
+        spelled_out = spelled_out * 1.5;
+    }
+}
+""")
+    run("run", compound, "--data", path, "-o", out)
+    check_equal(read(out, "compound", "times").ravel(), np.trunc(total * 1.5).astype(np.int32),
+                "i32 *= 1.5")
+    check_equal(read(out, "compound", "minus").ravel(), np.trunc(total - 0.5).astype(np.int32),
+                "i32 -= 0.5")
+    check_equal(read(out, "compound", "divided").ravel(), np.trunc(-total / 4).astype(np.int32),
+                "i32 /= 4")
+    check_equal(read(out, "compound", "spelled_out").ravel(), read(out, "compound", "times").ravel(),
+                "b *= 1.5 as b = b * 1.5")
 print("ok")

@@ -1169,13 +1169,16 @@ class Run:
         env.clear()
 
     def step_value(self, s, old):
-        """old op= value, or = value, converted to the buffer's type."""
+        """old op= value (old op value, where a literal adapts to the
+        buffer's type as in any operation), or = value, converted to the
+        buffer's type."""
         env = self.env
         t = s.buf.rt
         if s.op == "=":
             return conv(ev(s.value, env), t)
         op = s.op[0]
-        st = op_type(op, t if s.value.lit else promote(t, s.value.t))
+        lit_t = float_of(t) if is_float(s.value.t) else t
+        st = op_type(op, lit_t if s.value.lit else promote(t, s.value.t))
         return conv(bin_values(op, conv(old, st), ev_as(s.value, st, env), st), t)
 
     def nav_assign(self, s, mask, cwild):
@@ -3302,6 +3305,33 @@ def check_let_one_value(tmp):
         return ("%s\n%s\n(four identical frames)\nvar != 0 at %d pixels (min %r), std NaN at "
                 "%d" % (LOGSTD, cmd, int((got["logstd/var"] != 0).sum()), got["logstd/var"].min(),
                         int(np.isnan(got["logstd/std"]).sum())))
+    return None
+
+
+JAMKEPT = """udf jamkept {
+    nav i64 n[4];
+    frame {
+        let l = log(f32(frame) + 1.0);
+        n[i64(exp(l) - 0.5) % 4] += 1;
+    }
+}
+"""
+
+
+@focused
+def check_let_kept_per_frame(tmp):
+    """A pixel let kept in scratch (its math function could round differently
+    where recomputed) keeps each frame's values: frames go through the body
+    four at a time, and all four used the last one's values, which one
+    scratch image held."""
+    values = (np.arange(9 * 15).reshape(9, 15) * 7 // 3 % 11).astype(np.uint8)
+    want = np.stack([np.bincount(v % 4, minlength=4) for v in values.astype(np.int64)])
+    p, cmd, got = run_udf(tmp, JAMKEPT, values.reshape(9, 3, 5), "-j", "1", "--partitions", "1")
+    if p.returncode:
+        return "%s\nexited %d: %s" % (cmd, p.returncode, p.stderr)
+    if not np.array_equal(got["jamkept/n"], want):
+        return "%s\n%s\ncounts %s, want %s" % (JAMKEPT, cmd, got["jamkept/n"].tolist(),
+                                                want.tolist())
     return None
 
 
