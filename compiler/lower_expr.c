@@ -263,7 +263,10 @@ static LExpr *lower_gradient(Lowerer *L, const Expr *e)
     L->moved = moved;
     LExpr *two_sided = lir_bin(a, OP_AND, UDF_DTYPE_BOOL, has_lo, has_hi);
     LExpr *span = lir_select(a, two_sided, lir_const_float(a, t, 2), lir_const_float(a, t, 1));
-    return lir_bin(a, OP_DIV, t, lir_bin(a, OP_SUB, t, hi, lo), span);
+    LExpr *slope = lir_bin(a, OP_DIV, t, lir_bin(a, OP_SUB, t, hi, lo), span);
+    /* No neighbour: exactly 0, also where the value is NaN or infinite. */
+    LExpr *one_sided = lir_bin(a, OP_OR, UDF_DTYPE_BOOL, has_lo, has_hi);
+    return lir_select(a, one_sided, slope, lir_const_float(a, t, 0));
 }
 
 static LExpr *lower_call(Lowerer *L, const Expr *e)

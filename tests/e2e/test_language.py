@@ -4,8 +4,8 @@ per-frame (nav) params from .npy and HDF5, if/else, Python-style integer
 a user merge with extra dims, derived results, UDF.NAME params, and masks
 of coordinates (kept per partition) beside masks of per-frame params; and
 chains of 40 lets that each use the previous one twice, which the compiler
-must follow in linear, not exponential, time; and compound assignments with
-float literals into integer buffers."""
+must follow in linear, not exponential, time; compound assignments with
+float literals into integer buffers; gradient along a dim of size 1."""
 import os
 import subprocess
 
@@ -207,4 +207,26 @@ udf neighbours {
                 "i32 /= 4")
     check_equal(read(out, "compound", "spelled_out").ravel(), read(out, "compound", "times").ravel(),
                 "b *= 1.5 as b = b * 1.5")
+
+    # gradient along a dim of size 1 is 0, also at NaN and infinite values.
+    flat_udf = os.path.join(tmp, "flat.udf")
+    with open(flat_udf, "w") as f:
+        f.write("""udf flat {
+    sig f32 acc;
+    frame { acc += f32(frame) / 0.0; }
+    result {
+        sig f32 across = gradient(acc, 0);
+        sig f32 along = gradient(acc, 1);
+    }
+}
+""")
+    flat_data = os.path.join(tmp, "flat.npy")
+    np.save(flat_data, np.arange(8).reshape(2, 1, 1, 4).astype(np.uint8))
+    run("run", flat_udf, "--data", flat_data, "-o", out)
+    acc = np.array([[np.nan, np.inf, np.inf, np.inf]], np.float32)
+    check_equal(read(out, "flat", "across"), np.zeros((1, 4), np.float32),
+                "gradient along a dim of size 1")
+    with np.errstate(invalid="ignore"):
+        check_equal(read(out, "flat", "along"), np.gradient(acc, axis=1),
+                    "gradient of NaN and inf")
 print("ok")

@@ -759,8 +759,8 @@ def gradient(v, d, t):
     e = np.moveaxis(np.broadcast_to(x.e, x.a.shape), d, 0)
     w = np.moveaxis(np.broadcast_to(x.w, x.a.shape), d, 0)
     m = a.shape[0]
-    if m == 1:   # 0 (docs/language.md); udfc gives NaN where the buffer is not finite
-        return V(np.zeros(x.a.shape, NP[t]), t, 0.0, x.w | ~np.isfinite(x.a))
+    if m == 1:   # 0, whatever the values (docs/language.md)
+        return V(np.zeros(x.a.shape, NP[t]), t, 0.0, np.zeros(x.a.shape, bool))
     lo = V(np.concatenate([a[:1], a[:-2], a[-2:-1]]), t,
            np.concatenate([e[:1], e[:-2], e[-2:-1]]), np.concatenate([w[:1], w[:-2], w[-2:-1]]))
     hi = V(np.concatenate([a[1:2], a[2:], a[-1:]]), t,
