@@ -61,40 +61,68 @@ static udfrt_status set_sync_offset(udfrt_dataset *ds, int64_t offset, udfrt_err
     return UDFRT_OK;
 }
 
+/* What a spec names, from its name alone. */
+typedef enum spec_format { FMT_DEMO, FMT_NPY, FMT_HDF5, FMT_MIB, FMT_OTHER } spec_format;
+
+static spec_format format_of(const char *spec)
+{
+    if (strcmp(spec, "demo") == 0 || strncmp(spec, "demo:", 5) == 0)
+        return FMT_DEMO;
+    if (has_suffix(spec, ".npy"))
+        return FMT_NPY;
+    if (udfrt_hdf5_split_spec(spec))
+        return FMT_HDF5;
+    if (has_suffix(spec, ".mib") || has_suffix(spec, ".hdr"))
+        return FMT_MIB;
+    return FMT_OTHER;
+}
+
+/* The first of the options that describe raw files which `opt` gives. */
+static const char *raw_option(const udfrt_open_options *opt)
+{
+    return opt->dtype ? "--dtype" : opt->sig_rank ? "--sig" : opt->offset ? "--offset" : NULL;
+}
+
 udfrt_status udfrt_dataset_open(const char *spec, const udfrt_open_options *opt,
                                 udfrt_dataset **out, udfrt_error *err)
 {
     static const udfrt_open_options none;
+    static const char *const described[] = {[FMT_DEMO] = "the demo data set",
+                                            [FMT_NPY] = "a NumPy file",
+                                            [FMT_HDF5] = "an HDF5 file",
+                                            [FMT_MIB] = "a Merlin file"};
     if (!opt)
         opt = &none;
     *out = NULL;
-    udfrt_status st;
-    int is_raw = 0;
-    int is_demo = strcmp(spec, "demo") == 0 || strncmp(spec, "demo:", 5) == 0;
-    if (is_demo && opt->sig_dims && opt->sig_dims != 2)
+    spec_format format = format_of(spec);
+    const char *raw = raw_option(opt);
+    if (format != FMT_OTHER && raw)
+        return udfrt_fail(err, UDFRT_ERR_USAGE,
+                          "%s describes a raw file, but '%s' is %s, which gives its own element "
+                          "type and frame shape (--nav and --sig-dims reinterpret it)",
+                          raw, spec, described[format]);
+    if (format == FMT_DEMO && opt->sig_dims && opt->sig_dims != 2)
         return udfrt_fail(err, UDFRT_ERR_USAGE,
                           "--sig-dims does not apply to the demo data set (its frames are 2-D)");
-    if (!is_demo && (opt->dtype || opt->sig_rank) && opt->sig_dims &&
+    if (format == FMT_OTHER && (opt->dtype || opt->sig_rank) && opt->sig_dims &&
         opt->sig_dims != opt->sig_rank)
         return udfrt_fail(err, UDFRT_ERR_USAGE,
                           "--sig-dims does not apply to raw files: --sig gives their frame shape");
-    if (is_demo) {
-        st = udfrt_open_demo(spec, opt, out, err);
-    } else if (opt->dtype || opt->sig_rank) {
-        st = udfrt_open_raw(spec, opt, out, err);
-        is_raw = 1; /* --nav is the stored layout, not a reinterpretation */
-    } else if (has_suffix(spec, ".npy")) {
-        st = udfrt_open_npy(spec, opt, out, err);
-    } else if (udfrt_hdf5_split_spec(spec)) {
-        st = udfrt_open_hdf5(spec, opt, out, err);
-    } else if (has_suffix(spec, ".mib") || has_suffix(spec, ".hdr")) {
-        st = udfrt_open_mib(spec, opt, out, err);
-    } else {
-        return udfrt_fail(err, UDFRT_ERR_USAGE,
-                          "cannot tell the format of '%s': name a .npy, .h5 (.hdf5 .hdf .hspy .emd "
-                          ".nxs .nx5), .mib or .hdr file, 'demo', or give a raw file's --dtype, "
-                          "--nav and --sig",
-                          spec);
+    udfrt_status st;
+    int is_raw = format == FMT_OTHER;
+    switch (format) {
+    case FMT_DEMO: st = udfrt_open_demo(spec, opt, out, err); break;
+    case FMT_NPY: st = udfrt_open_npy(spec, opt, out, err); break;
+    case FMT_HDF5: st = udfrt_open_hdf5(spec, opt, out, err); break;
+    case FMT_MIB: st = udfrt_open_mib(spec, opt, out, err); break;
+    default:
+        if (!opt->dtype && !opt->sig_rank)
+            return udfrt_fail(err, UDFRT_ERR_USAGE,
+                              "cannot tell the format of '%s': name a .npy, .h5 (.hdf5 .hdf .hspy "
+                              ".emd .nxs .nx5), .mib or .hdr file, 'demo', or give a raw file's "
+                              "--dtype, --nav and --sig",
+                              spec);
+        st = udfrt_open_raw(spec, opt, out, err); /* --nav is its stored layout */
     }
     if (st == UDFRT_OK && opt->nav_rank > 0 && !is_raw)
         st = reshape_nav(*out, opt, err);

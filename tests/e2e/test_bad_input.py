@@ -17,6 +17,8 @@ with tempdir() as tmp:
 
     save("data.npy", np.arange(5 * 6 * 7 * 8, dtype=np.uint16).reshape(5, 6, 7, 8))
     save("roi44.npy", np.ones((4, 4), dtype=bool))
+    with open(os.path.join(tmp, "data.raw"), "wb") as f:
+        f.write(np.zeros(5 * 6 * 7 * 8, np.uint16).tobytes())
     save("dark87.npy", np.zeros((8, 7)))
     save("gain.npy", np.ones((7, 8)))
     excluded = np.zeros((7, 8), dtype=bool)
@@ -51,7 +53,12 @@ with tempdir() as tmp:
     bad(2, ["option --png needs a value"], "--png")
     bad(2, ["option --npy needs a value, not an empty string"], "--npy=")
     bad(2, ["option --stats takes no value"], "--stats=yes")
-    bad(2, ["unknown --dtype 'u17'"], "--dtype", "u17", "--sig", "7,8")
+    expect_error(2, ["unknown --dtype 'u17'"], "run", "sumsig", "--data", "data.raw",
+                 "--dtype", "u17", "--nav", "5,6", "--sig", "7,8", cwd=tmp)
+    for option in (["--dtype", "u16"], ["--sig", "7,8"], ["--offset", "128"]):
+        bad(2, ["%s describes a raw file, but 'data.npy' is a NumPy file" % option[0]], *option)
+    expect_error(2, ["--dtype describes a raw file, but 'demo' is the demo data set"],
+                 "run", "sumsig", "--data", "demo", "--dtype", "f32", cwd=tmp)
     expect_error(2, ["'data.npy' looks like a data set, not a udf; give it with --data data.npy"],
                  "run", "sumsig", "data.npy", cwd=tmp)
     expect_error(2, ["'sumsgi' is neither a .udf file nor a standard-library udf"],
