@@ -20,6 +20,7 @@
 #include "dims.h"
 #include "dtype.h"
 #include "pool.h"
+#include "ranks.h"
 #include "udfrt/config.h"
 
 int64_t udfrt_buffer_block(const udf_ctx *ctx, const udf_buffer_desc *b)
@@ -141,7 +142,9 @@ typedef struct run_state {
     int total_buffers;       /* sum of n_buffers over jobs */
     const int64_t *selected; /* nav indices of the frames to process */
     int64_t n_selected;
+    int64_t rank_frames; /* of them in this rank's partitions */
     int64_t n_partitions;
+    int64_t first_partition, end_partition; /* this MPI rank's share */
     int64_t depth;
     worker_state *workers;
     partial *partials; /* per partition; the tree keeps results at the leftmost leaf */
@@ -240,15 +243,16 @@ static void merge_partials(run_state *rs, partial *dest, partial *src)
     }
 }
 
-/* Partition `leaf` is complete: merge up the tree as far as finished
- * neighbours allow. Node (level l, index k) covers partitions
- * [k << l, (k + 1) << l) and keeps its partial at leaf k << l. */
-static void tree_complete(run_state *rs, int64_t leaf)
+/* The node of the merge tree at `leaf` is complete up to `level` (0: the
+ * partition `leaf`): merge up the tree as far as finished neighbours allow.
+ * Node (level l, index k) covers partitions [k << l, (k + 1) << l) and keeps
+ * its partial at leaf k << l. */
+static void tree_complete(run_state *rs, int64_t leaf, int level)
 {
     int64_t n = rs->n_partitions;
     pthread_mutex_lock(&rs->tree_lock);
-    rs->level_done[leaf] = 0;
-    for (int level = 0; ((int64_t)1 << level) < n; level++) {
+    rs->level_done[leaf] = level;
+    for (; ((int64_t)1 << level) < n; level++) {
         int64_t k = leaf >> level;
         int64_t left = (k & ~(int64_t)1) << level, right = (k | 1) << level;
         int64_t sibling = (k & 1) ? left : right;
@@ -336,7 +340,7 @@ static void count_tile(run_state *rs, int64_t frames, int64_t bytes)
     if (t >= rs->next_report) {
         rs->next_report = t + UDF_PROGRESS_SECONDS;
         udfrt_progress p = {.frames_done = atomic_load(&rs->frames_done),
-                            .frames_total = rs->n_selected,
+                            .frames_total = rs->rank_frames,
                             .bytes_read = atomic_load(&rs->bytes_done),
                             .seconds = t - rs->t_start};
         rs->opt->progress(rs->opt->progress_ctx, &p);
@@ -377,6 +381,7 @@ static udfrt_status run_partition(void *ctx, int64_t index, int worker)
 {
     run_state *rs = ctx;
     worker_state *w = &rs->workers[worker];
+    index += rs->first_partition;
     sigjmp_buf jump;
     if (sigsetjmp(jump, 1)) {
         udfrt_bus_guard_leave();
@@ -441,7 +446,7 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
         w->bytes_read += depth * frame_bytes;
         count_tile(rs, depth, depth * frame_bytes);
     }
-    tree_complete(rs, index);
+    tree_complete(rs, index, 0);
     return UDFRT_OK;
 }
 
@@ -488,6 +493,127 @@ static void adopt_root(run_state *rs, partial *root)
             }
     }
     partial_free(rs, root);
+}
+
+/* ---- MPI ranks: rank r runs partitions [r·n/R, (r+1)·n/R); rank 0 then
+ * merges the others' subtrees into its tree, so the merge order is that of
+ * one process. ---- */
+
+static void rank_share(const run_state *rs, int rank, int64_t *first, int64_t *end)
+{
+    int64_t n = rs->n_partitions, ranks = udfrt_mpi_size();
+    *first = rank * n / ranks;
+    *end = (rank + 1) * n / ranks;
+}
+
+/* Sends (or receives) the sig and single buffers of partial p. */
+static udfrt_status transfer_partial(run_state *rs, partial *p, int peer, int send)
+{
+    int slot = 0;
+    for (int j = 0; j < rs->n_jobs; j++) {
+        const udfrt_job *job = &rs->jobs[j];
+        for (int b = 0; b < job->kernel->n_buffers; b++, slot++) {
+            const udf_buffer_desc *desc = &job->kernel->buffers[b];
+            if (desc->kind == UDF_KIND_NAV || (desc->flags & UDF_BUF_DERIVED))
+                continue;
+            size_t bytes =
+                (size_t)udfrt_buffer_elements(&job->ctx, desc) * udfrt_dtype_size(desc->dtype);
+            udfrt_status st = send ? udfrt_rank_send(peer, p->bufs[slot], bytes, rs->err)
+                                   : udfrt_rank_recv(peer, p->bufs[slot], bytes, rs->err);
+            if (st != UDFRT_OK)
+                return st;
+        }
+    }
+    return UDFRT_OK;
+}
+
+/* Sends (or receives) the nav buffers' elements of rank `rank`'s frames. */
+static udfrt_status transfer_nav(run_state *rs, int rank, int peer, int send)
+{
+    int64_t first, end, from = 0, to = 0;
+    rank_share(rs, rank, &first, &end);
+    if (rs->n_partitions > 0) {
+        from = partition_begin(rs, first);
+        to = partition_begin(rs, end);
+    }
+    for (int j = 0; j < rs->n_jobs; j++) {
+        const udfrt_job *job = &rs->jobs[j];
+        for (int b = 0; b < job->kernel->n_buffers; b++) {
+            const udf_buffer_desc *desc = &job->kernel->buffers[b];
+            if (desc->kind != UDF_KIND_NAV || (desc->flags & UDF_BUF_DERIVED))
+                continue;
+            size_t block =
+                (size_t)udfrt_buffer_block(&job->ctx, desc) * udfrt_dtype_size(desc->dtype);
+            unsigned char *pack = udfrt_malloc(block * (size_t)(to - from) + 1);
+            unsigned char *buf = job->buffers[b];
+            if (!pack)
+                return udfrt_fail(rs->err, UDFRT_ERR_DATA, "out of memory for MPI transfers");
+            for (int64_t t = from; send && t < to; t++)
+                memcpy(pack + (size_t)(t - from) * block, buf + (size_t)rs->selected[t] * block,
+                       block);
+            udfrt_status st =
+                send ? udfrt_rank_send(peer, pack, block * (size_t)(to - from), rs->err)
+                     : udfrt_rank_recv(peer, pack, block * (size_t)(to - from), rs->err);
+            for (int64_t t = from; !send && st == UDFRT_OK && t < to; t++)
+                memcpy(buf + (size_t)rs->selected[t] * block, pack + (size_t)(t - from) * block,
+                       block);
+            udfrt_free(pack);
+            if (st != UDFRT_OK)
+                return st;
+        }
+    }
+    return UDFRT_OK;
+}
+
+/* A rank other than 0 sends the roots of its finished subtrees (leaf, level,
+ * buffers) and its nav elements to rank 0. */
+static udfrt_status send_share(run_state *rs, int rank)
+{
+    int64_t first, end, count = 0;
+    rank_share(rs, rank, &first, &end);
+    for (int64_t leaf = first; leaf < end; leaf++)
+        count += rs->partials[leaf].bufs != NULL;
+    udfrt_status st = udfrt_rank_send(0, &count, sizeof count, rs->err);
+    for (int64_t leaf = first; st == UDFRT_OK && leaf < end; leaf++) {
+        if (!rs->partials[leaf].bufs)
+            continue;
+        int64_t head[2] = {leaf, rs->level_done[leaf]};
+        st = udfrt_rank_send(0, head, sizeof head, rs->err);
+        if (st == UDFRT_OK)
+            st = transfer_partial(rs, &rs->partials[leaf], 0, 1);
+    }
+    return st == UDFRT_OK ? transfer_nav(rs, rank, 0, 1) : st;
+}
+
+/* Rank 0 takes every other rank's subtrees into its merge tree, which merges
+ * each as its sibling is there, and their nav elements. */
+static udfrt_status gather_shares(run_state *rs)
+{
+    udfrt_status st = UDFRT_OK;
+    for (int rank = 1; st == UDFRT_OK && rank < udfrt_mpi_size(); rank++) {
+        int64_t first, end, count = 0;
+        rank_share(rs, rank, &first, &end);
+        st = udfrt_rank_recv(rank, &count, sizeof count, rs->err);
+        for (int64_t i = 0; st == UDFRT_OK && i < count; i++) {
+            int64_t head[2];
+            st = udfrt_rank_recv(rank, head, sizeof head, rs->err);
+            if (st == UDFRT_OK &&
+                (head[0] < first || head[0] >= end || head[1] < 0 || head[1] > 62))
+                st = udfrt_fail(rs->err, UDFRT_ERR_INTERNAL,
+                                "MPI rank %d sent partition %lld, level %lld: not of its share",
+                                rank, (long long)head[0], (long long)head[1]);
+            partial *p = &rs->partials[st == UDFRT_OK ? head[0] : 0];
+            if (st == UDFRT_OK && partial_init(rs, p) != UDFRT_OK)
+                st = udfrt_fail(rs->err, UDFRT_ERR_DATA, "out of memory for partial results");
+            if (st == UDFRT_OK)
+                st = transfer_partial(rs, p, rank, 0);
+            if (st == UDFRT_OK)
+                tree_complete(rs, head[0], (int)head[1]);
+        }
+        if (st == UDFRT_OK)
+            st = transfer_nav(rs, rank, rank, 0);
+    }
+    return st;
 }
 
 /* The nav positions to process, in C order: selected by the ROI and showing
@@ -557,10 +683,15 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
                             jobs[j].kernel->name,
                             udfrt_dtype_name((udf_dtype)jobs[j].kernel->input_dtype),
                             udfrt_dtype_name(plan.frame_dtype));
+    int root = udfrt_mpi_rank() == 0;
     if (st == UDFRT_OK) {
         rs.selected = selected;
         rs.depth = plan.tile_depth;
         rs.n_partitions = plan.partitions;
+        rank_share(&rs, udfrt_mpi_rank(), &rs.first_partition, &rs.end_partition);
+        rs.rank_frames = rs.n_partitions > 0 ? partition_begin(&rs, rs.end_partition) -
+                                                   partition_begin(&rs, rs.first_partition)
+                                             : 0;
         /* One extra leaf so that an empty run still has a root partial. */
         rs.partials = udfrt_calloc((size_t)rs.n_partitions + 1, sizeof *rs.partials);
         rs.level_done = udfrt_calloc((size_t)rs.n_partitions + 1, sizeof *rs.level_done);
@@ -578,22 +709,25 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     }
     if (st == UDFRT_OK)
         st = udfrt_pool_create(threads, &pool, err);
-    if (st == UDFRT_OK && rs.n_partitions > 0) {
+    if (st == UDFRT_OK && rs.end_partition > rs.first_partition) {
         udfrt_bus_guard_install();
-        st = udfrt_pool_run(pool, rs.n_partitions, run_partition, &rs);
+        st = udfrt_pool_run(pool, rs.end_partition - rs.first_partition, run_partition, &rs);
         udfrt_bus_guard_uninstall();
     }
-    if (st == UDFRT_OK && rs.n_partitions == 0 && partial_init(&rs, &rs.partials[0]) != UDFRT_OK)
+    if (st == UDFRT_OK && rs.n_partitions == 0 && root &&
+        partial_init(&rs, &rs.partials[0]) != UDFRT_OK)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for results");
+    if (st == UDFRT_OK && udfrt_mpi_size() > 1)
+        st = root ? gather_shares(&rs) : send_share(&rs, udfrt_mpi_rank());
     if (st == UDFRT_OK && opt->progress) {
-        udfrt_progress p = {.frames_done = rs.n_selected,
-                            .frames_total = rs.n_selected,
+        udfrt_progress p = {.frames_done = rs.rank_frames,
+                            .frames_total = rs.rank_frames,
                             .bytes_read = atomic_load(&rs.bytes_done),
                             .seconds = now() - t_start,
                             .finished = 1};
         opt->progress(opt->progress_ctx, &p);
     }
-    if (st == UDFRT_OK) {
+    if (st == UDFRT_OK && root) {
         adopt_root(&rs, &rs.partials[0]);
         for (int j = 0; j < n_jobs; j++)
             if (jobs[j].kernel->result)
@@ -621,6 +755,8 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     pthread_mutex_destroy(&rs.err_lock);
     pthread_mutex_destroy(&rs.progress_lock);
     stats->frames = rs.n_selected;
+    stats->ranks = udfrt_mpi_size();
+    stats->rank_frames = rs.rank_frames;
     stats->partitions = rs.n_partitions;
     stats->tile_depth = rs.depth;
     stats->wall_seconds = now() - t_start;

@@ -43,6 +43,10 @@ static void print_stats(const udfrt_run_stats *s, int threads)
             s->wall_seconds, threads, threads == 1 ? "" : "s", (long long)s->frames,
             (long long)s->partitions, (long long)s->tile_depth, s->read_seconds, s->correct_seconds,
             s->kernel_seconds, gb, s->wall_seconds > 0 ? gb / s->wall_seconds : 0.0);
+    if (s->ranks > 1)
+        fprintf(stderr,
+                "stats: MPI: %d ranks; rank 0 ran %lld of the %lld frames (above: its share)\n",
+                s->ranks, (long long)s->rank_frames, (long long)s->frames);
     if (s->mapping_workers + s->copying_workers > 0)
         fprintf(stderr, "stats: frames mapped from the page cache on %d thread%s, copied on %d\n",
                 s->mapping_workers, s->mapping_workers == 1 ? "" : "s", s->copying_workers);
@@ -69,15 +73,18 @@ static udfrt_status check_outputs(const RunOptions *o, const udfrt_session *s, u
     return st;
 }
 
+/* Under mpirun, rank 0 alone reports, checks and writes the outputs; every
+ * rank runs its share. */
 static int run_session(const RunOptions *o, udfrt_session *s, const KernelSource *kernels)
 {
+    int root = udfrt_mpi_rank() == 0;
     udfrt_error err = {0};
-    udfrt_status st = check_outputs(o, s, &err);
+    udfrt_status st = root ? check_outputs(o, s, &err) : UDFRT_OK;
     for (int i = 0; st == UDFRT_OK && i < o->n_params; i++)
         st = udfrt_session_param(s, o->params[i], &err);
     if (st != UDFRT_OK)
         return cli_report(&err);
-    int progress = o->progress >= 0 ? o->progress : isatty(STDERR_FILENO);
+    int progress = root && (o->progress >= 0 ? o->progress : isatty(STDERR_FILENO));
     ProgressLine line = {0};
     if (progress)
         udfrt_session_progress(s, progress_print, &line);
@@ -86,6 +93,8 @@ static int run_session(const RunOptions *o, udfrt_session *s, const KernelSource
     progress_close(&line);
     if (st != UDFRT_OK)
         return cli_report(&err);
+    if (!root)
+        return 0;
     if (o->stats) {
         if (kernels->stats)
             kernels->stats(kernels->ctx, stderr);
@@ -101,17 +110,26 @@ static int run_session(const RunOptions *o, udfrt_session *s, const KernelSource
     return 0;
 }
 
-int run_driver(const RunOptions *o, const KernelSource *kernels)
+static int run_job(const RunOptions *o, const KernelSource *kernels)
 {
     SessionSetup setup;
     int rc = session_setup_open(o, &setup);
     if (rc)
         return rc;
-    warn_grid_fit(setup.ds);
+    if (udfrt_mpi_rank() == 0)
+        warn_grid_fit(setup.ds);
     udfrt_atomic_install_signal_cleanup();
     rc = kernels->add(kernels->ctx, setup.session);
     if (!rc)
         rc = run_session(o, setup.session, kernels);
     session_setup_release(&setup);
+    return rc;
+}
+
+int run_driver(const RunOptions *o, const KernelSource *kernels)
+{
+    udfrt_error err = {0};
+    int rc = udfrt_mpi_start(&err) == UDFRT_OK ? run_job(o, kernels) : cli_report(&err);
+    udfrt_mpi_finish(rc);
     return rc;
 }

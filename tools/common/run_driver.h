@@ -1,7 +1,9 @@
 /* run_driver.h — what `udfc run` and `udfrun` share: configure a session
  * from the run options, let the tool add its kernels (JIT-compiled, or from a
  * shared library), bind params, run with a progress line, print stats, write
- * the result files and a one-line summary per result. */
+ * the result files and a one-line summary per result. Under mpirun (built
+ * with UDF_MPI) every rank runs its share of the partitions and rank 0 does
+ * the rest. */
 #ifndef CLI_RUN_DRIVER_H
 #define CLI_RUN_DRIVER_H
 

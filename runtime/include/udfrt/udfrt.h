@@ -110,6 +110,10 @@ typedef struct udfrt_run_stats {
      * copying them with pread (each tries both on its first tiles and keeps
      * the faster; formats that must decode or byte-swap are in neither). */
     int mapping_workers, copying_workers;
+    /* Under mpirun: the number of ranks, and the frames this rank processed
+     * (its reads and kernels are those above); else 1 and `frames`. */
+    int ranks;
+    int64_t rank_frames;
 } udfrt_run_stats;
 
 /* One result array: every buffer a udf does not declare private. */
@@ -168,6 +172,22 @@ int udfrt_session_results(const udfrt_session *s, const udfrt_result **out);
  * png_dir. All files appear together, or none does. */
 udfrt_status udfrt_session_write(udfrt_session *s, const char *h5_path, const char *npy_dir,
                                  const char *png_dir, udfrt_error *err);
+
+/* ---- MPI: one run over the ranks of `mpirun -n N` ---- */
+
+/* Joins the ranks when the process was started by mpirun (libudfrt built with
+ * UDF_MPI; without it, an mpirun of more than one rank is refused, so that
+ * ranks do not each run the whole job). Call once, before opening anything.
+ * A session then runs on every rank with the same arguments: each rank reads
+ * its share of the partitions, and rank 0 merges them in the order of a
+ * single-process run (bit-identical results) and alone has the results. */
+udfrt_status udfrt_mpi_start(udfrt_error *err);
+/* This process's rank (0 without MPI) and the number of ranks (1). */
+int udfrt_mpi_rank(void);
+int udfrt_mpi_size(void);
+/* Leaves the ranks: a nonzero exit code on any rank aborts all of them with
+ * it (the others may be waiting for this one's partitions). */
+void udfrt_mpi_finish(int exit_code);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,113 @@
+/* ranks.c — joining and leaving the ranks of an mpirun, and byte transfers
+ * between them; see ranks.h. Built with UDF_MPI, on OpenMPI (or any MPI that
+ * sets one of the launcher variables below); without it, one rank. */
+#include "ranks.h"
+
+#include <stdlib.h>
+
+#ifdef UDF_HAVE_MPI
+#include <mpi.h>
+#endif
+
+static int rank, size = 1;
+
+/* The number of ranks mpirun (OpenMPI, MPICH/Hydra, PMIx) says it started,
+ * or 0 outside mpirun. */
+static int launched_ranks(void)
+{
+    static const char *const names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *v = getenv(names[i]);
+        if (v && *v)
+            return atoi(v);
+    }
+    return 0;
+}
+
+int udfrt_mpi_rank(void) { return rank; }
+int udfrt_mpi_size(void) { return size; }
+
+#ifdef UDF_HAVE_MPI
+
+/* MPI counts are ints: larger transfers go in pieces of this size. */
+#define PIECE ((size_t)1 << 30)
+
+udfrt_status udfrt_mpi_start(udfrt_error *err)
+{
+    if (launched_ranks() == 0)
+        return UDFRT_OK; /* not under mpirun: no MPI start-up cost */
+    int provided;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "MPI_Init failed");
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    return UDFRT_OK;
+}
+
+void udfrt_mpi_finish(int exit_code)
+{
+    int started = 0, finished = 0;
+    MPI_Initialized(&started);
+    MPI_Finalized(&finished);
+    if (!started || finished)
+        return;
+    if (exit_code != 0 && size > 1)
+        MPI_Abort(MPI_COMM_WORLD, exit_code);
+    MPI_Finalize();
+}
+
+udfrt_status udfrt_rank_send(int to, const void *data, size_t n, udfrt_error *err)
+{
+    for (size_t at = 0; at < n; at += PIECE) {
+        int count = (int)(n - at < PIECE ? n - at : PIECE);
+        if (MPI_Send((const char *)data + at, count, MPI_BYTE, to, 0, MPI_COMM_WORLD) !=
+            MPI_SUCCESS)
+            return udfrt_fail(err, UDFRT_ERR_DATA, "MPI: sending partial results to rank %d failed",
+                              to);
+    }
+    return UDFRT_OK;
+}
+
+udfrt_status udfrt_rank_recv(int from, void *data, size_t n, udfrt_error *err)
+{
+    for (size_t at = 0; at < n; at += PIECE) {
+        int count = (int)(n - at < PIECE ? n - at : PIECE);
+        if (MPI_Recv((char *)data + at, count, MPI_BYTE, from, 0, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return udfrt_fail(err, UDFRT_ERR_DATA,
+                              "MPI: receiving partial results from rank %d failed", from);
+    }
+    return UDFRT_OK;
+}
+
+#else
+
+udfrt_status udfrt_mpi_start(udfrt_error *err)
+{
+    int n = launched_ranks();
+    if (n > 1)
+        return udfrt_fail(err, UDFRT_ERR_USAGE,
+                          "started as one of %d MPI ranks, but this libudfrt was built without "
+                          "MPI (cmake -DUDF_MPI=ON): each rank would run the whole job",
+                          n);
+    return UDFRT_OK;
+}
+
+void udfrt_mpi_finish(int exit_code) { (void)exit_code; }
+
+udfrt_status udfrt_rank_send(int to, const void *data, size_t n, udfrt_error *err)
+{
+    (void)data;
+    (void)n;
+    return udfrt_fail(err, UDFRT_ERR_INTERNAL, "no MPI in this build to send to rank %d", to);
+}
+
+udfrt_status udfrt_rank_recv(int from, void *data, size_t n, udfrt_error *err)
+{
+    (void)data;
+    (void)n;
+    return udfrt_fail(err, UDFRT_ERR_INTERNAL, "no MPI in this build to receive from rank %d",
+                      from);
+}
+
+#endif

@@ -1,0 +1,147 @@
+"""MPI (SPEC §4): `mpirun -n N udfc run ...` and `udfrun` spread the
+partitions over the ranks and merge with the udfs' own merges; the output
+equals a single-process run bit for bit, whatever N, the threads per rank, a
+rank without partitions, a ROI (also an empty one). Rank 0 alone writes and
+prints; a failure on the ranks is the single run's exit code, without output.
+
+  test_mpi.py MPIEXEC STDLIB_DIR   (a build with UDF_MPI)
+  test_mpi.py --without (a build without: an mpirun of 2 ranks is refused)"""
+import os
+import re
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+from udftest import UDFC, check_equal, fail, read, run, tempdir
+
+UDFRUN = os.environ["UDFRUN"]
+# mpirun as root (CI containers) needs both; ranks beyond the cores need
+# oversubscription.
+MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+UDFS = ["stddev", "masks", "com", "sumsig", "max"]
+
+
+def mpirun(mpiexec, n, tool, *args, expect=0):
+    cmd = [mpiexec, "-n", str(n), tool] + [str(a) for a in args]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=MPI_ENV, timeout=120)
+    if p.returncode != expect:
+        fail("%s\nexited %d, expected %d\nstdout:\n%s\nstderr:\n%s"
+             % (" ".join(cmd), p.returncode, expect, p.stdout, p.stderr))
+    return p
+
+
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, d: out.__setitem__(name, d[()])
+                     if isinstance(d, h5py.Dataset) else None)
+    return out
+
+
+def check_same(single, ranked, what):
+    want, got = datasets(single), datasets(ranked)
+    if sorted(want) != sorted(got):
+        fail("%s: results %s, expected %s" % (what, sorted(got), sorted(want)))
+    for name in want:
+        check_equal(got[name], want[name], "%s: %s" % (what, name))
+
+
+def with_mpi(mpiexec, stdlib):
+    with tempdir() as tmp:
+        rng = np.random.default_rng(5)
+        frames = rng.integers(0, 1000, (7, 9, 16, 16)).astype(np.uint16)
+        data = os.path.join(tmp, "data.npy")
+        np.save(data, frames)
+        masks = os.path.join(tmp, "masks.npy")
+        np.save(masks, rng.random((3, 16, 16)).astype(np.float32))
+        roi = os.path.join(tmp, "roi.npy")
+        box = np.zeros((7, 9), bool)
+        box[2:5, 1:7] = True
+        np.save(roi, box)
+        empty = os.path.join(tmp, "empty.npy")
+        np.save(empty, np.zeros((7, 9), bool))
+        common = ["--data", data, "--param", "masks=@" + masks]
+
+        def single(name, *extra):
+            out = os.path.join(tmp, name)
+            run("run", *UDFS, *common, "-o", out, *extra)
+            return out
+
+        whole = single("single.h5")
+        check_equal(read(whole, "sumsig", "intensity"),
+                    frames.reshape(7, 9, -1).sum(-1).astype(np.float32), "sumsig against numpy")
+        for n, threads in ((1, 2), (2, 1), (2, 2), (3, 1), (5, 1)):
+            out = os.path.join(tmp, "ranks%d.h5" % n)
+            p = mpirun(mpiexec, n, UDFC, "run", *UDFS, *common, "-o", out, "-j", threads,
+                       "--stats")
+            check_same(whole, out, "mpirun -n %d, -j %d" % (n, threads))
+            if p.stdout.count("sumsig/intensity") != 1 or p.stderr.count("stats: run") != 1:
+                fail("mpirun -n %d: rank 0 alone prints; stdout:\n%s\nstderr:\n%s"
+                     % (n, p.stdout, p.stderr))
+            # rank 0 runs partitions [0, parts // n): numpy.linspace bounds
+            parts = int(re.search(r"63 frames in (\d+) partitions", p.stderr).group(1))
+            share = "rank 0 ran %d of the 63 frames" % ((parts // n) * 63 // parts)
+            if (n > 1) != ("stats: MPI: %d ranks; " % n in p.stderr) or \
+                    (n > 1 and share not in p.stderr):
+                fail("mpirun -n %d: expected '%s' in --stats:\n%s" % (n, share, p.stderr))
+
+        # More ranks than partitions: ranks 1 and 3 have none.
+        few = single("few.h5", "--partitions", "2")
+        out = os.path.join(tmp, "few_ranks.h5")
+        mpirun(mpiexec, 4, UDFC, "run", *UDFS, *common, "-o", out, "--partitions", "2")
+        check_same(few, out, "4 ranks, 2 partitions")
+
+        for name, path in (("roi", roi), ("empty roi", empty)):
+            want = single(name.replace(" ", "_") + ".h5", "--roi", path)
+            out = os.path.join(tmp, "ranks_" + os.path.basename(want))
+            mpirun(mpiexec, 3, UDFC, "run", *UDFS, *common, "-o", out, "--roi", path)
+            check_same(want, out, "3 ranks, " + name)
+
+        # udfrun: the same runtime, kernels from a shared library.
+        lib = os.path.join(tmp, "kernels.so")
+        sources = [os.path.join(stdlib, u + ".udf") for u in ("sumsig", "stddev")]
+        run("build", *sources, "-o", lib, "--dtype", "u16")
+        want = os.path.join(tmp, "aot.h5")
+        p = subprocess.run([UDFRUN, lib, "--data", data, "-o", want], capture_output=True,
+                           text=True)
+        if p.returncode != 0:
+            fail("udfrun: %s" % p.stderr)
+        out = os.path.join(tmp, "aot_ranks.h5")
+        mpirun(mpiexec, 2, UDFRUN, lib, "--data", data, "-o", out)
+        check_same(want, out, "udfrun on 2 ranks")
+
+        # A failure is the single run's exit code on all ranks, and no file.
+        out = os.path.join(tmp, "failed.h5")
+        p = mpirun(mpiexec, 2, UDFC, "run", "masks", "--data", data, "-o", out,
+                   "--param", "masks=@" + os.path.join(tmp, "missing.npy"), expect=3)
+        if "udfc: error: cannot open" not in p.stderr or os.path.exists(out):
+            fail("a missing param file on 2 ranks: %s (output %s)"
+                 % (p.stderr, "written" if os.path.exists(out) else "absent"))
+
+
+def without_mpi():
+    with tempdir() as tmp:
+        data = os.path.join(tmp, "data.npy")
+        np.save(data, np.ones((2, 3, 4, 5), np.uint8))
+        out = os.path.join(tmp, "out.h5")
+        env = dict(os.environ, OMPI_COMM_WORLD_SIZE="2")
+        p = subprocess.run([UDFC, "run", "sumsig", "--data", data, "-o", out],
+                           capture_output=True, text=True, env=env)
+        if p.returncode != 2 or "built without MPI" not in p.stderr or os.path.exists(out):
+            fail("one of 2 ranks of a build without MPI: exit %d, %s" % (p.returncode, p.stderr))
+        env["OMPI_COMM_WORLD_SIZE"] = "1"
+        p = subprocess.run([UDFC, "run", "sumsig", "--data", data, "-o", out],
+                           capture_output=True, text=True, env=env)
+        if p.returncode != 0:
+            fail("the only rank of a build without MPI: exit %d, %s" % (p.returncode, p.stderr))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--without":
+        without_mpi()
+    else:
+        with_mpi(sys.argv[1], sys.argv[2])
+    print("ok")
