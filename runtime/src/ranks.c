@@ -4,6 +4,7 @@
 #include "ranks.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef UDF_HAVE_MPI
 #include <mpi.h>
@@ -11,17 +12,23 @@
 
 static int rank, size = 1;
 
-/* The number of ranks mpirun (OpenMPI, MPICH/Hydra, PMIx) says it started,
- * or 0 outside mpirun. */
+/* The number of ranks the launcher (OpenMPI's mpirun, MPICH's Hydra) says it
+ * started, -1 for a PMIx launch (srun --mpi=pmix), which does not say, or 0:
+ * not launched as a rank, or UDF_MPI=off, which a process started by an MPI
+ * rank (that inherits the launcher's variables) sets to run on its own. */
 static int launched_ranks(void)
 {
-    static const char *const names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        const char *v = getenv(names[i]);
+    const char *off = getenv("UDF_MPI");
+    if (off && strcmp(off, "off") == 0)
+        return 0;
+    static const char *const sizes[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        const char *v = getenv(sizes[i]);
         if (v && *v)
             return atoi(v);
     }
-    return 0;
+    const char *pmix = getenv("PMIX_RANK");
+    return pmix && *pmix ? -1 : 0;
 }
 
 int udfrt_mpi_rank(void) { return rank; }
@@ -86,10 +93,12 @@ udfrt_status udfrt_mpi_start(udfrt_error *err)
 {
     int n = launched_ranks();
     if (n > 1)
-        return udfrt_fail(err, UDFRT_ERR_USAGE,
-                          "started as one of %d MPI ranks, but this libudfrt was built without "
-                          "MPI (cmake -DUDF_MPI=ON): each rank would run the whole job",
-                          n);
+        return udfrt_fail(
+            err, UDFRT_ERR_USAGE,
+            "started as one of %d MPI ranks, but this libudfrt was built without "
+            "MPI (cmake -DUDF_MPI=ON): each rank would run the whole job (UDF_MPI=off "
+            "runs it anyway, in a process an MPI rank started)",
+            n);
     return UDFRT_OK;
 }
 

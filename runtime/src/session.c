@@ -310,7 +310,7 @@ udfrt_status udfrt_session_run(udfrt_session *s, udfrt_run_stats *stats, udfrt_e
         s->ran = 1;
         st = udfrt_run(s->ds, s->jobs, s->n_jobs, &s->options, stats, err);
     }
-    if (st == UDFRT_OK) {
+    if (st == UDFRT_OK && udfrt_mpi_rank() == 0) { /* other ranks sent theirs to rank 0 */
         s->results = udfrt_calloc((size_t)udfrt_results_capacity(s->jobs, s->n_jobs) + 1,
                                   sizeof *s->results);
         if (!s->results)
@@ -329,6 +329,10 @@ int udfrt_session_results(const udfrt_session *s, const udfrt_result **out)
 udfrt_status udfrt_session_write(udfrt_session *s, const char *h5_path, const char *npy_dir,
                                  const char *png_dir, udfrt_error *err)
 {
+    if (s->ran && udfrt_mpi_rank() != 0)
+        return udfrt_fail(err, UDFRT_ERR_USAGE,
+                          "the results are on MPI rank 0, not on rank %d: write them there",
+                          udfrt_mpi_rank());
     if (!s->results)
         return udfrt_fail(err, UDFRT_ERR_USAGE, "nothing to write: run the session first");
     udfrt_staging *staging = NULL;

@@ -2,7 +2,8 @@
 partitions over the ranks and merge with the udfs' own merges; the output
 equals a single-process run bit for bit, whatever N, the threads per rank, a
 rank without partitions, a ROI (also an empty one). Rank 0 alone writes and
-prints; a failure on the ranks is the single run's exit code, without output.
+prints; a failure on the ranks is the single run's exit code, without output;
+UDF_MPI=off runs a process that a rank started on its own.
 
   test_mpi.py MPIEXEC STDLIB_DIR   (a build with UDF_MPI)
   test_mpi.py --without (a build without: an mpirun of 2 ranks is refused)"""
@@ -113,6 +114,13 @@ def with_mpi(mpiexec, stdlib):
         mpirun(mpiexec, 2, UDFRUN, lib, "--data", data, "-o", out)
         check_same(want, out, "udfrun on 2 ranks")
 
+        # A process that an MPI rank starts inherits the launcher's variables;
+        # with UDF_MPI=off it runs on its own (else it would wait to join).
+        out = os.path.join(tmp, "child.h5")
+        script = 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then UDF_MPI=off "$0" "$@"; fi'
+        mpirun(mpiexec, 2, "sh", "-c", script, UDFC, "run", *UDFS, *common, "-o", out)
+        check_same(whole, out, "udfc started by rank 0 of 2 with UDF_MPI=off")
+
         # A failure is the single run's exit code on all ranks, and no file.
         out = os.path.join(tmp, "failed.h5")
         p = mpirun(mpiexec, 2, UDFC, "run", "masks", "--data", data, "-o", out,
@@ -132,11 +140,16 @@ def without_mpi():
                            capture_output=True, text=True, env=env)
         if p.returncode != 2 or "built without MPI" not in p.stderr or os.path.exists(out):
             fail("one of 2 ranks of a build without MPI: exit %d, %s" % (p.returncode, p.stderr))
-        env["OMPI_COMM_WORLD_SIZE"] = "1"
-        p = subprocess.run([UDFC, "run", "sumsig", "--data", data, "-o", out],
-                           capture_output=True, text=True, env=env)
-        if p.returncode != 0:
-            fail("the only rank of a build without MPI: exit %d, %s" % (p.returncode, p.stderr))
+        for size, off in (("1", None), ("2", "off")):
+            env["OMPI_COMM_WORLD_SIZE"] = size
+            if off:
+                env["UDF_MPI"] = off
+            p = subprocess.run([UDFC, "run", "sumsig", "--data", data, "-o", out],
+                               capture_output=True, text=True, env=env)
+            if p.returncode != 0 or not os.path.exists(out):
+                fail("a build without MPI as rank of %s, UDF_MPI=%s: exit %d, %s"
+                     % (size, off, p.returncode, p.stderr))
+            os.remove(out)
 
 
 if __name__ == "__main__":

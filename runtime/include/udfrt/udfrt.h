@@ -165,7 +165,7 @@ udfrt_status udfrt_session_param(udfrt_session *s, const char *assignment, udfrt
 
 udfrt_status udfrt_session_run(udfrt_session *s, udfrt_run_stats *stats, udfrt_error *err);
 /* After a run: *out points at the results (valid until the session is
- * destroyed); returns their number. */
+ * destroyed); returns their number (0 on MPI ranks other than 0). */
 int udfrt_session_results(const udfrt_session *s, const udfrt_result **out);
 /* After a run: the HDF5 file (/<udf>/<buffer>, attribute kind), and if not
  * NULL a .npy per result in npy_dir and a PNG per 2-D nav or sig result in
@@ -177,7 +177,9 @@ udfrt_status udfrt_session_write(udfrt_session *s, const char *h5_path, const ch
 
 /* Joins the ranks when the process was started by mpirun (libudfrt built with
  * UDF_MPI; without it, an mpirun of more than one rank is refused, so that
- * ranks do not each run the whole job). Call once, before opening anything.
+ * ranks do not each run the whole job). The environment variable UDF_MPI=off
+ * makes a process started by an MPI rank, which inherits the launcher's
+ * variables, run on its own. Call once, before opening anything.
  * A session then runs on every rank with the same arguments: each rank reads
  * its share of the partitions, and rank 0 merges them in the order of a
  * single-process run (bit-identical results) and alone has the results. */
