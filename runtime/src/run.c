@@ -5,12 +5,11 @@
  * its sig/single results in a partial of its own; a finished partition merges
  * with its finished neighbour in a fixed binary tree over the partitions, so
  * at most a few partials are alive at any time and the merge order (hence the
- * float rounding) is the same for any thread count. */
-#include "run.h"
+ * float rounding) is the same for any thread count (run_tree.c), and for any
+ * number of MPI ranks (run_ranks.c). */
+#include "run_state.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,7 +19,6 @@
 #include "dims.h"
 #include "dtype.h"
 #include "pool.h"
-#include "ranks.h"
 #include "udfrt/config.h"
 
 int64_t udfrt_buffer_block(const udf_ctx *ctx, const udf_buffer_desc *b)
@@ -111,13 +109,7 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The sig/single buffers of every job for one node of the merge tree; nav
- * entries point at the shared nav buffers. */
-typedef struct partial {
-    void **bufs; /* jobs × buffers, flattened */
-} partial;
-
-typedef struct worker_state {
+struct worker_state {
     udfrt_reader *reader;
     const void **frames;
     int64_t *file_frames, *nav_index, *ordinal;
@@ -132,36 +124,7 @@ typedef struct worker_state {
     int warmed_up;
     int64_t trial_tiles[2], trial_bytes[2];
     double trial_seconds[2];
-} worker_state;
-
-typedef struct run_state {
-    udfrt_dataset *ds;
-    const udfrt_run_options *opt;
-    udfrt_job *jobs;
-    int n_jobs;
-    int total_buffers;       /* sum of n_buffers over jobs */
-    const int64_t *selected; /* nav indices of the frames to process */
-    int64_t n_selected;
-    int64_t rank_frames; /* of them in this rank's partitions */
-    int64_t n_partitions;
-    int64_t first_partition, end_partition; /* this MPI rank's share */
-    int64_t depth;
-    worker_state *workers;
-    partial *partials; /* per partition; the tree keeps results at the leftmost leaf */
-    /* Buffer sets of partials that merged away, reused by later partitions:
-     * fresh memory for every partition cost ~0.1 ms of page faults each. */
-    void ***spare;
-    int64_t n_spare;
-    pthread_mutex_t spare_lock;
-    int *level_done; /* per leaf: highest tree level completed for the node it starts */
-    pthread_mutex_t tree_lock;
-    udfrt_error *err;
-    pthread_mutex_t err_lock;
-    double t_start;
-    atomic_llong frames_done, bytes_done;
-    double next_report; /* guarded by progress_lock */
-    pthread_mutex_t progress_lock;
-} run_state;
+};
 
 static udfrt_status fail_shared(run_state *rs, udfrt_status code, const udfrt_error *local)
 {
@@ -169,105 +132,6 @@ static udfrt_status fail_shared(run_state *rs, udfrt_status code, const udfrt_er
     udfrt_fail(rs->err, code, "%s", local->msg);
     pthread_mutex_unlock(&rs->err_lock);
     return code;
-}
-
-static void partial_free(run_state *rs, partial *p)
-{
-    if (!p->bufs)
-        return;
-    int slot = 0;
-    for (int j = 0; j < rs->n_jobs; j++)
-        for (int b = 0; b < rs->jobs[j].kernel->n_buffers; b++, slot++)
-            if (rs->jobs[j].kernel->buffers[b].kind != UDF_KIND_NAV)
-                udfrt_free(p->bufs[slot]);
-    udfrt_free(p->bufs);
-    p->bufs = NULL;
-}
-
-/* Keeps p's buffers for a later partition. */
-static void partial_recycle(run_state *rs, partial *p)
-{
-    pthread_mutex_lock(&rs->spare_lock);
-    rs->spare[rs->n_spare++] = p->bufs;
-    pthread_mutex_unlock(&rs->spare_lock);
-    p->bufs = NULL;
-}
-
-/* A partial at the buffers' start values, in recycled buffers if there are.
- * Summed buffers start there in the first partition's partial only, into
- * which the merge tree adds the others, and at 0 elsewhere. */
-static udfrt_status partial_init(run_state *rs, partial *p)
-{
-    int first = p == &rs->partials[0];
-    pthread_mutex_lock(&rs->spare_lock);
-    p->bufs = rs->n_spare > 0 ? rs->spare[--rs->n_spare] : NULL;
-    pthread_mutex_unlock(&rs->spare_lock);
-    int fresh = !p->bufs;
-    if (fresh)
-        p->bufs = udfrt_calloc((size_t)rs->total_buffers, sizeof *p->bufs);
-    if (!p->bufs)
-        return UDFRT_ERR_DATA;
-    int slot = 0;
-    for (int j = 0; j < rs->n_jobs; j++) {
-        const udfrt_job *job = &rs->jobs[j];
-        for (int b = 0; b < job->kernel->n_buffers; b++, slot++) {
-            const udf_buffer_desc *desc = &job->kernel->buffers[b];
-            if (desc->kind == UDF_KIND_NAV) {
-                p->bufs[slot] = job->buffers[b];
-                continue;
-            }
-            if (desc->flags & UDF_BUF_DERIVED)
-                continue;
-            int64_t n = udfrt_buffer_elements(&job->ctx, desc);
-            if (fresh)
-                p->bufs[slot] = udfrt_aligned_alloc((size_t)n * udfrt_dtype_size(desc->dtype));
-            if (!p->bufs[slot]) {
-                partial_free(rs, p);
-                return UDFRT_ERR_DATA;
-            }
-            int at_zero = (desc->flags & UDF_BUF_SUMMED) && !first;
-            udfrt_fill(p->bufs[slot], desc->dtype, (size_t)n, at_zero ? 0.0 : desc->init);
-        }
-    }
-    return UDFRT_OK;
-}
-
-static void merge_partials(run_state *rs, partial *dest, partial *src)
-{
-    int slot = 0;
-    for (int j = 0; j < rs->n_jobs; j++) {
-        const udfrt_job *job = &rs->jobs[j];
-        if (job->kernel->merge)
-            job->kernel->merge(&job->ctx, dest->bufs + slot, src->bufs + slot);
-        slot += job->kernel->n_buffers;
-    }
-}
-
-/* The node of the merge tree at `leaf` is complete up to `level` (0: the
- * partition `leaf`): merge up the tree as far as finished neighbours allow.
- * Node (level l, index k) covers partitions [k << l, (k + 1) << l) and keeps
- * its partial at leaf k << l. */
-static void tree_complete(run_state *rs, int64_t leaf, int level)
-{
-    int64_t n = rs->n_partitions;
-    pthread_mutex_lock(&rs->tree_lock);
-    rs->level_done[leaf] = level;
-    for (; ((int64_t)1 << level) < n; level++) {
-        int64_t k = leaf >> level;
-        int64_t left = (k & ~(int64_t)1) << level, right = (k | 1) << level;
-        int64_t sibling = (k & 1) ? left : right;
-        if (sibling < n && rs->level_done[sibling] < level)
-            break; /* the sibling is still running; whoever finishes it merges */
-        if (right < n) {
-            pthread_mutex_unlock(&rs->tree_lock);
-            merge_partials(rs, &rs->partials[left], &rs->partials[right]);
-            partial_recycle(rs, &rs->partials[right]);
-            pthread_mutex_lock(&rs->tree_lock);
-        }
-        rs->level_done[left] = level + 1;
-        leaf = left;
-    }
-    pthread_mutex_unlock(&rs->tree_lock);
 }
 
 static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *local)
@@ -363,7 +227,7 @@ static void correct_tile(run_state *rs, worker_state *w, int64_t depth)
 /* Partition boundaries as numpy.linspace(0, n, parts + 1, dtype=int), each
  * moved forward to the next read block (ds->read_block, in stored frames), so
  * that no block is decoded by two partitions. A partition may end up empty. */
-static int64_t partition_begin(const run_state *rs, int64_t index)
+int64_t udfrt_partition_begin(const run_state *rs, int64_t index)
 {
     int64_t b = index * rs->n_selected / rs->n_partitions, block = rs->ds->read_block;
     if (block > 1)
@@ -402,12 +266,12 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
     if (!w->frames && worker_setup(rs, w, &local) != UDFRT_OK)
         return fail_shared(rs, local.code, &local);
     partial *p = &rs->partials[index];
-    if (partial_init(rs, p) != UDFRT_OK) {
+    if (udfrt_partial_init(rs, p) != UDFRT_OK) {
         udfrt_fail(&local, UDFRT_ERR_DATA, "out of memory for partial results");
         return fail_shared(rs, local.code, &local);
     }
     /* Partition boundaries as numpy.linspace(0, n, parts + 1, dtype=int). */
-    int64_t begin = partition_begin(rs, index), end = partition_begin(rs, index + 1);
+    int64_t begin = udfrt_partition_begin(rs, index), end = udfrt_partition_begin(rs, index + 1);
     int64_t frame_bytes = rs->ds->sig_size * (int64_t)udfrt_dtype_size(rs->ds->dtype);
     for (int64_t t = begin; t < end; t += rs->depth) {
         int64_t depth = end - t < rs->depth ? end - t : rs->depth;
@@ -446,7 +310,7 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
         w->bytes_read += depth * frame_bytes;
         count_tile(rs, depth, depth * frame_bytes);
     }
-    tree_complete(rs, index, 0);
+    udfrt_tree_complete(rs, index, 0);
     return UDFRT_OK;
 }
 
@@ -477,143 +341,6 @@ static udfrt_status allocate_job(udfrt_dataset *ds, udfrt_job *job, udfrt_error 
                    desc->kind == UDF_KIND_NAV ? unselected_value(desc->dtype) : desc->init);
     }
     return UDFRT_OK;
-}
-
-/* Moves the merged sig/single buffers of the root partial into the jobs. */
-static void adopt_root(run_state *rs, partial *root)
-{
-    int slot = 0;
-    for (int j = 0; j < rs->n_jobs; j++) {
-        udfrt_job *job = &rs->jobs[j];
-        for (int b = 0; b < job->kernel->n_buffers; b++, slot++)
-            if (job->kernel->buffers[b].kind != UDF_KIND_NAV &&
-                !(job->kernel->buffers[b].flags & UDF_BUF_DERIVED)) {
-                job->buffers[b] = root->bufs[slot];
-                root->bufs[slot] = NULL;
-            }
-    }
-    partial_free(rs, root);
-}
-
-/* ---- MPI ranks: rank r runs partitions [r·n/R, (r+1)·n/R); rank 0 then
- * merges the others' subtrees into its tree, so the merge order is that of
- * one process. ---- */
-
-static void rank_share(const run_state *rs, int rank, int64_t *first, int64_t *end)
-{
-    int64_t n = rs->n_partitions, ranks = udfrt_mpi_size();
-    *first = rank * n / ranks;
-    *end = (rank + 1) * n / ranks;
-}
-
-/* Sends (or receives) the sig and single buffers of partial p. */
-static udfrt_status transfer_partial(run_state *rs, partial *p, int peer, int send)
-{
-    int slot = 0;
-    for (int j = 0; j < rs->n_jobs; j++) {
-        const udfrt_job *job = &rs->jobs[j];
-        for (int b = 0; b < job->kernel->n_buffers; b++, slot++) {
-            const udf_buffer_desc *desc = &job->kernel->buffers[b];
-            if (desc->kind == UDF_KIND_NAV || (desc->flags & UDF_BUF_DERIVED))
-                continue;
-            size_t bytes =
-                (size_t)udfrt_buffer_elements(&job->ctx, desc) * udfrt_dtype_size(desc->dtype);
-            udfrt_status st = send ? udfrt_rank_send(peer, p->bufs[slot], bytes, rs->err)
-                                   : udfrt_rank_recv(peer, p->bufs[slot], bytes, rs->err);
-            if (st != UDFRT_OK)
-                return st;
-        }
-    }
-    return UDFRT_OK;
-}
-
-/* Sends (or receives) the nav buffers' elements of rank `rank`'s frames. */
-static udfrt_status transfer_nav(run_state *rs, int rank, int peer, int send)
-{
-    int64_t first, end, from = 0, to = 0;
-    rank_share(rs, rank, &first, &end);
-    if (rs->n_partitions > 0) {
-        from = partition_begin(rs, first);
-        to = partition_begin(rs, end);
-    }
-    for (int j = 0; j < rs->n_jobs; j++) {
-        const udfrt_job *job = &rs->jobs[j];
-        for (int b = 0; b < job->kernel->n_buffers; b++) {
-            const udf_buffer_desc *desc = &job->kernel->buffers[b];
-            if (desc->kind != UDF_KIND_NAV || (desc->flags & UDF_BUF_DERIVED))
-                continue;
-            size_t block =
-                (size_t)udfrt_buffer_block(&job->ctx, desc) * udfrt_dtype_size(desc->dtype);
-            unsigned char *pack = udfrt_malloc(block * (size_t)(to - from) + 1);
-            unsigned char *buf = job->buffers[b];
-            if (!pack)
-                return udfrt_fail(rs->err, UDFRT_ERR_DATA, "out of memory for MPI transfers");
-            for (int64_t t = from; send && t < to; t++)
-                memcpy(pack + (size_t)(t - from) * block, buf + (size_t)rs->selected[t] * block,
-                       block);
-            udfrt_status st =
-                send ? udfrt_rank_send(peer, pack, block * (size_t)(to - from), rs->err)
-                     : udfrt_rank_recv(peer, pack, block * (size_t)(to - from), rs->err);
-            for (int64_t t = from; !send && st == UDFRT_OK && t < to; t++)
-                memcpy(buf + (size_t)rs->selected[t] * block, pack + (size_t)(t - from) * block,
-                       block);
-            udfrt_free(pack);
-            if (st != UDFRT_OK)
-                return st;
-        }
-    }
-    return UDFRT_OK;
-}
-
-/* A rank other than 0 sends the roots of its finished subtrees (leaf, level,
- * buffers) and its nav elements to rank 0. */
-static udfrt_status send_share(run_state *rs, int rank)
-{
-    int64_t first, end, count = 0;
-    rank_share(rs, rank, &first, &end);
-    for (int64_t leaf = first; leaf < end; leaf++)
-        count += rs->partials[leaf].bufs != NULL;
-    udfrt_status st = udfrt_rank_send(0, &count, sizeof count, rs->err);
-    for (int64_t leaf = first; st == UDFRT_OK && leaf < end; leaf++) {
-        if (!rs->partials[leaf].bufs)
-            continue;
-        int64_t head[2] = {leaf, rs->level_done[leaf]};
-        st = udfrt_rank_send(0, head, sizeof head, rs->err);
-        if (st == UDFRT_OK)
-            st = transfer_partial(rs, &rs->partials[leaf], 0, 1);
-    }
-    return st == UDFRT_OK ? transfer_nav(rs, rank, 0, 1) : st;
-}
-
-/* Rank 0 takes every other rank's subtrees into its merge tree, which merges
- * each as its sibling is there, and their nav elements. */
-static udfrt_status gather_shares(run_state *rs)
-{
-    udfrt_status st = UDFRT_OK;
-    for (int rank = 1; st == UDFRT_OK && rank < udfrt_mpi_size(); rank++) {
-        int64_t first, end, count = 0;
-        rank_share(rs, rank, &first, &end);
-        st = udfrt_rank_recv(rank, &count, sizeof count, rs->err);
-        for (int64_t i = 0; st == UDFRT_OK && i < count; i++) {
-            int64_t head[2];
-            st = udfrt_rank_recv(rank, head, sizeof head, rs->err);
-            if (st == UDFRT_OK &&
-                (head[0] < first || head[0] >= end || head[1] < 0 || head[1] > 62))
-                st = udfrt_fail(rs->err, UDFRT_ERR_INTERNAL,
-                                "MPI rank %d sent partition %lld, level %lld: not of its share",
-                                rank, (long long)head[0], (long long)head[1]);
-            partial *p = &rs->partials[st == UDFRT_OK ? head[0] : 0];
-            if (st == UDFRT_OK && partial_init(rs, p) != UDFRT_OK)
-                st = udfrt_fail(rs->err, UDFRT_ERR_DATA, "out of memory for partial results");
-            if (st == UDFRT_OK)
-                st = transfer_partial(rs, p, rank, 0);
-            if (st == UDFRT_OK)
-                tree_complete(rs, head[0], (int)head[1]);
-        }
-        if (st == UDFRT_OK)
-            st = transfer_nav(rs, rank, rank, 0);
-    }
-    return st;
 }
 
 /* The nav positions to process, in C order: selected by the ROI and showing
@@ -688,9 +415,9 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
         rs.selected = selected;
         rs.depth = plan.tile_depth;
         rs.n_partitions = plan.partitions;
-        rank_share(&rs, udfrt_mpi_rank(), &rs.first_partition, &rs.end_partition);
-        rs.rank_frames = rs.n_partitions > 0 ? partition_begin(&rs, rs.end_partition) -
-                                                   partition_begin(&rs, rs.first_partition)
+        udfrt_rank_share(&rs, udfrt_mpi_rank(), &rs.first_partition, &rs.end_partition);
+        rs.rank_frames = rs.n_partitions > 0 ? udfrt_partition_begin(&rs, rs.end_partition) -
+                                                   udfrt_partition_begin(&rs, rs.first_partition)
                                              : 0;
         /* One extra leaf so that an empty run still has a root partial. */
         rs.partials = udfrt_calloc((size_t)rs.n_partitions + 1, sizeof *rs.partials);
@@ -715,10 +442,10 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
         udfrt_bus_guard_uninstall();
     }
     if (st == UDFRT_OK && rs.n_partitions == 0 && root &&
-        partial_init(&rs, &rs.partials[0]) != UDFRT_OK)
+        udfrt_partial_init(&rs, &rs.partials[0]) != UDFRT_OK)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for results");
     if (st == UDFRT_OK && udfrt_mpi_size() > 1)
-        st = root ? gather_shares(&rs) : send_share(&rs, udfrt_mpi_rank());
+        st = root ? udfrt_ranks_gather(&rs) : udfrt_ranks_send(&rs);
     if (st == UDFRT_OK && opt->progress) {
         udfrt_progress p = {.frames_done = rs.rank_frames,
                             .frames_total = rs.rank_frames,
@@ -728,7 +455,7 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
         opt->progress(opt->progress_ctx, &p);
     }
     if (st == UDFRT_OK && root) {
-        adopt_root(&rs, &rs.partials[0]);
+        udfrt_adopt_root(&rs, &rs.partials[0]);
         for (int j = 0; j < n_jobs; j++)
             if (jobs[j].kernel->result)
                 jobs[j].kernel->result(&jobs[j].ctx, jobs[j].buffers);
@@ -739,10 +466,10 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
             worker_release(&rs, &rs.workers[w]);
     }
     for (int64_t i = 0; rs.partials && i <= rs.n_partitions; i++)
-        partial_free(&rs, &rs.partials[i]);
+        udfrt_partial_free(&rs, &rs.partials[i]);
     for (int64_t i = 0; i < rs.n_spare; i++) {
         partial spare = {rs.spare[i]};
-        partial_free(&rs, &spare);
+        udfrt_partial_free(&rs, &spare);
     }
     udfrt_pool_destroy(pool);
     udfrt_free(rs.workers);
