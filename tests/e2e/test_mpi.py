@@ -1,7 +1,8 @@
 """MPI (SPEC §4): `mpirun -n N udfc run ...` and `udfrun` spread the
 partitions over the ranks and merge with the udfs' own merges; the output
 equals a single-process run bit for bit, whatever N, the threads per rank, a
-rank without partitions, a ROI (also an empty one). Rank 0 alone writes and
+rank without partitions, a ROI (also an empty one), chunked HDF5 (uneven
+shares), a sync offset. Rank 0 alone writes and
 prints; a failure on the ranks is the single run's exit code, without output;
 UDF_MPI=off runs a process that a rank started on its own.
 
@@ -100,6 +101,19 @@ def with_mpi(mpiexec, stdlib):
             out = os.path.join(tmp, "ranks_" + os.path.basename(want))
             mpirun(mpiexec, 3, UDFC, "run", *UDFS, *common, "-o", out, "--roi", path)
             check_same(want, out, "3 ranks, " + name)
+
+        # HDF5 chunks of 5 frames: partition bounds move to chunk starts, so
+        # shares are uneven; a sync offset shifts frames against positions.
+        h5 = os.path.join(tmp, "chunked.h5")
+        with h5py.File(h5, "w") as f:
+            f.create_dataset("data", data=frames, chunks=(1, 5, 16, 16), compression="gzip")
+        for extra in ([], ["--sync-offset", "-4"]):
+            want = os.path.join(tmp, "h5_single.h5")
+            run("run", *UDFS, "--data", h5, "--param", "masks=@" + masks, "-o", want, *extra)
+            out = os.path.join(tmp, "h5_ranks.h5")
+            mpirun(mpiexec, 3, UDFC, "run", *UDFS, "--data", h5, "--param", "masks=@" + masks,
+                   "-o", out, *extra)
+            check_same(want, out, "3 ranks, chunked HDF5 %s" % " ".join(extra))
 
         # udfrun: the same runtime, kernels from a shared library.
         lib = os.path.join(tmp, "kernels.so")
