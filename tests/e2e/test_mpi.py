@@ -20,9 +20,11 @@ from udftest import UDFC, check_equal, fail, read, run, tempdir
 
 UDFRUN = os.environ["UDFRUN"]
 # mpirun as root (CI containers) needs both; ranks beyond the cores need
-# oversubscription.
+# oversubscription; shared-memory transfers without cross-process memory
+# attach, which containers often forbid (ptrace scope).
 MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1")
+               OMPI_MCA_rmaps_base_oversubscribe="1",
+               OMPI_MCA_btl_vader_single_copy_mechanism="none")
 UDFS = ["stddev", "masks", "com", "sumsig", "max"]
 
 
