@@ -87,6 +87,15 @@ udfrt_status udfrt_rank_recv(int from, void *data, size_t n, udfrt_error *err)
     return UDFRT_OK;
 }
 
+udfrt_status udfrt_ranks_sum(double *values, int n, udfrt_error *err)
+{
+    int ok = rank == 0 ? MPI_Reduce(MPI_IN_PLACE, values, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD)
+                       : MPI_Reduce(values, NULL, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+    return ok == MPI_SUCCESS
+               ? UDFRT_OK
+               : udfrt_fail(err, UDFRT_ERR_DATA, "MPI: summing the run's statistics failed");
+}
+
 #else
 
 udfrt_status udfrt_mpi_start(udfrt_error *err)
@@ -117,6 +126,13 @@ udfrt_status udfrt_rank_recv(int from, void *data, size_t n, udfrt_error *err)
     (void)n;
     return udfrt_fail(err, UDFRT_ERR_INTERNAL, "no MPI in this build to receive from rank %d",
                       from);
+}
+
+udfrt_status udfrt_ranks_sum(double *values, int n, udfrt_error *err)
+{
+    (void)values;
+    (void)n;
+    return udfrt_fail(err, UDFRT_ERR_INTERNAL, "no MPI in this build to sum over ranks");
 }
 
 #endif

@@ -11,5 +11,7 @@
  * pieces an MPI count holds). */
 udfrt_status udfrt_rank_send(int to, const void *data, size_t n, udfrt_error *err);
 udfrt_status udfrt_rank_recv(int from, void *data, size_t n, udfrt_error *err);
+/* Every rank calls it: rank 0's values[n] become their sums over the ranks. */
+udfrt_status udfrt_ranks_sum(double *values, int n, udfrt_error *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include "dims.h"
 #include "dtype.h"
 #include "pool.h"
+#include "ranks.h"
 #include "udfrt/config.h"
 
 int64_t udfrt_buffer_block(const udf_ctx *ctx, const udf_buffer_desc *b)
@@ -360,18 +361,29 @@ static udfrt_status select_frames(udfrt_dataset *ds, const udfrt_run_options *op
     return UDFRT_OK;
 }
 
-static void sum_stats(run_state *rs, int threads, udfrt_run_stats *stats)
+/* The workers' counts and times, summed; after a run that went well under
+ * mpirun, on rank 0 over the workers of all ranks (a collective: a rank that
+ * failed does not call it, it aborts them all). */
+static udfrt_status sum_stats(run_state *rs, int threads, int ran, udfrt_run_stats *stats)
 {
+    double sums[6] = {0};
     for (int w = 0; w < threads; w++) {
-        stats->bytes_read += rs->workers[w].bytes_read;
-        stats->read_seconds += rs->workers[w].read_seconds;
-        stats->correct_seconds += rs->workers[w].correct_seconds;
-        stats->kernel_seconds += rs->workers[w].kernel_seconds;
-        if (rs->workers[w].read_choice == READ_DECIDED) {
-            stats->copying_workers += rs->workers[w].read_copy;
-            stats->mapping_workers += !rs->workers[w].read_copy;
-        }
+        const worker_state *ws = &rs->workers[w];
+        int decided = ws->read_choice == READ_DECIDED;
+        double each[6] = {(double)ws->bytes_read,    ws->read_seconds,
+                          ws->correct_seconds,       ws->kernel_seconds,
+                          decided && !ws->read_copy, decided && ws->read_copy};
+        for (int i = 0; i < 6; i++)
+            sums[i] += each[i];
     }
+    udfrt_status st = ran && udfrt_mpi_size() > 1 ? udfrt_ranks_sum(sums, 6, rs->err) : UDFRT_OK;
+    stats->bytes_read = (int64_t)sums[0];
+    stats->read_seconds = sums[1];
+    stats->correct_seconds = sums[2];
+    stats->kernel_seconds = sums[3];
+    stats->mapping_workers = (int)sums[4];
+    stats->copying_workers = (int)sums[5];
+    return st;
 }
 
 udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udfrt_run_options *opt,
@@ -461,7 +473,9 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
                 jobs[j].kernel->result(&jobs[j].ctx, jobs[j].buffers);
     }
     if (rs.workers) {
-        sum_stats(&rs, threads, stats);
+        udfrt_status summed = sum_stats(&rs, threads, st == UDFRT_OK, stats);
+        if (st == UDFRT_OK)
+            st = summed;
         for (int w = 0; w < threads; w++)
             worker_release(&rs, &rs.workers[w]);
     }

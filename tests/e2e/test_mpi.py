@@ -88,9 +88,18 @@ def with_mpi(mpiexec, stdlib):
             # rank 0 runs partitions [0, parts // n): numpy.linspace bounds
             parts = int(re.search(r"63 frames in (\d+) partitions", p.stderr).group(1))
             share = "rank 0 ran %d of the 63 frames" % ((parts // n) * 63 // parts)
-            if (n > 1) != ("stats: MPI: %d ranks; " % n in p.stderr) or \
+            where = "on %d MPI ranks (%d thread%s on rank 0)" % (n, threads, "s" * (threads > 1))
+            if (n > 1) != (where in p.stderr) or \
                     (n > 1 and share not in p.stderr):
                 fail("mpirun -n %d: expected '%s' in --stats:\n%s" % (n, share, p.stderr))
+
+        # --stats on rank 0 sums the bytes that all ranks read (32 MiB).
+        big = os.path.join(tmp, "big.npy")
+        np.save(big, np.ones((64, 64, 64, 64), np.uint16))
+        p = mpirun(mpiexec, 2, UDFC, "run", "sumsig", "--data", big, "-o",
+                   os.path.join(tmp, "big.h5"), "--stats")
+        if "0.034 GB read" not in p.stderr:
+            fail("2 ranks reading 32 MiB: --stats should say 0.034 GB read:\n%s" % p.stderr)
 
         # More ranks than partitions: ranks 1 and 3 have none.
         few = single("few.h5", "--partitions", "2")

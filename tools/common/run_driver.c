@@ -34,19 +34,23 @@ static void warn_grid_fit(const udfrt_dataset *ds)
 
 static void print_stats(const udfrt_run_stats *s, int threads)
 {
+    char where[64];
+    if (s->ranks > 1)
+        snprintf(where, sizeof where, "%d MPI ranks (%d thread%s on rank 0)", s->ranks, threads,
+                 threads == 1 ? "" : "s");
+    else
+        snprintf(where, sizeof where, "%d thread%s", threads, threads == 1 ? "" : "s");
     double gb = (double)s->bytes_read / 1e9;
     fprintf(stderr,
-            "stats: run %.3f s wall on %d thread%s; %lld frames in %lld partitions, tiles of "
-            "%lld frames\n"
-            "stats: read %.3f s, corrections %.3f s, kernels %.3f s (summed over threads); "
+            "stats: run %.3f s wall on %s; %lld frames in %lld partitions, tiles of %lld frames\n"
+            "stats: read %.3f s, corrections %.3f s, kernels %.3f s (summed over threads%s); "
             "%.3f GB read, %.2f GB/s\n",
-            s->wall_seconds, threads, threads == 1 ? "" : "s", (long long)s->frames,
-            (long long)s->partitions, (long long)s->tile_depth, s->read_seconds, s->correct_seconds,
-            s->kernel_seconds, gb, s->wall_seconds > 0 ? gb / s->wall_seconds : 0.0);
+            s->wall_seconds, where, (long long)s->frames, (long long)s->partitions,
+            (long long)s->tile_depth, s->read_seconds, s->correct_seconds, s->kernel_seconds,
+            s->ranks > 1 ? " and ranks" : "", gb, s->wall_seconds > 0 ? gb / s->wall_seconds : 0.0);
     if (s->ranks > 1)
-        fprintf(stderr,
-                "stats: MPI: %d ranks; rank 0 ran %lld of the %lld frames (above: its share)\n",
-                s->ranks, (long long)s->rank_frames, (long long)s->frames);
+        fprintf(stderr, "stats: MPI: rank 0 ran %lld of the %lld frames\n",
+                (long long)s->rank_frames, (long long)s->frames);
     if (s->mapping_workers + s->copying_workers > 0)
         fprintf(stderr, "stats: frames mapped from the page cache on %d thread%s, copied on %d\n",
                 s->mapping_workers, s->mapping_workers == 1 ? "" : "s", s->copying_workers);

@@ -110,8 +110,9 @@ typedef struct udfrt_run_stats {
      * copying them with pread (each tries both on its first tiles and keeps
      * the faster; formats that must decode or byte-swap are in neither). */
     int mapping_workers, copying_workers;
-    /* Under mpirun: the number of ranks, and the frames this rank processed
-     * (its reads and kernels are those above); else 1 and `frames`. */
+    /* Under mpirun: the number of ranks, and the frames this rank processed;
+     * else 1 and `frames`. On rank 0 the counts and times above are summed
+     * over all ranks' workers. */
     int ranks;
     int64_t rank_frames;
 } udfrt_run_stats;
