@@ -21,6 +21,8 @@ static const char usage[] =
     "       --dark F --gain F --exclude F        (detector corrections, .npy or F.h5:/path)\n"
     "run:   --param NAME=VALUE | NAME=@FILE   --udf NAME   -j N (threads)\n"
     "       -o OUT.h5   --npy DIR   --png DIR   --progress | --no-progress   --stats\n"
+    "mpi:   mpirun -n N udfc run ... shares the partitions over the ranks (a build with\n"
+    "       UDF_MPI); UDF_MPI=off runs a udfc that an MPI rank starts on its own\n"
     "exit codes: 0 ok, 1 source errors, 2 bad options, 3 data or I/O errors, 4 internal error\n";
 
 /* The exit code of a command whose output on stdout (emit's and info's whole
