@@ -866,6 +866,7 @@ class Buf:
         self.init = init                # literal text or None
         self.private = private
         self.update = None              # sum, max, min (sig/single), set (nav)
+        self.assigned = False           # by a statement of the frame body
 
     def decl(self):
         dims = "[%s]" % ", ".join(self.dims_src) if self.dims_src else ""
@@ -1934,6 +1935,8 @@ class Gen:
     def exec(self, s):
         self.run.stmt(s, self.mask, self.cwild)
         self.out.append(s)
+        if s.kind == "assign":
+            s.buf.assigned = True
 
     def new_buf(self, kind, t, dims=(), dims_src=None, init=None, private=False):
         b = Buf(self.name("b"), kind, t, resolve(t, self.ds.dtype), dims,
@@ -2692,7 +2695,10 @@ class Gen:
             elif kind == "reassign":
                 cands = [b for b in prog.bufs if b.kind in ("sig", "nav", "single") and
                          not b.private and b.rt != "bool" and b.name in env.values and
-                         b.update != "const"]   # (the frame body may read those)
+                         b.update != "const" and b.assigned]
+                # (the frame body may read const buffers; one it only reads,
+                # never assigns, the result would make its own: the checker
+                # refuses frame reads of a buffer only the result assigns)
                 if not cands:
                     continue
                 b = self.pick(cands)
