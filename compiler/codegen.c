@@ -10,6 +10,7 @@
 #include <llvm-c/Analysis.h>
 #include <llvm-c/DebugInfo.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -124,6 +125,23 @@ static LLVMValueRef zero_of(Gen *g, LType t)
     return is_float(t) ? LLVMConstReal(reg_type(g, t), 0) : LLVMConstInt(reg_type(g, t), 0, 0);
 }
 
+/* The unsigned `from` value `wrapped` (a sign-extended smaller integer: the
+ * cast u64(x) of a negative x is 2^64 + x) as float type `to`, computed as
+ * x or 2^bits + x in f64 and rounded once. LLVM 19's SLP vectorizer narrows
+ * uitofp(sext x) to uitofp(x), which reads a negative x as 2^32 + x
+ * (u64(i32 -1) became 4294967295 where lanes of jammed frames were joined). */
+static LLVMValueRef float_of_wrapped(Gen *g, LLVMValueRef wrapped, LType from, LType to)
+{
+    LLVMValueRef x = LLVMGetOperand(wrapped, 0);
+    LLVMTypeRef f64 = reg_type(g, UDF_DTYPE_F64);
+    LLVMValueRef fx = LLVMBuildSIToFP(g->b, x, f64, "");
+    LLVMValueRef modulus = LLVMConstReal(f64, ldexp(1.0, type_bits((udf_dtype)from)));
+    LLVMValueRef negative =
+        LLVMBuildICmp(g->b, LLVMIntSLT, x, LLVMConstInt(LLVMTypeOf(x), 0, 0), "");
+    LLVMValueRef r = LLVMBuildSelect(g->b, negative, LLVMBuildFAdd(g->b, fx, modulus, ""), fx, "");
+    return to == UDF_DTYPE_F64 ? r : LLVMBuildFPTrunc(g->b, r, reg_type(g, to), "");
+}
+
 static LLVMValueRef convert(Gen *g, LLVMValueRef v, LType from, LType to)
 {
     if (from == to)
@@ -138,6 +156,8 @@ static LLVMValueRef convert(Gen *g, LLVMValueRef v, LType from, LType to)
         LLVMTypeRef types[2] = {dst, reg_type(g, from)};
         return intrinsic(g, is_signed(to) ? "llvm.fptosi.sat" : "llvm.fptoui.sat", types, 2, &v, 1);
     }
+    if (is_float(to) && !is_signed(from) && LLVMIsASExtInst(v))
+        return float_of_wrapped(g, v, from, to);
     if (is_float(to))
         return is_signed(from) ? LLVMBuildSIToFP(g->b, v, dst, "")
                                : LLVMBuildUIToFP(g->b, v, dst, "");
