@@ -10,7 +10,6 @@
 #include <llvm-c/Analysis.h>
 #include <llvm-c/DebugInfo.h>
 #include <llvm-c/Transforms/PassBuilder.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,21 +124,28 @@ static LLVMValueRef zero_of(Gen *g, LType t)
     return is_float(t) ? LLVMConstReal(reg_type(g, t), 0) : LLVMConstInt(reg_type(g, t), 0, 0);
 }
 
-/* The unsigned `from` value `wrapped` (a sign-extended smaller integer: the
- * cast u64(x) of a negative x is 2^64 + x) as float type `to`, computed as
- * x or 2^bits + x in f64 and rounded once. LLVM 19's SLP vectorizer narrows
- * uitofp(sext x) to uitofp(x), which reads a negative x as 2^32 + x
- * (u64(i32 -1) became 4294967295 where lanes of jammed frames were joined). */
-static LLVMValueRef float_of_wrapped(Gen *g, LLVMValueRef wrapped, LType from, LType to)
+/* Computed unsigned value v as float type `to`, without uitofp. A type the
+ * float holds exactly (u8 and u16, u32 into f64) is widened to i64 and
+ * converted as signed. Otherwise: v itself if its top bit is clear, else
+ * twice (v >> 1 | v & 1) converted as signed, where the kept low bit rounds
+ * as v would. LLVM 19's SLP vectorizer narrows a uitofp by its operand's sign
+ * bits, as if it were sitofp: uitofp(u64(i32 x)) became uitofp(x), reading
+ * x = -1746 as 2^32 - 1746 instead of 2^64 - 1746 (also through a umax
+ * between cast and conversion). A signed conversion of an operand whose top
+ * bit is clear cannot be narrowed wrongly. */
+static LLVMValueRef float_of_unsigned(Gen *g, LLVMValueRef v, LType from, LType to)
 {
-    LLVMValueRef x = LLVMGetOperand(wrapped, 0);
-    LLVMTypeRef f64 = reg_type(g, UDF_DTYPE_F64);
-    LLVMValueRef fx = LLVMBuildSIToFP(g->b, x, f64, "");
-    LLVMValueRef modulus = LLVMConstReal(f64, ldexp(1.0, type_bits((udf_dtype)from)));
-    LLVMValueRef negative =
-        LLVMBuildICmp(g->b, LLVMIntSLT, x, LLVMConstInt(LLVMTypeOf(x), 0, 0), "");
-    LLVMValueRef r = LLVMBuildSelect(g->b, negative, LLVMBuildFAdd(g->b, fx, modulus, ""), fx, "");
-    return to == UDF_DTYPE_F64 ? r : LLVMBuildFPTrunc(g->b, r, reg_type(g, to), "");
+    LLVMTypeRef it = LLVMTypeOf(v), dst = reg_type(g, to);
+    int mantissa = to == UDF_DTYPE_F64 ? 53 : 24;
+    if (type_bits((udf_dtype)from) <= mantissa)
+        return LLVMBuildSIToFP(g->b, LLVMBuildZExt(g->b, v, g->i64, ""), dst, "");
+    LLVMValueRef one = LLVMConstInt(it, 1, 0);
+    LLVMValueRef halved =
+        LLVMBuildOr(g->b, LLVMBuildLShr(g->b, v, one, ""), LLVMBuildAnd(g->b, v, one, ""), "");
+    LLVMValueRef big = LLVMBuildSIToFP(g->b, halved, dst, "");
+    big = LLVMBuildFAdd(g->b, big, big, "");
+    LLVMValueRef top = LLVMBuildICmp(g->b, LLVMIntSLT, v, LLVMConstInt(it, 0, 0), "");
+    return LLVMBuildSelect(g->b, top, big, LLVMBuildSIToFP(g->b, v, dst, ""), "");
 }
 
 static LLVMValueRef convert(Gen *g, LLVMValueRef v, LType from, LType to)
@@ -156,8 +162,10 @@ static LLVMValueRef convert(Gen *g, LLVMValueRef v, LType from, LType to)
         LLVMTypeRef types[2] = {dst, reg_type(g, from)};
         return intrinsic(g, is_signed(to) ? "llvm.fptosi.sat" : "llvm.fptoui.sat", types, 2, &v, 1);
     }
-    if (is_float(to) && !is_signed(from) && LLVMIsASExtInst(v))
-        return float_of_wrapped(g, v, from, to);
+    /* Loaded and constant values keep uitofp: nothing narrows those. */
+    if (is_float(to) && !is_signed(from) && from != UDF_DTYPE_BOOL && !LLVMIsALoadInst(v) &&
+        !LLVMIsAConstant(v))
+        return float_of_unsigned(g, v, from, to);
     if (is_float(to))
         return is_signed(from) ? LLVMBuildSIToFP(g->b, v, dst, "")
                                : LLVMBuildUIToFP(g->b, v, dst, "");

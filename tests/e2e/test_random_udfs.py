@@ -3353,15 +3353,22 @@ udf wrapped32 {
         total = sum(f64(u32(i16(frame))));
     }
 }
+udf wrappedmax {
+    nav f64 total;
+    frame {
+        total = sum(f64(max(u64(frame), u64(5))));
+    }
+}
 """
 
 
 @focused
 def check_wrapped_to_float(tmp):
     """u64 of a negative integer is 2^64 + x, also as a float. LLVM 19's SLP
-    vectorizer narrowed uitofp(sext x) to uitofp(x) where it joined the four
-    frames of a group in the scalar remainder of a pixel loop (9 pixels: one
-    vector of 8, then the 9th): u64(i32 -1746) came out as 2^32 - 1746."""
+    vectorizer narrows a uitofp by its operand's sign bits, where it joined
+    the four frames of a group in the scalar remainder of a pixel loop (9
+    pixels: one vector of 8, then the 9th): u64(i32 -1746) came out as
+    2^32 - 1746, directly and through a max (seeds 20261377 and a variant)."""
     values = np.array([[-1746, 5, -3, 7, -2147483648, 2147483647, 0, -1, -922]] * 8,
                       np.int32) + np.arange(8, dtype=np.int32)[:, None]
     p, cmd, got = run_udf(tmp, WRAPPED, values.reshape(2, 4, 3, 3), "-j", "1", "--partitions", "1")
@@ -3369,7 +3376,8 @@ def check_wrapped_to_float(tmp):
         return "%s\nexited %d: %s" % (cmd, p.returncode, p.stderr)
     want = values.astype(np.uint64).astype(np.float64).sum(1)
     want32 = values.astype(np.int16).astype(np.uint32).astype(np.float64).sum(1)
-    for name, w in (("wrapped", want), ("wrapped32", want32)):
+    wantmax = np.maximum(values.astype(np.uint64), np.uint64(5)).astype(np.float64).sum(1)
+    for name, w in (("wrapped", want), ("wrapped32", want32), ("wrappedmax", wantmax)):
         g = got[name + "/total"].ravel()
         if not np.allclose(g, w, rtol=1e-12, atol=0):
             return "%s\n%s\n%s: %s, want %s" % (WRAPPED, cmd, name, g.tolist(), w.tolist())
