@@ -225,7 +225,10 @@ def conv(v, t):
         tr = np.trunc(np.where(np.isnan(x), 0.0, x))
         over, under = tr >= hi, tr < lo
         r = np.where(over | under, 0.0, tr).astype(NP[t])
-        r = np.where(over, info.max, np.where(under, info.min, r)).astype(NP[t])
+        # typed bounds: with 0-d arrays numpy 1.24 promotes a Python int
+        # 2^64 - 1 beside int64 to float64, whose cast back to u64 gives 0
+        top, bottom = np.array(info.max, NP[t]), np.array(info.min, NP[t])
+        r = np.where(over, top, np.where(under, bottom, r)).astype(NP[t])
         d = v.e
         w = v.w | ((d > 0) & (np.trunc(x - d) != np.trunc(x + d)))
         return V(r, t, 0.0, w)
@@ -604,6 +607,12 @@ def ev_as(n, t, env):
             return unary_value("-", v)
         return lit_value(n, t)
     return conv(ev(n, env), t)
+
+
+def snapshot(v):
+    """v with arrays of its own: a let keeps the value it had where it stands,
+    while the buffers it read are updated in place."""
+    return V(np.array(v.a, copy=True), v.t, np.array(v.e, copy=True), np.array(v.w, copy=True))
 
 
 def unary_value(op, v):
@@ -1151,7 +1160,7 @@ class Run:
         if s.kind == "raw":   # a template's statement: its buffers are checked in closed form
             return
         if s.kind == "let":
-            env.lets[s.name] = ev(s.value, env)
+            env.lets[s.name] = snapshot(ev(s.value, env))
             return
         if s.kind == "if":
             c = conv(ev(s.cond, env), "bool")
@@ -1364,7 +1373,7 @@ def reference(prog, ds, sel):
             if s.kind == "raw":
                 continue
             if s.kind == "let":
-                env.lets[s.name] = ev(s.value, env)
+                env.lets[s.name] = snapshot(ev(s.value, env))
                 continue
             if s.kind == "derived":
                 values[s.buf.name] = conv(ev(s.value, env), s.buf.rt)
