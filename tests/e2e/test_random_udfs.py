@@ -1017,7 +1017,7 @@ class Acc:
         self.n = np.zeros(shape)
         self.nonint = np.zeros(shape, bool)   # a term that is not an integer
 
-    def add(self, pos, c, mask, cwild, kind, npix=None, absval=None):
+    def add(self, pos, c, mask, cwild, kind, npix=None, absval=None, nonint=None):
         """c: this statement's contributions (V, per frame and pixel for sig,
         per frame for single), mask: the frames it applies to."""
         t = self.buf.rt
@@ -1045,7 +1045,8 @@ class Acc:
                     v = np.where(m, a.astype(np.float64), 0.0)
                     self.val[sl] += v.sum(axis=0)
                     av = np.abs(v) if absval is None else np.where(m, absval, 0.0)
-                    self.nonint[sl] |= (v != np.trunc(v)).any(axis=0)
+                    frac = (v != np.trunc(v)) if nonint is None else np.where(m, nonint, False)
+                    self.nonint[sl] |= frac.any(axis=0)
                     self.abs[sl] += av.sum(axis=0)
                     self.err[sl] += np.where(m, e, 0.0).sum(axis=0)
                     self.n[sl] += (m.sum(axis=0) * (npix or 1))
@@ -1321,8 +1322,11 @@ class Run:
                         cc = V(v.sum(axis=(1, 2), keepdims=True), "f64",
                                np.where(hit, ce, 0.0).sum(axis=(1, 2), keepdims=True),
                                ((cw & hit) | iw).any(axis=(1, 2), keepdims=True) | anyw)
+                        # (the pixels' terms may be fractions whose sum in this
+                        # order is an integer: udfc adds them in another)
                         acc.add(pos, cc, m, cwild, kind, npix=sy * sx,
-                                absval=np.abs(v).sum(axis=(1, 2), keepdims=True))
+                                absval=np.abs(v).sum(axis=(1, 2), keepdims=True),
+                                nonint=(v != np.trunc(v)).any(axis=(1, 2), keepdims=True))
                     else:
                         v = np.where(hit, ca, 0).astype(NP[t])
                         cc = V(v.sum(axis=(1, 2), keepdims=True, dtype=NP[t]), t, 0.0,
