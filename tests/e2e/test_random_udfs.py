@@ -3039,13 +3039,17 @@ def check_start_value_once(tmp):
     return None
 
 
-NORMSTD = """udf normstd {
+def welford_udf(name, body, value, results):
+    """A udf that keeps Welford's mean and m2 of `value` per pixel (its let
+    v, in frame body `body`) and merges them with Chan's formula; `results`
+    are its result lines."""
+    return """udf %s {
     private sig f64 mean;
     private sig f64 m2;
     single i64 n;
-    frame {
+    %s {
         n += 1;
-        let v = f64(frame) / f64(sum(frame));
+        let v = %s;
         let delta = v - mean;
         mean += delta / f64(n);
         m2 += delta * (v - mean);
@@ -3057,10 +3061,14 @@ NORMSTD = """udf normstd {
         mean = a.mean + delta * (f64(b.n) / total);
     }
     result {
-        sig f64 var = m2 / f64(n);
+        %s
     }
 }
-"""
+""" % (name, body, value, "\n        ".join(results))
+
+
+NORMSTD = welford_udf("normstd", "frame", "f64(frame) / f64(sum(frame))",
+                      ["sig f64 var = m2 / f64(n);"])
 
 
 KEPT = """udf kept {
@@ -3271,29 +3279,8 @@ TWICE = """udf twice {
 }
 """
 
-LOGSTD = """udf logstd {
-    private sig f64 mean;
-    private sig f64 m2;
-    single i64 n;
-    frame[y, x] {
-        n += 1;
-        let v = sin(f64(frame) - mean(frame));
-        let delta = v - mean;
-        mean += delta / f64(n);
-        m2 += delta * (v - mean);
-    }
-    merge(a, b) {
-        let total = f64(a.n + b.n);
-        let delta = b.mean - a.mean;
-        m2 = a.m2 + b.m2 + delta * delta * (f64(a.n) * f64(b.n) / total);
-        mean = a.mean + delta * (f64(b.n) / total);
-    }
-    result {
-        sig f64 var = m2 / f64(n);
-        sig f64 std = sqrt(var);
-    }
-}
-"""
+LOGSTD = welford_udf("logstd", "frame[y, x]", "sin(f64(frame) - mean(frame))",
+                     ["sig f64 var = m2 / f64(n);", "sig f64 std = sqrt(var);"])
 
 
 @focused
