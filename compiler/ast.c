@@ -125,6 +125,7 @@ static void print_expr(FILE *out, const Expr *e)
         print_expr(out, e->rhs);
         fputc(')', out);
         break;
+    case E_TYPE_QUERY: fprintf(out, "%s(%s)", e->name, dtype_name(e->cast_to)); break;
     case E_CALL:
     case E_CAST:
         fprintf(out, "%s(", e->kind == E_CALL ? e->name : dtype_name(e->cast_to));

@@ -35,16 +35,17 @@ typedef enum Op {
 const char *op_spelling(Op op);
 
 typedef enum ExprKind {
-    E_INT,    /* ival; text keeps the spelling */
-    E_FLOAT,  /* fval */
-    E_BOOL,   /* ival 0/1 */
-    E_NAME,   /* name */
-    E_INDEX,  /* base[args] */
-    E_FIELD,  /* name.field (merge bodies) */
-    E_UNARY,  /* op lhs */
-    E_BINARY, /* lhs op rhs */
-    E_CALL,   /* name(args) */
-    E_CAST    /* cast_to(args) */
+    E_INT,       /* ival; text keeps the spelling */
+    E_FLOAT,     /* fval */
+    E_BOOL,      /* ival 0/1 */
+    E_NAME,      /* name */
+    E_INDEX,     /* base[args] */
+    E_FIELD,     /* name.field (merge bodies) */
+    E_UNARY,     /* op lhs */
+    E_BINARY,    /* lhs op rhs */
+    E_CALL,      /* name(args) */
+    E_CAST,      /* cast_to(args) */
+    E_TYPE_QUERY /* name(cast_to): ival is the answer for the input type (check_types) */
 } ExprKind;
 
 /* Whether a value is one number (per frame in the frame body), one number per

@@ -1,4 +1,4 @@
-/* builtins.c — the builtin function table; see builtins.h. */
+/* builtins.c — the builtin function and type query tables; see builtins.h. */
 #include "builtins.h"
 
 #include <string.h>
@@ -26,4 +26,36 @@ const struct Builtin *builtin_table(int *count)
 {
     *count = (int)(sizeof table / sizeof *table);
     return table;
+}
+
+static const char *const query_names[] = {
+#define X_NAME(id, name) name,
+    UDF_TYPE_QUERIES(X_NAME)
+#undef X_NAME
+};
+
+int type_query_lookup(const char *name)
+{
+    for (int i = 0; i < TQ_COUNT_; i++)
+        if (strcmp(query_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int64_t type_query_answer(int query, udf_dtype t)
+{
+    static const struct {
+        int64_t size, is_float, is_signed;
+    } facts[] = {
+#define X_FACTS(e, name, size, is_float, is_signed) {size, is_float, is_signed},
+        UDF_DTYPES(X_FACTS)
+#undef X_FACTS
+    };
+    switch ((TypeQuery)query) {
+    case TQ_IS_FLOAT: return facts[t].is_float;
+    case TQ_IS_SIGNED: return facts[t].is_signed;
+    case TQ_BITS: return 8 * facts[t].size;
+    case TQ_COUNT_: break;
+    }
+    return 0;
 }

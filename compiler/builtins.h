@@ -1,8 +1,12 @@
 /* builtins.h — the functions of the language (SPEC §2.3), written once:
  * X(id, name, arity, class). `min` and `max` exist as reductions (1 argument)
- * and as elementwise functions (2 arguments). */
+ * and as elementwise functions (2 arguments). Also the type queries. */
 #ifndef UDF_BUILTINS_H
 #define UDF_BUILTINS_H
+
+#include <stdint.h>
+
+#include "udfrt/kernel_abi.h"
 
 typedef enum BuiltinClass {
     BC_REDUCE,     /* over the detector: pixel value in, one number per frame out */
@@ -57,5 +61,24 @@ struct Builtin {
 const struct Builtin *builtin_lookup(const char *name, int arity, int *name_exists);
 /* Every builtin, for "did you mean" suggestions. */
 const struct Builtin *builtin_table(int *count);
+
+/* Questions about an element type, `name(T)` (`is_float(input)`): constants
+ * once the data's type is known, so `if` on them picks a formula per type. */
+#define UDF_TYPE_QUERIES(X)   \
+    X(IS_FLOAT, "is_float")   \
+    X(IS_SIGNED, "is_signed") \
+    X(BITS, "bits")
+
+typedef enum TypeQuery {
+#define X_ENUM(id, name) TQ_##id,
+    UDF_TYPE_QUERIES(X_ENUM)
+#undef X_ENUM
+        TQ_COUNT_
+} TypeQuery;
+
+/* The query called `name`, or -1. */
+int type_query_lookup(const char *name);
+/* The answer for element type t: 0 or 1, or the bits of one element. */
+int64_t type_query_answer(int query, udf_dtype t);
 
 #endif

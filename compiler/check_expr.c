@@ -335,6 +335,11 @@ static int check_gradient(Checker *c, Expr *e)
 
 static int check_call(Checker *c, Expr *e)
 {
+    if (type_query_lookup(e->name) >= 0) {
+        diag_error(c->src, e->loc, "%s() asks about a type; give it one, like %s(input)", e->name,
+                   e->name);
+        return 0;
+    }
     int ok = 1, arity = 0;
     Shape shape = SHAPE_SCALAR;
     for (Expr *a = e->args; a; a = a->next, arity++) {
@@ -404,6 +409,13 @@ int chk_expr(Checker *c, Expr *e)
         return 1;
     }
     case E_CALL: return check_call(c, e);
+    case E_TYPE_QUERY:
+        if (type_query_lookup(e->name) < 0) {
+            diag_error(c->src, e->loc,
+                       "unknown type query '%s' (there are is_float, is_signed and bits)", e->name);
+            return 0;
+        }
+        return 1;
     case E_CAST:
         if (!e->args || e->args->next) {
             diag_error(c->src, e->loc, "a cast to %s takes one argument", dtype_name(e->cast_to));

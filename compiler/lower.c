@@ -414,7 +414,12 @@ static LFunc *build_prepare(Lowerer *L)
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
 {
     check_types(cu, input);
-    Lowerer L = {.arena = a, .cu = cu, .input = input, .jam = 1, .jam_only = -1, .fjam = 1};
+    Lowerer L = {.arena = a,
+                 .cu = lw_taken_branches(a, cu),
+                 .input = input,
+                 .jam = 1,
+                 .jam_only = -1,
+                 .fjam = 1};
     L.let_vars = ARENA_ARRAY(a, int, cu->n_lets + 1);
     L.let_in_loop = ARENA_ARRAY(a, char, cu->n_lets + 1);
     L.let_scratch = ARENA_ARRAY(a, Symbol *, cu->n_lets + 1);

@@ -344,7 +344,8 @@ LExpr *lw_expr(Lowerer *L, const Expr *e)
     Arena *a = L->arena;
     switch (e->kind) {
     case E_INT: return lir_const_int(a, e->type, e->ival);
-    case E_BOOL: return lir_const_int(a, UDF_DTYPE_BOOL, e->ival);
+    case E_BOOL:
+    case E_TYPE_QUERY: return lir_const_int(a, e->type, e->ival);
     case E_FLOAT: return lir_const_float(a, e->type, e->fval);
     case E_NAME: return lower_name(L, e);
     case E_UNARY:

@@ -123,6 +123,10 @@ typedef enum Jam {
 Jam lw_jam_kind(const CheckedUdf *cu);
 /* With JAM_SEQ_PREFIX: the first statement of the trailing elementwise run. */
 Stmt *lw_sequential_prefix(const CheckedUdf *cu);
+/* A copy of cu whose bodies keep only the taken branch of every `if` with
+ * a condition that is constant for the input type (lower_branch.c); call
+ * after check_types. */
+CheckedUdf *lw_taken_branches(Arena *a, const CheckedUdf *cu);
 /* The tile entry point (lower_tile.c). */
 LFunc *lw_build_tile(Lowerer *L);
 /* A new function, current in L (lower.c). */

@@ -121,7 +121,8 @@ static Range range_in(const Expr *e, int *work)
     Range r = UNKNOWN;
     switch (e->kind) {
     case E_INT:
-    case E_BOOL: r = span((double)e->ival, (double)e->ival); break;
+    case E_BOOL:
+    case E_TYPE_QUERY: r = span((double)e->ival, (double)e->ival); break;
     case E_FLOAT:
         if (e->fval == floor(e->fval))
             r = span(e->fval, e->fval);
@@ -166,7 +167,8 @@ static int never_negative_zero(const Expr *e, int *work)
         return 1; /* an integer converts to +0 */
     switch (e->kind) {
     case E_INT:
-    case E_BOOL: return 1;
+    case E_BOOL:
+    case E_TYPE_QUERY: return 1;
     case E_FLOAT: return !signbit(e->fval);
     case E_CAST: return never_negative_zero(e->args, work);
     case E_NAME:

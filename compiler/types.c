@@ -192,6 +192,12 @@ static void type_expr(Typer *ty, Expr *e)
     case E_BINARY: type_binary(e); break;
     case E_CALL: type_call(e); break;
     case E_CAST: e->type = type_resolve(e->cast_to, ty->input); break;
+    case E_TYPE_QUERY: {
+        int query = type_query_lookup(e->name);
+        e->type = query == TQ_BITS ? UDF_DTYPE_I64 : UDF_DTYPE_BOOL;
+        e->ival = type_query_answer(query, type_resolve(e->cast_to, ty->input));
+        break;
+    }
     case E_INDEX: e->type = e->sym->kind == SYM_SHAPE ? UDF_DTYPE_I64 : e->sym->type; break;
     case E_FIELD: e->type = e->sym->type; break;
     }

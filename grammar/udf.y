@@ -260,6 +260,11 @@ postfix:
         $$->name = $1;
         $$->args = $3;
     }
+  | IDENT '(' TYPE ')' {
+        $$ = ast_expr(ps->arena, E_TYPE_QUERY, @$);
+        $$->name = $1;
+        $$->cast_to = $3;
+    }
   | TYPE '(' args_opt ')' {
         $$ = ast_expr(ps->arena, E_CAST, @$);
         $$->cast_to = $1;
