@@ -12,7 +12,9 @@ their value after the buffers they read change); reductions (sum, mean, min,
 max, count) of whole frames and of parts (masks from coordinates, params and
 data); frame[y, x] coordinates; scalar, array, sig and nav params; nav, sig
 and single buffers with = and += -= *= /= (also with extra dims, free indices,
-literal and computed indices, scatters); if/else if/else; several statements
+literal and computed indices, scatters); if/else if/else, also on type
+queries (constant per data type, so only the taken branch is compiled),
+alone or joined with a per-frame condition; several statements
 per frame (fused and jammed); sums that are the same in every frame (added
 once per tile); `x += select(c, v, 0)`; the integer-range cases of
 compiler/range.c (`log(float(frame) - min(frame) + 1)`, wrapping integer
@@ -569,6 +571,8 @@ def src_prec(n):
         return "%s %s %s" % (l, n.op, r), p
     if k in ("call", "red", "grad"):
         return "%s(%s)" % (n.op, ", ".join(src(a) for a in n.args)), 9
+    if k == "query":
+        return "%s(%s)" % (n.op, n.name), 9
     if k == "cast":
         return "%s(%s)" % (n.op, src(n.args[0])), 9
     raise AssertionError(k)
@@ -677,6 +681,11 @@ def ev_uncached(n, env):
     ds = env.ds
     if k == "lit":
         return lit_value(n, n.t)
+    if k == "query":
+        t = resolve(n.name, ds.dtype)
+        answer = {"is_float": is_float(t), "is_signed": is_signed(t),
+                  "bits": 8 * np.dtype(NP[t]).itemsize}[n.op]
+        return V(answer, n.t)
     if k == "paren":
         return ev(n.args[0], env)
     if k == "frame":
@@ -2328,8 +2337,27 @@ class Gen:
             v = mk_lit(1, "int")
         self.exec(S("assign", buf=b, op="+=", value=self.to_type(v, b)))
 
+    def type_condition(self):
+        """A condition on type queries (`bits(input) <= 16`), constant for the
+        data's type, sometimes joined with a per-frame one."""
+        q = self.pick(["is_float", "is_signed", "bits"])
+        t = self.pick(["input", "input", "float", "u16", "i8", "f64", "bool"])
+        cond = N("query", "i64" if q == "bits" else "bool", "s", op=q, name=t)
+        if q == "bits":
+            cond = mk_bin(self.pick(["<=", ">", "=="]), cond, mk_lit(self.pick([8, 16, 32]), "int"))
+        if self.chance(0.3):
+            cond = mk_un("!", paren(cond) if cond.kind == "bin" else cond)
+        if self.chance(0.3):
+            other = self.statement_value(lambda: self.boolean("s", 1), nonfinite=1.0)
+            if other is not None:
+                cond = mk_bin(self.pick(["&&", "||"]), cond, other)
+        return cond
+
     def s_if(self, in_if=0):
-        cond = self.statement_value(lambda: self.boolean("s", 2), nonfinite=1.0)
+        if self.chance(0.3):
+            cond = self.type_condition()
+        else:
+            cond = self.statement_value(lambda: self.boolean("s", 2), nonfinite=1.0)
         if cond is None:
             return
         c = conv(self.val(cond), "bool")
