@@ -83,6 +83,13 @@ udfrt_status udfrt_dataset_new(const char *path, const udfrt_dataset_ops *ops, s
 udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t *dims, int sig_dims,
                                      udfrt_error *err);
 
+/* Several data sets read as one, their frames one after another (ds_stack.c):
+ * members[0..n) (an array from udfrt_malloc) must have the same element type
+ * and frame shape. The stack owns the members and the array, also when it
+ * fails. Its nav shape is the flat frame count. */
+udfrt_status udfrt_dataset_stack(const char *path, udfrt_dataset **members, int n,
+                                 udfrt_dataset **out, udfrt_error *err);
+
 /* Format entry points. */
 udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt, udfrt_dataset **out,
                              udfrt_error *err);

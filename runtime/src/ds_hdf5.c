@@ -617,10 +617,11 @@ static const udfrt_dataset_ops h5_contiguous_ops = {
     .destroy = h5_destroy,
 };
 
-udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt, udfrt_dataset **out,
-                             udfrt_error *err)
+/* One dataset of the file. */
+static udfrt_status open_single(const char *spec, const char *file_path, const char *ds_path,
+                                const udfrt_open_options *opt, udfrt_dataset **out,
+                                udfrt_error *err)
 {
-    size_t path_len = udfrt_hdf5_split_spec(spec);
     udfrt_dataset *ds;
     udfrt_status st = udfrt_dataset_new(spec, &h5_ops, sizeof(h5_impl), &ds, err);
     if (st != UDFRT_OK)
@@ -628,16 +629,7 @@ udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt, ud
     h5_impl *h = ds->impl;
     h->ff.fd = -1;
     h->file = h->dset = h->mem_type = -1;
-    char *file_path = udfrt_malloc(path_len + 1);
-    if (!file_path) {
-        udfrt_dataset_destroy(ds);
-        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", spec);
-    }
-    memcpy(file_path, spec, path_len);
-    file_path[path_len] = 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
-    st = open_dataset(h, ds, file_path, spec[path_len] ? spec + path_len + 1 : NULL, opt, err);
-    udfrt_free(file_path);
+    st = open_dataset(h, ds, file_path, ds_path, opt, err);
     if (st != UDFRT_OK) {
         udfrt_dataset_destroy(ds);
         return st;
@@ -646,4 +638,129 @@ udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt, ud
         ds->ops = &h5_contiguous_ops;
     *out = ds;
     return UDFRT_OK;
+}
+
+/* The members of a group that is a stack of frames, in name order. */
+typedef struct stack_list {
+    char **names;
+    int n, cap, valid;
+    char group[1024];
+} stack_list;
+
+/* A member is a numeric dataset of at least 3 dims; a link that does not
+ * resolve (a missing external file) counts too, and opening it reports why. */
+static herr_t list_member(hid_t group, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    stack_list *l = data;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name2(group, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) >= 0) {
+        if (oi.type != H5O_TYPE_DATASET)
+            return 1;
+        hid_t d = H5Dopen2(group, name, H5P_DEFAULT);
+        hid_t space = d >= 0 ? H5Dget_space(d) : -1, type = d >= 0 ? H5Dget_type(d) : -1;
+        udf_dtype t;
+        int be, ok = space >= 0 && type >= 0 && H5Sget_simple_extent_ndims(space) >= 3 &&
+                     map_type(type, &t, &be);
+        if (type >= 0)
+            H5Tclose(type);
+        if (space >= 0)
+            H5Sclose(space);
+        if (d >= 0)
+            H5Dclose(d);
+        if (!ok)
+            return 1;
+    }
+    if (l->n == l->cap || !(l->names[l->n] = udfrt_malloc(strlen(name) + 1)))
+        return -1;
+    strcpy(l->names[l->n++], name);
+    return 0;
+}
+
+static void free_list(stack_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        udfrt_free(l->names[i]);
+    udfrt_free(l->names);
+}
+
+/* Fills `l` with the members of the group at `path` (without a path: of
+ * /entry/data, an Arina master's, if the file holds no dataset of at least 3
+ * dims itself) when the group is a stack of frames; l->valid says whether it
+ * is. A NeXus group whose @signal names its data is not a stack. */
+static void list_stack(const char *file_path, const char *path, stack_list *l)
+{
+    *l = (stack_list){0};
+    hid_t file = H5Fopen(file_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return;
+    search s = {.best_size = -1};
+    if (!path && H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit, &s, H5O_INFO_BASIC) >= 0 &&
+        s.best_size < 0)
+        path = "/entry/data";
+    H5O_info_t oi;
+    H5G_info_t gi;
+    hid_t g = path && H5Oget_info_by_name2(file, path, &oi, H5O_INFO_BASIC, H5P_DEFAULT) >= 0 &&
+                      oi.type == H5O_TYPE_GROUP
+                  ? H5Gopen2(file, path, H5P_DEFAULT)
+                  : -1;
+    if (g >= 0 && H5Aexists(g, "signal") <= 0 && H5Gget_info(g, &gi) >= 0 && gi.nlinks > 0 &&
+        gi.nlinks < 1000000 && (l->names = udfrt_calloc(gi.nlinks, sizeof *l->names))) {
+        l->cap = (int)gi.nlinks;
+        hsize_t at = 0;
+        l->valid = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &at, list_member, l) == 0 &&
+                   l->n == l->cap && strlen(path) < 1024;
+    }
+    if (l->valid && path)
+        snprintf(l->group, sizeof l->group, "%s", path);
+    if (g >= 0)
+        H5Gclose(g);
+    H5Fclose(file);
+}
+
+/* Every member of the group, stacked. */
+static udfrt_status open_stack(const char *spec, const char *file_path, stack_list *l,
+                               const udfrt_open_options *opt, udfrt_dataset **out, udfrt_error *err)
+{
+    udfrt_dataset **members = udfrt_calloc((size_t)l->n, sizeof *members);
+    udfrt_status st =
+        members ? UDFRT_OK : udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", spec);
+    for (int m = 0; st == UDFRT_OK && m < l->n; m++) {
+        size_t n = strlen(file_path) + strlen(l->group) + strlen(l->names[m]) + 3;
+        char *member = udfrt_malloc(n);
+        if (!member) {
+            st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", spec);
+            break;
+        }
+        snprintf(member, n, "%s:%s/%s", file_path, l->group, l->names[m]);
+        st = open_single(member, file_path, member + strlen(file_path) + 1, opt, &members[m], err);
+        udfrt_free(member);
+    }
+    if (st == UDFRT_OK)
+        return udfrt_dataset_stack(spec, members, l->n, out, err);
+    for (int m = 0; members && m < l->n; m++)
+        if (members[m])
+            udfrt_dataset_destroy(members[m]);
+    udfrt_free(members);
+    return st;
+}
+
+udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt, udfrt_dataset **out,
+                             udfrt_error *err)
+{
+    size_t path_len = udfrt_hdf5_split_spec(spec);
+    char *file_path = udfrt_malloc(path_len + 1);
+    if (!file_path)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", spec);
+    memcpy(file_path, spec, path_len);
+    file_path[path_len] = 0;
+    const char *ds_path = spec[path_len] ? spec + path_len + 1 : NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
+    stack_list l;
+    list_stack(file_path, ds_path, &l);
+    udfrt_status st = l.valid ? open_stack(spec, file_path, &l, opt, out, err)
+                              : open_single(spec, file_path, ds_path, opt, out, err);
+    free_list(&l);
+    udfrt_free(file_path);
+    return st;
 }
