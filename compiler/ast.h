@@ -110,8 +110,9 @@ struct Decl {
     int is_private;
     udf_dtype dtype;
     const char *name;
-    Expr *dims; /* list */
-    Expr *init; /* initial value, default, or (S_DERIVED) the defining expression */
+    Expr *dims;  /* list */
+    Expr *init;  /* initial value, default, or (S_DERIVED) the defining expression */
+    Expr *range; /* params: `in [lo, hi]`, the two bounds, or NULL */
 };
 
 typedef enum BodyKind { B_FRAME, B_MERGE, B_RESULT } BodyKind;

@@ -16,8 +16,8 @@ static int is_reserved(const char *name)
     return 0;
 }
 
-/* Evaluates a start value: a literal, maybe negated (-inf). */
-static int constant_value(Checker *c, Expr *e, double *out)
+/* The value of a literal number, maybe negated (-inf); 0 if e is none. */
+static int literal_number(const Expr *e, double *out)
 {
     switch (e->kind) {
     case E_INT:
@@ -28,11 +28,50 @@ static int constant_value(Checker *c, Expr *e, double *out)
             *out = e->lhs->kind == E_INT ? -(double)e->lhs->ival : -e->lhs->fval;
             return 1;
         }
-        break;
-    default: break;
+        return 0;
+    default: return 0;
     }
+}
+
+/* Evaluates a start value. */
+static int constant_value(Checker *c, Expr *e, double *out)
+{
+    if (literal_number(e, out))
+        return 1;
     diag_error(c->src, e->loc, "a start value must be a number (like 0, -1.5 or -inf)");
     return 0;
+}
+
+/* `in [lo, hi]` of a scalar param: two numbers, lo <= hi, and a default
+ * that is a number lies between them. */
+static void check_range(Checker *c, Decl *d, Symbol *s)
+{
+    s->range_lo = -HUGE_VAL;
+    s->range_hi = HUGE_VAL;
+    Expr *lo = d->range;
+    if (!lo)
+        return;
+    if (s->param_kind != UDF_PARAM_SCALAR) {
+        diag_error(c->src, lo->loc, "only scalar params take a range `in [lo, hi]`");
+        return;
+    }
+    double a, b, v;
+    int ok = 1;
+    for (Expr *e = lo; e; e = e->next)
+        if (!literal_number(e, e == lo ? &a : &b) || isnan(e == lo ? a : b)) {
+            diag_error(c->src, e->loc, "a range bound must be a number (like 0, -1.5 or inf)");
+            ok = 0;
+        }
+    if (!ok)
+        return;
+    if (a > b) {
+        diag_error(c->src, lo->loc, "the range [%g, %g] holds no value", a, b);
+        return;
+    }
+    if (d->init && literal_number(d->init, &v) && !(v >= a && v <= b))
+        diag_error(c->src, d->init->loc, "the default %g lies outside the range [%g, %g]", v, a, b);
+    s->range_lo = a;
+    s->range_hi = b;
 }
 
 static Symbol **grow(Checker *c, Symbol **list, int n)
@@ -200,6 +239,7 @@ static void declare_param(Checker *c, Decl *d, Symbol *s)
         else if (chk_expr(c, d->init) && d->init->shape != SHAPE_SCALAR)
             diag_error(c->src, d->init->loc, "a default must be one number");
     }
+    check_range(c, d, s);
     cu->params = grow(c, cu->params, cu->n_params);
     s->slot = cu->n_params;
     cu->params[cu->n_params++] = s;

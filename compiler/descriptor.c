@@ -9,7 +9,7 @@
 _Static_assert(sizeof(udf_dim) == 16, "udf_dim layout");
 _Static_assert(offsetof(udf_buffer_desc, init) == 32 && sizeof(udf_buffer_desc) == 40,
                "udf_buffer_desc layout");
-_Static_assert(offsetof(udf_param_desc, dims) == 24 && sizeof(udf_param_desc) == 32,
+_Static_assert(offsetof(udf_param_desc, dims) == 24 && sizeof(udf_param_desc) == 48,
                "udf_param_desc layout");
 _Static_assert(sizeof(udf_dimvar_desc) == 16, "udf_dimvar_desc layout");
 _Static_assert(offsetof(udf_kernel_desc, buffers) == 48 && sizeof(udf_kernel_desc) == 104,
@@ -93,9 +93,15 @@ static LLVMValueRef buffer(Emitter *e, const Symbol *b, udf_dtype type)
 
 static LLVMValueRef param(Emitter *e, const Symbol *p, udf_dtype type)
 {
-    LLVMValueRef f[] = {string(e, p->name), i32c(e, p->param_kind),         i32c(e, type),
-                        i32c(e, p->rank),   i32c(e, p->decl->init != NULL), dims(e, p)};
-    return LLVMConstNamedStruct(e->param, f, 6);
+    LLVMValueRef f[] = {string(e, p->name),
+                        i32c(e, p->param_kind),
+                        i32c(e, type),
+                        i32c(e, p->rank),
+                        i32c(e, p->decl->init != NULL),
+                        dims(e, p),
+                        LLVMConstReal(e->f64, p->range_lo),
+                        LLVMConstReal(e->f64, p->range_hi)};
+    return LLVMConstNamedStruct(e->param, f, 8);
 }
 
 static LLVMValueRef dimvar(Emitter *e, const Symbol *v)
@@ -155,8 +161,8 @@ void descriptor_emit(LLVMModuleRef mod, LoweredUdf *const *udfs, const KernelFns
     e.dim = struct_type(&e, "udf_dim", dim_f, 3);
     LLVMTypeRef buf_f[] = {e.ptr, e.i32, e.i32, e.i32, e.i32, e.ptr, e.f64};
     e.buffer = struct_type(&e, "udf_buffer_desc", buf_f, 7);
-    LLVMTypeRef par_f[] = {e.ptr, e.i32, e.i32, e.i32, e.i32, e.ptr};
-    e.param = struct_type(&e, "udf_param_desc", par_f, 6);
+    LLVMTypeRef par_f[] = {e.ptr, e.i32, e.i32, e.i32, e.i32, e.ptr, e.f64, e.f64};
+    e.param = struct_type(&e, "udf_param_desc", par_f, 8);
     LLVMTypeRef var_f[] = {e.ptr, e.i32, e.i32};
     e.dimvar = struct_type(&e, "udf_dimvar_desc", var_f, 3);
     LLVMTypeRef k_f[] = {e.ptr, e.ptr, e.i32, e.i32, e.i32, e.i32, e.i32, e.i32, e.i32,

@@ -73,7 +73,7 @@ static void yyerror(Loc *loc, yyscan_t scanner, ParseState *ps, const char *msg)
     struct { Decl *decls; Body *bodies; } items;
 }
 
-%token UDF "udf" NAV "nav" SIG "sig" SINGLE "single" PRIVATE "private" PARAM "param"
+%token UDF "udf" NAV "nav" SIG "sig" SINGLE "single" PRIVATE "private" PARAM "param" IN "in"
 %token FRAME "frame" MERGE "merge" RESULT "result" LET "let" IF "if" ELSE "else"
 %token <ival> INT "integer" BOOL "true or false"
 %token <fval> FLOAT "number"
@@ -90,7 +90,7 @@ static void yyerror(Loc *loc, yyscan_t scanner, ParseState *ps, const char *msg)
 %precedence UNARY
 %right POW
 
-%type <expr> expr postfix primary args args_opt dims_opt init_opt names lvalue
+%type <expr> expr postfix primary args args_opt dims_opt init_opt range_opt names lvalue
 %type <stmt> stmt stmts block else_opt
 %type <decl> decl
 %type <body> body
@@ -137,8 +137,8 @@ decl:
         { $$ = decl(ps, $1, $2, $3, @3, $4, $5, @$); }
   | "private" bufkind TYPE IDENT dims_opt init_opt ';'
         { $$ = decl(ps, $2, $3, $4, @4, $5, $6, @$); $$->is_private = 1; }
-  | "param" TYPE IDENT dims_opt init_opt ';'
-        { $$ = decl(ps, D_PARAM, $2, $3, @3, $4, $5, @$); }
+  | "param" TYPE IDENT dims_opt init_opt range_opt ';'
+        { $$ = decl(ps, D_PARAM, $2, $3, @3, $4, $5, @$); $$->range = $6; }
   | "param" "sig" TYPE IDENT dims_opt ';'
         { $$ = decl(ps, D_PARAM_SIG, $3, $4, @4, $5, NULL, @$); }
   | "param" "nav" TYPE IDENT dims_opt ';'
@@ -153,6 +153,11 @@ dims_opt:
 init_opt:
     %empty              { $$ = NULL; }
   | '=' expr            { $$ = $2; }
+  ;
+
+range_opt:
+    %empty              { $$ = NULL; }
+  | "in" '[' expr ',' expr ']' { $$ = AST_APPEND(Expr, $3, $5); }
   ;
 
 body:

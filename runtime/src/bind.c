@@ -285,6 +285,28 @@ static udfrt_status bind_param_dims(udfrt_job *job, udfrt_error *err)
     return UDFRT_OK;
 }
 
+/* Scalar params with a range (`in [lo, hi]`), given or defaulted. */
+static udfrt_status check_ranges(const udfrt_job *job, uint64_t given, udfrt_error *err)
+{
+    const udf_kernel_desc *k = job->kernel;
+    for (int i = 0; i < k->n_params; i++) {
+        const udf_param_desc *p = &k->params[i];
+        if (p->kind != UDF_PARAM_SCALAR || (p->lo == -HUGE_VAL && p->hi == HUGE_VAL))
+            continue;
+        double v = udfrt_load_double(job->params[i], (udf_dtype)p->dtype, 0);
+        if (v >= p->lo && v <= p->hi)
+            continue;
+        if (given >> i & 1)
+            return udfrt_fail(err, UDFRT_ERR_USAGE, "--param %s=%g: udf '%s' takes %s in [%g, %g]",
+                              p->name, v, k->name, p->name, p->lo, p->hi);
+        return udfrt_fail(err, UDFRT_ERR_USAGE,
+                          "param '%s' of udf '%s' defaults to %g for this data, outside [%g, %g]; "
+                          "give --param %s=VALUE",
+                          p->name, k->name, v, p->lo, p->hi, p->name);
+    }
+    return UDFRT_OK;
+}
+
 udfrt_status udfrt_bind(udfrt_job *job, const udfrt_dataset *ds, const udfrt_param_value *values,
                         int n_values, udfrt_error *err)
 {
@@ -307,7 +329,8 @@ udfrt_status udfrt_bind(udfrt_job *job, const udfrt_dataset *ds, const udfrt_par
         udfrt_ctx_init(&ctx, ds, job);
         k->prepare(&ctx, given);
     }
-    return bind_param_dims(job, err);
+    st = check_ranges(job, given, err);
+    return st == UDFRT_OK ? bind_param_dims(job, err) : st;
 }
 
 void udfrt_unbind(udfrt_job *job)

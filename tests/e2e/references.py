@@ -87,7 +87,10 @@ def ref_ring(data, sig_rank, cy=None, cx=None, ro=None, ri=None):
     return {"intensity": (f @ mask.ravel()).reshape(nav).astype(float_type(data.dtype))}
 
 
-def ref_com(data, sig_rank, cy=None, cx=None, r=np.inf, ri=0.0, scan_rotation=0.0, flip_y=False):
+def ref_com(data, sig_rank, cy=None, cx=None, r=np.inf, ri=0.0, scan_rotation=0.0, flip_y=False,
+            regression=-1, roi=None):
+    """CoMUDF; with a ROI (nav-shaped bools) the positions outside are NaN and
+    the regression fits the ones inside (numpy.linalg.lstsq)."""
     sy, sx = data.shape[-2:]
     cy = sy // 2 if cy is None else cy
     cx = sx // 2 if cx is None else cx
@@ -106,6 +109,15 @@ def ref_com(data, sig_rank, cy=None, cx=None, r=np.inf, ri=0.0, scan_rotation=0.
     flip = np.array([[-1, 0], [0, 1]]) if flip_y else np.eye(2)
     rot = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
     field = shifts @ (rot @ flip).T
+    inside = np.ones(nav, bool) if roi is None else roi
+    scan = np.stack([np.ones(nav)] + list(np.indices(nav)[:2]), axis=-1)  # [1, y, x]
+    matrix = np.zeros((3, 2))
+    if regression == 0:
+        matrix[0] = field[inside].mean(axis=0)
+    elif regression == 1:
+        matrix = np.linalg.lstsq(scan[inside], field[inside], rcond=None)[0]
+    field = np.where(inside[..., None], field - scan @ matrix, np.nan)
+    shifts = np.where(inside[..., None], shifts, np.nan)
     fy, fx = field[..., 0], field[..., 1]
 
     def gradient(a, axis):
@@ -121,6 +133,7 @@ def ref_com(data, sig_rank, cy=None, cx=None, r=np.inf, ri=0.0, scan_rotation=0.
         "magnitude": np.sqrt(fy ** 2 + fx ** 2).astype(ft),
         "divergence": (gradient(fy, 0) + gradient(fx, 1)).astype(ft),
         "curl": (gradient(fy, 1) - gradient(fx, 0)).astype(ft),
+        "regression_matrix": matrix,
     }
 
 

@@ -1,12 +1,15 @@
 """Bad --param values and data that a udf cannot work on: each exits with
 SPEC §3's code (2 for options and values, 3 for files and shapes), prints one
-`udfc: error:` line saying what is wrong, and leaves no output file."""
+`udfc: error:` line saying what is wrong, and leaves no output file. Params
+with a range (`in [lo, hi]`) are checked when given and when defaulted, by
+udfc and by udfrun."""
 import os
+import subprocess
 
 import h5py
 import numpy as np
 
-from udftest import expect_no_output, run, tempdir
+from udftest import expect_no_output, fail, run, tempdir
 
 
 def expect(tmp, code, args, *needles):
@@ -48,5 +51,25 @@ with tempdir() as tmp:
            "/nothing")
     expect(tmp, 3, ["masks", "sum"] + d + ["--param", "masks.masks=@" + h5 + ":/x"],
            "has shape (3,)")
+    # Ranges (`in [lo, hi]`): a value given, a default computed for the data,
+    # and the same check in udfrun, from the range in a built library.
+    expect(tmp, 2, ["com"] + d + ["--param", "regression=2"],
+           "--param regression=2: udf 'com' takes regression in [-1, 1]")
+    expect(tmp, 2, ["com"] + d + ["--param", "regression=0.5"], "integer")
+    ranged = os.path.join(tmp, "ranged.udf")
+    with open(ranged, "w") as f:
+        f.write("udf ranged {\n    param f64 r = sig_shape[0] * 2 in [0, 8];\n"
+                "    nav f64 out;\n    frame { out = r; }\n}\n")
+    expect(tmp, 2, [ranged] + d, "param 'r' of udf 'ranged' defaults to 10 for this data, "
+           "outside [0, 8]; give --param r=VALUE")
+    run("run", ranged, *d, "--param", "r=8", "-o", os.path.join(tmp, "ok.h5"))
+    library = os.path.join(tmp, "ranged.so")
+    run("build", ranged, "-o", library, "--dtype", "u16")
+    p = subprocess.run([os.environ["UDFRUN"], library, *d, "--param", "r=-1", "-o",
+                        os.path.join(tmp, "aot.h5")], capture_output=True, text=True)
+    if p.returncode != 2 or "--param r=-1: udf 'ranged' takes r in [0, 8]" not in p.stderr:
+        fail("udfrun with a param outside its range: exit %d\n%s" % (p.returncode, p.stderr))
+    if os.path.exists(os.path.join(tmp, "aot.h5")):
+        fail("udfrun left aot.h5 after refusing a param")
     run("run", "masks", *d, "--param", "masks=@" + good, "-o", os.path.join(tmp, "ok.h5"))
 print("ok")

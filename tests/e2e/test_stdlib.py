@@ -95,13 +95,25 @@ with tempdir() as tmp:
                                                           " ".join([""] + partitions))
                     compare(udf, buffer, read(out, udf, buffer), want, what, terms=masks_terms)
 
-        # com with its corrections, against the same reference.
+        # com with its corrections and a plane fitted and subtracted, then with
+        # the mean field subtracted over a ROI, against the same reference.
         if sig_rank == 2 and len(nav) == 2:
             out = os.path.join(tmp, "com.h5")
             run("run", "com", "--data", path, "-o", out, "--param", "scan_rotation=30",
-                "--param", "flip_y=true", "--param", "r=4", "--param", "ri=1.5")
-            want = ref.ref_com(data, 2, r=4, ri=1.5, scan_rotation=30, flip_y=True)
+                "--param", "flip_y=true", "--param", "r=4", "--param", "ri=1.5",
+                "--param", "regression=1")
+            want = ref.ref_com(data, 2, r=4, ri=1.5, scan_rotation=30, flip_y=True, regression=1)
             for buffer in want:
                 compare("com", buffer, read(out, "com", buffer), want[buffer],
                         "com/%s with corrections (%s, nav %s)" % (buffer, dtype, nav))
+            roi = np.zeros(nav, bool)
+            roi[nav[0] // 2:, 1:] = True
+            np.save(os.path.join(tmp, "roi.npy"), roi)
+            run("run", "com", "--data", path, "-o", out, "--param", "regression=0",
+                "--roi", os.path.join(tmp, "roi.npy"))
+            want = ref.ref_com(data, 2, regression=0, roi=roi)
+            for buffer in want:
+                compare("com", buffer, read(out, "com", buffer), want[buffer],
+                        "com/%s with the mean field subtracted over a ROI (%s, nav %s)"
+                        % (buffer, dtype, nav))
 print("ok")

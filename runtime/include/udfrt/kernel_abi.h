@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define UDF_ABI_VERSION 2
+#define UDF_ABI_VERSION 3
 #define UDF_MODULE_SYMBOL "udf_module"
 /* Most dims a data set's nav or sig part, or a buffer's extra shape, may have. */
 #define UDF_MAX_RANK 8
@@ -88,6 +88,7 @@ typedef struct udf_param_desc {
     int32_t rank;  /* extra dims */
     int32_t has_default;
     const udf_dim *dims;
+    double lo, hi; /* scalar params: the value must lie in [lo, hi] (-inf, inf: any) */
 } udf_param_desc;
 
 /* A dim variable is bound from axis `axis` of the array given for param
