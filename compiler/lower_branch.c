@@ -6,22 +6,48 @@
  * one written for that type alone. */
 #include "lower_internal.h"
 
-/* Sets *out to e's value when e is a constant for this input type. */
+/* v converted to integer or bool type t, as the kernel would; 0 for the
+ * types folding leaves to the kernel (floats, u64's unsigned order). */
+static int as_type(int64_t v, udf_dtype t, int64_t *out)
+{
+    switch (t) {
+    case UDF_DTYPE_BOOL: *out = v != 0; return 1;
+    case UDF_DTYPE_I8: *out = (int8_t)v; return 1;
+    case UDF_DTYPE_U8: *out = (uint8_t)v; return 1;
+    case UDF_DTYPE_I16: *out = (int16_t)v; return 1;
+    case UDF_DTYPE_U16: *out = (uint16_t)v; return 1;
+    case UDF_DTYPE_I32: *out = (int32_t)v; return 1;
+    case UDF_DTYPE_U32: *out = (uint32_t)v; return 1;
+    case UDF_DTYPE_I64: *out = v; return 1;
+    default: return 0;
+    }
+}
+
+/* Sets *out to e's value when e is a constant for this input type, computed
+ * in the types the kernel would compute it in. */
 static int constant(const Expr *e, int64_t *out)
 {
     int64_t a, b;
     switch (e->kind) {
     case E_INT:
     case E_BOOL:
-    case E_TYPE_QUERY: *out = e->ival; return 1;
+    case E_TYPE_QUERY: return as_type(e->ival, e->type, out);
     case E_NAME: return e->sym->kind == SYM_LET && constant(e->sym->value, out);
     case E_UNARY:
         if (!constant(e->lhs, &a))
             return 0;
-        *out = e->op == OP_NOT ? !a : -a;
-        return 1;
-    case E_BINARY:
-        if (!constant(e->lhs, &a) || !constant(e->rhs, &b))
+        return e->op == OP_NOT ? as_type(!a, UDF_DTYPE_BOOL, out) : as_type(-a, e->type, out);
+    case E_BINARY: {
+        int logical = e->op == OP_AND || e->op == OP_OR;
+        /* `x || true` is true and `x && false` false whatever x is. */
+        for (int side = 0; logical && side < 2; side++)
+            if (constant(side ? e->rhs : e->lhs, &a) && (a != 0) == (e->op == OP_OR)) {
+                *out = e->op == OP_OR;
+                return 1;
+            }
+        udf_dtype t = logical ? UDF_DTYPE_BOOL : e->optype;
+        if (!constant(e->lhs, &a) || !constant(e->rhs, &b) || !as_type(a, t, &a) ||
+            !as_type(b, t, &b))
             return 0;
         switch (e->op) {
         case OP_AND: *out = a && b; return 1;
@@ -34,6 +60,7 @@ static int constant(const Expr *e, int64_t *out)
         case OP_GE: *out = a >= b; return 1;
         default: return 0;
         }
+    }
     default: return 0;
     }
 }

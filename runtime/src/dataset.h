@@ -89,6 +89,10 @@ udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t 
  * fails. Its nav shape is the flat frame count. */
 udfrt_status udfrt_dataset_stack(const char *path, udfrt_dataset **members, int n,
                                  udfrt_dataset **out, udfrt_error *err);
+/* Before opening n members: every member stays open for the run, so this
+ * raises the soft limit on open files towards what they need, up to the
+ * hard limit, and fails naming the limits where they cannot be enough. */
+udfrt_status udfrt_stack_room(const char *path, int n, udfrt_error *err);
 
 /* Format entry points. */
 udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt, udfrt_dataset **out,

@@ -722,9 +722,12 @@ static void list_stack(const char *file_path, const char *path, stack_list *l)
 static udfrt_status open_stack(const char *spec, const char *file_path, stack_list *l,
                                const udfrt_open_options *opt, udfrt_dataset **out, udfrt_error *err)
 {
+    udfrt_status st = udfrt_stack_room(spec, l->n, err);
+    if (st != UDFRT_OK)
+        return st;
     udfrt_dataset **members = udfrt_calloc((size_t)l->n, sizeof *members);
-    udfrt_status st =
-        members ? UDFRT_OK : udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", spec);
+    if (!members)
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", spec);
     for (int m = 0; st == UDFRT_OK && m < l->n; m++) {
         size_t n = strlen(file_path) + strlen(l->group) + strlen(l->names[m]) + 3;
         char *member = udfrt_malloc(n);

@@ -6,6 +6,7 @@
  * so a run holds the buffers and mapped windows of about one member per
  * thread, however many members there are. */
 #include <string.h>
+#include <sys/resource.h>
 
 #include "alloc.h"
 #include "dataset.h"
@@ -194,15 +195,43 @@ static void print_frames(const udfrt_dataset *ds, char *buf, size_t size)
         snprintf(buf + n, size - (size_t)n, ") %s", udfrt_dtype_name(ds->dtype));
 }
 
+/* A member's read block; formats without blocks leave it 0. */
+static int64_t read_block(const udfrt_dataset *member)
+{
+    return member->read_block > 1 ? member->read_block : 1;
+}
+
 /* Whole read blocks of every member line up in the stack when each member
  * but the last holds whole blocks of the same size. */
 static int64_t common_read_block(udfrt_dataset **members, int n)
 {
-    int64_t block = members[0]->read_block;
+    int64_t block = read_block(members[0]);
     for (int m = 0; m < n; m++)
-        if (members[m]->read_block != block || (m < n - 1 && members[m]->image_count % block))
+        if (read_block(members[m]) != block || (m < n - 1 && members[m]->image_count % block))
             return 1;
     return block;
+}
+
+udfrt_status udfrt_stack_room(const char *path, int n, udfrt_error *err)
+{
+    /* HDF5 keeps each member's data file open, and a contiguous member has a
+     * descriptor of ours too; 64 more for the run's own files. */
+    rlim_t least = (rlim_t)n + 64, want = 2 * (rlim_t)n + 64;
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY ||
+        lim.rlim_cur >= want)
+        return UDFRT_OK;
+    rlim_t before = lim.rlim_cur;
+    lim.rlim_cur = lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= want ? want : lim.rlim_max;
+    if (lim.rlim_cur > before && setrlimit(RLIMIT_NOFILE, &lim) != 0)
+        lim.rlim_cur = before;
+    if (lim.rlim_cur >= least)
+        return UDFRT_OK;
+    return udfrt_fail(err, UDFRT_ERR_DATA,
+                      "'%s' stacks %d datasets, which keep at least %llu files open, but this "
+                      "process may open %llu (ulimit -n; the hard limit is %llu)",
+                      path, n, (unsigned long long)least, (unsigned long long)lim.rlim_cur,
+                      (unsigned long long)lim.rlim_max);
 }
 
 udfrt_status udfrt_dataset_stack(const char *path, udfrt_dataset **members, int n,

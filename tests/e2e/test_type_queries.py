@@ -1,7 +1,8 @@
 """Type queries (is_float, is_signed, bits) for every input type, and `if`
 on them: each type runs its own branch, a condition that mixes a query with
-a per-frame value still decides per frame, and a result uses a query in
-select. Then the standard library's stddev, which sums integer data of up
+a per-frame value still decides per frame, a folded condition computes in
+the kernel's types (it agrees with select on the same condition), and a
+result uses a query in select. Then the standard library's stddev, which sums integer data of up
 to 16 bits exactly: at the extremes of each such type its mean is the
 correctly rounded quotient, a pixel that never changes has a variance of
 exactly 0, and the others are within rounding steps of the exact variance
@@ -40,6 +41,8 @@ with tempdir() as tmp:
         check_equal(read(out, "formula", "picked"), picked, "mixed condition for " + name)
         total = frames.sum() * factor / (2.0 if t.kind == "f" else 1.0)
         check_equal(read(out, "formula", "total"), np.float64(total), "select for " + name)
+        check_equal(read(out, "agree", "by_if"), read(out, "agree", "by_select"),
+                    "folded ifs against select for " + name)
 
     # stddev at the extremes of the types it sums exactly.
     for t in (np.uint8, np.int8, np.uint16, np.int16):
