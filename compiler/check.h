@@ -51,7 +51,7 @@ struct Symbol {
     int rank;
     Dim *dims;
     double init;                       /* buffers: start value */
-    double range_lo, range_hi;         /* scalar params: allowed values (-inf, inf: any) */
+    double range_lo, range_hi;         /* scalar params: allowed values (NaN: no range) */
     MergeKind merge;                   /* sig/single: inferred from the frame body */
     int in_frame, in_merge, in_result; /* assigned in that body */
     int derived;                       /* declared in, or only assigned in, `result` */

@@ -46,8 +46,7 @@ static int constant_value(Checker *c, Expr *e, double *out)
  * that is a number lies between them. */
 static void check_range(Checker *c, Decl *d, Symbol *s)
 {
-    s->range_lo = -HUGE_VAL;
-    s->range_hi = HUGE_VAL;
+    s->range_lo = s->range_hi = NAN;
     Expr *lo = d->range;
     if (!lo)
         return;

@@ -68,6 +68,12 @@ static udfrt_status parse_scalar(const char *udf, const udf_param_desc *p, const
     return UDFRT_OK;
 }
 
+/* Whether scalar param p's value v lies in its range (`in [lo, hi]`). */
+static int in_range(const udf_param_desc *p, double v)
+{
+    return isnan(p->lo) || (v >= p->lo && v <= p->hi);
+}
+
 /* "1,2,3" as a 1-D f64 array. */
 static udfrt_status parse_list(const char *udf, const udf_param_desc *p, const char *text,
                                udfrt_array *out, udfrt_error *err)
@@ -221,6 +227,13 @@ static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
             job->params[i] = udfrt_calloc(1, 8);
             if (!job->params[i])
                 return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+            if (!v && !p->has_default) {
+                char range[64] = "";
+                if (!isnan(p->lo))
+                    snprintf(range, sizeof range, " in [%g, %g]", p->lo, p->hi);
+                return udfrt_fail(err, UDFRT_ERR_USAGE, "udf '%s' needs --param %s=VALUE (%s%s)",
+                                  k->name, p->name, udfrt_dtype_name((udf_dtype)p->dtype), range);
+            }
             if (!v)
                 continue;
             if (v->array)
@@ -230,6 +243,10 @@ static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
             udfrt_status st = parse_scalar(k->name, p, v->text, &x, err);
             if (st != UDFRT_OK)
                 return st;
+            if (!in_range(p, x))
+                return udfrt_fail(err, UDFRT_ERR_USAGE,
+                                  "--param %s=%s: udf '%s' takes %s in [%g, %g]", p->name, v->text,
+                                  k->name, p->name, p->lo, p->hi);
             udfrt_store_double(job->params[i], (udf_dtype)p->dtype, 0, x);
             *given |= (uint64_t)1 << i;
             continue;
@@ -285,24 +302,20 @@ static udfrt_status bind_param_dims(udfrt_job *job, udfrt_error *err)
     return UDFRT_OK;
 }
 
-/* Scalar params with a range (`in [lo, hi]`), given or defaulted. */
-static udfrt_status check_ranges(const udfrt_job *job, uint64_t given, udfrt_error *err)
+/* Defaults computed for the data must lie in their params' ranges too. */
+static udfrt_status check_defaults(const udfrt_job *job, uint64_t given, udfrt_error *err)
 {
     const udf_kernel_desc *k = job->kernel;
     for (int i = 0; i < k->n_params; i++) {
         const udf_param_desc *p = &k->params[i];
-        if (p->kind != UDF_PARAM_SCALAR || (p->lo == -HUGE_VAL && p->hi == HUGE_VAL))
+        if (p->kind != UDF_PARAM_SCALAR || (given >> i & 1))
             continue;
         double v = udfrt_load_double(job->params[i], (udf_dtype)p->dtype, 0);
-        if (v >= p->lo && v <= p->hi)
-            continue;
-        if (given >> i & 1)
-            return udfrt_fail(err, UDFRT_ERR_USAGE, "--param %s=%g: udf '%s' takes %s in [%g, %g]",
-                              p->name, v, k->name, p->name, p->lo, p->hi);
-        return udfrt_fail(err, UDFRT_ERR_USAGE,
-                          "param '%s' of udf '%s' defaults to %g for this data, outside [%g, %g]; "
-                          "give --param %s=VALUE",
-                          p->name, k->name, v, p->lo, p->hi, p->name);
+        if (!in_range(p, v))
+            return udfrt_fail(err, UDFRT_ERR_USAGE,
+                              "param '%s' of udf '%s' defaults to %g for this data, outside [%g, "
+                              "%g]; give --param %s=VALUE",
+                              p->name, k->name, v, p->lo, p->hi, p->name);
     }
     return UDFRT_OK;
 }
@@ -329,7 +342,7 @@ udfrt_status udfrt_bind(udfrt_job *job, const udfrt_dataset *ds, const udfrt_par
         udfrt_ctx_init(&ctx, ds, job);
         k->prepare(&ctx, given);
     }
-    st = check_ranges(job, given, err);
+    st = check_defaults(job, given, err);
     return st == UDFRT_OK ? bind_param_dims(job, err) : st;
 }
 

@@ -63,6 +63,15 @@ with tempdir() as tmp:
     expect(tmp, 2, [ranged] + d, "param 'r' of udf 'ranged' defaults to 10 for this data, "
            "outside [0, 8]; give --param r=VALUE")
     run("run", ranged, *d, "--param", "r=8", "-o", os.path.join(tmp, "ok.h5"))
+    expect(tmp, 2, [ranged] + d + ["--param", "r=nan"], "--param r=nan: udf 'ranged' takes r in")
+    expect(tmp, 2, ["com"] + d + ["--param", "regression=1.0000000001"], "integer")
+    required = os.path.join(tmp, "required.udf")
+    with open(required, "w") as f:
+        f.write("udf required {\n    param f64 b;\n    param i64 a in [1, 2];\n"
+                "    nav f64 out;\n    frame { out = b + f64(a); }\n}\n")
+    expect(tmp, 2, [required] + d + ["--param", "a=1"], "udf 'required' needs --param b=VALUE (f64)")
+    expect(tmp, 2, [required] + d + ["--param", "b=1"],
+           "udf 'required' needs --param a=VALUE (i64 in [1, 2])")
     library = os.path.join(tmp, "ranged.so")
     run("build", ranged, "-o", library, "--dtype", "u16")
     p = subprocess.run([os.environ["UDFRUN"], library, *d, "--param", "r=-1", "-o",

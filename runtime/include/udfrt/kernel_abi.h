@@ -88,7 +88,7 @@ typedef struct udf_param_desc {
     int32_t rank;  /* extra dims */
     int32_t has_default;
     const udf_dim *dims;
-    double lo, hi; /* scalar params: the value must lie in [lo, hi] (-inf, inf: any) */
+    double lo, hi; /* scalar params: the value must lie in [lo, hi]; NaN: no range */
 } udf_param_desc;
 
 /* A dim variable is bound from axis `axis` of the array given for param
