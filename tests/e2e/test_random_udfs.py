@@ -346,6 +346,9 @@ def bin_values(op, A, B, t):
             r = x / y
             den = np.abs(y).astype(np.float64) - B.e
             w = w | ((B.e > 0) & (den <= 0))
+            # x / 0 is +inf, -inf or NaN by the sign of x: undecided where x's
+            # error reaches 0 (a rounded sum whose exact value is 0)
+            w = w | ((y == 0) & (A.e > 0) & (np.abs(x).astype(np.float64) <= A.e))
             p = (A.e + np.abs(r).astype(np.float64) * B.e) / np.where(den > 0, den, 1.0)
             e = p + np.where(p > 0, spacing(r), 0.0)
             return finish(r, t, e, w, fin)
