@@ -41,21 +41,3 @@ int type_query_lookup(const char *name)
             return i;
     return -1;
 }
-
-int64_t type_query_answer(int query, udf_dtype t)
-{
-    static const struct {
-        int64_t size, is_float, is_signed;
-    } facts[] = {
-#define X_FACTS(e, name, size, is_float, is_signed) {size, is_float, is_signed},
-        UDF_DTYPES(X_FACTS)
-#undef X_FACTS
-    };
-    switch ((TypeQuery)query) {
-    case TQ_IS_FLOAT: return facts[t].is_float;
-    case TQ_IS_SIGNED: return facts[t].is_signed;
-    case TQ_BITS: return 8 * facts[t].size;
-    case TQ_COUNT_: break;
-    }
-    return 0;
-}

@@ -4,10 +4,6 @@
 #ifndef UDF_BUILTINS_H
 #define UDF_BUILTINS_H
 
-#include <stdint.h>
-
-#include "udfrt/kernel_abi.h"
-
 typedef enum BuiltinClass {
     BC_REDUCE,     /* over the detector: pixel value in, one number per frame out */
     BC_FLOAT_FN,   /* elementwise, computed in the float type of its argument */
@@ -76,9 +72,7 @@ typedef enum TypeQuery {
         TQ_COUNT_
 } TypeQuery;
 
-/* The query called `name`, or -1. */
+/* The query called `name`, or -1. Answered by type_query_answer (check.h). */
 int type_query_lookup(const char *name);
-/* The answer for element type t: 0 or 1, or the bits of one element. */
-int64_t type_query_answer(int query, udf_dtype t);
 
 #endif

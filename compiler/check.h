@@ -115,6 +115,9 @@ udf_dtype type_resolve(udf_dtype declared, udf_dtype input);
 int type_is_float(udf_dtype t);
 int type_is_signed(udf_dtype t);
 int type_bits(udf_dtype t);
+/* Type query `query` (builtins.h) about element type t: 0 or 1, or the bits
+ * of one element in memory (8 for bool). */
+int64_t type_query_answer(int query, udf_dtype t);
 
 /* Whether expression `e` (or a list of them) reads symbol `s`, directly or
  * through lets. */

@@ -1,9 +1,8 @@
 /* lower_branch.c — `if` statements whose condition is a constant once the
  * input type is known (type queries, literals and lets of them:
- * `if is_float(input)`)
- * keep only the branch taken. The later stages then see straight-line code,
- * so a body that picks its formula by type is jammed and vectorised like
- * one written for that type alone. */
+ * `if is_float(input)`) keep only the branch taken. The later stages then
+ * see straight-line code, so a body that picks its formula by type is
+ * jammed and vectorised like one written for that type alone. */
 #include "lower_internal.h"
 
 /* v converted to integer or bool type t, as the kernel would; 0 for the

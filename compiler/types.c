@@ -27,6 +27,17 @@ int type_bits(udf_dtype t)
     }
 }
 
+int64_t type_query_answer(int query, udf_dtype t)
+{
+    switch ((TypeQuery)query) {
+    case TQ_IS_FLOAT: return type_is_float(t);
+    case TQ_IS_SIGNED: return type_is_signed(t);
+    case TQ_BITS: return t == UDF_DTYPE_BOOL ? 8 : type_bits(t);
+    case TQ_COUNT_: break;
+    }
+    return 0;
+}
+
 static udf_dtype signed_of_bits(int bits)
 {
     return bits <= 8    ? UDF_DTYPE_I8

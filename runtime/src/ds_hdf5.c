@@ -119,30 +119,36 @@ typedef struct search {
     hssize_t best_size;
 } search;
 
-static herr_t visit(hid_t loc, const char *name, const H5O_info_t *info, void *data)
+/* The elements of dataset `name` at loc if it can hold frames (a numeric
+ * type, at least 3 dims), else -1. */
+static hssize_t frame_elements(hid_t loc, const char *name)
 {
-    search *s = data;
-    if (info->type != H5O_TYPE_DATASET)
-        return 0;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     if (d < 0)
-        return 0;
+        return -1;
     hid_t space = H5Dget_space(d), type = H5Dget_type(d);
     udf_dtype t;
     int be;
-    if (space >= 0 && type >= 0 && H5Sget_simple_extent_ndims(space) >= 3 &&
-        map_type(type, &t, &be)) {
-        hssize_t n = H5Sget_simple_extent_npoints(space);
-        if (n > s->best_size && strlen(name) + 2 < sizeof s->best) {
-            s->best_size = n;
-            snprintf(s->best, sizeof s->best, "/%s", name);
-        }
-    }
+    hssize_t n =
+        space >= 0 && type >= 0 && H5Sget_simple_extent_ndims(space) >= 3 && map_type(type, &t, &be)
+            ? H5Sget_simple_extent_npoints(space)
+            : -1;
     if (type >= 0)
         H5Tclose(type);
     if (space >= 0)
         H5Sclose(space);
     H5Dclose(d);
+    return n;
+}
+
+static herr_t visit(hid_t loc, const char *name, const H5O_info_t *info, void *data)
+{
+    search *s = data;
+    hssize_t n = info->type == H5O_TYPE_DATASET ? frame_elements(loc, name) : -1;
+    if (n > s->best_size && strlen(name) + 2 < sizeof s->best) {
+        s->best_size = n;
+        snprintf(s->best, sizeof s->best, "/%s", name);
+    }
     return 0;
 }
 
@@ -645,6 +651,7 @@ typedef struct stack_list {
     char **names;
     int n, cap, valid;
     char group[1024];
+    search found; /* without a path: the file's largest dataset of frames, if any */
 } stack_list;
 
 /* A member is a numeric dataset of at least 3 dims; a link that does not
@@ -654,23 +661,9 @@ static herr_t list_member(hid_t group, const char *name, const H5L_info_t *info,
     (void)info;
     stack_list *l = data;
     H5O_info_t oi;
-    if (H5Oget_info_by_name2(group, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) >= 0) {
-        if (oi.type != H5O_TYPE_DATASET)
-            return 1;
-        hid_t d = H5Dopen2(group, name, H5P_DEFAULT);
-        hid_t space = d >= 0 ? H5Dget_space(d) : -1, type = d >= 0 ? H5Dget_type(d) : -1;
-        udf_dtype t;
-        int be, ok = space >= 0 && type >= 0 && H5Sget_simple_extent_ndims(space) >= 3 &&
-                     map_type(type, &t, &be);
-        if (type >= 0)
-            H5Tclose(type);
-        if (space >= 0)
-            H5Sclose(space);
-        if (d >= 0)
-            H5Dclose(d);
-        if (!ok)
-            return 1;
-    }
+    if (H5Oget_info_by_name2(group, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) >= 0 &&
+        (oi.type != H5O_TYPE_DATASET || frame_elements(group, name) < 0))
+        return 1;
     if (l->n == l->cap || !(l->names[l->n] = udfrt_malloc(strlen(name) + 1)))
         return -1;
     strcpy(l->names[l->n++], name);
@@ -686,17 +679,18 @@ static void free_list(stack_list *l)
 
 /* Fills `l` with the members of the group at `path` (without a path: of
  * /entry/data, an Arina master's, if the file holds no dataset of at least 3
- * dims itself) when the group is a stack of frames; l->valid says whether it
- * is. A NeXus group whose @signal names its data is not a stack. */
+ * dims itself, else l->found names the largest) when the group is a stack
+ * of frames; l->valid says whether it is. A NeXus group whose @signal names
+ * its data is not a stack. */
 static void list_stack(const char *file_path, const char *path, stack_list *l)
 {
-    *l = (stack_list){0};
+    *l = (stack_list){.found.best_size = -1};
     hid_t file = H5Fopen(file_path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return;
-    search s = {.best_size = -1};
-    if (!path && H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit, &s, H5O_INFO_BASIC) >= 0 &&
-        s.best_size < 0)
+    if (!path &&
+        H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit, &l->found, H5O_INFO_BASIC) >= 0 &&
+        l->found.best_size < 0)
         path = "/entry/data";
     H5O_info_t oi;
     H5G_info_t gi;
@@ -761,6 +755,8 @@ udfrt_status udfrt_open_hdf5(const char *spec, const udfrt_open_options *opt, ud
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by us, once */
     stack_list l;
     list_stack(file_path, ds_path, &l);
+    if (!ds_path && l.found.best_size >= 0)
+        ds_path = l.found.best; /* searched already */
     udfrt_status st = l.valid ? open_stack(spec, file_path, &l, opt, out, err)
                               : open_single(spec, file_path, ds_path, opt, out, err);
     free_list(&l);

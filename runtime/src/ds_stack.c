@@ -16,6 +16,7 @@ typedef struct stack_impl {
     udfrt_dataset **members;
     int n;
     int64_t *first; /* n + 1: the stacked index of each member's first frame, then the total */
+    int can_map;    /* some member can map or copy its frames (reader_copy) */
 } stack_impl;
 
 struct udfrt_reader {
@@ -84,7 +85,7 @@ static udfrt_status member_reader(udfrt_reader *rd, int m, udfrt_error *err)
         return UDFRT_OK;
     udfrt_dataset *member = rd->stack->members[m];
     udfrt_status st = member->ops->reader_create(member, rd->max_frames, &rd->members[m], err);
-    if (st == UDFRT_OK && rd->copy >= 0)
+    if (st == UDFRT_OK && rd->copy >= 0 && member->ops->reader_copy)
         member->ops->reader_copy(rd->members[m], rd->copy);
     return st;
 }
@@ -115,15 +116,15 @@ static udfrt_status stack_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_
     return UDFRT_OK;
 }
 
-/* Only when every member has the choice (stack_copy_ops). Members read
- * later take it too; 1, since some of them may map. */
+/* Passed on to the members that have the choice, also those read later;
+ * 0 (always copies) when none has it. */
 static int stack_reader_copy(udfrt_reader *rd, int copy)
 {
     rd->copy = copy;
     for (int m = 0; m < rd->stack->n; m++)
-        if (rd->members[m])
+        if (rd->members[m] && rd->stack->members[m]->ops->reader_copy)
             rd->stack->members[m]->ops->reader_copy(rd->members[m], copy);
-    return 1;
+    return rd->stack->can_map;
 }
 
 static void stack_describe(const udfrt_dataset *ds, FILE *out)
@@ -143,29 +144,25 @@ static void stack_describe(const udfrt_dataset *ds, FILE *out)
     s->members[0]->ops->describe(s->members[0], out);
 }
 
+static void destroy_members(udfrt_dataset **members, int n)
+{
+    for (int m = 0; m < n; m++)
+        udfrt_dataset_destroy(members[m]);
+    udfrt_free(members);
+}
+
 static void stack_destroy(udfrt_dataset *ds)
 {
     stack_impl *s = ds->impl;
     if (!s)
         return;
-    for (int m = 0; m < s->n; m++)
-        udfrt_dataset_destroy(s->members[m]);
-    udfrt_free(s->members);
+    destroy_members(s->members, s->n);
     udfrt_free(s->first);
     udfrt_free(s);
 }
 
 /* Only HDF5 makes stacks (ds_hdf5.c). */
 static const udfrt_dataset_ops stack_ops = {
-    .format = "hdf5",
-    .reader_create = stack_reader_create,
-    .reader_destroy = stack_reader_destroy,
-    .read = stack_read,
-    .describe = stack_describe,
-    .destroy = stack_destroy,
-};
-
-static const udfrt_dataset_ops stack_copy_ops = {
     .format = "hdf5",
     .reader_create = stack_reader_create,
     .reader_destroy = stack_reader_destroy,
@@ -237,46 +234,37 @@ udfrt_status udfrt_stack_room(const char *path, int n, udfrt_error *err)
 udfrt_status udfrt_dataset_stack(const char *path, udfrt_dataset **members, int n,
                                  udfrt_dataset **out, udfrt_error *err)
 {
-    int copy_choice = 1;
-    for (int m = 0; m < n; m++) {
-        if (!same_frames(members[0], members[m])) {
-            char want[128], got[128];
-            print_frames(members[0], want, sizeof want);
-            print_frames(members[m], got, sizeof got);
-            udfrt_status st = udfrt_fail(err, UDFRT_ERR_DATA,
-                                         "'%s' has frames of %s, but '%s' has %s: the datasets of "
-                                         "a stack need one frame shape and element type",
-                                         members[m]->path, got, members[0]->path, want);
-            for (int i = 0; i < n; i++)
-                udfrt_dataset_destroy(members[i]);
-            udfrt_free(members);
-            return st;
-        }
-        copy_choice &= members[m]->ops->reader_copy != NULL;
+    udfrt_status st = UDFRT_OK;
+    for (int m = 0; st == UDFRT_OK && m < n; m++) {
+        if (same_frames(members[0], members[m]))
+            continue;
+        char want[128], got[128];
+        print_frames(members[0], want, sizeof want);
+        print_frames(members[m], got, sizeof got);
+        st = udfrt_fail(err, UDFRT_ERR_DATA,
+                        "'%s' has frames of %s, but '%s' has %s: the datasets of a stack need one "
+                        "frame shape and element type",
+                        members[m]->path, got, members[0]->path, want);
     }
-    udfrt_dataset *ds;
-    udfrt_status st = udfrt_dataset_new(path, copy_choice ? &stack_copy_ops : &stack_ops,
-                                        sizeof(stack_impl), &ds, err);
-    stack_impl *s = st == UDFRT_OK ? ds->impl : NULL;
-    if (s && !(s->first = udfrt_malloc(((size_t)n + 1) * sizeof *s->first)))
-        st = udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", path);
+    udfrt_dataset *ds = NULL;
+    if (st == UDFRT_OK)
+        st = udfrt_dataset_new(path, &stack_ops, sizeof(stack_impl), &ds, err);
     if (st != UDFRT_OK) {
-        if (s) {
-            s->members = members;
-            s->n = n;
-            udfrt_dataset_destroy(ds);
-        } else {
-            for (int i = 0; i < n; i++)
-                udfrt_dataset_destroy(members[i]);
-            udfrt_free(members);
-        }
+        destroy_members(members, n);
         return st;
     }
+    stack_impl *s = ds->impl; /* owns the members from here on */
     s->members = members;
     s->n = n;
+    if (!(s->first = udfrt_malloc(((size_t)n + 1) * sizeof *s->first))) {
+        udfrt_dataset_destroy(ds);
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory opening '%s'", path);
+    }
     s->first[0] = 0;
-    for (int m = 0; m < n; m++)
+    for (int m = 0; m < n; m++) {
         s->first[m + 1] = s->first[m] + members[m]->image_count;
+        s->can_map |= members[m]->ops->reader_copy != NULL;
+    }
     ds->dtype = members[0]->dtype;
     ds->read_block = common_read_block(members, n);
     int64_t dims[1 + UDF_MAX_RANK] = {s->first[n]};
