@@ -107,18 +107,27 @@ void chk_unknown(Checker *c, Loc loc, const char *what, const char *name)
         diag_error(c->src, loc, "unknown %s '%s'", what, name);
 }
 
+/* The names every udf has; none can be declared. */
+static const struct {
+    const char *name;
+    SymKind kind;
+    Shape shape;
+} predefined[] = {
+    {"frame", SYM_FRAME, SHAPE_PIXEL},      {"index", SYM_INDEX, SHAPE_SCALAR},
+    {"nav_shape", SYM_SHAPE, SHAPE_SCALAR}, {"sig_shape", SYM_SHAPE, SHAPE_SCALAR},
+    {"nav_size", SYM_SIZE, SHAPE_SCALAR},   {"sig_size", SYM_SIZE, SHAPE_SCALAR},
+};
+
+int chk_predefined(const char *name)
+{
+    for (size_t i = 0; i < sizeof predefined / sizeof *predefined; i++)
+        if (strcmp(predefined[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
 static void add_predefined(Checker *c)
 {
-    static const struct {
-        const char *name;
-        SymKind kind;
-        Shape shape;
-    } predefined[] = {
-        {"frame", SYM_FRAME, SHAPE_PIXEL},
-        {"index", SYM_INDEX, SHAPE_SCALAR},
-        {"nav_shape", SYM_SHAPE, SHAPE_SCALAR},
-        {"sig_shape", SYM_SHAPE, SHAPE_SCALAR},
-    };
     for (size_t i = 0; i < sizeof predefined / sizeof *predefined; i++) {
         Symbol *s = chk_symbol(c, predefined[i].kind, predefined[i].name, (Loc){0});
         s->shape = predefined[i].shape;

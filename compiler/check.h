@@ -19,6 +19,7 @@ typedef enum SymKind {
     SYM_FRAME, /* `frame` */
     SYM_INDEX, /* `index`: flat nav index of the frame */
     SYM_SHAPE, /* nav_shape / sig_shape */
+    SYM_SIZE,  /* nav_size / sig_size: scan positions / detector pixels */
     SYM_COORD, /* frame[y, x]: a pixel coordinate */
     SYM_FREE,  /* a free index of one statement */
     SYM_PART   /* merge(a, b): a part */

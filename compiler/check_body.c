@@ -11,7 +11,7 @@ static void check_block(Checker *c, Stmt *s);
 static int local_name_free(Checker *c, const char *name, Loc loc)
 {
     Symbol *prev = chk_lookup(c, name);
-    if (prev && prev->kind != SYM_FREE && prev->kind != SYM_SHAPE) {
+    if (prev && prev->kind != SYM_FREE && prev->kind != SYM_SHAPE && prev->kind != SYM_SIZE) {
         diag_error(c->src, loc, "'%s' is already defined", name);
         return 0;
     }

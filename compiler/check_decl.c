@@ -6,16 +6,6 @@
 
 #include "check_internal.h"
 
-static const char *const reserved_names[] = {"frame", "index", "nav_shape", "sig_shape"};
-
-static int is_reserved(const char *name)
-{
-    for (size_t i = 0; i < sizeof reserved_names / sizeof *reserved_names; i++)
-        if (strcmp(reserved_names[i], name) == 0)
-            return 1;
-    return 0;
-}
-
 /* The value of a literal number, maybe negated (-inf); 0 if e is none. */
 static int literal_number(const Expr *e, double *out)
 {
@@ -249,7 +239,7 @@ static void declare_param(Checker *c, Decl *d, Symbol *s)
 void chk_declarations(Checker *c, Udf *u)
 {
     for (Decl *d = u->decls; d; d = d->next) {
-        if (is_reserved(d->name)) {
+        if (chk_predefined(d->name)) {
             diag_error(c->src, d->name_loc, "'%s' is a predefined name and cannot be declared",
                        d->name);
             continue;

@@ -30,6 +30,8 @@ Symbol *chk_symbol(Checker *c, SymKind kind, const char *name, Loc loc);
 Symbol *chk_lookup(Checker *c, const char *name);
 Symbol *chk_find(Symbol *list, const char *name);
 void chk_unknown(Checker *c, Loc loc, const char *what, const char *name);
+/* Whether `name` is predefined in every udf (frame, index, nav_shape, ...). */
+int chk_predefined(const char *name);
 void chk_add_buffer(Checker *c, Symbol *s);
 
 /* Returns 0 after reporting an error in `e` or below (then e->shape is

@@ -250,7 +250,8 @@ static int only_inputs(const Expr *e, unsigned long long walk)
             case SYM_PARAM:
             case SYM_DIMVAR:
             case SYM_INDEX:
-            case SYM_SHAPE: break;
+            case SYM_SHAPE:
+            case SYM_SIZE: break;
             case SYM_LET: {
                 const Symbol *let = s->shape == SHAPE_PIXEL ? expr_walk_enters(e, walk) : NULL;
                 if (s->shape != SHAPE_PIXEL || (let && !only_inputs(let->value, walk)))

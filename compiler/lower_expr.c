@@ -182,6 +182,7 @@ static LExpr *lower_name(Lowerer *L, const Expr *e)
     case SYM_COORD: return lw_var(L, L->coord_vars[s->slot]);
     case SYM_FREE: return lw_var(L, s->slot);
     case SYM_DIMVAR: return lir_field(a, LX_DIM, s->slot, NULL);
+    case SYM_SIZE: return lir_field(a, s->name[0] == 'n' ? LX_NAV_SIZE : LX_SIG_SIZE, 0, NULL);
     case SYM_LET:
         if (s->shape == SHAPE_SCALAR && L->inline_scalar_lets)
             return lw_expr(L, s->value);

@@ -112,7 +112,8 @@ static int invariant_in(const Expr *e, unsigned long long walk)
             switch (s->kind) {
             case SYM_COORD:
             case SYM_DIMVAR:
-            case SYM_SHAPE: break;
+            case SYM_SHAPE:
+            case SYM_SIZE: break;
             case SYM_PARAM:
                 if (s->param_kind == UDF_PARAM_NAV) /* a value per frame */
                     return 0;

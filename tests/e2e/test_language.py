@@ -5,7 +5,9 @@ a user merge with extra dims, derived results, UDF.NAME params, and masks
 of coordinates (kept per partition) beside masks of per-frame params; and
 chains of 40 lets that each use the previous one twice, which the compiler
 must follow in linear, not exponential, time; compound assignments with
-float literals into integer buffers; gradient along a dim of size 1."""
+float literals into integer buffers; gradient along a dim of size 1;
+nav_size and sig_size in every body and in a param default, with a ROI, a
+3-D scan and a reinterpreted one."""
 import os
 import subprocess
 
@@ -229,4 +231,46 @@ udf neighbours {
     with np.errstate(invalid="ignore"):
         check_equal(read(out, "flat", "along"), np.gradient(acc, axis=1),
                     "gradient of NaN and inf")
+    # nav_size and sig_size: the products of the scan's and the detector's
+    # dims, whatever the ROI; a let of the same name hides them.
+    sizes = os.path.join(tmp, "sizes.udf")
+    with open(sizes, "w") as f:
+        f.write("""udf sizes {
+    param i64 half = (nav_size + sig_size) // 2;
+    nav i64 per_frame[2];
+    single i64 seen[4];
+    frame {
+        per_frame[0] = nav_size * 1000 + sig_size;
+        per_frame[1] = index - nav_size;
+    }
+    merge(a, b) {
+        seen[0] = max(a.seen[0], b.seen[0]);
+    }
+    result {
+        seen[0] = nav_size;
+        seen[1] = sig_size;
+        seen[2] = half;
+        let sig_size = 5;
+        seen[3] = sig_size;
+    }
+}
+""")
+    roi = np.zeros((4, 5), bool)
+    roi[1:3, 2:5] = True
+    roi_path = os.path.join(tmp, "roi.npy")
+    np.save(roi_path, roi)
+    deep = os.path.join(tmp, "deep.npy")
+    np.save(deep, data.reshape(2, 2, 5, 6, 7))
+    for label, spec, args, nav in (("2-D", path, ["--roi", roi_path], (4, 5)),
+                                   ("3-D", deep, [], (2, 2, 5)),
+                                   ("--nav", path, ["--nav", "2,10"], (2, 10))):
+        run("run", sizes, "--data", spec, "-o", out, "-j", "2", *args)
+        n, px = int(np.prod(nav)), 42
+        check_equal(read(out, "sizes", "seen"), np.array([n, px, (n + px) // 2, 5], np.int64),
+                    "nav_size, sig_size, a default of them, a let hiding one (%s)" % label)
+        got = read(out, "sizes", "per_frame").reshape(n, 2)
+        ran = roi.ravel() if label == "2-D" else np.ones(n, bool)
+        check_equal(got[ran, 0], np.full(ran.sum(), n * 1000 + px), "in the frame body (%s)" % label)
+        check_equal(got[ran, 1], np.arange(n)[ran] - n, "beside index (%s)" % label)
+        check_equal(got[~ran], np.zeros(((~ran).sum(), 2), np.int64), "outside the ROI")
 print("ok")
