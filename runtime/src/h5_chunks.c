@@ -97,13 +97,18 @@ static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader 
                                 const hsize_t *offset, unsigned char *dst, udfrt_error *err)
 {
     size_t bytes = c->pipeline.chunk_bytes;
+    /* The size the chunk index records, which H5Dread_chunk copies: for
+     * unfiltered chunks H5Dget_chunk_storage_size gives the nominal size
+     * instead (HDF5 1.10), whatever a damaged file stores. */
     hsize_t stored = 0;
-    int looked_up = H5Dget_chunk_storage_size(c->dset, offset, &stored) >= 0;
-    int never_written = !looked_up && unallocated();
+    haddr_t address = HADDR_UNDEF;
+    unsigned filters = 0;
+    int looked_up = H5Dget_chunk_info_by_coord(c->dset, offset, &filters, &address, &stored) >= 0;
+    int never_written = looked_up ? address == HADDR_UNDEF : unallocated();
     H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
     if (!looked_up && !never_written)
         return chunk_fail(c, offset, "cannot be found in the chunk index", err);
-    if (stored == 0) { /* never written: the fill value */
+    if (never_written || stored == 0) { /* the fill value */
         for (size_t i = 0; i < bytes; i += c->elem_size)
             memcpy(dst + i, c->fill, c->elem_size);
     } else if (c->pipeline.count == 0) {

@@ -1,5 +1,7 @@
 """Bad HDF5 files and specs: each exits 3 with one `udfc: error:` line naming
-the file (and dataset) and the reason, never crashes, and leaves no output."""
+the file (and dataset) and the reason, never crashes, and leaves no output.
+Among them: unfiltered chunks stored with the wrong size (which HDF5 would
+copy past the chunk's buffer)."""
 import os
 
 import h5py
@@ -71,4 +73,17 @@ with tempdir() as tmp:
             for j in range(5):
                 dset.id.write_direct_chunk((i, j, 0, 0), data[i, j].tobytes())
     expect_data_error(tmp, unknown + ":/d", unknown, "32099", "neither udf nor")
+
+    # Unfiltered chunks stored with more or fewer bytes than a chunk holds
+    # (HDF5 reports their nominal size unless asked for the index's).
+    for name, stored in (("oversize", b"\x01" * 1000), ("undersize", b"abc")):
+        sized = os.path.join(tmp, name + ".h5")
+        with h5py.File(sized, "w") as f:
+            d = f.create_dataset("d", shape=(2, 2, 16, 16), dtype="u2", chunks=(1, 1, 16, 16))
+            for i in range(2):
+                for j in range(2):
+                    d.id.write_direct_chunk((i, j, 0, 0), stored if (i, j) == (1, 0) else
+                                            data[i, j].tobytes())
+        expect_data_error(tmp, sized, sized, "chunk at (1, 0, 0, 0)",
+                          "wrong size for an unfiltered chunk")
 print("ok")
