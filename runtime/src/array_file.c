@@ -84,27 +84,6 @@ static udfrt_status load_npy(const char *path, int64_t max_elements, udfrt_array
     return st;
 }
 
-/* The element type of an HDF5 dataset type, or -1. */
-static int h5_dtype(hid_t type)
-{
-    H5T_class_t cls = H5Tget_class(type);
-    size_t size = H5Tget_size(type);
-    if (cls == H5T_FLOAT)
-        return size == 4 ? UDF_DTYPE_F32 : size == 8 ? UDF_DTYPE_F64 : -1;
-    if (cls == H5T_ENUM && size == 1) /* h5py's bool */
-        return UDF_DTYPE_BOOL;
-    if (cls != H5T_INTEGER)
-        return -1;
-    int is_signed = H5Tget_sign(type) == H5T_SGN_2;
-    switch (size) {
-    case 1: return is_signed ? UDF_DTYPE_I8 : UDF_DTYPE_U8;
-    case 2: return is_signed ? UDF_DTYPE_I16 : UDF_DTYPE_U16;
-    case 4: return is_signed ? UDF_DTYPE_I32 : UDF_DTYPE_U32;
-    case 8: return is_signed ? UDF_DTYPE_I64 : UDF_DTYPE_U64;
-    default: return -1;
-    }
-}
-
 static udfrt_status load_h5(const char *spec, size_t split, int64_t max_elements, udfrt_array *out,
                             udfrt_error *err)
 {
@@ -125,7 +104,9 @@ static udfrt_status load_h5(const char *spec, size_t split, int64_t max_elements
     hid_t type = dset >= 0 ? H5Dget_type(dset) : -1;
     hid_t space = dset >= 0 ? H5Dget_space(dset) : -1;
     int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    int dtype = type >= 0 ? h5_dtype(type) : -1;
+    udf_dtype element;
+    int big_endian; /* H5Dread converts */
+    int dtype = type >= 0 && udfrt_h5_element_type(type, &element, &big_endian) ? (int)element : -1;
     if (dset < 0)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s' has no dataset '%s'", path, name);
     else if (dtype < 0)

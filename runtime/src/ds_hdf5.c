@@ -19,6 +19,7 @@
 #include "dtype.h"
 #include "frame_file.h"
 #include "h5_chunks.h"
+#include "h5util.h"
 #include "udfrt/config.h"
 
 typedef enum read_mode { MODE_CONTIGUOUS, MODE_CHUNKS, MODE_LIBRARY } read_mode;
@@ -79,40 +80,6 @@ static const char *h5_cause(char *buf)
     return buf[0] ? buf : "unknown HDF5 error";
 }
 
-/* Element type of the file's datatype; bool is h5py's enum of int8. */
-static int map_type(hid_t t, udf_dtype *out, int *big_endian)
-{
-    H5T_class_t cls = H5Tget_class(t);
-    size_t size = H5Tget_size(t);
-    *big_endian = 0;
-    if (cls == H5T_ENUM) {
-        int members = H5Tget_nmembers(t);
-        hid_t base = H5Tget_super(t);
-        int ok = members == 2 && H5Tget_class(base) == H5T_INTEGER && H5Tget_size(base) == 1;
-        H5Tclose(base);
-        *out = UDF_DTYPE_BOOL;
-        return ok;
-    }
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT)
-        return 0;
-    *big_endian = H5Tget_order(t) == H5T_ORDER_BE;
-    if (cls == H5T_FLOAT) {
-        if (size != 4 && size != 8)
-            return 0;
-        *out = size == 4 ? UDF_DTYPE_F32 : UDF_DTYPE_F64;
-        return 1;
-    }
-    int is_signed = H5Tget_sign(t) == H5T_SGN_2;
-    static const udf_dtype by_size[2][4] = {
-        {UDF_DTYPE_U8, UDF_DTYPE_U16, UDF_DTYPE_U32, UDF_DTYPE_U64},
-        {UDF_DTYPE_I8, UDF_DTYPE_I16, UDF_DTYPE_I32, UDF_DTYPE_I64}};
-    int k = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
-    if (k < 0)
-        return 0;
-    *out = by_size[is_signed][k];
-    return 1;
-}
-
 /* Searching the file for the largest dataset of >= 3 dims with a numeric type. */
 typedef struct search {
     char best[1024];
@@ -129,10 +96,10 @@ static hssize_t frame_elements(hid_t loc, const char *name)
     hid_t space = H5Dget_space(d), type = H5Dget_type(d);
     udf_dtype t;
     int be;
-    hssize_t n =
-        space >= 0 && type >= 0 && H5Sget_simple_extent_ndims(space) >= 3 && map_type(type, &t, &be)
-            ? H5Sget_simple_extent_npoints(space)
-            : -1;
+    hssize_t n = space >= 0 && type >= 0 && H5Sget_simple_extent_ndims(space) >= 3 &&
+                         udfrt_h5_element_type(type, &t, &be)
+                     ? H5Sget_simple_extent_npoints(space)
+                     : -1;
     if (type >= 0)
         H5Tclose(type);
     if (space >= 0)
@@ -420,7 +387,7 @@ static udfrt_status open_dataset(h5_impl *h, udfrt_dataset *ds, const char *file
     int big_endian = 0;
     if (type < 0 || rank < 0)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "cannot read the type and shape of '%s'", h->name);
-    else if (!map_type(type, &ds->dtype, &big_endian))
+    else if (!udfrt_h5_element_type(type, &ds->dtype, &big_endian))
         st = udfrt_fail(err, UDFRT_ERR_DATA,
                         "'%s' has an element type udf cannot read (integers, floats and h5py "
                         "bools are supported)",

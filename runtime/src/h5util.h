@@ -9,4 +9,9 @@
 /* The library's native type of an element type (bool as one byte). */
 hid_t udfrt_h5_native(udf_dtype t);
 
+/* The element type of file datatype t into *out, and whether it is stored
+ * big-endian; 0 if udf cannot read it. The only enum read is h5py's bool:
+ * members 0 and 1 on a one-byte integer. */
+int udfrt_h5_element_type(hid_t t, udf_dtype *out, int *big_endian);
+
 #endif

@@ -74,6 +74,7 @@ with tempdir() as tmp:
         sparse = f.create_dataset("sparse", shape=nav + sig, dtype=np.uint16,
                                   chunks=(1, 1) + sig, fillvalue=7)
         sparse[1:3] = data[1:3]
+        f.create_dataset("bool", data=data % 3 == 0)  # h5py's enum FALSE=0, TRUE=1
     for name in layouts:
         check(tmp, "%s:/%s" % (path, name), data, name)
         expect_info("%s:/%s" % (path, name), reading.get(name, "H5Dread_chunk, decoded"))
@@ -82,6 +83,7 @@ with tempdir() as tmp:
     with h5py.File(path, "r") as f:
         check(tmp, path + ":/f32", f["f32"][()], "f32 gzip+shuffle")
         check(tmp, path + ":/sparse", f["sparse"][()], "unwritten chunks")
+    check(tmp, path + ":/bool", data % 3 == 0, "bool")
     expect_info(path + ":/split_chunks", "chunked (2, 2, 5, 4)", "per-thread cache")
     # Read blocks made of whole chunks: a nav row where its chunks do not
     # divide it (chunks restart with every row), two rows for chunks of two.

@@ -29,6 +29,20 @@ with tempdir() as tmp:
     expect_data_error(tmp, path + ":/group", "/group", "group, not a dataset")
     expect_data_error(tmp, path + ":/small", "2 dims")
     expect_data_error(tmp, path + ":/strings", "element type")
+
+    # Enums other than h5py's bool (FALSE=0, TRUE=1) are not read as bool,
+    # neither as data nor as a correction.
+    enums = os.path.join(tmp, "enums.h5")
+    with h5py.File(enums, "w") as f:
+        for name, values in (("five_seven", {"A": 5, "B": 7}), ("three", {"A": 0, "B": 1, "C": 2})):
+            kind = h5py.enum_dtype(values, basetype="i1")
+            f.create_dataset(name, data=np.full((2, 2, 4, 4), 7 if name == "five_seven" else 2),
+                             dtype=kind)
+            f.create_dataset(name + "_2d", data=np.full((16, 16), 1), dtype=kind)
+    for name in ("five_seven", "three"):
+        expect_data_error(tmp, enums + ":/" + name, enums, "element type")
+        expect_no_output(tmp, ["sumsig", "--data", path + ":/raw", "--dark",
+                               enums + ":/" + name + "_2d"], 3, enums, name + "_2d")
     expect_data_error(tmp, os.path.join(tmp, "missing.h5"), "missing.h5", "No such file")
 
     flat = os.path.join(tmp, "flat.h5")
