@@ -19,6 +19,7 @@
 #include "dtype.h"
 #include "frame_file.h"
 #include "h5_chunks.h"
+#include "h5_sources.h"
 #include "h5util.h"
 #include "udfrt/config.h"
 
@@ -119,6 +120,23 @@ static herr_t visit(hid_t loc, const char *name, const H5O_info_t *info, void *d
     return 0;
 }
 
+/* Opens (again) h's dataset with a chunk cache of cache_bytes. */
+static udfrt_status open_dset(h5_impl *h, size_t cache_bytes, udfrt_error *err)
+{
+    char cause[256];
+    if (h->dset >= 0)
+        H5Dclose(h->dset);
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    H5Pset_chunk_cache(dapl, cache_bytes ? 12421 : 0, cache_bytes, 1.0);
+    h->dset = H5Dopen2(h->file, h->ds_path, dapl);
+    H5Pclose(dapl);
+    h->chunks.dset = h->dset;
+    if (h->dset < 0)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot open dataset '%s' (%s)", h->name,
+                          h5_cause(cause));
+    return UDFRT_OK;
+}
+
 /* A hint for a group given as the dataset path: NeXus's @signal or EMD's data. */
 static const char *group_hint(hid_t file, const char *path, char *buf, size_t size)
 {
@@ -197,16 +215,9 @@ static udfrt_status find_dataset(h5_impl *h, const char *file_path, const char *
     snprintf(name, n, "%s:%s", file_path, h->ds_path);
     udfrt_free(h->name);
     h->name = name;
-    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-    /* Only H5Dread uses the library's chunk cache (MODE_LIBRARY): room for a
-     * run of chunks, so that reading frame by frame decodes each chunk once. */
-    H5Pset_chunk_cache(dapl, 12421, 64 << 20, 1.0);
-    h->dset = H5Dopen2(h->file, h->ds_path, dapl);
-    H5Pclose(dapl);
-    if (h->dset < 0)
-        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot open dataset '%s' (%s)", h->name,
-                          h5_cause(cause));
-    return UDFRT_OK;
+    /* MODE_LIBRARY reads through the library's chunk cache: room for a run
+     * of chunks, so that reading frame by frame decodes each chunk once. */
+    return open_dset(h, 64 << 20, err);
 }
 
 /* Filters of a chunked dataset; decides MODE_CHUNKS or MODE_LIBRARY. */
@@ -266,6 +277,12 @@ static udfrt_status read_layout(h5_impl *h, udfrt_dataset *ds, const hsize_t *di
     c->dset = h->dset;
     memcpy(c->dims, dims, sizeof *dims * (size_t)c->rank);
     H5Pget_fill_value(dcpl, type, c->fill);
+    if (H5Pget_external_count(dcpl) > 0 || layout == H5D_VIRTUAL)
+        st = udfrt_h5_check_sources(h->dset, dcpl, h->name, err);
+    if (st != UDFRT_OK) {
+        H5Pclose(dcpl);
+        return st;
+    }
     if (H5Pget_external_count(dcpl) > 0) {
         h->mode = MODE_LIBRARY;
         h->library_reason = "external raw storage";
@@ -405,8 +422,12 @@ static udfrt_status open_dataset(h5_impl *h, udfrt_dataset *ds, const char *file
         st = read_layout(h, ds, dims, type, big_endian, err);
     if (st == UDFRT_OK && h->mode == MODE_CONTIGUOUS)
         st = check_contiguous(h, ds, err);
-    if (st == UDFRT_OK && h->mode == MODE_CHUNKS)
+    if (st == UDFRT_OK && h->mode == MODE_CHUNKS) {
         plan_chunks(h, ds);
+        /* Without a cache, H5Dread of an unfiltered chunk reads it straight
+         * into the frames (a cache of one chunk or more: 2-3x slower). */
+        st = open_dset(h, 0, err);
+    }
     if (st == UDFRT_OK && h->mode == MODE_LIBRARY &&
         (h->mem_type = H5Tget_native_type(type, H5T_DIR_ASCEND)) < 0)
         st = udfrt_fail(err, UDFRT_ERR_DATA, "cannot convert the element type of '%s'", h->name);

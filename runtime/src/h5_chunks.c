@@ -12,6 +12,7 @@ struct udfrt_h5_chunk_reader {
     unsigned char *stored; /* a chunk's stored (filtered) bytes */
     size_t stored_size;
     udfrt_h5_decoder *decoder;
+    hid_t file_space, chunk_space, file_type; /* unfiltered chunks: read by H5Dread */
     int64_t slots;
     unsigned char **slot_data; /* decoded chunks, host order */
     int64_t *slot_key;         /* linear chunk index, or -1 */
@@ -36,6 +37,14 @@ udfrt_status udfrt_h5_chunk_reader_create(const udfrt_h5_chunks *c, int64_t max_
     }
     for (int64_t i = 0; ok && i < rd->slots; i++)
         rd->slot_key[i] = -1;
+    if (rd)
+        rd->file_space = rd->chunk_space = rd->file_type = -1;
+    if (ok && c->pipeline.count == 0) {
+        rd->file_space = H5Dget_space(c->dset);
+        rd->chunk_space = H5Screate_simple(c->rank, c->chunk, NULL);
+        rd->file_type = H5Dget_type(c->dset);
+        ok = rd->file_space >= 0 && rd->chunk_space >= 0 && rd->file_type >= 0;
+    }
     if (ok && c->pipeline.count > 0 &&
         udfrt_h5_decoder_create(&c->pipeline, &rd->decoder, err) != UDFRT_OK) {
         udfrt_h5_chunk_reader_destroy(rd);
@@ -62,6 +71,12 @@ void udfrt_h5_chunk_reader_destroy(udfrt_h5_chunk_reader *rd)
     udfrt_free(rd->out);
     udfrt_free(rd->stored);
     udfrt_h5_decoder_destroy(rd->decoder);
+    if (rd->file_space >= 0)
+        H5Sclose(rd->file_space);
+    if (rd->chunk_space >= 0)
+        H5Sclose(rd->chunk_space);
+    if (rd->file_type >= 0)
+        H5Tclose(rd->file_type);
     udfrt_free(rd);
 }
 
@@ -91,32 +106,42 @@ static int unallocated(void)
     return strstr(cause, "not allocated") != NULL;
 }
 
-/* Reads and decodes the chunk whose first element is at `offset` into `dst`
- * (chunk_bytes, host order). */
-static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
-                                const hsize_t *offset, unsigned char *dst, udfrt_error *err)
+/* An unfiltered chunk into dst: H5Dread of its region (clipped at the
+ * dataset's edges) in the file's own type, so in file byte order, with fill
+ * values where it was never written. Not H5Dread_chunk: that copies as many
+ * bytes as the chunk index records, and HDF5 1.10 cannot tell how many that
+ * is without a walk over the whole index (H5Dget_chunk_storage_size gives the
+ * nominal size): a damaged index would overrun dst. */
+static udfrt_status read_unfiltered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                    const hsize_t *offset, unsigned char *dst, udfrt_error *err)
+{
+    hsize_t count[UDFRT_H5_MAX_RANK], origin[UDFRT_H5_MAX_RANK] = {0};
+    for (int d = 0; d < c->rank; d++)
+        count[d] = offset[d] + c->chunk[d] <= c->dims[d] ? c->chunk[d] : c->dims[d] - offset[d];
+    if (H5Sselect_hyperslab(rd->file_space, H5S_SELECT_SET, offset, NULL, count, NULL) < 0 ||
+        H5Sselect_hyperslab(rd->chunk_space, H5S_SELECT_SET, origin, NULL, count, NULL) < 0 ||
+        H5Dread(c->dset, rd->file_type, rd->chunk_space, rd->file_space, H5P_DEFAULT, dst) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return chunk_fail(c, offset, "cannot be read", err);
+    }
+    return UDFRT_OK;
+}
+
+/* A filtered chunk into dst: its stored bytes (H5Dread_chunk), decoded by
+ * udf; the fill value where it was never written. */
+static udfrt_status read_filtered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                  const hsize_t *offset, unsigned char *dst, udfrt_error *err)
 {
     size_t bytes = c->pipeline.chunk_bytes;
-    /* The size the chunk index records, which H5Dread_chunk copies: for
-     * unfiltered chunks H5Dget_chunk_storage_size gives the nominal size
-     * instead (HDF5 1.10), whatever a damaged file stores. */
     hsize_t stored = 0;
-    haddr_t address = HADDR_UNDEF;
-    unsigned filters = 0;
-    int looked_up = H5Dget_chunk_info_by_coord(c->dset, offset, &filters, &address, &stored) >= 0;
-    int never_written = looked_up ? address == HADDR_UNDEF : unallocated();
+    int looked_up = H5Dget_chunk_storage_size(c->dset, offset, &stored) >= 0;
+    int never_written = !looked_up && unallocated();
     H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
     if (!looked_up && !never_written)
         return chunk_fail(c, offset, "cannot be found in the chunk index", err);
-    if (never_written || stored == 0) { /* the fill value */
+    if (stored == 0) { /* never written: the fill value */
         for (size_t i = 0; i < bytes; i += c->elem_size)
             memcpy(dst + i, c->fill, c->elem_size);
-    } else if (c->pipeline.count == 0) {
-        uint32_t mask = 0;
-        if (stored != bytes)
-            return chunk_fail(c, offset, "has the wrong size for an unfiltered chunk", err);
-        if (H5Dread_chunk(c->dset, H5P_DEFAULT, offset, &mask, dst) < 0)
-            return chunk_fail(c, offset, "cannot be read", err);
     } else {
         /* Compressors may expand incompressible data a little, never by this much. */
         if (stored > bytes + bytes / 4 + 65536)
@@ -140,9 +165,19 @@ static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader 
             return chunk_fail(c, offset, msg, err);
         }
     }
-    if (c->swap_size)
-        udfrt_byteswap(dst, (int64_t)(bytes / c->elem_size), c->swap_size);
     return UDFRT_OK;
+}
+
+/* Reads (and decodes) the chunk whose first element is at `offset` into
+ * `dst` (chunk_bytes, host order). */
+static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                const hsize_t *offset, unsigned char *dst, udfrt_error *err)
+{
+    udfrt_status st = c->pipeline.count == 0 ? read_unfiltered(c, rd, offset, dst, err)
+                                             : read_filtered(c, rd, offset, dst, err);
+    if (st == UDFRT_OK && c->swap_size)
+        udfrt_byteswap(dst, (int64_t)(c->pipeline.chunk_bytes / c->elem_size), c->swap_size);
+    return st;
 }
 
 /* A decoded chunk from the cache, fetched into the least recently used slot

@@ -1,13 +1,14 @@
 """Bad HDF5 files and specs: each exits 3 with one `udfc: error:` line naming
 the file (and dataset) and the reason, never crashes, and leaves no output.
-Among them: unfiltered chunks stored with the wrong size (which HDF5 would
-copy past the chunk's buffer)."""
+Also: unfiltered chunks stored with the wrong size (read as h5py reads them,
+not copied past the chunk's buffer), virtual datasets with a missing source file
+or dataset, and external raw storage in a missing or short file."""
 import os
 
 import h5py
 import numpy as np
 
-from udftest import expect_no_output, tempdir
+from udftest import check_equal, expect_no_output, read, run, tempdir
 
 
 def expect_data_error(tmp, spec, *needles):
@@ -88,16 +89,71 @@ with tempdir() as tmp:
                 dset.id.write_direct_chunk((i, j, 0, 0), data[i, j].tobytes())
     expect_data_error(tmp, unknown + ":/d", unknown, "32099", "neither udf nor")
 
-    # Unfiltered chunks stored with more or fewer bytes than a chunk holds
-    # (HDF5 reports their nominal size unless asked for the index's).
+    # Unfiltered chunks whose index records more or fewer bytes than a chunk
+    # holds: read as HDF5 reads them without a chunk cache (a chunk's nominal
+    # size from where it starts), never copied past the frames' buffer
+    # (H5Dread_chunk would). h5py, through a cache, reads the 3 bytes of the
+    # short one and zeros; udf the bytes that follow them in the file.
     for name, stored in (("oversize", b"\x01" * 1000), ("undersize", b"abc")):
         sized = os.path.join(tmp, name + ".h5")
         with h5py.File(sized, "w") as f:
             d = f.create_dataset("d", shape=(2, 2, 16, 16), dtype="u2", chunks=(1, 1, 16, 16))
             for i in range(2):
                 for j in range(2):
-                    d.id.write_direct_chunk((i, j, 0, 0), stored if (i, j) == (1, 0) else
+                    d.id.write_direct_chunk((i, j, 0, 0), stored if (i, j) == (0, 1) else
                                             data[i, j].tobytes())
-        expect_data_error(tmp, sized, sized, "chunk at (1, 0, 0, 0)",
-                          "wrong size for an unfiltered chunk")
+        with h5py.File(sized, "r") as f:
+            want = f["d"][()].reshape(4, -1).astype(np.float64).sum(axis=1)
+        out = os.path.join(tmp, name + "_out.h5")
+        run("run", "sumsig", "--data", sized, "-o", out)
+        got = read(out, "sumsig", "intensity").ravel()
+        same = slice(None) if name == "oversize" else [0, 2, 3]
+        check_equal(got[same], want.astype(np.float32)[same],
+                    "unfiltered chunks beside one stored with %d bytes" % len(stored))
+        os.remove(out)
+
+    # Files the values live in besides the dataset's own: HDF5 reads fill
+    # values where a virtual source is missing or an external file is short.
+    src = os.path.join(tmp, "sub", "src.h5")
+    os.makedirs(os.path.dirname(src))
+    with h5py.File(src, "w") as f:
+        f["data"] = data[:2]
+    vds = os.path.join(tmp, "sub", "vds.h5")
+    for name, source, ds_name in (("ok", "src.h5", "data"), ("missing_file", "gone.h5", "data"),
+                                  ("missing_dataset", "src.h5", "nope")):
+        layout = h5py.VirtualLayout(shape=data.shape, dtype=data.dtype)
+        layout[:2] = h5py.VirtualSource(src, "data", shape=(2, 5, 16, 16))
+        layout[2:] = h5py.VirtualSource(source, ds_name, shape=(2, 5, 16, 16))
+        with h5py.File(vds, "a") as f:
+            f.create_virtual_dataset(name, layout, fillvalue=0)
+    # The second source is named relative to the virtual dataset's directory,
+    # found from another working directory.
+    with h5py.File(vds, "r") as f:
+        want = f["ok"][()].reshape(20, -1).astype(np.float64).sum(axis=1)
+    assert (want[10:] == data.reshape(20, -1)[:10].sum(axis=1)).all()
+    out = os.path.join(tmp, "vds_out.h5")
+    run("run", "sumsig", "--data", vds + ":/ok", "-o", out, cwd=tmp)
+    check_equal(read(out, "sumsig", "intensity").ravel(), want.astype(np.float32),
+                "virtual dataset with a source beside it")
+    os.remove(out)
+    expect_data_error(tmp, vds + ":/missing_file", vds, "source file 'gone.h5' is missing")
+    expect_data_error(tmp, vds + ":/missing_dataset", vds, "src.h5", "no dataset 'nope'")
+
+    raw_bytes = data.tobytes()
+    for name, size in (("short", 1000), ("whole", len(raw_bytes))):
+        with open(os.path.join(tmp, name + ".bin"), "wb") as f:
+            f.write(raw_bytes[:size])
+    external = os.path.join(tmp, "external.h5")
+    with h5py.File(external, "w") as f:
+        for name in ("short", "whole", "gone"):  # whole.bin relative to the working directory
+            stored = name + ".bin" if name == "whole" else os.path.join(tmp, name + ".bin")
+            f.create_dataset(name, shape=data.shape, dtype=data.dtype,
+                             external=[(stored, 0, len(raw_bytes))])
+    run("run", "sumsig", "--data", external + ":/whole", "-o", out, cwd=tmp)
+    check_equal(read(out, "sumsig", "intensity").ravel(),
+                data.reshape(20, -1).sum(axis=1).astype(np.float32), "external raw storage")
+    os.remove(out)
+    expect_no_output(tmp, ["sumsig", "--data", external + ":/short"], 3, "short.bin",
+                     "truncated", "bytes up to %d" % len(raw_bytes), "it has 1000")
+    expect_no_output(tmp, ["sumsig", "--data", external + ":/gone"], 3, "gone.bin", "missing")
 print("ok")
