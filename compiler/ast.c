@@ -33,6 +33,7 @@ Expr *ast_expr(Arena *a, ExprKind kind, Loc loc)
     Expr *e = ARENA_NEW(a, Expr);
     e->kind = kind;
     e->loc = loc;
+    e->depth = 1;
     return e;
 }
 

@@ -79,7 +79,13 @@ typedef struct Expr {
     int hoisted;   /* lowering: 1 + the var holding this reduction's value, or 0 */
     int hoisted_k; /* lowering: free index values the hoisted value has a var per (1 or fjam) */
     int pinned;    /* lowering: hoisted for a whole block, not per statement */
+    int depth;     /* levels of nesting: 1 for a leaf (parser) */
 } Expr;
+
+/* The deepest expression a udf may write. The checker, lowering and the code
+ * generator recurse over expressions; this keeps them far from the end of an
+ * 8 MiB stack (a chain of ~25000 additions overflowed it). */
+#define EXPR_DEPTH_MAX 2000
 
 typedef enum StmtKind { S_LET, S_ASSIGN, S_IF, S_DERIVED } StmtKind;
 

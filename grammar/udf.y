@@ -43,6 +43,7 @@ typedef void *yyscan_t;
         }                                                               \
     } while (0)
 
+static Expr *nested(ParseState *ps, Expr *e);
 static Expr *binary(ParseState *ps, Op op, Expr *l, Expr *r, Loc loc);
 static Expr *unary(ParseState *ps, Op op, Expr *e, Loc loc);
 static Expr *name_expr(ParseState *ps, const char *name, Loc loc);
@@ -264,6 +265,7 @@ postfix:
         $$ = ast_expr(ps->arena, E_CALL, @$);
         $$->name = $1;
         $$->args = $3;
+        nested(ps, $$);
     }
   | IDENT '(' TYPE ')' {
         $$ = ast_expr(ps->arena, E_TYPE_QUERY, @$);
@@ -274,11 +276,13 @@ postfix:
         $$ = ast_expr(ps->arena, E_CAST, @$);
         $$->cast_to = $1;
         $$->args = $3;
+        nested(ps, $$);
     }
   | postfix '[' args ']' {
         $$ = ast_expr(ps->arena, E_INDEX, @$);
         $$->base = $1;
         $$->args = $3;
+        nested(ps, $$);
     }
   | IDENT '.' IDENT {
         $$ = ast_expr(ps->arena, E_FIELD, @$);
@@ -308,13 +312,33 @@ args:
 
 %%
 
+/* e with its depth, one more than its deepest operand's; past
+ * EXPR_DEPTH_MAX an error, once, at the node that first goes past. */
+static Expr *nested(ParseState *ps, Expr *e)
+{
+    int deepest = 0;
+    const Expr *operands[] = {e->lhs, e->rhs, e->base};
+    for (size_t i = 0; i < sizeof operands / sizeof *operands; i++)
+        if (operands[i] && operands[i]->depth > deepest)
+            deepest = operands[i]->depth;
+    for (const Expr *a = e->args; a; a = a->next)
+        if (a->depth > deepest)
+            deepest = a->depth;
+    e->depth = deepest + 1;
+    if (e->depth == EXPR_DEPTH_MAX + 1)
+        diag_error(ps->src, e->loc,
+                   "expression nested more than %d levels deep; split it with lets",
+                   EXPR_DEPTH_MAX);
+    return e;
+}
+
 static Expr *binary(ParseState *ps, Op op, Expr *l, Expr *r, Loc loc)
 {
     Expr *e = ast_expr(ps->arena, E_BINARY, loc);
     e->op = op;
     e->lhs = l;
     e->rhs = r;
-    return e;
+    return nested(ps, e);
 }
 
 static Expr *unary(ParseState *ps, Op op, Expr *operand, Loc loc)
@@ -322,7 +346,7 @@ static Expr *unary(ParseState *ps, Op op, Expr *operand, Loc loc)
     Expr *e = ast_expr(ps->arena, E_UNARY, loc);
     e->op = op;
     e->lhs = operand;
-    return e;
+    return nested(ps, e);
 }
 
 static Expr *name_expr(ParseState *ps, const char *name, Loc loc)

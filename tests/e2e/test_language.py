@@ -7,7 +7,8 @@ chains of 40 lets that each use the previous one twice, which the compiler
 must follow in linear, not exponential, time; compound assignments with
 float literals into integer buffers; gradient along a dim of size 1;
 nav_size and sig_size in every body and in a param default, with a ROI, a
-3-D scan and a reinterpreted one."""
+3-D scan and a reinterpreted one; expressions 2000 levels deep, and an error
+(not a crash) past that."""
 import os
 import subprocess
 
@@ -273,4 +274,22 @@ udf neighbours {
         check_equal(got[ran, 0], np.full(ran.sum(), n * 1000 + px), "in the frame body (%s)" % label)
         check_equal(got[ran, 1], np.arange(n)[ran] - n, "beside index (%s)" % label)
         check_equal(got[~ran], np.zeros(((~ran).sum(), 2), np.int64), "outside the ROI")
+    # Expressions nest up to 2000 levels (what the compiler's recursion
+    # allows with room to spare); deeper ones are a source error, not a crash.
+    deep = os.path.join(tmp, "deep.udf")
+    with open(deep, "w") as f:
+        f.write("udf deep { nav f32 o; sig f32 s; frame { o = sum(%s); s += %sf32(frame)%s; } }\n"
+                % ("+".join(["f32(frame)"] * 1997), "abs(" * 1997, ")" * 1997))
+    run("run", deep, "--data", path, "-o", out)
+    flat32 = data.reshape(20, -1).astype(np.float32)
+    check_equal(read(out, "deep", "o").ravel(), flat32.sum(axis=1) * 1997, "1999 levels of +")
+    check_equal(read(out, "deep", "s"), data.reshape(20, 6, 7).sum(axis=0).astype(np.float32),
+                "2000 levels of calls")
+    with open(deep, "w") as f:
+        f.write("udf deep { nav f32 o; frame { o = %s; } }\n" % "+".join(["1"] * 30000))
+    p = subprocess.run([UDFC, "check", deep], capture_output=True, text=True)
+    if p.returncode != 1 or "deep.udf:1:35: error: expression nested more than 2000 levels deep" \
+            not in p.stderr:
+        fail("30000 additions: want exit 1 and the nesting error, got %d: %s"
+             % (p.returncode, p.stderr[:300]))
 print("ok")
