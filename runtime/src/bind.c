@@ -32,39 +32,78 @@ static const udfrt_param_value *find_value(const udfrt_param_value *values, int 
     return found;
 }
 
-/* Parses one number for a param of type t: integers for integer params
- * (no silent truncation), true/false/1/0 for bool. */
+/* An integer param's value from its text: exactly, as a decimal integer
+ * (strtoll/strtoull), or a number the double reads exactly (1e3, 5.0). */
+static int parse_integer(const char *text, udf_dtype t, uint64_t *bits)
+{
+    int is_signed = udfrt_dtype_is_signed(t), bits_of_t = (int)udfrt_dtype_size(t) * 8;
+    char *end;
+    errno = 0;
+    int negative = text[strspn(text, " \t")] == '-';
+    if (is_signed || negative) {
+        long long v = strtoll(text, &end, 10);
+        if (end != text && !*end) {
+            int64_t lo = bits_of_t == 64 ? INT64_MIN : -((int64_t)1 << (bits_of_t - 1));
+            int64_t hi = bits_of_t == 64 ? INT64_MAX : ((int64_t)1 << (bits_of_t - 1)) - 1;
+            *bits = (uint64_t)v;
+            if (errno == ERANGE)
+                return 0;
+            return is_signed ? v >= lo && v <= hi : v == 0; /* -0 for an unsigned param */
+        }
+    } else {
+        unsigned long long v = strtoull(text, &end, 10);
+        if (end != text && !*end) {
+            *bits = v;
+            return errno != ERANGE && (bits_of_t == 64 || v >> bits_of_t == 0);
+        }
+    }
+    double v = strtod(text, &end);
+    double lo = is_signed ? -ldexp(1, bits_of_t - 1) : 0;
+    double hi = ldexp(1, bits_of_t - is_signed) - 1;
+    if (end == text || *end || v != trunc(v) || v < lo || v > hi || fabs(v) > ldexp(1, 53))
+        return 0;
+    *bits = is_signed ? (uint64_t)(int64_t)v : (uint64_t)v;
+    return 1;
+}
+
+/* Parses one value of param p (integers exactly, with no silent truncation;
+ * true/false/1/0 for bool) into element i of `data`, which has p's type, and
+ * as a double into *as_double (for ranges and messages). Messages name the
+ * value as `shown` ("--param a=1" or "item 2, 'x', of --param a=1,x"). */
 static udfrt_status parse_scalar(const char *udf, const udf_param_desc *p, const char *text,
-                                 double *out, udfrt_error *err)
+                                 const char *shown, void *data, size_t i, double *as_double,
+                                 udfrt_error *err)
 {
     udf_dtype t = (udf_dtype)p->dtype;
     if (t == UDF_DTYPE_BOOL) {
-        if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
-            *out = 1;
-        else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
-            *out = 0;
-        else
-            return udfrt_fail(err, UDFRT_ERR_USAGE, "--param %s=%s: udf '%s' expects true or false",
-                              p->name, text, udf);
+        int truth = strcmp(text, "true") == 0 || strcmp(text, "1") == 0;
+        if (!truth && strcmp(text, "false") != 0 && strcmp(text, "0") != 0)
+            return udfrt_fail(err, UDFRT_ERR_USAGE, "%s: udf '%s' expects true or false", shown,
+                              udf);
+        ((unsigned char *)data)[i] = (unsigned char)truth;
+        *as_double = truth;
+        return UDFRT_OK;
+    }
+    if (!udfrt_dtype_is_float(t)) {
+        uint64_t bits;
+        if (!parse_integer(text, t, &bits))
+            return udfrt_fail(err, UDFRT_ERR_USAGE, "%s: udf '%s' expects an integer that fits %s",
+                              shown, udf, udfrt_dtype_name(t));
+        size_t size = udfrt_dtype_size(t);
+        memcpy((char *)data + i * size, &bits, size); /* the low bytes: x86-64 is little-endian */
+        *as_double = udfrt_load_double(data, t, i);
         return UDFRT_OK;
     }
     char *end;
-    errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end) {
-        return udfrt_fail(err, UDFRT_ERR_USAGE, "--param %s=%s: udf '%s' expects a number (%s)",
-                          p->name, text, udf, udfrt_dtype_name(t));
-    }
-    if (!udfrt_dtype_is_float(t)) {
-        int is_signed = udfrt_dtype_is_signed(t);
-        double lo = is_signed ? -ldexp(1, (int)udfrt_dtype_size(t) * 8 - 1) : 0;
-        double hi = ldexp(1, (int)udfrt_dtype_size(t) * 8 - is_signed) - 1;
-        if (v != trunc(v) || v < lo || v > hi)
-            return udfrt_fail(err, UDFRT_ERR_USAGE,
-                              "--param %s=%s: udf '%s' expects an integer that fits %s", p->name,
-                              text, udf, udfrt_dtype_name(t));
-    }
-    *out = v;
+    if (end == text || *end)
+        return udfrt_fail(err, UDFRT_ERR_USAGE, "%s: udf '%s' expects a number (%s)", shown, udf,
+                          udfrt_dtype_name(t));
+    if (t == UDF_DTYPE_F32 && isfinite(v) && !isfinite((float)v))
+        return udfrt_fail(err, UDFRT_ERR_USAGE, "%s: udf '%s' expects a number that fits f32",
+                          shown, udf);
+    udfrt_store_double(data, t, i, v);
+    *as_double = v;
     return UDFRT_OK;
 }
 
@@ -74,7 +113,7 @@ static int in_range(const udf_param_desc *p, double v)
     return isnan(p->lo) || (v >= p->lo && v <= p->hi);
 }
 
-/* "1,2,3" as a 1-D f64 array. */
+/* "1,2,3" as a 1-D array of p's type. */
 static udfrt_status parse_list(const char *udf, const udf_param_desc *p, const char *text,
                                udfrt_array *out, udfrt_error *err)
 {
@@ -82,28 +121,43 @@ static udfrt_status parse_list(const char *udf, const udf_param_desc *p, const c
     int64_t n = 1;
     for (const char *c = text; *c; c++)
         n += *c == ',';
-    out->data = udfrt_calloc((size_t)n, sizeof(double));
-    if (!out->data)
+    udf_dtype t = (udf_dtype)p->dtype;
+    size_t length = strlen(text);
+    char *items = udfrt_malloc(length + 1); /* split in place at the commas */
+    out->data = udfrt_calloc((size_t)n, udfrt_dtype_size(t));
+    if (!items || !out->data) {
+        udfrt_free(items);
+        udfrt_array_free(out);
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
-    out->dtype = UDF_DTYPE_F64;
+    }
+    memcpy(items, text, length + 1);
+    out->dtype = t;
     out->rank = 1;
     out->shape[0] = out->elements = n;
-    const char *item = text;
-    for (int64_t i = 0; i < n; i++) {
-        char buf[64];
+    char *item = items;
+    udfrt_status st = UDFRT_OK;
+    for (int64_t i = 0; i < n && st == UDFRT_OK; i++) {
         size_t len = strcspn(item, ",");
-        if (len >= sizeof buf)
-            len = sizeof buf - 1;
-        memcpy(buf, item, len);
-        buf[len] = '\0';
-        udfrt_status st = parse_scalar(udf, p, buf, (double *)out->data + i, err);
-        if (st != UDFRT_OK) {
-            udfrt_array_free(out);
-            return st;
+        item[len] = '\0';
+        double unused;
+        if (len == 0)
+            st = udfrt_fail(err, UDFRT_ERR_USAGE,
+                            "--param %s=%s: item %lld of the list is empty; udf '%s' expects "
+                            "numbers separated by commas",
+                            p->name, text, (long long)i + 1, udf);
+        else {
+            char shown[160];
+            snprintf(shown, sizeof shown, "item %lld, '%.40s%s', of --param %s=%.40s%s",
+                     (long long)i + 1, item, len > 40 ? "..." : "", p->name, text,
+                     strlen(text) > 40 ? "..." : "");
+            st = parse_scalar(udf, p, item, shown, out->data, (size_t)i, &unused, err);
         }
-        item += strcspn(item, ",") + (item[strcspn(item, ",")] == ',');
+        item += len + 1;
     }
-    return UDFRT_OK;
+    udfrt_free(items);
+    if (st != UDFRT_OK)
+        udfrt_array_free(out);
+    return st;
 }
 
 static void describe_shape(char *out, size_t cap, int rank, const int64_t *shape)
@@ -240,14 +294,15 @@ static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
                 return udfrt_fail(err, UDFRT_ERR_USAGE,
                                   "--param %s: udf '%s' expects one value, not a file", p->name,
                                   k->name);
-            udfrt_status st = parse_scalar(k->name, p, v->text, &x, err);
+            char shown[600];
+            snprintf(shown, sizeof shown, "--param %s=%.500s", p->name, v->text);
+            udfrt_status st = parse_scalar(k->name, p, v->text, shown, job->params[i], 0, &x, err);
             if (st != UDFRT_OK)
                 return st;
             if (!in_range(p, x))
                 return udfrt_fail(err, UDFRT_ERR_USAGE,
                                   "--param %s=%s: udf '%s' takes %s in [%g, %g]", p->name, v->text,
                                   k->name, p->name, p->lo, p->hi);
-            udfrt_store_double(job->params[i], (udf_dtype)p->dtype, 0, x);
             *given |= (uint64_t)1 << i;
             continue;
         }

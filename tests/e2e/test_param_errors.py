@@ -2,7 +2,8 @@
 SPEC §3's code (2 for options and values, 3 for files and shapes), prints one
 `udfc: error:` line saying what is wrong, and leaves no output file. Params
 with a range (`in [lo, hi]`) are checked when given and when defaulted, by
-udfc and by udfrun."""
+udfc and by udfrun. Integer params keep their exact values (no trip through
+a double), and list items of any length are read whole."""
 import os
 import subprocess
 
@@ -81,4 +82,33 @@ with tempdir() as tmp:
     if os.path.exists(os.path.join(tmp, "aot.h5")):
         fail("udfrun left aot.h5 after refusing a param")
     run("run", "masks", *d, "--param", "masks=@" + good, "-o", os.path.join(tmp, "ok.h5"))
+
+    # Integer params keep their exact value, beyond the 2^53 a double holds,
+    # and values that do not fit the type exit 2; so do f32 values past
+    # f32's largest, empty list items, and list items of any length.
+    exact = os.path.join(tmp, "exact.udf")
+    with open(exact, "w") as f:
+        f.write("udf exact {\n    param i64 v = 0;\n    param u64 w = 0;\n    param i64 a[n];\n"
+                "    param f32 x = 0;\n    nav i64 got_v;\n    nav u64 got_w;\n    nav i64 got_a[n];\n"
+                "    frame { got_v = v; got_w = w; got_a[k] = a[k]; }\n}\n")
+    out = os.path.join(tmp, "exact.h5")
+    big = ["9007199254740993", "-9223372036854775808", "0" * 70 + "5", "1e3", "-7.0"]
+    run("run", exact, *d, "-o", out, "--param", "v=9223372036854775807", "--param",
+        "w=18446744073709551614", "--param", "a=" + ",".join(big))
+    with h5py.File(out, "r") as f:
+        got = (int(f["exact/got_v"][2, 3]), int(f["exact/got_w"][2, 3]),
+               [int(x) for x in f["exact/got_a"][2, 3]])
+    want = (2**63 - 1, 2**64 - 2, [2**53 + 1, -2**63, 5, 1000, -7])
+    if got != want:
+        fail("exact integer params: got %s, want %s" % (got, want))
+    e = [exact] + d + ["--param", "a=1"]
+    for value, needle in (("v=9223372036854775808", "fits i64"),
+                          ("v=-9223372036854775809", "fits i64"),
+                          ("w=18446744073709551616", "fits u64"), ("w=-1", "fits u64"),
+                          ("v=2.5", "fits i64"), ("v=1e300", "fits i64"),
+                          ("x=1e39", "fits f32"), ("x=-3.5e38", "fits f32"),
+                          ("a=1,,2", "item 2 of the list is empty"),
+                          ("a=1,2,", "item 3 of the list is empty"),
+                          ("a=1," + "0" * 70 + "x", "expects an integer")):
+        expect(tmp, 2, e + ["--param", value], "--param " + value.split(",")[0], needle)
 print("ok")
