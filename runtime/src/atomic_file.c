@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "inputs.h"
 
 typedef struct temp_node {
     struct temp_node *_Atomic next;
@@ -48,9 +49,35 @@ udfrt_status udfrt_staging_create(udfrt_staging **out, udfrt_error *err)
     return *out ? UDFRT_OK : udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for output files");
 }
 
+/* Whether paths a and b name the same file: the same base name in the same
+ * directory (which exists: a temporary was made in it). */
+static int same_destination(const char *a, const char *b)
+{
+    const char *base_a = strrchr(a, '/') ? strrchr(a, '/') + 1 : a;
+    const char *base_b = strrchr(b, '/') ? strrchr(b, '/') + 1 : b;
+    if (strcmp(base_a, base_b) != 0)
+        return 0;
+    char dir_a[4096], dir_b[4096];
+    snprintf(dir_a, sizeof dir_a, "%.*s", base_a == a ? 1 : (int)(base_a - a),
+             base_a == a ? "." : a);
+    snprintf(dir_b, sizeof dir_b, "%.*s", base_b == b ? 1 : (int)(base_b - b),
+             base_b == b ? "." : b);
+    struct stat sa, sb;
+    return stat(dir_a, &sa) == 0 && stat(dir_b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const char **tmp,
                               udfrt_error *err)
 {
+    for (const temp_node *n = s->files; n; n = n->next_in_staging)
+        if (same_destination(n->final_path, final_path))
+            return udfrt_fail(err, UDFRT_ERR_USAGE,
+                              "two outputs of this run would both be written to '%s'%s%s%s; "
+                              "give them different names",
+                              final_path, strcmp(n->final_path, final_path) ? " (also named '" : "",
+                              strcmp(n->final_path, final_path) ? n->final_path : "",
+                              strcmp(n->final_path, final_path) ? "')" : "");
     size_t len = strlen(final_path);
     temp_node *node = udfrt_calloc(1, sizeof *node + len + sizeof ".tmp-XXXXXX");
     char *final_copy = udfrt_malloc(len + 1);
@@ -115,6 +142,9 @@ static udfrt_status sync_file(const temp_node *node, udfrt_error *err)
 udfrt_status udfrt_check_replaceable(const char *path, udfrt_error *err)
 {
     struct stat st;
+    if (udfrt_is_input(path))
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s': it is an input of this run",
+                          path);
     if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
         return UDFRT_OK;
     return udfrt_fail(err, UDFRT_ERR_DATA, "cannot write '%s': it is a %s, not a regular file",

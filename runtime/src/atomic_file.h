@@ -16,7 +16,8 @@ typedef struct udfrt_staging udfrt_staging;
 udfrt_status udfrt_staging_create(udfrt_staging **out, udfrt_error *err);
 /* Creates an empty temporary next to `final_path`, with the permissions a
  * new file gets (0666 less the umask); *tmp (owned by the staging) is its
- * path, for the writer to fill. */
+ * path, for the writer to fill. A second file staged for the same
+ * destination is refused (UDFRT_ERR_USAGE): one of the two would be lost. */
 udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const char **tmp,
                               udfrt_error *err);
 /* Writes data[0..bytes) to the open file fd (retrying short writes);
@@ -24,7 +25,8 @@ udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const ch
 udfrt_status udfrt_write_all(int fd, const void *data, size_t bytes, const char *path,
                              udfrt_error *err);
 /* UDFRT_OK if `path` does not exist or is a regular file, which a commit
- * may replace (not a directory, a device such as /dev/null, a pipe). */
+ * may replace (not a directory, a device such as /dev/null, a pipe), and not
+ * a file the run reads (inputs.h). */
 udfrt_status udfrt_check_replaceable(const char *path, udfrt_error *err);
 /* fsyncs every temporary, checks that every destination is replaceable, then
  * renames each to its destination; if a rename fails, the files renamed

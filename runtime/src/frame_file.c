@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "dtype.h"
+#include "inputs.h"
 #include "udfrt/config.h"
 
 struct udfrt_reader {
@@ -27,6 +28,7 @@ udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64
                                    udfrt_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    udfrt_note_input(path);
     if (fd < 0)
         return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot open '%s'", path);
     struct stat st;

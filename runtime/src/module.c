@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "dtype.h"
 #include "elf_check.h"
+#include "inputs.h"
 
 struct udfrt_module {
     void *handle; /* dlopen handle, or NULL for a wrapped descriptor */
@@ -50,6 +51,7 @@ udfrt_status udfrt_module_load(const char *path, udfrt_module **out, udfrt_error
     udfrt_status checked = udfrt_elf_check(path, err);
     if (checked != UDFRT_OK)
         return checked;
+    udfrt_note_input(path);
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle)
         return udfrt_fail(err, UDFRT_ERR_DATA, "cannot load kernels from '%s': %s", path,

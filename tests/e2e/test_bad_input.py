@@ -3,7 +3,8 @@ files of the wrong shape, empty or truncated files, paths that cannot be read
 or written. Each exits with SPEC §3's code (2 for a malformed command line,
 3 for data and files that do not fit, are unreadable or cannot be written)
 and one `udfc: error:` line that says what is wrong; nothing reaches stdout
-and no output file appears. Then corrupted .npy headers: never a crash."""
+and no output file appears; an output never replaces an input or another
+output. Then corrupted .npy headers: never a crash."""
 import os
 import subprocess
 
@@ -100,6 +101,26 @@ with tempdir() as tmp:
                  "data.npy/x.npy", cwd=tmp)
     expect_error(3, ["'demo:65536,65536,65536,65536' is too large"], "run", "sumsig", "--data",
                  "demo:65536,65536,65536,65536", cwd=tmp)
+    # Outputs that would replace an input of the run (by any name), or each
+    # other: refused, and the input is left as it was.
+    os.symlink("data.npy", os.path.join(tmp, "alias.npy"))
+    inputs = files_in(tmp)
+    before = open(os.path.join(tmp, "data.npy"), "rb").read()
+    bad(3, ["cannot write 'data.npy': it is an input of this run"], "-o", "data.npy")
+    bad(3, ["cannot write './alias.npy': it is an input of this run"], "-o", "./alias.npy")
+    bad(3, ["cannot write 'gain.npy': it is an input of this run"], "--gain", "gain.npy",
+        "-o", "gain.npy")
+    if open(os.path.join(tmp, "data.npy"), "rb").read() != before:
+        fail("a refused output changed the data file")
+    os.mkdir(os.path.join(tmp, "o"))
+    inputs = files_in(tmp)
+    bad(2, ["two outputs of this run would both be written to './o/sumsig.intensity.npy' "
+            "(also named 'o/sumsig.intensity.npy')"], "-o", "o/sumsig.intensity.npy",
+        "--npy", "./o")
+    bad(2, ["two outputs of this run would both be written to './sumsig.intensity.png'"],
+        "-o", "sumsig.intensity.png", "--png", ".")
+    expect_error(2, ["two outputs of this run would both be written to 'k.o'"],
+                 "build", "sumsig", "-o", "k.o", "--header", "k.o", cwd=tmp)
     if files_in(tmp) != inputs:
         fail("files appeared: %s" % (set(files_in(tmp)) - set(inputs)))
 

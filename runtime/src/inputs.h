@@ -1,0 +1,13 @@
+/* inputs.h — the files this process reads as inputs (data, parameter and
+ * correction arrays, kernel libraries), by device and inode, so that no
+ * output replaces one of them (`-o data.npy` would have destroyed the data). */
+#ifndef UDFRT_INPUTS_H
+#define UDFRT_INPUTS_H
+
+/* Records the file at `path` as an input (nothing if it cannot be stat'ed).
+ * Safe from any thread. */
+void udfrt_note_input(const char *path);
+/* Whether `path` names a file recorded as an input (under any name). */
+int udfrt_is_input(const char *path);
+
+#endif
