@@ -24,6 +24,7 @@ typedef struct temp_node {
     struct temp_node *next_in_staging;
     char *final_path;
     int committed;
+    int scratch; /* a working file: never renamed, removed with the staging */
     char tmp[];
 } temp_node;
 
@@ -67,17 +68,32 @@ static int same_destination(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+static udfrt_status stage(udfrt_staging *s, const char *final_path, int scratch, const char **tmp,
+                          udfrt_error *err);
+
 udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const char **tmp,
                               udfrt_error *err)
 {
     for (const temp_node *n = s->files; n; n = n->next_in_staging)
-        if (same_destination(n->final_path, final_path))
+        if (!n->scratch && same_destination(n->final_path, final_path))
             return udfrt_fail(err, UDFRT_ERR_USAGE,
                               "two outputs of this run would both be written to '%s'%s%s%s; "
                               "give them different names",
                               final_path, strcmp(n->final_path, final_path) ? " (also named '" : "",
                               strcmp(n->final_path, final_path) ? n->final_path : "",
                               strcmp(n->final_path, final_path) ? "')" : "");
+    return stage(s, final_path, 0, tmp, err);
+}
+
+udfrt_status udfrt_stage_scratch(udfrt_staging *s, const char *near_path, const char **tmp,
+                                 udfrt_error *err)
+{
+    return stage(s, near_path, 1, tmp, err);
+}
+
+static udfrt_status stage(udfrt_staging *s, const char *final_path, int scratch, const char **tmp,
+                          udfrt_error *err)
+{
     size_t len = strlen(final_path);
     temp_node *node = udfrt_calloc(1, sizeof *node + len + sizeof ".tmp-XXXXXX");
     char *final_copy = udfrt_malloc(len + 1);
@@ -87,6 +103,7 @@ udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const ch
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for output files");
     }
     node->final_path = memcpy(final_copy, final_path, len + 1);
+    node->scratch = scratch;
     snprintf(node->tmp, len + sizeof ".tmp-XXXXXX", "%s.tmp-XXXXXX", final_path);
     /* Publish before the file exists, so that no moment leaves it untracked. */
     atomic_store(&node->next, atomic_load(&live_temps));
@@ -154,15 +171,18 @@ udfrt_status udfrt_check_replaceable(const char *path, udfrt_error *err)
 udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err)
 {
     for (temp_node *n = s->files; n; n = n->next_in_staging)
-        if (sync_file(n, err) != UDFRT_OK ||
-            udfrt_check_replaceable(n->final_path, err) != UDFRT_OK)
+        if (!n->scratch && (sync_file(n, err) != UDFRT_OK ||
+                            udfrt_check_replaceable(n->final_path, err) != UDFRT_OK))
             return UDFRT_ERR_DATA;
     for (temp_node *n = s->files; n; n = n->next_in_staging) {
+        if (n->scratch)
+            continue;
         if (rename(n->tmp, n->final_path) != 0) {
             udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s'", n->final_path);
             /* Whole or not at all: the files renamed before this one go too. */
             for (temp_node *done = s->files; done != n; done = done->next_in_staging)
-                unlink(done->final_path);
+                if (!done->scratch)
+                    unlink(done->final_path);
             return UDFRT_ERR_DATA;
         }
         n->committed = 1;

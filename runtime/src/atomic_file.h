@@ -20,6 +20,11 @@ udfrt_status udfrt_staging_create(udfrt_staging **out, udfrt_error *err);
  * destination is refused (UDFRT_ERR_USAGE): one of the two would be lost. */
 udfrt_status udfrt_stage_file(udfrt_staging *s, const char *final_path, const char **tmp,
                               udfrt_error *err);
+/* Creates an empty working file next to `near_path` (its name and a
+ * `.tmp-XXXXXX`), removed with the staging or by a fatal signal, never
+ * renamed: a file a writer needs on the way (an object to link). */
+udfrt_status udfrt_stage_scratch(udfrt_staging *s, const char *near_path, const char **tmp,
+                                 udfrt_error *err);
 /* Writes data[0..bytes) to the open file fd (retrying short writes);
  * failures name `path`. */
 udfrt_status udfrt_write_all(int fd, const void *data, size_t bytes, const char *path,

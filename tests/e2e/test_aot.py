@@ -3,10 +3,13 @@ run it with `udfrun` (which links no LLVM) and compare with `udfc run`:
 bit-identical for a --cpu native build (the JIT's code), within float
 rounding for the default x86-64-v2 build. Also the frame-type fallback, the
 header, and kernels udfrun must refuse (not a library, no descriptor, another
-ABI version, a frame type it was not built for, an unknown udf)."""
+ABI version, a frame type it was not built for, an unknown udf); and a build
+killed while linking leaves no temporary."""
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -122,4 +125,27 @@ with tempdir() as tmp:
         fail("an ABI mismatch:\n" + p.stderr)
     if os.path.exists(out):
         fail("a refused run left an output file")
+
+    # SIGTERM while the C compiler links the library: no temporary remains,
+    # neither the library's nor the object linked into it.
+    interrupted = os.path.join(tmp, "interrupted")
+    os.mkdir(interrupted)
+    slow_cc = os.path.join(interrupted, "slow_cc.sh")
+    with open(slow_cc, "w") as f:
+        f.write("#!/bin/sh\nsleep 5\nexec cc \"$@\"\n")
+    os.chmod(slow_cc, 0o755)
+    proc = subprocess.Popen([UDFC, "build", "sum", "-o", os.path.join(interrupted, "k.so"),
+                             "--header", os.path.join(interrupted, "k.h")],
+                            env=dict(os.environ, CC=slow_cc), start_new_session=True,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(200):  # until the object to link exists (compiled, linking)
+        if any(".tmp-" in name for name in os.listdir(interrupted)):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait()
+    left = sorted(set(os.listdir(interrupted)) - {"slow_cc.sh"})
+    if proc.returncode != -signal.SIGTERM or left:
+        fail("udfc build killed while linking: exit %d, left %s" % (proc.returncode, left))
 print("ok")

@@ -184,17 +184,22 @@ static int write_outputs(const BuildOptions *o, UnitSet *set, LLVMMemoryBufferRe
     size_t size = LLVMGetBufferSize(obj), n = strlen(o->output);
     udfrt_error err = {0};
     udfrt_staging *staging = NULL;
-    char object[] = "/tmp/udfc-build-XXXXXX.o";
-    int fd = -1;
     udfrt_status st = udfrt_staging_create(&staging, &err);
     if (st == UDFRT_OK && strcmp(o->output + n - 2, ".o") == 0) {
         st = stage_bytes(staging, o->output, data, size, &err);
     } else if (st == UDFRT_OK) {
-        fd = mkstemps(object, 2);
-        if (fd < 0)
-            st = udfrt_fail_errno(&err, UDFRT_ERR_DATA, errno, "cannot create '%s'", object);
-        else
+        /* The object to link, next to the library (the C compiler takes a
+         * file of no known suffix as linker input). */
+        const char *object;
+        st = udfrt_stage_scratch(staging, o->output, &object, &err);
+        int fd = st == UDFRT_OK ? open(object, O_WRONLY | O_CLOEXEC) : -1;
+        if (st == UDFRT_OK && fd < 0)
+            st = udfrt_fail_errno(&err, UDFRT_ERR_DATA, errno, "cannot write '%s'", object);
+        if (fd >= 0) {
             st = udfrt_write_all(fd, data, size, object, &err);
+            if (close(fd) != 0 && st == UDFRT_OK)
+                st = udfrt_fail_errno(&err, UDFRT_ERR_DATA, errno, "cannot write '%s'", object);
+        }
         if (st == UDFRT_OK)
             st = stage_shared(staging, object, o->output, &err);
     }
@@ -203,10 +208,6 @@ static int write_outputs(const BuildOptions *o, UnitSet *set, LLVMMemoryBufferRe
     if (st == UDFRT_OK)
         st = udfrt_staging_commit(staging, &err);
     udfrt_staging_destroy(staging);
-    if (fd >= 0) {
-        close(fd);
-        unlink(object);
-    }
     if (st == UDFRT_OK)
         return 0;
     fprintf(stderr, "udfc: error: %s\n", err.msg);
@@ -230,6 +231,7 @@ int cmd_build(int argc, char **argv)
         LLVMMemoryBufferRef obj =
             compile_object(set.udfs, set.n_udfs, o.dtypes, o.n_dtypes, cpu, arena, why, sizeof why);
         if (obj) {
+            udfrt_atomic_install_signal_cleanup();
             rc = write_outputs(&o, &set, obj);
             LLVMDisposeMemoryBuffer(obj);
         } else {
