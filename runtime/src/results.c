@@ -52,25 +52,34 @@ void udfrt_results_summary(FILE *out, const udfrt_result *results, int n)
                             (long long)r->shape[d]);
         if (len < (int)sizeof shape)
             snprintf(shape + len, sizeof shape - (size_t)len, r->rank == 1 ? ",)" : ")");
+        /* min and max over every value but NaN, mean over the finite ones. */
         double lo = INFINITY, hi = -INFINITY, sum = 0;
-        int64_t finite = 0, nans = 0;
+        int64_t finite = 0, infinite = 0, nans = 0;
         for (int64_t e = 0; e < r->elements; e++) {
             double v = udfrt_load_double(r->data, r->dtype, (size_t)e);
             if (isnan(v)) {
                 nans++;
                 continue;
             }
-            if (!isfinite(v))
-                continue;
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
-            sum += v;
-            finite++;
+            if (isfinite(v)) {
+                sum += v;
+                finite++;
+            } else {
+                infinite++;
+            }
         }
         fprintf(out, "%s/%s  %s %s %s", r->udf, r->name, udfrt_kind_name(r->kind),
                 udfrt_dtype_name(r->dtype), shape);
+        if (finite + infinite)
+            fprintf(out, "  min %.6g", lo);
         if (finite)
-            fprintf(out, "  min %.6g  mean %.6g  max %.6g", lo, sum / (double)finite, hi);
+            fprintf(out, "  mean %.6g", sum / (double)finite);
+        if (finite + infinite)
+            fprintf(out, "  max %.6g", hi);
+        if (infinite)
+            fprintf(out, "  (%lld infinite)", (long long)infinite);
         if (nans)
             fprintf(out, "  (%lld NaN)", (long long)nans);
         fputc('\n', out);

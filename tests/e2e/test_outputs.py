@@ -57,6 +57,17 @@ with tempdir() as tmp:
         fail("expected one summary line per result:\n" + p.stdout)
     if "(12 NaN)" not in lines[0]:
         fail("the summary of sumsig should count the 12 NaN outside the ROI: " + lines[0])
+    # Infinities show in min and max and are counted; the mean is of the rest.
+    p = run("run", "max", "--data", "demo:4,4,8,8", "--roi", "2:2,0:4", "-o",
+            os.path.join(tmp, "empty_max.h5"), cwd=tmp)
+    if "max/intensity  sig f32 (8, 8)  min -inf  max -inf  (64 infinite)" not in p.stdout:
+        fail("the summary of an empty max should show -inf: " + p.stdout)
+    mixed = os.path.join(tmp, "mixed.udf")
+    with open(mixed, "w") as f:
+        f.write("udf mixed { nav f32 v; frame { v = select(index == 0, inf, f32(index)); } }\n")
+    p = run("run", mixed, "--data", "demo:2,2,8,8", "-o", os.path.join(tmp, "mixed.h5"), cwd=tmp)
+    if "min 1  mean 2  max inf  (1 infinite)" not in p.stdout:
+        fail("the summary of 1, 2, 3 and inf: " + p.stdout)
 
     for r in results:
         udf_name, buf = r.split(".")
