@@ -1,6 +1,7 @@
 /* npy.c — .npy header parsing and formatting; see npy.h. */
 #include "npy.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +46,20 @@ static udfrt_status bad(udfrt_error *err, const char *path, const char *why)
 static udfrt_status parse_descr(const char *v, const char *path, udfrt_npy_header *hdr,
                                 udfrt_error *err)
 {
+    if (v && *v == '[')
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "'%s' holds structured elements (a record of fields), which udf does "
+                          "not read (it reads bool, i8..i64, u8..u64, f32, f64)",
+                          path);
     if (!v || *v != '\'')
         return bad(err, path, "no 'descr' string in its header");
     char order = v[1], kind = v[2];
-    int size = atoi(v + 3);
+    char *end = NULL;
+    long size = isdigit((unsigned char)v[3]) ? strtol(v + 3, &end, 10) : -1;
     if (order != '<' && order != '>' && order != '|' && order != '=')
         return bad(err, path, "unknown byte order in 'descr'");
-    for (size_t i = 0; i < sizeof descr_table / sizeof *descr_table; i++) {
+    for (size_t i = 0; i < sizeof descr_table / sizeof *descr_table && size > 0 && *end == '\'';
+         i++) {
         if (descr_table[i].kind == kind && descr_table[i].size == size) {
             hdr->dtype = descr_table[i].dtype;
             hdr->big_endian = order == '>' && size > 1;
@@ -135,6 +143,8 @@ udfrt_status udfrt_npy_read_header(int fd, const char *path, udfrt_npy_header *h
                             "'%s' is stored in Fortran order; save it in C order "
                             "(numpy.ascontiguousarray) to read it",
                             path);
+        else if (strncmp(fortran, "False", 5) != 0 || isalnum((unsigned char)fortran[5]))
+            st = bad(err, path, "'fortran_order' is neither True nor False");
         else
             st = parse_descr(dict_value(dict, "descr"), path, hdr, err);
         if (st == UDFRT_OK)

@@ -32,6 +32,25 @@ with tempdir() as tmp:
     np.save(fortran, np.asfortranarray(data))
     expect_data_error(tmp, ["--data", fortran], fortran, "Fortran order")
 
+    # Headers numpy itself refuses: a type with junk after its size, a
+    # fortran_order that is not True or False; and a structured type, named
+    # as such.
+    plain = os.path.join(tmp, "plain.npy")
+    np.save(plain, data)
+    good = open(plain, "rb").read()
+    for name, old, new, needle in (
+            ("junk_descr", b"'<u2'", b"'<u2x'", "'<u2x', which udf does not read"),
+            ("fortran_one", b"'fortran_order': False", b"'fortran_order': 1    ",
+             "'fortran_order' is neither True nor False")):
+        bent = os.path.join(tmp, name + ".npy")
+        assert old in good
+        with open(bent, "wb") as f:
+            f.write(good.replace(old, new, 1))
+        expect_data_error(tmp, ["--data", bent], bent, needle)
+    structured = os.path.join(tmp, "structured.npy")
+    np.save(structured, np.zeros((4, 5, 6, 7), dtype=[("a", "<u2"), ("b", "<f4")]))
+    expect_data_error(tmp, ["--data", structured], structured, "structured elements")
+
     complex_npy = os.path.join(tmp, "complex.npy")
     np.save(complex_npy, data.astype(np.complex64))
     expect_data_error(tmp, ["--data", complex_npy], complex_npy, "c8")
