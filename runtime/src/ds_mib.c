@@ -167,6 +167,8 @@ static int same_format(const udfrt_mib_header *a, const udfrt_mib_header *b)
 
 /* Reads the first header of every file, checks that they agree and that each
  * file holds whole frames, and orders the files by sequence number. */
+#define MIB_HEADER_MAX ((size_t)1 << 20) /* what udfrt_mib_parse_header accepts */
+
 static udfrt_status scan_files(mib_impl *m, udfrt_error *err)
 {
     for (int64_t k = 0; k < m->n_files; k++) {
@@ -176,11 +178,19 @@ static udfrt_status scan_files(mib_impl *m, udfrt_error *err)
         udfrt_status st = udfrt_frame_file_open(f->path, &ff, &size, err);
         if (st != UDFRT_OK)
             return st;
-        char text[1024];
+        /* Headers are 384 bytes, sometimes more: a header that does not
+         * parse from its first KiB is read again whole (up to 1 MiB). */
+        char first[1024], *text = first;
         size_t got = 0;
         udfrt_mib_header h;
-        st = read_at(f->path, ff.fd, text, sizeof text, 0, &got, err);
-        const char *why = st == UDFRT_OK ? udfrt_mib_parse_header(text, got, &h) : NULL;
+        st = read_at(f->path, ff.fd, first, sizeof first, 0, &got, err);
+        const char *why = st == UDFRT_OK ? udfrt_mib_parse_header(first, got, &h) : NULL;
+        size_t longer = (uint64_t)size < MIB_HEADER_MAX ? (size_t)size : MIB_HEADER_MAX;
+        if (why && got == sizeof first && longer > got && (text = udfrt_malloc(longer))) {
+            st = read_at(f->path, ff.fd, text, longer, 0, &got, err);
+            why = st == UDFRT_OK ? udfrt_mib_parse_header(text, got, &h) : NULL;
+            udfrt_free(text);
+        }
         if (st == UDFRT_OK && why)
             st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s': %s", f->path, why);
         if (st == UDFRT_OK && k == 0) {

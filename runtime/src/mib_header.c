@@ -60,10 +60,10 @@ static const char *derive(udfrt_mib_header *h)
         return "unknown pixel type (expected U08, U16, U32, U64 or R64)";
     }
     if (h->chips == 4) {
-        if (strcmp(h->layout, "2x2") != 0 || w != 512 || ht != 512)
-            return "raw quad data must have the 2x2 layout and 512x512 pixels";
         if (h->counter_depth == 24)
             return "raw 24-bit quad data is not supported";
+        if (strcmp(h->layout, "2x2") != 0 || w != 512 || ht != 512)
+            return "raw quad data must have the 2x2 layout and 512x512 pixels";
         h->quad_raw = 1;
     } else if (h->chips != 1) {
         return "raw data of this chip configuration is not supported (1 chip or a 2x2 quad)";

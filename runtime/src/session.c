@@ -240,6 +240,10 @@ udfrt_status udfrt_session_param(udfrt_session *s, const char *assignment, udfrt
             found = 1;
     if (st == UDFRT_OK && !found)
         st = unknown_param(s, assignment, err);
+    if (st == UDFRT_OK && strcmp(value, "@") == 0)
+        st = udfrt_fail(err, UDFRT_ERR_USAGE,
+                        "--param %.*s=@: name the file after '@' (@FILE.npy or @FILE.h5:/path)",
+                        (int)name_len, assignment);
     if (st == UDFRT_OK && value[0] == '@') {
         st = udfrt_array_load(value + 1, -1, &e.array, err);
         if (st != UDFRT_OK)

@@ -5,10 +5,10 @@ reader. Used by the tests and the format benchmark."""
 import numpy as np
 
 
-def frame_header(seq, width, height, pixel_type, depth, chips=1, layout="1x1"):
+def frame_header(seq, width, height, pixel_type, depth, chips=1, layout="1x1", offset=None):
     """One frame header: comma-separated fields, padded with spaces to the
-    data offset (384 bytes for one chip, 768 for more)."""
-    offset = 384 if chips == 1 else 768
+    data offset (by default 384 bytes for one chip, 768 for more)."""
+    offset = offset or (384 if chips == 1 else 768)
     fields = ["MQ1", "%06d" % seq, "%05d" % offset, "%02d" % chips, "%04d" % width,
               "%04d" % height, pixel_type, "%6s" % layout, "%02x" % ((1 << chips) - 1),
               "2020-05-18 16:51:49.971626", "0.000555", "0", "0", "0",
@@ -68,14 +68,14 @@ def frames_for(kind, depth, n, shape, seed=3):
     return rng.integers(0, top + 1, size=(n,) + shape, dtype=np.uint64).astype(dtype)
 
 
-def write_mib(path, frames, kind, depth, first_seq=1, quad=False):
+def write_mib(path, frames, kind, depth, first_seq=1, quad=False, header_bytes=None):
     """Writes frames (n, h, w) to one .mib file."""
     n, h, w = frames.shape
     hw = w * 2 if kind == "R64" and depth == 24 else w
     chips, layout = (4, "2x2") if quad else (1, "1x1")
     with open(path, "wb") as f:
         for i in range(n):
-            f.write(frame_header(first_seq + i, hw, h, kind, depth, chips, layout))
+            f.write(frame_header(first_seq + i, hw, h, kind, depth, chips, layout, header_bytes))
             f.write(encode(frames[i], kind, depth, quad))
 
 

@@ -51,6 +51,7 @@ with tempdir() as tmp:
             "per nav dim", "'0-4,0-4'"], "--roi", "0-4,0-4")
     bad(2, ["--roi 5:2,0:4: range 1 starts after it stops"], "--roi", "5:2,0:4")
     bad(2, ["--nav expects positive sizes", "'0,4'"], "--nav", "0,4")
+    bad(2, ["--nav takes at most 8 sizes, not '1,1,1,1,1,1,1,1,30'"], "--nav", "1,1,1,1,1,1,1,1,30")
     bad(2, ["option --png needs a value"], "--png")
     bad(2, ["option --npy needs a value, not an empty string"], "--npy=")
     bad(2, ["option --stats takes no value"], "--stats=yes")

@@ -42,6 +42,12 @@ with tempdir() as tmp:
         check(tmp, path, frames, (3, 4), ("--nav", "3,4"), "%s %d-bit" % (kind, depth))
         check(tmp, path, frames, (12,), (), "%s %d-bit 1-D nav" % (kind, depth))
 
+    # Headers longer than the usual 384 bytes (past the first KiB).
+    frames = mibgen.frames_for("U16", 12, 6, (16, 32))
+    path = os.path.join(tmp, "long_headers.mib")
+    mibgen.write_mib(path, frames, "U16", 12, header_bytes=2048)
+    check(tmp, path, frames, (2, 3), ("--nav", "2,3"), "2048-byte headers")
+
     # The 2x2 quad: processed (already assembled) and raw (chip rows interleaved).
     for kind, depth in (("U16", 12), ("R64", 1), ("R64", 6), ("R64", 12)):
         frames = mibgen.frames_for(kind, depth, 3, (512, 512), seed=5)
@@ -109,6 +115,9 @@ with tempdir() as tmp:
         f.seek(0)
         f.write(head)
     expect_error(badraw, badraw, "counter depth")
+    quad24 = os.path.join(bad, "quad24.mib")
+    mibgen.write_mib(quad24, np.zeros((1, 512, 512), np.uint32), "R64", 24, quad=True)
+    expect_error(quad24, quad24, "raw 24-bit quad data is not supported")
     expect_error(os.path.join(bad, "missing.mib"), "missing", "No such file")
     expect_error(os.path.join(bad, "missing.hdr"), "missing.hdr", "No such file")
 print("ok")

@@ -35,6 +35,7 @@ with tempdir() as tmp:
     expect(tmp, 2, ["masks"] + d, "udf 'masks' needs --param masks=@FILE.npy")
     expect(tmp, 3, ["masks"] + d + ["--param", "masks=@" + tmp + "/nope.npy"], "nope.npy",
            "No such file")
+    expect(tmp, 2, ["masks"] + d + ["--param", "masks=@"], "--param masks=@: name the file")
     expect(tmp, 3, ["masks"] + d + ["--param", "masks=@" + bad], "has shape (2, 6, 5)",
            "frame shape (5, 6)")
     expect(tmp, 2, ["disk"] + d + ["--param", "radius=3"], "--param radius=3", "disk.r")

@@ -50,7 +50,12 @@ static int parse_shape(const char *opt, const char *text, int *rank, int64_t *di
         char *end;
         errno = 0;
         long long v = strtoll(p, &end, 10);
-        if (end == p || v <= 0 || errno || *rank == UDF_MAX_RANK || (*end && *end != ',')) {
+        if (*rank == UDF_MAX_RANK) {
+            fprintf(stderr, "%s: error: %s takes at most %d sizes, not '%s'\n", cli_tool, opt,
+                    UDF_MAX_RANK, text);
+            return 2;
+        }
+        if (end == p || v <= 0 || errno || (*end && *end != ',')) {
             fprintf(stderr,
                     "%s: error: %s expects positive sizes separated by commas (like 64,64), "
                     "not '%s'\n",
