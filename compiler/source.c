@@ -25,6 +25,8 @@ static Source *source_adopt(const char *path, char *text, size_t len)
     return src;
 }
 
+#define SOURCE_BYTES_MAX ((size_t)16 << 20)
+
 Source *source_read(const char *path, const char **why)
 {
     FILE *f = fopen(path, "rb");
@@ -43,6 +45,12 @@ Source *source_read(const char *path, const char **why)
         len += fread(text + len, 1, cap - len - 1, f);
         if (len < cap - 1)
             break;
+        if (cap >= SOURCE_BYTES_MAX) { /* /dev/zero, or a data file named by mistake */
+            free(text);
+            fclose(f);
+            *why = "larger than 16 MiB, more than any udf source";
+            return NULL;
+        }
         cap *= 2;
         char *grown = realloc(text, cap);
         if (!grown)

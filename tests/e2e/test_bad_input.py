@@ -100,6 +100,7 @@ with tempdir() as tmp:
                  "empty.npy", cwd=tmp)
     expect_error(3, ["cannot open 'data.npy/x.npy': Not a directory"], "run", "sumsig", "--data",
                  "data.npy/x.npy", cwd=tmp)
+    expect_error(3, ["cannot read '/dev/zero': larger than 16 MiB"], "check", "/dev/zero", cwd=tmp)
     expect_error(3, ["'demo:65536,65536,65536,65536' is too large"], "run", "sumsig", "--data",
                  "demo:65536,65536,65536,65536", cwd=tmp)
     # Outputs that would replace an input of the run (by any name), or each
