@@ -126,6 +126,13 @@ with tempdir() as tmp:
     if os.path.exists(out):
         fail("a refused run left an output file")
 
+    # $CC is split into words, as make does.
+    words_so = os.path.join(tmp, "words.so")
+    p = subprocess.run([UDFC, "build", "sum", "-o", words_so], capture_output=True, text=True,
+                       env=dict(os.environ, CC="cc  -Wl,--as-needed"))
+    if p.returncode != 0 or not os.path.exists(words_so):
+        fail("CC with flags: exit %d\n%s" % (p.returncode, p.stderr))
+
     # SIGTERM while the C compiler links the library: no temporary remains,
     # neither the library's nor the object linked into it.
     interrupted = os.path.join(tmp, "interrupted")

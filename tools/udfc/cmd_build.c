@@ -133,7 +133,8 @@ static udfrt_status stage_bytes(udfrt_staging *staging, const char *path, const 
 }
 
 /* Stages `output` as a shared library linked from `object`:
- * cc -shared -o OUT OBJ -lmvec -lm. */
+ * $CC -shared -o OUT OBJ -lmvec -lm, with $CC (default cc) split into words
+ * at blanks, as make does ("ccache cc", "gcc -fuse-ld=gold"). */
 static udfrt_status stage_shared(udfrt_staging *staging, const char *object, const char *output,
                                  udfrt_error *err)
 {
@@ -142,11 +143,22 @@ static udfrt_status stage_shared(udfrt_staging *staging, const char *object, con
     if (st != UDFRT_OK)
         return st;
     const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
-    char *args[] = {(char *)cc,     "-shared", "-o",  (char *)tmp,
-                    (char *)object, "-lmvec",  "-lm", NULL};
+    char words[1024];
+    char *args[64];
+    int n = 0;
+    snprintf(words, sizeof words, "%s", cc);
+    for (char *save, *w = strtok_r(words, " \t", &save); w && n < 56;
+         w = strtok_r(NULL, " \t", &save))
+        args[n++] = w;
+    if (n == 0)
+        args[n++] = "cc";
+    const char *rest[] = {"-shared", "-o", tmp, object, "-lmvec", "-lm", NULL};
+    for (int i = 0; rest[i]; i++)
+        args[n++] = (char *)rest[i];
+    args[n] = NULL;
     pid_t pid;
     int status = 0;
-    int rc = posix_spawnp(&pid, cc, NULL, NULL, args, environ);
+    int rc = posix_spawnp(&pid, args[0], NULL, NULL, args, environ);
     if (rc == 0 && waitpid(pid, &status, 0) < 0)
         rc = errno;
     if (rc != 0)
