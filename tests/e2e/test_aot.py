@@ -126,9 +126,10 @@ with tempdir() as tmp:
     if os.path.exists(out):
         fail("a refused run left an output file")
 
-    # $CC is split into words, as make does.
+    # $CC is split into words, as make does; options take VALUE or =VALUE.
     words_so = os.path.join(tmp, "words.so")
-    p = subprocess.run([UDFC, "build", "sum", "-o", words_so], capture_output=True, text=True,
+    p = subprocess.run([UDFC, "build", "sum", "-o=" + words_so, "--dtype=u16,f32"],
+                       capture_output=True, text=True,
                        env=dict(os.environ, CC="cc  -Wl,--as-needed"))
     if p.returncode != 0 or not os.path.exists(words_so):
         fail("CC with flags: exit %d\n%s" % (p.returncode, p.stderr))

@@ -76,16 +76,27 @@ static int parse(int argc, char **argv, BuildOptions *o)
     o->n_dtypes = sizeof defaults / sizeof *defaults;
     o->cpu = "x86-64-v2";
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
+        /* OPTION VALUE, or OPTION=VALUE as `udfc run` takes it. */
+        char name[32];
+        const char *a = argv[i], *inline_value = NULL;
+        size_t eq = strcspn(a, "=");
+        if (a[0] == '-' && a[eq] == '=' && eq < sizeof name) {
+            memcpy(name, a, eq);
+            name[eq] = '\0';
+            a = name;
+            inline_value = argv[i] + eq + 1;
+        }
         const char **slot = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ? &o->output
                             : strcmp(a, "--header") == 0                       ? &o->header
                             : strcmp(a, "--cpu") == 0                          ? &o->cpu
                                                                                : NULL;
         int is_dtype = strcmp(a, "--dtype") == 0, is_udf = strcmp(a, "--udf") == 0;
         if (slot || is_dtype || is_udf) {
-            if (i + 1 >= argc)
+            if (!inline_value && i + 1 >= argc)
                 return usage("option %s needs a value", a);
-            const char *v = argv[++i];
+            const char *v = inline_value ? inline_value : argv[++i];
+            if (!*v)
+                return usage("option %s needs a value, not an empty string", a);
             if (slot)
                 *slot = v;
             else if (is_dtype && parse_dtypes(v, o))
