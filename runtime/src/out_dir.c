@@ -1,5 +1,6 @@
-/* out_dir.c — where result files go: creating --npy/--png directories and
- * checking that -o can be created, before a run spends its time. */
+/* out_dir.c — where result files go: checking, before a run spends its time,
+ * that -o and the --npy/--png directories can be made, and making those
+ * directories when the results are written. */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,6 +37,40 @@ udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
                             "cannot create directory '%s': '%s' exists and is not a directory", dir,
                             path);
         path[i] = saved;
+    }
+    udfrt_free(path);
+    return st;
+}
+
+udfrt_status udfrt_check_dir(const char *dir, udfrt_error *err)
+{
+    size_t len = strlen(dir);
+    char *path = udfrt_malloc(len + 2);
+    if (!path)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
+    memcpy(path, dir, len + 1);
+    udfrt_status st = UDFRT_OK;
+    /* The longest prefix that exists (dir itself, a parent, the working
+     * directory) must be a directory udf may write in. */
+    for (;;) {
+        struct stat sb;
+        if (stat(path, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode))
+                st = udfrt_fail(err, UDFRT_ERR_DATA,
+                                "cannot create directory '%s': '%s' exists and is not a directory",
+                                dir, path);
+            else if (access(path, W_OK | X_OK) != 0)
+                st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno,
+                                      "cannot create directory '%s' in '%s'", dir, path);
+            break;
+        }
+        char *slash = strrchr(path, '/');
+        if (!slash)
+            strcpy(path, ".");
+        else if (slash == path)
+            path[1] = '\0';
+        else
+            *slash = '\0';
     }
     udfrt_free(path);
     return st;

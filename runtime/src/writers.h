@@ -22,6 +22,9 @@ udfrt_status udfrt_write_png(udfrt_staging *s, const char *dir, const udfrt_resu
 /* Creates `dir` and missing parents (mkdir -p); fails unless it ends up a
  * directory. */
 udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err);
+/* Whether udfrt_make_dir(dir) can succeed, without creating anything: what
+ * of it exists is a directory, and the deepest part that exists is writable. */
+udfrt_status udfrt_check_dir(const char *dir, udfrt_error *err);
 /* Checks that a file could be created at `path`: its directory exists and
  * `path` is not a directory itself. */
 udfrt_status udfrt_check_output_file(const char *path, udfrt_error *err);

@@ -95,6 +95,12 @@ with tempdir() as tmp:
     bad(3, ["cannot write '.': it is a directory"], "-o", ".")
     bad(3, ["cannot create directory 'notes.txt': 'notes.txt' exists and is not a directory"],
         "--npy", "notes.txt")
+    bad(3, ["cannot create directory 'notes.txt/npy': 'notes.txt' exists and is not a directory"],
+        "--png", "notes.txt/npy")
+    bad(3, ["--roi 0:9,0:4: range 1 ends past the nav shape (5, 6)"], "--roi", "0:9,0:4",
+        "--npy", "new/npy", "--png", "new/png")
+    if os.path.exists(os.path.join(tmp, "new")):
+        fail("a failed run left the --npy/--png directories it was to write")
     bad(3, ["--nav makes 'data.npy' too large"], "--nav", "99999999999,99999999999")
     expect_error(3, ["'empty.npy' is not a valid .npy file"], "run", "sumsig", "--data",
                  "empty.npy", cwd=tmp)

@@ -71,9 +71,9 @@ static udfrt_status check_outputs(const RunOptions *o, const udfrt_session *s, u
     char buf[512];
     udfrt_status st = udfrt_check_output_file(h5_path(o, s, buf, sizeof buf), err);
     if (st == UDFRT_OK && o->npy_dir)
-        st = udfrt_make_dir(o->npy_dir, err);
+        st = udfrt_check_dir(o->npy_dir, err);
     if (st == UDFRT_OK && o->png_dir)
-        st = udfrt_make_dir(o->png_dir, err);
+        st = udfrt_check_dir(o->png_dir, err);
     return st;
 }
 
