@@ -180,16 +180,16 @@ static udfrt_status scan_files(mib_impl *m, udfrt_error *err)
             return st;
         /* Headers are 384 bytes, sometimes more: a header that does not
          * parse from its first KiB is read again whole (up to 1 MiB). */
-        char first[1024], *text = first;
+        char first[1024], *whole;
         size_t got = 0;
         udfrt_mib_header h;
         st = read_at(f->path, ff.fd, first, sizeof first, 0, &got, err);
         const char *why = st == UDFRT_OK ? udfrt_mib_parse_header(first, got, &h) : NULL;
         size_t longer = (uint64_t)size < MIB_HEADER_MAX ? (size_t)size : MIB_HEADER_MAX;
-        if (why && got == sizeof first && longer > got && (text = udfrt_malloc(longer))) {
-            st = read_at(f->path, ff.fd, text, longer, 0, &got, err);
-            why = st == UDFRT_OK ? udfrt_mib_parse_header(text, got, &h) : NULL;
-            udfrt_free(text);
+        if (why && got == sizeof first && longer > got && (whole = udfrt_malloc(longer))) {
+            st = read_at(f->path, ff.fd, whole, longer, 0, &got, err);
+            why = st == UDFRT_OK ? udfrt_mib_parse_header(whole, got, &h) : NULL;
+            udfrt_free(whole);
         }
         if (st == UDFRT_OK && why)
             st = udfrt_fail(err, UDFRT_ERR_DATA, "'%s': %s", f->path, why);
@@ -216,8 +216,8 @@ static udfrt_status scan_files(mib_impl *m, udfrt_error *err)
         }
         /* The last frame's header must sit where the stride puts it. */
         if (st == UDFRT_OK && f->frames > 1) {
-            st = read_at(f->path, ff.fd, text, 4, (f->frames - 1) * m->stride, &got, err);
-            if (st == UDFRT_OK && (got < 4 || memcmp(text, "MQ1,", 4) != 0))
+            st = read_at(f->path, ff.fd, first, 4, (f->frames - 1) * m->stride, &got, err);
+            if (st == UDFRT_OK && (got < 4 || memcmp(first, "MQ1,", 4) != 0))
                 st = udfrt_fail(err, UDFRT_ERR_DATA,
                                 "inconsistent headers: '%s' has no frame header at byte %lld, "
                                 "where frame %lld should start",
