@@ -107,6 +107,14 @@ with tempdir() as tmp:
     expect_error(3, ["cannot open 'data.npy/x.npy': Not a directory"], "run", "sumsig", "--data",
                  "data.npy/x.npy", cwd=tmp)
     expect_error(3, ["cannot read '/dev/zero': larger than 16 MiB"], "check", "/dev/zero", cwd=tmp)
+    # A udf whose name makes NAME.h5 (and its NAME.h5.tmp-XXXXXX) too long a
+    # file name: refused before the run.
+    long_name = "a" * 250
+    with open(os.path.join(tmp, "long.udf"), "w") as f:
+        f.write("udf %s { nav f32 o; frame { o = sum(f32(frame)); } }\n" % long_name)
+    expect_error(3, ["cannot write '%s.h5': its name has 253 characters" % long_name], "run",
+                 "long.udf", "--data", "data.npy", cwd=tmp)
+    os.remove(os.path.join(tmp, "long.udf"))
     expect_error(3, ["'demo:65536,65536,65536,65536' is too large"], "run", "sumsig", "--data",
                  "demo:65536,65536,65536,65536", cwd=tmp)
     # Outputs that would replace an input of the run (by any name), or each

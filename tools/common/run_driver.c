@@ -68,7 +68,7 @@ static const char *h5_path(const RunOptions *o, const udfrt_session *s, char *bu
 /* Fails early, before the run, when results could not be written. */
 static udfrt_status check_outputs(const RunOptions *o, const udfrt_session *s, udfrt_error *err)
 {
-    char buf[512];
+    char buf[4096]; /* a udf name is shorter than a file name can be */
     udfrt_status st = udfrt_check_output_file(h5_path(o, s, buf, sizeof buf), err);
     if (st == UDFRT_OK && o->npy_dir)
         st = udfrt_check_dir(o->npy_dir, err);
@@ -104,7 +104,7 @@ static int run_session(const RunOptions *o, udfrt_session *s, const KernelSource
             kernels->stats(kernels->ctx, stderr);
         print_stats(&stats, o->threads > 0 ? o->threads : udfrt_cpu_count());
     }
-    char buf[512];
+    char buf[4096]; /* a udf name is shorter than a file name can be */
     if (udfrt_session_write(s, h5_path(o, s, buf, sizeof buf), o->npy_dir, o->png_dir, &err) !=
         UDFRT_OK)
         return cli_report(&err);
