@@ -179,7 +179,7 @@ udfrt_status udfrt_open_demo(const char *spec, const udfrt_open_options *opt, ud
         for (int i = 0; i < 4; i++)
             if (dims[i] <= 0 || dims[i] > (1 << 16))
                 return udfrt_fail(err, UDFRT_ERR_USAGE,
-                                  "demo dims must be between 1 and 65536, not %lld", dims[i]);
+                                  "demo dims must be between 1 and 65536, not as in '%s'", spec);
     }
     udfrt_dataset *ds;
     udfrt_status st = udfrt_dataset_new(spec, &demo_ops, sizeof(demo), &ds, err);

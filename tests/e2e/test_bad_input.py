@@ -69,6 +69,9 @@ with tempdir() as tmp:
                  "info", "data.npy", "--png", "out", cwd=tmp)
     expect_error(2, ["malformed demo spec 'demo:4,4,8'"], "run", "sumsig", "--data", "demo:4,4,8",
                  cwd=tmp)
+    expect_error(2, ["demo dims must be between 1 and 65536, not as in "
+                     "'demo:99999999999999999999,4,4,4'"], "run", "sumsig", "--data",
+                 "demo:99999999999999999999,4,4,4", cwd=tmp)
     expect_error(2, ["cannot tell the format of 'notes.txt'"], "run", "sumsig", "--data",
                  "notes.txt", cwd=tmp)
     expect_error(2, ["--sig-dims does not apply to the demo data set"], "run", "sumsig",
