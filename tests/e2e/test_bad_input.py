@@ -40,6 +40,12 @@ with tempdir() as tmp:
             fail("after %s: files appeared: %s"
                  % (" ".join(args), set(files_in(tmp)) - set(inputs)))
 
+    # --help anywhere prints the usage, exit 0.
+    for args in (["run", "sumsig", "--help"], ["build", "-h"], ["info", "data.npy", "--help"]):
+        p = subprocess.run([UDFC] + args, capture_output=True, text=True, cwd=tmp)
+        if p.returncode != 0 or not p.stdout.startswith("usage:"):
+            fail("udfc %s: exit %d\n%s" % (" ".join(args), p.returncode, p.stdout + p.stderr))
+
     # Exit 2: the command line itself is wrong.
     bad(2, ["unknown option '--rio' (did you mean --roi?)"], "--rio", "roi.npy")
     bad(2, ["unknown option '--partition' (did you mean --partitions?)"], "--partition", "2")

@@ -35,10 +35,21 @@ static int stdout_written(int rc)
     return rc ? rc : 3;
 }
 
+/* Whether the command line asks for help: `udfc help`, or --help / -h
+ * anywhere (`udfc run --help`). */
+static int asks_for_help(int argc, char **argv)
+{
+    if (strcmp(argv[1], "help") == 0)
+        return 1;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || asks_for_help(argc, argv)) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
