@@ -205,6 +205,24 @@ static void declare_buffer(Checker *c, Decl *d, Symbol *s)
     chk_add_buffer(c, s);
 }
 
+/* An array param's default fills every element, so its size must be known
+ * without an array given for it: numbers, nav_shape[d] / sig_shape[d], or
+ * names an earlier array param binds (known before the defaults, which may
+ * read integer params, are computed). */
+static void check_default_dims(Checker *c, const Decl *d, const Symbol *s)
+{
+    Expr *e = d->dims;
+    for (int k = 0; k < s->rank; k++, e = e->next) {
+        const Dim *dim = &s->dims[k];
+        if (dim->kind == DIM_VAR && (dim->var->axis < 0 || dim->var->param == s))
+            diag_error(c->src, e->loc,
+                       "an array param with a default needs dims known without it: numbers, "
+                       "nav_shape[d]/sig_shape[d], or names an earlier array param binds "
+                       "('%s' is %s)",
+                       dim->var->name, dim->var->axis < 0 ? "an integer param" : "bound here");
+    }
+}
+
 static void declare_param(Checker *c, Decl *d, Symbol *s)
 {
     CheckedUdf *cu = c->cu;
@@ -219,14 +237,11 @@ static void declare_param(Checker *c, Decl *d, Symbol *s)
         diag_error(c->src, d->name_loc, "a udf has at most 64 params");
         return;
     }
-    if (d->init) {
-        if (s->param_kind != UDF_PARAM_SCALAR)
-            diag_error(c->src, d->init->loc,
-                       "only scalar params have defaults; array params come from files "
-                       "(--param %s=@FILE.npy)",
-                       d->name);
-        else if (chk_expr(c, d->init) && d->init->shape != SHAPE_SCALAR)
+    if (d->init) { /* the grammar has none for sig and nav params */
+        if (chk_expr(c, d->init) && d->init->shape != SHAPE_SCALAR)
             diag_error(c->src, d->init->loc, "a default must be one number");
+        else if (s->param_kind == UDF_PARAM_ARRAY)
+            check_default_dims(c, d, s);
     }
     check_range(c, d, s);
     cu->params = grow(c, cu->params, cu->n_params);

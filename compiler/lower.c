@@ -390,7 +390,8 @@ static LFunc *build_result(Lowerer *L)
     return f;
 }
 
-/* prepare: defaults of the scalar params that were not given, in order. */
+/* prepare: defaults of the params that were not given, in order; an array
+ * param's fills all its elements (the runtime has made it). */
 static LFunc *build_prepare(Lowerer *L)
 {
     Arena *a = L->arena;
@@ -401,10 +402,20 @@ static LFunc *build_prepare(Lowerer *L)
     for (int i = 0; i < L->cu->n_params; i++) {
         const Symbol *p = L->cu->params[i];
         Expr *d = p->decl->init;
-        if (!d || p->param_kind != UDF_PARAM_SCALAR)
+        if (!d)
             continue;
-        LStmt *set =
-            lir_store(a, LB_PARAM, p->slot, p->type, lw_i64(L, 0), lw_expr_as(L, d, p->type));
+        LStmt *set;
+        if (p->rank == 0) {
+            set = lir_store(a, LB_PARAM, p->slot, p->type, lw_i64(L, 0), lw_expr_as(L, d, p->type));
+        } else {
+            LExpr *elements = lw_i64(L, 1);
+            for (int k = 0; k < p->rank; k++)
+                elements = lir_bin(a, OP_MUL, UDF_DTYPE_I64, elements, lw_dim(L, &p->dims[k]));
+            int e = lw_tmp(L, "e", UDF_DTYPE_I64);
+            set = lir_for(a, e, lw_i64(L, 0), elements,
+                          lir_store(a, LB_PARAM, p->slot, p->type, lw_var(L, e),
+                                    lw_expr_as(L, d, p->type)));
+        }
         lir_append(&body, lir_if(a, lir_un(a, OP_NOT, lir_field(a, LX_GIVEN, i, NULL)), set, NULL));
     }
     f->body = body.head;

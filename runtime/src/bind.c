@@ -268,6 +268,30 @@ static udfrt_status check_ranks(const udf_kernel_desc *k, const udfrt_dataset *d
     return UDFRT_OK;
 }
 
+/* The elements of array param `index`, not given, which its default fills
+ * (prepare): its dims are numbers, shapes, or bound by an earlier array
+ * (the checker sees to that). */
+static udfrt_status make_default_array(udfrt_job *job, const udfrt_dataset *ds, int index,
+                                       udfrt_error *err)
+{
+    const udf_param_desc *p = &job->kernel->params[index];
+    udf_ctx ctx;
+    udfrt_ctx_init(&ctx, ds, job);
+    int64_t elements = 1;
+    for (int d = 0; d < p->rank; d++) {
+        int64_t size = udfrt_dim_value(&ctx, &p->dims[d]);
+        if (size < 1 || elements > ((int64_t)1 << 40) / size)
+            return udfrt_fail(err, UDFRT_ERR_DATA,
+                              "param '%s' of udf '%s': its default needs a dim of %lld elements",
+                              p->name, job->kernel->name, (long long)size);
+        elements *= size;
+    }
+    job->params[index] = udfrt_aligned_alloc((size_t)elements * udfrt_dtype_size(p->dtype));
+    if (!job->params[index])
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for param '%s'", p->name);
+    return UDFRT_OK;
+}
+
 static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
                                 const udfrt_param_value *values, int n_values, uint64_t *given,
                                 udfrt_error *err)
@@ -306,6 +330,12 @@ static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
             *given |= (uint64_t)1 << i;
             continue;
         }
+        if (!v && p->has_default) {
+            udfrt_status st = make_default_array(job, ds, i, err);
+            if (st != UDFRT_OK)
+                return st;
+            continue;
+        }
         if (!v) {
             return udfrt_fail(err, UDFRT_ERR_USAGE, "udf '%s' needs --param %s=@FILE.npy (%s%s)",
                               k->name, p->name,
@@ -333,6 +363,7 @@ static udfrt_status bind_arrays(udfrt_job *job, const udfrt_dataset *ds,
             udfrt_array_free(&list);
         if (st != UDFRT_OK)
             return st;
+        *given |= (uint64_t)1 << i;
     }
     return UDFRT_OK;
 }

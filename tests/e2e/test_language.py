@@ -8,7 +8,7 @@ must follow in linear, not exponential, time; compound assignments with
 float literals into integer buffers; gradient along a dim of size 1;
 nav_size and sig_size in every body and in a param default, with a ROI, a
 3-D scan and a reinterpreted one; expressions 2000 levels deep, and an error
-(not a crash) past that."""
+(not a crash) past that; array params with defaults."""
 import os
 import subprocess
 
@@ -274,6 +274,45 @@ udf neighbours {
         check_equal(got[ran, 0], np.full(ran.sum(), n * 1000 + px), "in the frame body (%s)" % label)
         check_equal(got[ran, 1], np.arange(n)[ran] - n, "beside index (%s)" % label)
         check_equal(got[~ran], np.zeros(((~ran).sum(), 2), np.int64), "outside the ROI")
+    # Array params with a default (SPEC §2.1): one number fills every element
+    # when no array is given; a given one (file or list) replaces it. Dims
+    # from numbers, the frame's shape, or an earlier array param.
+    defaults = os.path.join(tmp, "defaults.udf")
+    with open(defaults, "w") as f:
+        f.write("""udf defaults {
+    param sig f32 masks[n];
+    param f32 scale[n] = 0.5 + f32(sig_shape[0]);
+    param i64 offsets[3] = -2;
+    param f64 grid[sig_shape[0], 2] = nav_size;
+    nav f64 weighted[n];
+    nav i64 offset[3];
+    single f64 corners[2];
+    frame {
+        weighted[k] = f64(sum(f32(frame) * masks[k]) * scale[k]);
+        offset[j] = offsets[j] + index;
+    }
+    result { corners[0] = grid[0, 0]; corners[1] = grid[5, 1]; }
+}
+""")
+    masks = rng.random((2, 6, 7)).astype(np.float32)
+    masks_path = os.path.join(tmp, "masks.npy")
+    np.save(masks_path, masks)
+    frames32 = data.reshape(20, 6, 7).astype(np.float32)
+    dot = (frames32[:, None] * masks[None]).sum(axis=(2, 3), dtype=np.float64)
+    for label, extra, scale, offsets in (
+            ("defaults", [], np.float32(6.5), np.array([-2, -2, -2])),
+            ("given", ["--param", "scale=1.5,2", "--param", "offsets=@" + os.path.join(tmp, "o.npy")],
+             np.array([1.5, 2], np.float32), np.array([7, 8, 9]))):
+        np.save(os.path.join(tmp, "o.npy"), np.array([7, 8, 9], np.int64))
+        run("run", defaults, "--data", path, "--param", "masks=@" + masks_path, "-o", out, *extra)
+        check_close(read(out, "defaults", "weighted").reshape(20, 2),
+                    (dot.astype(np.float32) * scale).astype(np.float64), "array default: " + label,
+                    rtol=1e-5)
+        check_equal(read(out, "defaults", "offset").reshape(20, 3),
+                    offsets[None, :] + np.arange(20)[:, None], "integer array default: " + label)
+        check_equal(read(out, "defaults", "corners"), np.array([20.0, 20.0]),
+                    "2-D array default of the frame's shape")
+
     # Expressions nest up to 2000 levels (what the compiler's recursion
     # allows with room to spare); deeper ones are a source error, not a crash.
     deep = os.path.join(tmp, "deep.udf")
