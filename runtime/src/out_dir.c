@@ -16,13 +16,20 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* A copy of dir to cut into prefixes, with room for "." or "/". */
+static char *path_copy(const char *dir)
+{
+    size_t len = strlen(dir);
+    char *path = udfrt_malloc(len + 2);
+    return path ? memcpy(path, dir, len + 1) : NULL;
+}
+
 udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
 {
     size_t len = strlen(dir);
-    char *path = udfrt_malloc(len + 1);
+    char *path = path_copy(dir);
     if (!path)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
-    memcpy(path, dir, len + 1);
     udfrt_status st = UDFRT_OK;
     /* Each prefix ending before a '/', then the whole path. */
     for (size_t i = 1; i <= len && st == UDFRT_OK; i++) {
@@ -44,11 +51,9 @@ udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
 
 udfrt_status udfrt_check_dir(const char *dir, udfrt_error *err)
 {
-    size_t len = strlen(dir);
-    char *path = udfrt_malloc(len + 2);
+    char *path = path_copy(dir);
     if (!path)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
-    memcpy(path, dir, len + 1);
     udfrt_status st = UDFRT_OK;
     /* The longest prefix that exists (dir itself, a parent, the working
      * directory) must be a directory udf may write in. */
