@@ -106,12 +106,12 @@ static int unallocated(void)
     return strstr(cause, "not allocated") != NULL;
 }
 
-/* An unfiltered chunk into dst: H5Dread of its region (clipped at the
- * dataset's edges) in the file's own type, so in file byte order, with fill
- * values where it was never written. Not H5Dread_chunk: that copies as many
- * bytes as the chunk index records, and HDF5 1.10 cannot tell how many that
- * is without a walk over the whole index (H5Dget_chunk_storage_size gives the
- * nominal size): a damaged index would overrun dst. */
+/* An unfiltered chunk, written, into dst: H5Dread of its region (clipped at
+ * the dataset's edges) in the file's own type, so in file byte order. Not
+ * H5Dread_chunk: that copies as many bytes as the chunk index records, and
+ * HDF5 1.10 cannot tell how many that is without a walk over the whole index
+ * (H5Dget_chunk_storage_size gives the nominal size): a damaged index would
+ * overrun dst. */
 static udfrt_status read_unfiltered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
                                     const hsize_t *offset, unsigned char *dst, udfrt_error *err)
 {
@@ -127,10 +127,43 @@ static udfrt_status read_unfiltered(const udfrt_h5_chunks *c, udfrt_h5_chunk_rea
     return UDFRT_OK;
 }
 
-/* A filtered chunk into dst: its stored bytes (H5Dread_chunk), decoded by
- * udf; the fill value where it was never written. */
+/* A filtered chunk of `stored` bytes into dst: its bytes (H5Dread_chunk),
+ * decoded by udf. */
 static udfrt_status read_filtered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
-                                  const hsize_t *offset, unsigned char *dst, udfrt_error *err)
+                                  const hsize_t *offset, hsize_t stored, unsigned char *dst,
+                                  udfrt_error *err)
+{
+    size_t bytes = c->pipeline.chunk_bytes;
+    /* Compressors may expand incompressible data a little, never by this much. */
+    if (stored > bytes + bytes / 4 + 65536)
+        return chunk_fail(c, offset, "has an impossible stored size", err);
+    if (stored > rd->stored_size) {
+        udfrt_free(rd->stored);
+        rd->stored_size = 0;
+        rd->stored = udfrt_malloc((size_t)stored);
+        if (!rd->stored)
+            return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", c->name);
+        rd->stored_size = (size_t)stored;
+    }
+    uint32_t mask = 0;
+    if (H5Dread_chunk(c->dset, H5P_DEFAULT, offset, &mask, rd->stored) < 0)
+        return chunk_fail(c, offset, "cannot be read", err);
+    const char *why =
+        udfrt_h5_decode(rd->decoder, &c->pipeline, mask, rd->stored, (size_t)stored, dst);
+    if (why) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "is corrupt: %s", why);
+        return chunk_fail(c, offset, msg, err);
+    }
+    return UDFRT_OK;
+}
+
+/* Reads (and decodes) the chunk whose first element is at `offset` into
+ * `dst` (chunk_bytes, host order); a chunk never written holds the fill
+ * value (written here: H5Dread leaves the buffer as it was when the
+ * dataset's fill time is NEVER). */
+static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                const hsize_t *offset, unsigned char *dst, udfrt_error *err)
 {
     size_t bytes = c->pipeline.chunk_bytes;
     hsize_t stored = 0;
@@ -139,44 +172,16 @@ static udfrt_status read_filtered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reade
     H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
     if (!looked_up && !never_written)
         return chunk_fail(c, offset, "cannot be found in the chunk index", err);
-    if (stored == 0) { /* never written: the fill value */
+    udfrt_status st = UDFRT_OK;
+    if (stored == 0) {
         for (size_t i = 0; i < bytes; i += c->elem_size)
             memcpy(dst + i, c->fill, c->elem_size);
     } else {
-        /* Compressors may expand incompressible data a little, never by this much. */
-        if (stored > bytes + bytes / 4 + 65536)
-            return chunk_fail(c, offset, "has an impossible stored size", err);
-        if (stored > rd->stored_size) {
-            udfrt_free(rd->stored);
-            rd->stored_size = 0;
-            rd->stored = udfrt_malloc((size_t)stored);
-            if (!rd->stored)
-                return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", c->name);
-            rd->stored_size = (size_t)stored;
-        }
-        uint32_t mask = 0;
-        if (H5Dread_chunk(c->dset, H5P_DEFAULT, offset, &mask, rd->stored) < 0)
-            return chunk_fail(c, offset, "cannot be read", err);
-        const char *why =
-            udfrt_h5_decode(rd->decoder, &c->pipeline, mask, rd->stored, (size_t)stored, dst);
-        if (why) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "is corrupt: %s", why);
-            return chunk_fail(c, offset, msg, err);
-        }
+        st = c->pipeline.count == 0 ? read_unfiltered(c, rd, offset, dst, err)
+                                    : read_filtered(c, rd, offset, stored, dst, err);
     }
-    return UDFRT_OK;
-}
-
-/* Reads (and decodes) the chunk whose first element is at `offset` into
- * `dst` (chunk_bytes, host order). */
-static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
-                                const hsize_t *offset, unsigned char *dst, udfrt_error *err)
-{
-    udfrt_status st = c->pipeline.count == 0 ? read_unfiltered(c, rd, offset, dst, err)
-                                             : read_filtered(c, rd, offset, dst, err);
     if (st == UDFRT_OK && c->swap_size)
-        udfrt_byteswap(dst, (int64_t)(c->pipeline.chunk_bytes / c->elem_size), c->swap_size);
+        udfrt_byteswap(dst, (int64_t)(bytes / c->elem_size), c->swap_size);
     return st;
 }
 

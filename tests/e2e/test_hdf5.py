@@ -84,6 +84,18 @@ with tempdir() as tmp:
         check(tmp, path + ":/f32", f["f32"][()], "f32 gzip+shuffle")
         check(tmp, path + ":/sparse", f["sparse"][()], "unwritten chunks")
     check(tmp, path + ":/bool", data % 3 == 0, "bool")
+    # Fill time NEVER: H5Dread leaves a never-written chunk's buffer as it
+    # was; udf writes the fill value (0) there, not the chunk read before.
+    never = os.path.join(tmp, "never.h5")
+    with h5py.File(never, "w") as f:
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((1, 1) + sig)
+        dcpl.set_fill_time(h5py.h5d.FILL_TIME_NEVER)
+        h5py.Dataset(h5py.h5d.create(f.id, b"data", h5py.h5t.NATIVE_UINT16,
+                                     h5py.h5s.create_simple(nav + sig), dcpl=dcpl))[0] = data[0]
+    written = np.zeros_like(data)
+    written[0] = data[0]
+    check(tmp, never + ":/data", written, "fill time NEVER")
     expect_info(path + ":/split_chunks", "chunked (2, 2, 5, 4)", "per-thread cache")
     # Read blocks made of whole chunks: a nav row where its chunks do not
     # divide it (chunks restart with every row), two rows for chunks of two.
