@@ -43,18 +43,21 @@ Source *source_read(const char *path, const char **why)
             return NULL;
         }
         len += fread(text + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
+        int next = len < cap - 1 ? EOF : fgetc(f); /* the buffer full: is there more? */
+        if (next == EOF)
             break;
         if (cap >= SOURCE_BYTES_MAX) { /* /dev/zero, or a data file named by mistake */
             free(text);
             fclose(f);
-            *why = "larger than 16 MiB, more than any udf source";
+            *why = "16 MiB or larger, more than any udf source";
             return NULL;
         }
         cap *= 2;
         char *grown = realloc(text, cap);
         if (!grown)
             free(text);
+        else
+            grown[len++] = (char)next;
         text = grown;
     }
     int failed = ferror(f) ? errno : 0;

@@ -280,13 +280,14 @@ static udfrt_status make_default_array(udfrt_job *job, const udfrt_dataset *ds, 
     int64_t elements = 1;
     for (int d = 0; d < p->rank; d++) {
         int64_t size = udfrt_dim_value(&ctx, &p->dims[d]);
-        if (size < 1 || elements > ((int64_t)1 << 40) / size)
+        if (size < 0 || (size > 0 && elements > ((int64_t)1 << 40) / size))
             return udfrt_fail(err, UDFRT_ERR_DATA,
                               "param '%s' of udf '%s': its default needs a dim of %lld elements",
                               p->name, job->kernel->name, (long long)size);
         elements *= size;
     }
-    job->params[index] = udfrt_aligned_alloc((size_t)elements * udfrt_dtype_size(p->dtype));
+    size_t bytes = (size_t)elements * udfrt_dtype_size(p->dtype);
+    job->params[index] = udfrt_aligned_alloc(bytes ? bytes : 1); /* a dim may be 0 */
     if (!job->params[index])
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for param '%s'", p->name);
     return UDFRT_OK;

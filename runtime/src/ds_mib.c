@@ -17,6 +17,7 @@
 #include "dataset.h"
 #include "dtype.h"
 #include "frame_file.h"
+#include "inputs.h"
 #include "mib_header.h"
 
 /* Series with more files than this are opened per read, not kept open. */
@@ -253,6 +254,7 @@ static udfrt_status read_hdr(mib_impl *m, const char *path, int required, int64_
                              udfrt_error *err)
 {
     *rank = 0;
+    udfrt_note_input(path);
     FILE *f = fopen(path, "rb");
     if (!f)
         return required ? udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot open '%s'", path)

@@ -122,11 +122,22 @@ static udfrt_status check_virtual(hid_t dset, hid_t dcpl, const char *name, cons
     return UDFRT_OK;
 }
 
-static udfrt_status check_external(hid_t dcpl, const char *name, const char *dir, udfrt_error *err)
+/* The segments are read in order until the dataset's bytes are all there:
+ * each must be found and hold what is read from it; later ones are not read. */
+static udfrt_status check_external(hid_t dset, hid_t dcpl, const char *name, const char *dir,
+                                   udfrt_error *err)
 {
     int count = H5Pget_external_count(dcpl);
     const char *prefix = getenv("HDF5_EXTFILE_PREFIX");
-    for (int i = 0; i < count; i++) {
+    hid_t space = H5Dget_space(dset), type = H5Dget_type(dset);
+    hssize_t elements = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    long long remaining =
+        elements >= 0 && type >= 0 ? (long long)elements * (long long)H5Tget_size(type) : 0;
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    for (int i = 0; i < count && remaining > 0; i++) {
         char file[PATH_CAP] = "", path[PATH_CAP];
         off_t offset = 0;
         hsize_t bytes = 0;
@@ -141,7 +152,11 @@ static udfrt_status check_external(hid_t dcpl, const char *name, const char *dir
             return udfrt_fail(err, UDFRT_ERR_DATA,
                               "'%s', an external data file of '%s', is missing (or not a file)",
                               path, name);
-        long long need = (long long)offset + (bytes == H5F_UNLIMITED ? 0 : (long long)bytes);
+        udfrt_note_input(path);
+        long long used =
+            bytes == H5F_UNLIMITED || (long long)bytes > remaining ? remaining : (long long)bytes;
+        remaining -= used;
+        long long need = (long long)offset + used;
         if (size < need)
             return udfrt_fail(err, UDFRT_ERR_DATA,
                               "'%s', an external data file of '%s', is truncated: the dataset "
@@ -157,5 +172,5 @@ udfrt_status udfrt_h5_check_sources(hid_t dset, hid_t dcpl, const char *name, ud
     own_directory(dset, dir);
     if (H5Pget_layout(dcpl) == H5D_VIRTUAL)
         return check_virtual(dset, dcpl, name, dir, err);
-    return check_external(dcpl, name, dir, err);
+    return check_external(dset, dcpl, name, dir, err);
 }

@@ -15,6 +15,7 @@ typedef struct file_id {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static file_id *inputs;
 static size_t n_inputs, cap_inputs;
+static int live_sessions;
 
 static int find(file_id id)
 {
@@ -56,4 +57,19 @@ int udfrt_is_input(const char *path)
     int found = find((file_id){st.st_dev, st.st_ino});
     pthread_mutex_unlock(&lock);
     return found;
+}
+
+void udfrt_inputs_session_begin(void)
+{
+    pthread_mutex_lock(&lock);
+    live_sessions++;
+    pthread_mutex_unlock(&lock);
+}
+
+void udfrt_inputs_session_end(void)
+{
+    pthread_mutex_lock(&lock);
+    if (--live_sessions == 0)
+        n_inputs = 0;
+    pthread_mutex_unlock(&lock);
 }

@@ -9,5 +9,10 @@
 void udfrt_note_input(const char *path);
 /* Whether `path` names a file recorded as an input (under any name). */
 int udfrt_is_input(const char *path);
+/* Sessions hold the record: when the last live session ends, it is
+ * forgotten, so that a program running one session after another may write
+ * what an earlier one read (and a reused inode is not taken for an input). */
+void udfrt_inputs_session_begin(void);
+void udfrt_inputs_session_end(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include "atomic_file.h"
 #include "bind.h"
 #include "dtype.h"
+#include "inputs.h"
 #include "module.h"
 #include "results.h"
 #include "roi.h"
@@ -46,6 +47,7 @@ udfrt_status udfrt_session_create(udfrt_dataset *ds, udfrt_session **out, udfrt_
     if (!*out)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");
     (*out)->ds = ds;
+    udfrt_inputs_session_begin();
     return UDFRT_OK;
 }
 
@@ -69,6 +71,7 @@ void udfrt_session_destroy(udfrt_session *s)
     udfrt_free(s->roi);
     udfrt_corrections_destroy(s->corrections);
     udfrt_free(s);
+    udfrt_inputs_session_end();
 }
 
 static udfrt_status too_late(udfrt_error *err, const char *what)

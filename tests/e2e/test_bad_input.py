@@ -115,7 +115,7 @@ with tempdir() as tmp:
                  "empty.npy", cwd=tmp)
     expect_error(3, ["cannot open 'data.npy/x.npy': Not a directory"], "run", "sumsig", "--data",
                  "data.npy/x.npy", cwd=tmp)
-    expect_error(3, ["cannot read '/dev/zero': larger than 16 MiB"], "check", "/dev/zero", cwd=tmp)
+    expect_error(3, ["cannot read '/dev/zero': 16 MiB or larger"], "check", "/dev/zero", cwd=tmp)
     # A udf whose name makes NAME.h5 (and its NAME.h5.tmp-XXXXXX) too long a
     # file name: refused before the run.
     long_name = "a" * 250
@@ -137,6 +137,16 @@ with tempdir() as tmp:
         "-o", "gain.npy")
     if open(os.path.join(tmp, "data.npy"), "rb").read() != before:
         fail("a refused output changed the data file")
+    with open(os.path.join(tmp, "one.udf"), "w") as f:
+        f.write("udf one { nav f32 o; frame { o = sum(f32(frame)); } }\n")
+    source = open(os.path.join(tmp, "one.udf")).read()
+    expect_error(3, ["cannot write 'one.udf': it is an input of this run"], "run", "one.udf",
+                 "--data", "data.npy", "-o", "one.udf", cwd=tmp)
+    expect_error(3, ["cannot write 'one.udf': it is an input of this run"], "build", "one.udf",
+                 "-o", "one.o", "--header", "one.udf", cwd=tmp)
+    if open(os.path.join(tmp, "one.udf")).read() != source:
+        fail("a refused output changed the udf source")
+    os.remove(os.path.join(tmp, "one.udf"))
     os.mkdir(os.path.join(tmp, "o"))
     inputs = files_in(tmp)
     bad(2, ["two outputs of this run would both be written to './o/sumsig.intensity.npy' "

@@ -8,7 +8,7 @@ import os
 import h5py
 import numpy as np
 
-from udftest import check_equal, expect_no_output, read, run, tempdir
+from udftest import check_equal, expect_error, expect_no_output, fail, read, run, tempdir
 
 
 def expect_data_error(tmp, spec, *needles):
@@ -156,4 +156,22 @@ with tempdir() as tmp:
     expect_no_output(tmp, ["sumsig", "--data", external + ":/short"], 3, "short.bin",
                      "truncated", "bytes up to %d" % len(raw_bytes), "it has 1000")
     expect_no_output(tmp, ["sumsig", "--data", external + ":/gone"], 3, "gone.bin", "missing")
+    # Only the bytes the dataset reads count: a segment declared longer than
+    # needed, and a segment after the last one needed (missing), are fine.
+    with h5py.File(external, "a") as f:
+        f.create_dataset("roomy", shape=data.shape, dtype=data.dtype,
+                         external=[(os.path.join(tmp, "whole.bin"), 0, 2 * len(raw_bytes))])
+        f.create_dataset("spare", shape=data.shape, dtype=data.dtype,
+                         external=[(os.path.join(tmp, "whole.bin"), 0, len(raw_bytes)),
+                                   (os.path.join(tmp, "never.bin"), 0, 100)])
+    for name in ("roomy", "spare"):
+        run("run", "sumsig", "--data", external + ":/" + name, "-o", out)
+        check_equal(read(out, "sumsig", "intensity").ravel(),
+                    data.reshape(20, -1).sum(axis=1).astype(np.float32), "external: " + name)
+        os.remove(out)
+    # The external file is an input: no output replaces it.
+    expect_error(3, ["whole.bin': it is an input of this run"], "run", "sumsig", "--data",
+                 external + ":/roomy", "-o", os.path.join(tmp, "whole.bin"))
+    if open(os.path.join(tmp, "whole.bin"), "rb").read() != raw_bytes:
+        fail("a refused output changed the external data file")
 print("ok")

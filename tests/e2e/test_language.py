@@ -312,6 +312,10 @@ udf neighbours {
                     offsets[None, :] + np.arange(20)[:, None], "integer array default: " + label)
         check_equal(read(out, "defaults", "corners"), np.array([20.0, 20.0]),
                     "2-D array default of the frame's shape")
+    np.save(masks_path, np.zeros((0, 6, 7), np.float32))  # n = 0: an empty default
+    run("run", defaults, "--data", path, "--param", "masks=@" + masks_path, "-o", out)
+    if read(out, "defaults", "weighted").shape != (4, 5, 0):
+        fail("an array default with a dim of 0")
 
     # Expressions nest up to 2000 levels (what the compiler's recursion
     # allows with room to spare); deeper ones are a source error, not a crash.

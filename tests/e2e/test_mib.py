@@ -73,6 +73,12 @@ with tempdir() as tmp:
                          first_seq=a + 1)
     mibgen.write_hdr(os.path.join(series, "scan.hdr"), 20, 5)
     check(tmp, os.path.join(series, "scan.hdr"), frames, (4, 5), (), "series via .hdr")
+    hdr_text = open(os.path.join(series, "scan.hdr"), "rb").read()
+    p = run("run", "sumsig", "--data", os.path.join(series, "scan.hdr"), "-o",
+            os.path.join(series, "scan.hdr"), expect=3)
+    if "it is an input of this run" not in p.stderr or \
+            open(os.path.join(series, "scan.hdr"), "rb").read() != hdr_text:
+        fail("-o naming the .hdr given as data: " + p.stderr)
     check(tmp, os.path.join(series, "scan2.mib"), frames, (4, 5), (), "series via a .mib")
     # Tiles that span the files: each file's frames get their own place in
     # the read buffer.

@@ -1,7 +1,9 @@
 /* test_atomic_file.c — staged output files: committed files appear whole with
  * the usual permissions, abandoned ones vanish, a fatal signal while files are
  * staged removes the temporaries (checked in a child process), and failing
- * allocations unwind with an error. */
+ * allocations unwind with an error. Scratch files are never renamed; two files
+ * for one destination, and an output over an input, are refused; the record
+ * of inputs lasts as long as a session does. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 
 #include "alloc.h"
 #include "atomic_file.h"
+#include "inputs.h"
 
 static char dir[] = "/tmp/udf-test-atomic-XXXXXX";
 
@@ -151,6 +154,67 @@ static void allocation_failures_unwind(void **state)
     }
 }
 
+static void scratch_files_are_never_committed(void **state)
+{
+    (void)state;
+    char out[256];
+    path_of("lib.so", out);
+    udfrt_staging *s;
+    udfrt_error err = {0};
+    const char *scratch, *tmp;
+    assert_int_equal(udfrt_staging_create(&s, &err), UDFRT_OK);
+    assert_int_equal(udfrt_stage_scratch(s, out, &scratch, &err), UDFRT_OK);
+    assert_int_equal(udfrt_stage_file(s, out, &tmp, &err), UDFRT_OK); /* not a collision */
+    fill(scratch, "object");
+    fill(tmp, "library");
+    assert_int_equal(udfrt_staging_commit(s, &err), UDFRT_OK);
+    udfrt_staging_destroy(s);
+    assert_int_equal(count_files(), 1);
+    assert_int_equal(access(scratch, F_OK), -1);
+    unlink(out);
+}
+
+static void one_destination_twice_is_refused(void **state)
+{
+    (void)state;
+    char a[256], again[300];
+    path_of("x.npy", a);
+    snprintf(again, sizeof again, "%s/./x.npy", dir);
+    udfrt_staging *s;
+    udfrt_error err = {0};
+    const char *tmp_a, *tmp_b;
+    assert_int_equal(udfrt_staging_create(&s, &err), UDFRT_OK);
+    assert_int_equal(udfrt_stage_file(s, a, &tmp_a, &err), UDFRT_OK);
+    assert_int_equal(udfrt_stage_file(s, again, &tmp_b, &err), UDFRT_ERR_USAGE);
+    assert_non_null(strstr(err.msg, "two outputs of this run would both be written to"));
+    udfrt_staging_destroy(s);
+    assert_int_equal(count_files(), 0);
+}
+
+static void inputs_are_not_replaced_while_a_session_lives(void **state)
+{
+    (void)state;
+    char input[256], link_path[256];
+    path_of("data.npy", input);
+    path_of("alias.npy", link_path);
+    fill(input, "data");
+    assert_int_equal(symlink(input, link_path), 0);
+    udfrt_error err = {0};
+    udfrt_inputs_session_begin();
+    udfrt_inputs_session_begin(); /* two live sessions */
+    udfrt_note_input(input);
+    assert_true(udfrt_is_input(link_path));
+    assert_int_equal(udfrt_check_replaceable(link_path, &err), UDFRT_ERR_DATA);
+    assert_non_null(strstr(err.msg, "it is an input of this run"));
+    udfrt_inputs_session_end();
+    assert_true(udfrt_is_input(input)); /* one session still reads it */
+    udfrt_inputs_session_end();
+    assert_false(udfrt_is_input(input));
+    assert_int_equal(udfrt_check_replaceable(input, &err), UDFRT_OK);
+    unlink(link_path);
+    unlink(input);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -171,6 +235,9 @@ int main(void)
         cmocka_unit_test(signal_removes_temporaries),
         cmocka_unit_test(unwritable_place_fails_cleanly),
         cmocka_unit_test(allocation_failures_unwind),
+        cmocka_unit_test(scratch_files_are_never_committed),
+        cmocka_unit_test(one_destination_twice_is_refused),
+        cmocka_unit_test(inputs_are_not_replaced_while_a_session_lives),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

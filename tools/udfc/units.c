@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "inputs.h"
 #include "stdlib_sources.h"
 
 static const char *stdlib_text(const char *name)
@@ -52,8 +53,10 @@ static Source *open_source(const char *arg, int *rc)
     }
     const char *why = NULL;
     Source *src = source_read(arg, &why);
-    if (src)
+    if (src) {
+        udfrt_note_input(arg); /* no output may replace a udf's source */
         return src;
+    }
     if (looks_like_path(arg)) {
         fprintf(stderr, "udfc: error: cannot read '%s': %s\n", arg, why);
         *rc = 3; /* a file that cannot be read, like data (SPEC §3) */

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define UDF_ABI_VERSION 3
+#define UDF_ABI_VERSION 4
 #define UDF_MODULE_SYMBOL "udf_module"
 /* Most dims a data set's nav or sig part, or a buffer's extra shape, may have. */
 #define UDF_MAX_RANK 8
@@ -125,8 +125,9 @@ typedef void (*udf_tile_fn)(const udf_ctx *ctx, const udf_tile *tile, void *cons
 typedef void (*udf_merge_fn)(const udf_ctx *ctx, void *const *dest, void *const *src);
 /* Runs the `result` body once on the merged, whole buffers. */
 typedef void (*udf_result_fn)(const udf_ctx *ctx, void *const *bufs);
-/* Writes defaults of scalar params whose bit in `given` (param index) is 0;
- * a udf has at most 64 params. */
+/* Writes the defaults of params whose bit in `given` (param index) is 0: a
+ * scalar's value, or every element of an array param the runtime made (ABI
+ * 4: given arrays set their bit too); a udf has at most 64 params. */
 typedef void (*udf_prepare_fn)(const udf_ctx *ctx, uint64_t given);
 
 typedef struct udf_kernel_desc {
