@@ -32,6 +32,9 @@ static temp_node *_Atomic live_temps;
 
 struct udfrt_staging {
     temp_node *files; /* newest first */
+    char **dirs;      /* directories made for the outputs, in the order made */
+    int n_dirs, cap_dirs;
+    int committed;
 };
 
 static void unlink_node(temp_node *node)
@@ -188,6 +191,27 @@ udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err)
         n->committed = 1;
         unlink_node(n);
     }
+    s->committed = 1;
+    return UDFRT_OK;
+}
+
+udfrt_status udfrt_staging_made_dir(udfrt_staging *s, const char *dir, udfrt_error *err)
+{
+    if (s->n_dirs == s->cap_dirs) {
+        int cap = s->cap_dirs ? 2 * s->cap_dirs : 4;
+        char **grown = udfrt_calloc((size_t)cap, sizeof *grown);
+        if (!grown)
+            return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for output files");
+        if (s->n_dirs)
+            memcpy(grown, s->dirs, (size_t)s->n_dirs * sizeof *grown);
+        udfrt_free(s->dirs);
+        s->dirs = grown;
+        s->cap_dirs = cap;
+    }
+    size_t len = strlen(dir);
+    if (!(s->dirs[s->n_dirs] = udfrt_malloc(len + 1)))
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for output files");
+    memcpy(s->dirs[s->n_dirs++], dir, len + 1);
     return UDFRT_OK;
 }
 
@@ -204,6 +228,12 @@ void udfrt_staging_destroy(udfrt_staging *s)
         udfrt_free(n->final_path);
         udfrt_free(n);
     }
+    for (int i = s->n_dirs - 1; i >= 0; i--) {
+        if (!s->committed)
+            rmdir(s->dirs[i]); /* empty now: its files were temporaries */
+        udfrt_free(s->dirs[i]);
+    }
+    udfrt_free(s->dirs);
     udfrt_free(s);
 }
 

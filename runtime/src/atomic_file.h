@@ -37,7 +37,11 @@ udfrt_status udfrt_check_replaceable(const char *path, udfrt_error *err);
  * renames each to its destination; if a rename fails, the files renamed
  * before it are removed. */
 udfrt_status udfrt_staging_commit(udfrt_staging *s, udfrt_error *err);
-/* Removes the temporaries not committed, and frees the staging. */
+/* Records a directory made for the outputs: one that a staging destroyed
+ * without a commit removes again (it then holds no file of the run). */
+udfrt_status udfrt_staging_made_dir(udfrt_staging *s, const char *dir, udfrt_error *err);
+/* Removes the temporaries not committed (and, without a commit, the
+ * directories made for them), and frees the staging. */
 void udfrt_staging_destroy(udfrt_staging *s);
 
 /* Installs the signal handlers that remove registered temporaries, and

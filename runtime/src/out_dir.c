@@ -24,7 +24,7 @@ static char *path_copy(const char *dir)
     return path ? memcpy(path, dir, len + 1) : NULL;
 }
 
-udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
+udfrt_status udfrt_make_dir(const char *dir, udfrt_staging *staging, udfrt_error *err)
 {
     size_t len = strlen(dir);
     char *path = path_copy(dir);
@@ -37,7 +37,9 @@ udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err)
             continue;
         char saved = path[i];
         path[i] = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        if (mkdir(path, 0777) == 0)
+            st = udfrt_staging_made_dir(staging, path, err);
+        else if (errno != EEXIST)
             st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot create directory '%s'", path);
         else if (!is_dir(path))
             st = udfrt_fail(err, UDFRT_ERR_DATA,

@@ -346,10 +346,11 @@ udfrt_status udfrt_session_write(udfrt_session *s, const char *h5_path, const ch
     udfrt_status st = udfrt_staging_create(&staging, err);
     if (st == UDFRT_OK && h5_path)
         st = udfrt_write_h5(staging, h5_path, s->results, s->n_results, err);
-    /* Directories are made once the results exist (a failed run leaves none). */
-    if (st == UDFRT_OK && npy_dir && (st = udfrt_make_dir(npy_dir, err)) == UDFRT_OK)
+    /* Directories are made once the results exist, and removed again if the
+     * files cannot all be written: a failed run leaves none. */
+    if (st == UDFRT_OK && npy_dir && (st = udfrt_make_dir(npy_dir, staging, err)) == UDFRT_OK)
         st = udfrt_write_npy(staging, npy_dir, s->results, s->n_results, err);
-    if (st == UDFRT_OK && png_dir && (st = udfrt_make_dir(png_dir, err)) == UDFRT_OK)
+    if (st == UDFRT_OK && png_dir && (st = udfrt_make_dir(png_dir, staging, err)) == UDFRT_OK)
         st = udfrt_write_png(staging, png_dir, s->results, s->n_results, err);
     if (st == UDFRT_OK)
         st = udfrt_staging_commit(staging, err);

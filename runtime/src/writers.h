@@ -19,9 +19,10 @@ udfrt_status udfrt_write_npy(udfrt_staging *s, const char *dir, const udfrt_resu
 udfrt_status udfrt_write_png(udfrt_staging *s, const char *dir, const udfrt_result *results, int n,
                              udfrt_error *err);
 
-/* Creates `dir` and missing parents (mkdir -p); fails unless it ends up a
+/* Creates `dir` and missing parents (mkdir -p), recording those it made in
+ * the staging (removed if it is not committed); fails unless it ends up a
  * directory. */
-udfrt_status udfrt_make_dir(const char *dir, udfrt_error *err);
+udfrt_status udfrt_make_dir(const char *dir, udfrt_staging *staging, udfrt_error *err);
 /* Whether udfrt_make_dir(dir) can succeed, without creating anything: what
  * of it exists is a directory, and the deepest part that exists is writable. */
 udfrt_status udfrt_check_dir(const char *dir, udfrt_error *err);

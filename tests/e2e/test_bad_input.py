@@ -110,6 +110,11 @@ with tempdir() as tmp:
         "--npy", "new/npy", "--png", "new/png")
     if os.path.exists(os.path.join(tmp, "new")):
         fail("a failed run left the --npy/--png directories it was to write")
+    # Failing only when the files are written (the directory made for --npy
+    # is where -o puts its file): the directories made go again.
+    bad(3, ["cannot write 'made.h5': it is a directory"], "-o", "made.h5", "--npy", "made.h5/npy")
+    if os.path.exists(os.path.join(tmp, "made.h5")):
+        fail("a failed write left the directories it made")
     bad(3, ["--nav makes 'data.npy' too large"], "--nav", "99999999999,99999999999")
     expect_error(3, ["'empty.npy' is not a valid .npy file"], "run", "sumsig", "--data",
                  "empty.npy", cwd=tmp)
