@@ -1,6 +1,7 @@
 /* bind.c — binding params and dims; see bind.h. */
 #include "bind.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -32,37 +33,58 @@ static const udfrt_param_value *find_value(const udfrt_param_value *values, int 
     return found;
 }
 
-/* An integer param's value from its text: exactly, as a decimal integer
- * (strtoll/strtoull), or a number the double reads exactly (1e3, 5.0). */
+/* An integer param's value from its text, exactly: a decimal number ("-12",
+ * "1e16", "2.50e1", "5.0") whose value is an integer that t holds. Parsed
+ * digit by digit, so no value goes through a double (2^53 + 1 stays itself). */
 static int parse_integer(const char *text, udf_dtype t, uint64_t *bits)
 {
-    int is_signed = udfrt_dtype_is_signed(t), bits_of_t = (int)udfrt_dtype_size(t) * 8;
-    char *end;
-    errno = 0;
-    int negative = text[strspn(text, " \t")] == '-';
-    if (is_signed || negative) {
-        long long v = strtoll(text, &end, 10);
-        if (end != text && !*end) {
-            int64_t lo = bits_of_t == 64 ? INT64_MIN : -((int64_t)1 << (bits_of_t - 1));
-            int64_t hi = bits_of_t == 64 ? INT64_MAX : ((int64_t)1 << (bits_of_t - 1)) - 1;
-            *bits = (uint64_t)v;
-            if (errno == ERANGE)
+    const char *p = text + strspn(text, " \t");
+    int negative = *p == '-';
+    p += *p == '-' || *p == '+';
+    unsigned __int128 m = 0; /* the digits, less trailing zeros */
+    long zeros = 0, exponent = 0, digits = 0;
+    for (int point = 0;; p++) {
+        if (*p == '.' && !point) {
+            point = 1;
+            continue;
+        }
+        if (!isdigit((unsigned char)*p))
+            break;
+        digits++;
+        exponent -= point; /* a fractional digit */
+        if (*p == '0') {
+            zeros++;
+            continue;
+        }
+        for (; zeros >= 0; zeros--) /* the zeros before this digit, then room for it */
+            if ((m = m * 10) > ((unsigned __int128)1 << 100))
                 return 0;
-            return is_signed ? v >= lo && v <= hi : v == 0; /* -0 for an unsigned param */
-        }
-    } else {
-        unsigned long long v = strtoull(text, &end, 10);
-        if (end != text && !*end) {
-            *bits = v;
-            return errno != ERANGE && (bits_of_t == 64 || v >> bits_of_t == 0);
-        }
+        m += (unsigned)(*p - '0');
+        zeros = 0;
     }
-    double v = strtod(text, &end);
-    double lo = is_signed ? -ldexp(1, bits_of_t - 1) : 0;
-    double hi = ldexp(1, bits_of_t - is_signed) - 1;
-    if (end == text || *end || v != trunc(v) || v < lo || v > hi || fabs(v) > ldexp(1, 53))
+    if (digits == 0)
         return 0;
-    *bits = is_signed ? (uint64_t)(int64_t)v : (uint64_t)v;
+    if (*p == 'e' || *p == 'E') {
+        char *end;
+        long e = strtol(p + 1, &end, 10);
+        if (end == p + 1 || e < -10000 || e > 10000)
+            return 0;
+        exponent += e;
+        p = end;
+    }
+    if (*p)
+        return 0;
+    long scale = zeros + exponent; /* value = m * 10^scale, m's last digit not 0 */
+    if (m != 0 && scale < 0)
+        return 0; /* a fraction */
+    for (; m != 0 && scale > 0; scale--)
+        if ((m = m * 10) > ((unsigned __int128)1 << 100))
+            return 0;
+    int is_signed = udfrt_dtype_is_signed(t), width = (int)udfrt_dtype_size(t) * 8;
+    unsigned __int128 limit = (unsigned __int128)1 << (width - is_signed); /* past the largest */
+    if (negative ? (!is_signed && m != 0) || m > limit : m >= limit)
+        return 0;
+    *bits = negative && m != 0 ? (uint64_t)(-(int64_t)(m - 1) - 1) : (uint64_t)m;
     return 1;
 }
 

@@ -93,13 +93,14 @@ with tempdir() as tmp:
                 "    param f32 x = 0;\n    nav i64 got_v;\n    nav u64 got_w;\n    nav i64 got_a[n];\n"
                 "    frame { got_v = v; got_w = w; got_a[k] = a[k]; }\n}\n")
     out = os.path.join(tmp, "exact.h5")
-    big = ["9007199254740993", "-9223372036854775808", "0" * 70 + "5", "1e3", "-7.0"]
+    big = ["9007199254740993", "-9223372036854775808", "0" * 70 + "5", "1e3", "-7.0", "1e16",
+           "2.50e1", "5." + "0" * 70]
     run("run", exact, *d, "-o", out, "--param", "v=9223372036854775807", "--param",
         "w=18446744073709551614", "--param", "a=" + ",".join(big))
     with h5py.File(out, "r") as f:
         got = (int(f["exact/got_v"][2, 3]), int(f["exact/got_w"][2, 3]),
                [int(x) for x in f["exact/got_a"][2, 3]])
-    want = (2**63 - 1, 2**64 - 2, [2**53 + 1, -2**63, 5, 1000, -7])
+    want = (2**63 - 1, 2**64 - 2, [2**53 + 1, -2**63, 5, 1000, -7, 10**16, 25, 5])
     if got != want:
         fail("exact integer params: got %s, want %s" % (got, want))
     e = [exact] + d + ["--param", "a=1"]
@@ -107,6 +108,7 @@ with tempdir() as tmp:
                           ("v=-9223372036854775809", "fits i64"),
                           ("w=18446744073709551616", "fits u64"), ("w=-1", "fits u64"),
                           ("v=2.5", "fits i64"), ("v=1e300", "fits i64"),
+                          ("v=1e-1", "fits i64"), ("v=0x10", "fits i64"),
                           ("x=1e39", "fits f32"), ("x=-3.5e38", "fits f32"),
                           ("a=1,,2", "item 2 of the list is empty"),
                           ("a=1,2,", "item 3 of the list is empty"),
