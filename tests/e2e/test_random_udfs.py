@@ -536,7 +536,7 @@ def src_prec(n):
     k = n.kind
     if k == "lit":
         return n.text, (6 if n.text.startswith("-") else 9)
-    if k in ("frame", "coord", "index", "let", "free"):
+    if k in ("frame", "coord", "index", "let", "free", "size"):
         return n.name, 9
     if k == "shape":
         return "%s[%d]" % (n.name, n.extra), 9
@@ -700,6 +700,8 @@ def ev_uncached(n, env):
     if k == "shape":
         shape = ds.nav_shape if n.name == "nav_shape" else ds.sig_shape
         return V(np.int64(shape[n.extra]), "i64")
+    if k == "size":
+        return V(np.int64(np.prod(ds.nav_shape if n.name == "nav_size" else ds.sig_shape)), "i64")
     if k == "let":
         return env.lets[n.name]
     if k == "free":
@@ -1660,6 +1662,8 @@ class Gen:
         opts.append(lambda: N("shape", "i64", "s", name=self.pick(["nav_shape", "sig_shape"]),
                               extra=0))
         weights.append(0.3)
+        opts.append(lambda: N("size", "i64", "s", name=self.pick(["nav_size", "sig_size"])))
+        weights.append(0.2)
         for b in self.prog.bufs:
             if b.kind == "single" and b.update == "const":
                 opts.append(lambda b=b: N("buf", b.rt, "s", name=b.name, extra=b))
