@@ -78,6 +78,9 @@ udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt)
     plan.frame_dtype = opt->corrections ? udfrt_corrections_output(opt->corrections) : ds->dtype;
     plan.frames = selected_count(ds, opt->roi);
     plan.partitions = opt->partitions > 0 ? opt->partitions : partition_count(ds, plan.frames);
+    int64_t half = UDF_PARTITION_FRAMES_MAX / 2, fewest = (plan.frames + half - 1) / half;
+    if (plan.partitions < fewest)
+        plan.partitions = fewest;
     if (plan.partitions > plan.frames)
         plan.partitions = plan.frames;
     /* About UDF_TILE_BYTES of the larger of the stored and the seen element,
@@ -227,11 +230,13 @@ static void correct_tile(run_state *rs, worker_state *w, int64_t depth)
 
 /* Partition boundaries as numpy.linspace(0, n, parts + 1, dtype=int), each
  * moved forward to the next read block (ds->read_block, in stored frames), so
- * that no block is decoded by two partitions. A partition may end up empty. */
+ * that no block is decoded by two partitions. A partition may end up empty.
+ * Blocks of more than half UDF_PARTITION_FRAMES_MAX frames are not kept
+ * whole, so that no partition outgrows it. */
 int64_t udfrt_partition_begin(const run_state *rs, int64_t index)
 {
     int64_t b = index * rs->n_selected / rs->n_partitions, block = rs->ds->read_block;
-    if (block > 1)
+    if (block > 1 && block <= UDF_PARTITION_FRAMES_MAX / 2)
         while (b > 0 && b < rs->n_selected &&
                udfrt_dataset_frame_at(rs->ds, rs->selected[b]) / block ==
                    udfrt_dataset_frame_at(rs->ds, rs->selected[b - 1]) / block)

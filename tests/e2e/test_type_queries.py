@@ -44,17 +44,21 @@ with tempdir() as tmp:
         check_equal(read(out, "agree", "by_if"), read(out, "agree", "by_select"),
                     "folded ifs against select for " + name)
 
-    # stddev at the extremes of the types it sums exactly.
-    for t in (np.uint8, np.int8, np.uint16, np.int16):
+    # stddev at the extremes of the types it sums exactly; with 90000 frames
+    # and --partitions 1 too: partitions hold at most 65536 frames whatever
+    # is asked, so Σx of a partition fits the 32 bits stddev sums it in.
+    cases = [(t, (37, 41), []) for t in (np.uint8, np.int8, np.uint16, np.int16)]
+    cases += [(t, (300, 300), ["--partitions", "1"]) for t in (np.uint16, np.int16)]
+    for t, nav, extra in cases:
         info = np.iinfo(t)
         rng = np.random.default_rng(3)
-        data = rng.integers(info.min, int(info.max) + 1, size=(37, 41, 2, 3), dtype=t)
+        data = rng.integers(info.min, int(info.max) + 1, size=nav + (2, 3), dtype=t)
         data[..., 0, 0] = info.max
         data[..., 0, 1] = info.min
-        data[..., 0, 2] = info.max - rng.integers(0, 2, size=(37, 41))  # mean near max
-        data[..., 1, 0] = np.where(rng.random((37, 41)) < 0.5, info.min, info.max)
+        data[..., 0, 2] = info.max - rng.integers(0, 2, size=nav)  # mean near max
+        data[..., 1, 0] = np.where(rng.random(nav) < 0.5, info.min, info.max)
         np.save(path, data)
-        run("run", "stddev", "--data", path, "-o", out, "-j", "2")
+        run("run", "stddev", "--data", path, "-o", out, "-j", "2", *extra)
         f = data.reshape(-1, 6).astype(np.int64)
         n = f.shape[0]
         # Exact: the mean is the correctly rounded quotient of the integer sum,
@@ -62,7 +66,7 @@ with tempdir() as tmp:
         # over n², computed in Python's integers.
         exact_var = np.array([float(Fraction(n * int((c * c).sum()) - int(c.sum()) ** 2, n * n))
                               for c in f.T])
-        what = "stddev of %s at its extremes" % np.dtype(t).name
+        what = "stddev of %s at its extremes, %d frames" % (np.dtype(t).name, n)
         var = read(out, "stddev", "var").ravel()
         check_equal(var[:2], np.zeros(2), what + ": constant pixels")
         check_close(var, exact_var, what, rtol=1e-15)

@@ -11,6 +11,12 @@
 /* Small data sets still get this many partitions (if they have the frames),
  * so that threads have work to share. */
 #define UDF_MIN_PARTITIONS 16
+/* No partition holds more frames than this, whatever --partitions asks, so
+ * that a udf may sum values of up to 16 bits in 32-bit partial sums
+ * (65537 * 65535 < 2^32) and widen them when partials merge (stddev). A
+ * language guarantee (docs/language.md); partitions aim at half of it, as
+ * moving their boundaries to whole read blocks may add up to a block. */
+#define UDF_PARTITION_FRAMES_MAX 65536
 
 /* A tile is a stack of whole frames of about this many bytes (at least
  * UDF_FRAME_JAM frames where they fit UDF_TILE_BYTES_MAX, else at least one):
