@@ -63,6 +63,15 @@ static int64_t selected_count(const udfrt_dataset *ds, const uint8_t *roi)
     return n;
 }
 
+/* Whether partition boundaries move to whole read blocks of `block` stored
+ * frames: a partition then holds up to block - 1 frames more than its share,
+ * and UDF_PARTITION_FRAMES_MAX must still hold with shares of at least a
+ * quarter of it. Bigger blocks are decoded by two partitions where they meet. */
+static int keeps_blocks_whole(int64_t block)
+{
+    return block > 1 && block <= UDF_PARTITION_FRAMES_MAX - UDF_PARTITION_FRAMES_MAX / 4;
+}
+
 /* Partitions for `frames` frames when the options do not fix the count. */
 static int64_t partition_count(const udfrt_dataset *ds, int64_t frames)
 {
@@ -78,7 +87,12 @@ udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt)
     plan.frame_dtype = opt->corrections ? udfrt_corrections_output(opt->corrections) : ds->dtype;
     plan.frames = selected_count(ds, opt->roi);
     plan.partitions = opt->partitions > 0 ? opt->partitions : partition_count(ds, plan.frames);
-    int64_t half = UDF_PARTITION_FRAMES_MAX / 2, fewest = (plan.frames + half - 1) / half;
+    /* Shares small enough that no partition outgrows UDF_PARTITION_FRAMES_MAX
+     * (linspace shares differ by one at most; see udfrt_partition_begin). */
+    int64_t share = UDF_PARTITION_FRAMES_MAX;
+    if (keeps_blocks_whole(ds->read_block))
+        share -= ds->read_block - 1;
+    int64_t fewest = (plan.frames + share - 1) / share;
     if (plan.partitions < fewest)
         plan.partitions = fewest;
     if (plan.partitions > plan.frames)
@@ -230,13 +244,12 @@ static void correct_tile(run_state *rs, worker_state *w, int64_t depth)
 
 /* Partition boundaries as numpy.linspace(0, n, parts + 1, dtype=int), each
  * moved forward to the next read block (ds->read_block, in stored frames), so
- * that no block is decoded by two partitions. A partition may end up empty.
- * Blocks of more than half UDF_PARTITION_FRAMES_MAX frames are not kept
- * whole, so that no partition outgrows it. */
+ * that no block is decoded by two partitions (unless blocks are too big for
+ * that: keeps_blocks_whole). A partition may end up empty. */
 int64_t udfrt_partition_begin(const run_state *rs, int64_t index)
 {
     int64_t b = index * rs->n_selected / rs->n_partitions, block = rs->ds->read_block;
-    if (block > 1 && block <= UDF_PARTITION_FRAMES_MAX / 2)
+    if (keeps_blocks_whole(block))
         while (b > 0 && b < rs->n_selected &&
                udfrt_dataset_frame_at(rs->ds, rs->selected[b]) / block ==
                    udfrt_dataset_frame_at(rs->ds, rs->selected[b - 1]) / block)

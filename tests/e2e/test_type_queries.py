@@ -10,6 +10,7 @@ exactly 0, and the others are within rounding steps of the exact variance
 import os
 from fractions import Fraction
 
+import h5py
 import numpy as np
 
 from udftest import DTYPES, check_close, check_equal, read, run, tempdir
@@ -49,6 +50,8 @@ with tempdir() as tmp:
     # is asked, so Σx of a partition fits the 32 bits stddev sums it in.
     cases = [(t, (37, 41), []) for t in (np.uint8, np.int8, np.uint16, np.int16)]
     cases += [(t, (300, 300), ["--partitions", "1"]) for t in (np.uint16, np.int16)]
+    # HDF5 chunks of 40000 frames: partitions keep them whole and stay small.
+    cases += [(np.uint16, (3, 40000), ["--partitions", "1", "h5"])]
     for t, nav, extra in cases:
         info = np.iinfo(t)
         rng = np.random.default_rng(3)
@@ -57,8 +60,15 @@ with tempdir() as tmp:
         data[..., 0, 1] = info.min
         data[..., 0, 2] = info.max - rng.integers(0, 2, size=nav)  # mean near max
         data[..., 1, 0] = np.where(rng.random(nav) < 0.5, info.min, info.max)
-        np.save(path, data)
-        run("run", "stddev", "--data", path, "-o", out, "-j", "2", *extra)
+        spec = path
+        if "h5" in extra:
+            extra = extra[:-1]
+            spec = os.path.join(tmp, "chunks.h5")
+            with h5py.File(spec, "w") as f:
+                f.create_dataset("d", data=data, chunks=(1, nav[1], 2, 3))
+        else:
+            np.save(path, data)
+        run("run", "stddev", "--data", spec, "-o", out, "-j", "2", *extra)
         f = data.reshape(-1, 6).astype(np.int64)
         n = f.shape[0]
         # Exact: the mean is the correctly rounded quotient of the integer sum,

@@ -14,8 +14,8 @@
 /* No partition holds more frames than this, whatever --partitions asks, so
  * that a udf may sum values of up to 16 bits in 32-bit partial sums
  * (65537 * 65535 < 2^32) and widen them when partials merge (stddev). A
- * language guarantee (docs/language.md); partitions aim at half of it, as
- * moving their boundaries to whole read blocks may add up to a block. */
+ * language guarantee (docs/language.md); partitions get smaller shares where
+ * moving their boundaries to whole read blocks adds up to a block (run.c). */
 #define UDF_PARTITION_FRAMES_MAX 65536
 
 /* A tile is a stack of whole frames of about this many bytes (at least

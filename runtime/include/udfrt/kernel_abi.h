@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define UDF_ABI_VERSION 4
+#define UDF_ABI_VERSION 5
 #define UDF_MODULE_SYMBOL "udf_module"
 /* Most dims a data set's nav or sig part, or a buffer's extra shape, may have. */
 #define UDF_MAX_RANK 8

@@ -143,8 +143,9 @@ udfrt_status udfrt_session_roi(udfrt_session *s, const char *roi, udfrt_error *e
  * mean of their valid neighbours. */
 udfrt_status udfrt_session_corrections(udfrt_session *s, const char *dark, const char *gain,
                                        const char *exclude, udfrt_error *err);
-void udfrt_session_threads(udfrt_session *s, int threads);           /* <= 0: all cores */
-void udfrt_session_partitions(udfrt_session *s, int64_t partitions); /* <= 0: from the size */
+void udfrt_session_threads(udfrt_session *s, int threads); /* <= 0: all cores */
+/* <= 0: from the size; never so few that a partition holds over 65536 frames */
+void udfrt_session_partitions(udfrt_session *s, int64_t partitions);
 void udfrt_session_progress(udfrt_session *s, udfrt_progress_fn fn, void *ctx);
 /* The element type kernels must be compiled for: the stored type, or the
  * float type of corrections (or of the conversion udfrt_session_add chose). */
