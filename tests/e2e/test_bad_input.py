@@ -46,6 +46,17 @@ with tempdir() as tmp:
         if p.returncode != 0 or not p.stdout.startswith("usage:"):
             fail("udfc %s: exit %d\n%s" % (" ".join(args), p.returncode, p.stdout + p.stderr))
 
+    # `--` ends the options: a udf file whose name starts with '-'.
+    with open(os.path.join(tmp, "-dash.udf"), "w") as f:
+        f.write("udf dash { nav f32 o; frame { o = sum(f32(frame)); } }\n")
+    for args in (["check", "--", "-dash.udf"], ["build", "-o", "dash.o", "--", "-dash.udf"],
+                 ["run", "--data", "data.npy", "-o", "dash.h5", "--", "-dash.udf"]):
+        p = subprocess.run([UDFC] + args, capture_output=True, text=True, cwd=tmp)
+        if p.returncode != 0:
+            fail("udfc %s: exit %d\n%s" % (" ".join(args), p.returncode, p.stderr))
+    for name in ("-dash.udf", "dash.o", "dash.h5"):
+        os.remove(os.path.join(tmp, name))
+
     # Exit 2: the command line itself is wrong.
     bad(2, ["unknown option '--rio' (did you mean --roi?)"], "--rio", "roi.npy")
     bad(2, ["unknown option '--partition' (did you mean --partitions?)"], "--partition", "2")

@@ -248,9 +248,14 @@ static int unknown_option(const char *arg, size_t name_len, int positional_udfs)
 int options_parse(int argc, char **argv, int positional_udfs, RunOptions *o)
 {
     o->progress = -1;
+    int options_end = 0; /* after `--`, every argument is a UDF (or the data set) */
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
-        if (arg[0] != '-' || strcmp(arg, "-") == 0) {
+        if (!options_end && strcmp(arg, "--") == 0) {
+            options_end = 1;
+            continue;
+        }
+        if (options_end || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (positional_udfs) {
                 if (o->n_udf_args == MAX_UDF_ARGS)
                     return usage_error("too many UDFs (the limit is 64)%s%s", "", "");

@@ -75,10 +75,21 @@ static int parse(int argc, char **argv, BuildOptions *o)
     memcpy(o->dtypes, defaults, sizeof defaults);
     o->n_dtypes = sizeof defaults / sizeof *defaults;
     o->cpu = "x86-64-v2";
+    int options_end = 0; /* after `--`, every argument is a UDF */
     for (int i = 0; i < argc; i++) {
         /* OPTION VALUE, or OPTION=VALUE as `udfc run` takes it. */
         char name[32];
         const char *a = argv[i], *inline_value = NULL;
+        if (!options_end && strcmp(a, "--") == 0) {
+            options_end = 1;
+            continue;
+        }
+        if (options_end) {
+            if (o->n_udf_args == MAX_UDF_ARGS)
+                return usage("%s", "too many UDFs (the limit is 64)");
+            o->udf_args[o->n_udf_args++] = a;
+            continue;
+        }
         size_t eq = strcspn(a, "=");
         if (a[0] == '-' && a[eq] == '=' && eq < sizeof name) {
             memcpy(name, a, eq);

@@ -36,12 +36,12 @@ static int stdout_written(int rc)
 }
 
 /* Whether the command line asks for help: `udfc help`, or --help / -h
- * anywhere (`udfc run --help`). */
+ * anywhere before a `--` (`udfc run --help`). */
 static int asks_for_help(int argc, char **argv)
 {
     if (strcmp(argv[1], "help") == 0)
         return 1;
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return 1;
     return 0;
