@@ -13,7 +13,6 @@
 #include "dtype.h"
 #include "frame_file.h"
 #include "h5util.h"
-#include "inputs.h"
 
 static void swap_bytes(unsigned char *p, int64_t count, size_t size)
 {
@@ -97,8 +96,7 @@ static udfrt_status load_h5(const char *spec, size_t split, int64_t max_elements
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (access(path, R_OK) != 0)
         return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot open '%s'", path);
-    udfrt_note_input(path);
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t file = udfrt_h5_open_input(path);
     if (file < 0)
         return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is not an HDF5 file", path);
     udfrt_status st = UDFRT_OK;

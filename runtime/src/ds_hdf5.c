@@ -21,7 +21,6 @@
 #include "h5_chunks.h"
 #include "h5_sources.h"
 #include "h5util.h"
-#include "inputs.h"
 #include "udfrt/config.h"
 
 typedef enum read_mode { MODE_CONTIGUOUS, MODE_CHUNKS, MODE_LIBRARY } read_mode;
@@ -384,8 +383,7 @@ static udfrt_status open_dataset(h5_impl *h, udfrt_dataset *ds, const char *file
         return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot open '%s'", file_path);
     if (!S_ISREG(sb.st_mode))
         return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is not a regular file", file_path);
-    udfrt_note_input(file_path);
-    h->file = H5Fopen(file_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    h->file = udfrt_h5_open_input(file_path);
     if (h->file < 0)
         return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is not a readable HDF5 file (%s)", file_path,
                           h5_cause(cause));
@@ -675,8 +673,7 @@ static void free_list(stack_list *l)
 static void list_stack(const char *file_path, const char *path, stack_list *l)
 {
     *l = (stack_list){.found.best_size = -1};
-    udfrt_note_input(file_path);
-    hid_t file = H5Fopen(file_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t file = udfrt_h5_open_input(file_path);
     if (file < 0)
         return;
     if (!path &&

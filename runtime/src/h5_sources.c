@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "h5util.h"
 #include "inputs.h"
 
 #define PATH_CAP 4096
@@ -80,8 +81,7 @@ static int find_virtual_source(const char *name, const char *dir, char *path)
 
 static int has_dataset(const char *file, const char *dataset)
 {
-    udfrt_note_input(file);
-    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = udfrt_h5_open_input(file);
     hid_t d = f >= 0 ? H5Dopen2(f, dataset, H5P_DEFAULT) : -1;
     if (d >= 0)
         H5Dclose(d);

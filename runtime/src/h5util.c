@@ -1,6 +1,14 @@
 /* h5util.c — see h5util.h. */
 #include "h5util.h"
 
+#include "inputs.h"
+
+hid_t udfrt_h5_open_input(const char *path)
+{
+    udfrt_note_input(path);
+    return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+}
+
 /* Whether enum type t is h5py's bool: two members, 0 and 1, on one byte. */
 static int is_bool_enum(hid_t t)
 {

@@ -9,6 +9,10 @@
 /* The library's native type of an element type (bool as one byte). */
 hid_t udfrt_h5_native(udf_dtype t);
 
+/* H5Fopen of `path` for reading, the file recorded as an input of the run
+ * (inputs.h): no output may replace it. */
+hid_t udfrt_h5_open_input(const char *path);
+
 /* The element type of file datatype t into *out, and whether it is stored
  * big-endian; 0 if udf cannot read it. The only enum read is h5py's bool:
  * members 0 and 1 on a one-byte integer. */
