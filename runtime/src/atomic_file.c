@@ -98,7 +98,7 @@ static udfrt_status stage(udfrt_staging *s, const char *final_path, int scratch,
                           udfrt_error *err)
 {
     size_t len = strlen(final_path);
-    temp_node *node = udfrt_calloc(1, sizeof *node + len + sizeof ".tmp-XXXXXX");
+    temp_node *node = udfrt_calloc(1, sizeof *node + len + sizeof UDFRT_TEMP_SUFFIX);
     char *final_copy = udfrt_malloc(len + 1);
     if (!node || !final_copy) {
         udfrt_free(node);
@@ -107,7 +107,7 @@ static udfrt_status stage(udfrt_staging *s, const char *final_path, int scratch,
     }
     node->final_path = memcpy(final_copy, final_path, len + 1);
     node->scratch = scratch;
-    snprintf(node->tmp, len + sizeof ".tmp-XXXXXX", "%s.tmp-XXXXXX", final_path);
+    snprintf(node->tmp, len + sizeof UDFRT_TEMP_SUFFIX, "%s" UDFRT_TEMP_SUFFIX, final_path);
     /* Publish before the file exists, so that no moment leaves it untracked. */
     atomic_store(&node->next, atomic_load(&live_temps));
     atomic_store(&live_temps, node);

@@ -11,6 +11,9 @@
 
 #include "error.h"
 
+/* What a temporary adds to its destination's name. */
+#define UDFRT_TEMP_SUFFIX ".tmp-XXXXXX"
+
 typedef struct udfrt_staging udfrt_staging;
 
 udfrt_status udfrt_staging_create(udfrt_staging **out, udfrt_error *err);

@@ -101,10 +101,10 @@ udfrt_status udfrt_check_output_file(const char *path, udfrt_error *err)
     else if (access(parent, W_OK | X_OK) != 0)
         st = udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot write '%s' into '%s'", path,
                               parent);
-    /* The file is written as NAME.tmp-XXXXXX first (atomic_file.h). */
+    /* The file is written as a temporary first (atomic_file.h). */
     long name_max = st == UDFRT_OK ? pathconf(parent, _PC_NAME_MAX) : -1;
     size_t name_len = strlen(slash ? slash + 1 : path);
-    if (name_max > 0 && name_len + strlen(".tmp-XXXXXX") > (size_t)name_max)
+    if (name_max > 0 && name_len + strlen(UDFRT_TEMP_SUFFIX) > (size_t)name_max)
         st = udfrt_fail(err, UDFRT_ERR_DATA,
                         "cannot write '%s': its name has %zu characters, and this file system "
                         "takes %ld (less 11 for the temporary udf writes first)",
