@@ -1,0 +1,241 @@
+/* lower_reduce.c — reductions (sum, mean, min, max, count over the pixels or
+ * scan positions) to loop IR: each becomes a pass of its own, or shares one
+ * with the reductions of the same domain that a statement needs, hoisted
+ * before the statement that uses them. */
+#include <math.h>
+
+#include "builtins.h"
+#include "lower_internal.h"
+
+static LExpr *extreme(Lowerer *L, LType t, int largest)
+{
+    if (type_is_float((udf_dtype)t))
+        return lir_const_float(L->arena, t, largest ? INFINITY : -INFINITY);
+    if (t == UDF_DTYPE_BOOL)
+        return lir_const_int(L->arena, t, largest);
+    int bits = type_bits((udf_dtype)t);
+    int is_signed = type_is_signed((udf_dtype)t);
+    int64_t hi = bits == 64
+                     ? (is_signed ? INT64_MAX : -1)
+                     : (is_signed ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1);
+    int64_t lo = !is_signed ? 0 : bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1));
+    return lir_const_int(L->arena, t, largest ? hi : lo);
+}
+
+
+/* The vars and statements of one reduction, being built. */
+typedef struct Reduction {
+    Expr *e;
+    int summing, blocked;
+    LType acc_type;
+    int acc, block, comp; /* consecutive per frame: acc + j is frame j's */
+} Reduction;
+
+/* Declares and starts the accumulators of r->e for every frame of the
+ * (jammed) group; float sums also get block and compensation vars, reset
+ * before and folded in after each block of pixels. */
+static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *before, LBlock *after)
+{
+    Arena *a = L->arena;
+    BuiltinId id = r->e->builtin->id;
+    LType t = r->e->optype;
+    r->summing = id == BI_SUM || id == BI_MEAN || id == BI_COUNT;
+    /* Float sums: the element type within a block (vector lanes), block sums
+     * added in f64 with Kahan compensation. */
+    r->blocked = r->summing && id != BI_COUNT && type_is_float((udf_dtype)t);
+    r->acc_type =
+        id == BI_COUNT ? UDF_DTYPE_I64
+        : r->blocked   ? UDF_DTYPE_F64
+        : r->summing
+            ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64 : UDF_DTYPE_U64)
+            : t;
+    int frames = lw_copies(L);
+    r->acc = r->block = r->comp = -1;
+    for (int j = 0; j < frames; j++) {
+        int v = lw_tmp(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", r->acc_type);
+        r->acc = j == 0 ? v : r->acc;
+        LExpr *start = r->summing ? lir_const_int(a, r->acc_type, 0) : extreme(L, t, id == BI_RMIN);
+        lir_append(out, lir_set(a, v, start));
+    }
+    if (!r->blocked)
+        return;
+    for (int j = 0; j < frames; j++) {
+        int v = lw_tmp(L, "block", t);
+        r->block = j == 0 ? v : r->block;
+    }
+    for (int j = 0; j < frames; j++) {
+        int c = lw_tmp(L, "comp", UDF_DTYPE_F64);
+        r->comp = j == 0 ? c : r->comp;
+        lir_append(out, lir_set(a, c, lir_const_float(a, UDF_DTYPE_F64, 0)));
+    }
+    for (int j = 0; j < frames; j++) {
+        lir_append(before, lir_set(a, r->block + j, lir_const_float(a, t, 0)));
+        /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s.
+         * An infinite block makes (s - acc) - y NaN, which would turn every
+         * later sum NaN where numpy's stays infinite: comp is then 0. */
+        int y = lw_tmp(L, "y", UDF_DTYPE_F64), sum = lw_tmp(L, "s", UDF_DTYPE_F64);
+        int c = lw_tmp(L, "c", UDF_DTYPE_F64);
+        LExpr *b64 = lir_cast(a, UDF_DTYPE_F64, lw_var(L, r->block + j));
+        lir_append(after,
+                   lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, r->comp + j))));
+        lir_append(after,
+                   lir_set(a, sum,
+                           lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, r->acc + j), lw_var(L, y))));
+        lir_append(after, lir_set(a, c,
+                                  lir_bin(a, OP_SUB, UDF_DTYPE_F64,
+                                          lir_bin(a, OP_SUB, UDF_DTYPE_F64, lw_var(L, sum),
+                                                  lw_var(L, r->acc + j)),
+                                          lw_var(L, y))));
+        LExpr *is_number = lir_bin(a, OP_EQ, UDF_DTYPE_BOOL, lw_var(L, c), lw_var(L, c));
+        lir_append(after, lir_set(a, r->comp + j,
+                                  lir_select(a, is_number, lw_var(L, c),
+                                             lir_const_float(a, UDF_DTYPE_F64, 0))));
+        lir_append(after, lir_set(a, r->acc + j, lw_var(L, sum)));
+    }
+}
+
+/* The accumulation steps of r->e at the current pixel, for every frame and
+ * free index value. */
+static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
+{
+    Arena *a = L->arena;
+    BuiltinId id = r->e->builtin->id;
+    LType t = r->e->optype;
+    int current = L->jam_index, current_k = L->fjam_index;
+    for (int c = 0; c < lw_copies(L); c++) {
+        lw_jam_select(L, c / L->fjam);
+        lw_fjam_select(L, c % L->fjam);
+        LetBinding lets = {0};
+        lw_bind_lets(L, r->e->args, steps, &lets);
+        LExpr *value = lw_expr(L, r->e->args);
+        lw_unbind_lets(L, &lets);
+        int target = r->blocked ? r->block + c : r->acc + c;
+        LType step_type = r->blocked ? t : r->acc_type;
+        LExpr *step;
+        if (!r->summing) {
+            step = lir_fn(a, id == BI_RMIN ? LF_MIN : LF_MAX, t, lw_var(L, target),
+                          lir_cast(a, t, value));
+        } else {
+            if (id == BI_COUNT)
+                value = lw_truth(L, value);
+            step = lir_bin(a, OP_ADD, step_type, lw_var(L, target), lir_cast(a, step_type, value));
+            step->reassoc = type_is_float((udf_dtype)step_type);
+        }
+        lir_append(steps, lir_set(a, target, step));
+    }
+    lw_jam_select(L, current);
+    lw_fjam_select(L, current_k);
+}
+
+/* The value per frame (and free index value), in consecutive vars; marks
+ * r->e hoisted. */
+static void reduction_end(Lowerer *L, Reduction *r, LBlock *out)
+{
+    Arena *a = L->arena;
+    Expr *e = r->e;
+    int result = -1;
+    for (int j = 0; j < lw_copies(L); j++) {
+        LExpr *value = lw_var(L, r->acc + j);
+        if (e->builtin->id == BI_MEAN) {
+            LExpr *n =
+                e->args->shape == SHAPE_NAV ? lir_field(a, LX_NAV_SIZE, 0, NULL) : lw_sig_size(L);
+            value =
+                lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, value), lir_cast(a, e->type, n));
+        }
+        int v = lw_tmp(L, "r", e->type);
+        result = j == 0 ? v : result;
+        lir_append(out, lir_set(a, v, lir_cast(a, e->type, value)));
+    }
+    e->hoisted = result + 1;
+    e->hoisted_k = L->fjam;
+}
+
+void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out)
+{
+    Reduction r[n + 1];
+    LBlock before, after, steps;
+    lir_block_init(&before);
+    lir_block_init(&after);
+    lir_block_init(&steps);
+    for (int i = 0; i < n; i++) {
+        r[i].e = reductions[i];
+        reduction_begin(L, &r[i], out, &before, &after);
+    }
+    Domain d;
+    lw_domain_begin(L, reductions[0]->args->shape, &d);
+    for (int i = 0; i < n; i++)
+        reduction_steps(L, &r[i], &steps);
+    lir_append(out, lw_domain_end_blocked(L, &d, steps.head, before.head, after.head));
+    for (int i = 0; i < n; i++)
+        reduction_end(L, &r[i], out);
+}
+
+/* Which reductions a hoist computes: all, or (invariant) those that read
+ * none of `frees` and not buffer `written`. */
+typedef struct HoistFilter {
+    int invariant;
+    const Symbol *const *frees;
+    int n_free;
+    const Symbol *written;
+} HoistFilter;
+
+static int passes(const Expr *e, const HoistFilter *f)
+{
+    if (!f->invariant)
+        return 1;
+    if (expr_reads(e, f->written))
+        return 0;
+    for (int i = 0; i < f->n_free; i++)
+        if (expr_reads(e, f->frees[i]))
+            return 0;
+    return 1;
+}
+
+static void hoist(Lowerer *L, Expr *e, const HoistFilter *f, LBlock *out, unsigned long long walk)
+{
+    for (; e; e = e->next) {
+        Symbol *let = e->sym && e->sym->shape != SHAPE_SCALAR ? expr_walk_enters(e, walk) : NULL;
+        if (let)
+            hoist(L, let->value, f, out, walk);
+        hoist(L, e->lhs, f, out, walk);
+        hoist(L, e->rhs, f, out, walk);
+        hoist(L, e->args, f, out, walk);
+        hoist(L, e->base, f, out, walk);
+        if (e->kind == E_CALL && e->builtin->cls == BC_REDUCE && !e->hoisted && passes(e, f))
+            lw_reduce(L, &e, 1, out);
+    }
+}
+
+void lw_hoist(Lowerer *L, Expr *e, LBlock *out)
+{
+    HoistFilter all = {0};
+    hoist(L, e, &all, out, expr_walk_begin());
+}
+
+void lw_hoist_invariant(Lowerer *L, Expr *e, const Symbol *const *frees, int n_free,
+                        const Symbol *written, LBlock *out)
+{
+    HoistFilter invariant = {1, frees, n_free, written};
+    hoist(L, e, &invariant, out, expr_walk_begin());
+}
+
+/* Forgets the hoisted values in e that are not pinned — all, or only those
+ * with a var per free-index value. */
+static void unhoist(Expr *e, int only_free_jammed, unsigned long long walk)
+{
+    for (; e; e = e->next) {
+        if (!e->pinned && (!only_free_jammed || e->hoisted_k > 1))
+            e->hoisted = 0;
+        Symbol *let = e->sym && e->sym->shape != SHAPE_SCALAR ? expr_walk_enters(e, walk) : NULL;
+        if (let)
+            unhoist(let->value, only_free_jammed, walk);
+        unhoist(e->lhs, only_free_jammed, walk);
+        unhoist(e->rhs, only_free_jammed, walk);
+        unhoist(e->args, only_free_jammed, walk);
+        unhoist(e->base, only_free_jammed, walk);
+    }
+}
+
+void lw_unhoist(Expr *e) { unhoist(e, 0, expr_walk_begin()); }
+
+void lw_unhoist_free_jammed(Expr *e) { unhoist(e, 1, expr_walk_begin()); }
