@@ -135,6 +135,10 @@ int expr_reads_per_pixel(const Expr *e, const Symbol *s);
 unsigned long long expr_walk_begin(void);
 Symbol *expr_walk_enters(const Expr *e, unsigned long long walk);
 
+/* Structural equality of two checked expressions (not their `next`): the
+ * same value wherever both are computed for the same frame and pixel. */
+int expr_same(const Expr *a, const Expr *b);
+
 /* Whether dims a and b are the same dim in every run. */
 int dim_same(const Dim *a, const Dim *b);
 

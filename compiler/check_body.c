@@ -37,7 +37,7 @@ static MergeKind implied_merge(const Stmt *s, const Symbol *b)
         (v->builtin->id != BI_MAX && v->builtin->id != BI_MIN))
         return MERGE_USER;
     const Expr *x = v->args, *y = v->args->next;
-    const Expr *other = chk_same_expr(x, s->target) ? y : chk_same_expr(y, s->target) ? x : NULL;
+    const Expr *other = expr_same(x, s->target) ? y : expr_same(y, s->target) ? x : NULL;
     if (!other || expr_reads(other, b))
         return MERGE_USER;
     return v->builtin->id == BI_MAX ? MERGE_MAX : MERGE_MIN;

@@ -62,20 +62,20 @@ int expr_reads_per_pixel(const Expr *e, const Symbol *s)
 static int same_list(const Expr *a, const Expr *b)
 {
     for (; a && b; a = a->next, b = b->next)
-        if (!chk_same_expr(a, b))
+        if (!expr_same(a, b))
             return 0;
     return !a && !b;
 }
 
-int chk_same_expr(const Expr *a, const Expr *b)
+int expr_same(const Expr *a, const Expr *b)
 {
     if (!a || !b)
         return a == b;
     if (a->kind != b->kind || a->sym != b->sym || a->op != b->op || a->ival != b->ival ||
         a->fval != b->fval || a->builtin != b->builtin || a->cast_to != b->cast_to)
         return 0;
-    return chk_same_expr(a->lhs, b->lhs) && chk_same_expr(a->rhs, b->rhs) &&
-           same_list(a->args, b->args) && chk_same_expr(a->base, b->base);
+    return expr_same(a->lhs, b->lhs) && expr_same(a->rhs, b->rhs) && same_list(a->args, b->args) &&
+           expr_same(a->base, b->base);
 }
 
 /* The shape a reference to buffer/param `s` has in the current body. */

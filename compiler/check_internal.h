@@ -40,8 +40,6 @@ int chk_expr(Checker *c, Expr *e);
 const char *chk_shape_words(Shape s);
 /* The shape of a combination of operands; reports mixing nav and pixel. */
 int chk_combine(Checker *c, Loc loc, Shape a, Shape b, Shape *out);
-/* Structural equality of two checked expressions (not their `next`). */
-int chk_same_expr(const Expr *a, const Expr *b);
 /* Checks the indices of an indexed buffer or param reference and returns the
  * combined shape of the indices (pixel-shaped indices scatter or gather). */
 int chk_indices(Checker *c, Expr *e, Symbol *base, Shape *index_shape);

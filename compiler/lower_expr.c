@@ -1,7 +1,7 @@
 /* lower_expr.c — expressions to loop IR: names and indexing resolve to loads
- * at the current frame, pixel or scan position; reductions become passes of
- * their own over the pixels (or positions), hoisted before the statement that
- * uses them; gradients read the neighbouring positions. */
+ * at the current frame, pixel or scan position (reductions: lower_reduce.c);
+ * gradients read the neighbouring positions; the loops over pixels and
+ * positions are built here. */
 #include <string.h>
 
 #include "builtins.h"

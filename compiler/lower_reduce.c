@@ -6,6 +6,7 @@
 
 #include "builtins.h"
 #include "lower_internal.h"
+#include "range.h"
 
 static LExpr *extreme(Lowerer *L, LType t, int largest)
 {
@@ -22,19 +23,87 @@ static LExpr *extreme(Lowerer *L, LType t, int largest)
     return lir_const_int(L->arena, t, largest ? hi : lo);
 }
 
-
 /* The vars and statements of one reduction, being built. */
 typedef struct Reduction {
     Expr *e;
     int summing, blocked;
     LType acc_type;
     int acc, block, comp; /* consecutive per frame: acc + j is frame j's */
+    int kahan;            /* per frame, 3 consecutive: y, s, c of the update */
+    /* Blocked sums over rows of frame[y, x]: what each pixel adds to the
+     * block (e's argument, or the part of it left by a row factor), the
+     * factor the row's block sum is multiplied by (or NULL), and whether the
+     * block vars are those of an earlier reduction adding the same. */
+    const Expr *summand, *row_factor;
+    LType summand_type; /* the type the summand is computed in */
+    int shares_block;
 } Reduction;
 
+/* Whether e has one value along a row of frame[y, x] (of `n_coords`
+ * coordinates), and that value is a finite number: integer +, - and * of
+ * integer literals and the coordinates before the last, converted. */
+static int row_constant(const Expr *e, int n_coords)
+{
+    switch (e->kind) {
+    case E_INT: return 1;
+    case E_NAME: return e->sym && e->sym->kind == SYM_COORD && e->sym->slot < n_coords - 1;
+    case E_CAST: return !type_is_float(e->args->type) && row_constant(e->args, n_coords);
+    case E_BINARY:
+        return (e->op == OP_ADD || e->op == OP_SUB || e->op == OP_MUL) &&
+               !type_is_float(e->optype) && row_constant(e->lhs, n_coords) &&
+               row_constant(e->rhs, n_coords);
+    default: return 0;
+    }
+}
+
+/* Plans how r adds up over rows of `n_coords` coordinates (0: blocks of
+ * pixels), r[-k] being the reductions before it in the pass. A product of
+ * a bounded integer value and a row constant, `sum(f * float(y))`, adds the
+ * value alone along the row and multiplies the row's sum by the constant
+ * (the sum of the row's products, rounded at most once per row instead of
+ * per pixel; the value's bound keeps the row sum finite, so NaN and infinity
+ * come out as they would). A summand that an earlier blocked reduction of the
+ * pass adds too (`sum(f)` beside it) reuses that one's block vars: com's
+ * Σf·y then costs no work per pixel. */
+static void reduction_plan(Lowerer *L, Reduction *r, const Reduction *earlier, int n_earlier,
+                           int n_coords)
+{
+    const Expr *x = r->e->args;
+    r->summand = x;
+    r->summand_type = x->type;
+    r->row_factor = NULL;
+    r->shares_block = 0;
+    if (!r->blocked)
+        return;
+    if (n_coords >= 2 && x->kind == E_BINARY && x->op == OP_MUL && type_is_float(x->optype)) {
+        for (int side = 0; side < 2 && !r->row_factor; side++) {
+            const Expr *factor = side ? x->lhs : x->rhs, *part = side ? x->rhs : x->lhs;
+            if (row_constant(factor, n_coords) && range_bounded(part)) {
+                r->row_factor = factor;
+                r->summand = part;
+                r->summand_type = x->optype;
+            }
+        }
+    }
+    for (int i = 0; i < n_earlier; i++) {
+        const Reduction *o = &earlier[i];
+        if (o->blocked && !o->shares_block && o->e->optype == r->e->optype &&
+            o->summand_type == r->summand_type && expr_same(o->summand, r->summand)) {
+            r->block = o->block;
+            r->shares_block = 1;
+            return;
+        }
+    }
+    for (int j = 0; j < lw_copies(L); j++) {
+        int v = lw_tmp(L, "block", r->e->optype);
+        r->block = j == 0 ? v : r->block;
+    }
+}
 /* Declares and starts the accumulators of r->e for every frame of the
- * (jammed) group; float sums also get block and compensation vars, reset
- * before and folded in after each block of pixels. */
-static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *before, LBlock *after)
+ * (jammed) group; float sums also get block vars (reduction_plan) and
+ * compensation vars. */
+static void reduction_begin(Lowerer *L, Reduction *r, const Reduction *earlier, int n_earlier,
+                            int n_coords, LBlock *out)
 {
     Arena *a = L->arena;
     BuiltinId id = r->e->builtin->id;
@@ -57,40 +126,19 @@ static void reduction_begin(Lowerer *L, Reduction *r, LBlock *out, LBlock *befor
         LExpr *start = r->summing ? lir_const_int(a, r->acc_type, 0) : extreme(L, t, id == BI_RMIN);
         lir_append(out, lir_set(a, v, start));
     }
+    reduction_plan(L, r, earlier, n_earlier, n_coords);
     if (!r->blocked)
         return;
-    for (int j = 0; j < frames; j++) {
-        int v = lw_tmp(L, "block", t);
-        r->block = j == 0 ? v : r->block;
-    }
     for (int j = 0; j < frames; j++) {
         int c = lw_tmp(L, "comp", UDF_DTYPE_F64);
         r->comp = j == 0 ? c : r->comp;
         lir_append(out, lir_set(a, c, lir_const_float(a, UDF_DTYPE_F64, 0)));
     }
     for (int j = 0; j < frames; j++) {
-        lir_append(before, lir_set(a, r->block + j, lir_const_float(a, t, 0)));
-        /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s.
-         * An infinite block makes (s - acc) - y NaN, which would turn every
-         * later sum NaN where numpy's stays infinite: comp is then 0. */
-        int y = lw_tmp(L, "y", UDF_DTYPE_F64), sum = lw_tmp(L, "s", UDF_DTYPE_F64);
-        int c = lw_tmp(L, "c", UDF_DTYPE_F64);
-        LExpr *b64 = lir_cast(a, UDF_DTYPE_F64, lw_var(L, r->block + j));
-        lir_append(after,
-                   lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, r->comp + j))));
-        lir_append(after,
-                   lir_set(a, sum,
-                           lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, r->acc + j), lw_var(L, y))));
-        lir_append(after, lir_set(a, c,
-                                  lir_bin(a, OP_SUB, UDF_DTYPE_F64,
-                                          lir_bin(a, OP_SUB, UDF_DTYPE_F64, lw_var(L, sum),
-                                                  lw_var(L, r->acc + j)),
-                                          lw_var(L, y))));
-        LExpr *is_number = lir_bin(a, OP_EQ, UDF_DTYPE_BOOL, lw_var(L, c), lw_var(L, c));
-        lir_append(after, lir_set(a, r->comp + j,
-                                  lir_select(a, is_number, lw_var(L, c),
-                                             lir_const_float(a, UDF_DTYPE_F64, 0))));
-        lir_append(after, lir_set(a, r->acc + j, lw_var(L, sum)));
+        int y = lw_tmp(L, "y", UDF_DTYPE_F64);
+        lw_tmp(L, "s", UDF_DTYPE_F64);
+        lw_tmp(L, "c", UDF_DTYPE_F64);
+        r->kahan = j == 0 ? y : r->kahan;
     }
 }
 
@@ -102,12 +150,12 @@ static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
     BuiltinId id = r->e->builtin->id;
     LType t = r->e->optype;
     int current = L->jam_index, current_k = L->fjam_index;
-    for (int c = 0; c < lw_copies(L); c++) {
+    for (int c = 0; c < lw_copies(L) && !r->shares_block; c++) {
         lw_jam_select(L, c / L->fjam);
         lw_fjam_select(L, c % L->fjam);
         LetBinding lets = {0};
-        lw_bind_lets(L, r->e->args, steps, &lets);
-        LExpr *value = lw_expr(L, r->e->args);
+        lw_bind_lets(L, r->summand, steps, &lets);
+        LExpr *value = lw_expr_as(L, r->summand, r->summand_type);
         lw_unbind_lets(L, &lets);
         int target = r->blocked ? r->block + c : r->acc + c;
         LType step_type = r->blocked ? t : r->acc_type;
@@ -125,6 +173,44 @@ static void reduction_steps(Lowerer *L, const Reduction *r, LBlock *steps)
     }
     lw_jam_select(L, current);
     lw_fjam_select(L, current_k);
+}
+
+/* A blocked sum's block vars start at 0 before each block (unless another
+ * reduction's are shared) and are added, times the row factor, into the
+ * f64 sum after it. */
+static void reduction_flush(Lowerer *L, const Reduction *r, LBlock *before, LBlock *after)
+{
+    Arena *a = L->arena;
+    LType t = r->e->optype;
+    LExpr *factor = NULL;
+    if (r->row_factor)
+        factor = lir_cast(a, UDF_DTYPE_F64, lw_expr_as(L, r->row_factor, r->summand_type));
+    for (int j = 0; j < lw_copies(L); j++) {
+        if (!r->shares_block)
+            lir_append(before, lir_set(a, r->block + j, lir_const_float(a, t, 0)));
+        /* Kahan: y = block - comp; s = acc + y; comp = (s - acc) - y; acc = s.
+         * An infinite block makes (s - acc) - y NaN, which would turn every
+         * later sum NaN where numpy's stays infinite: comp is then 0. */
+        int y = r->kahan + 3 * j, sum = y + 1, c = y + 2;
+        LExpr *b64 = lir_cast(a, UDF_DTYPE_F64, lw_var(L, r->block + j));
+        if (factor)
+            b64 = lir_bin(a, OP_MUL, UDF_DTYPE_F64, b64, factor);
+        lir_append(after,
+                   lir_set(a, y, lir_bin(a, OP_SUB, UDF_DTYPE_F64, b64, lw_var(L, r->comp + j))));
+        lir_append(after,
+                   lir_set(a, sum,
+                           lir_bin(a, OP_ADD, UDF_DTYPE_F64, lw_var(L, r->acc + j), lw_var(L, y))));
+        lir_append(after, lir_set(a, c,
+                                  lir_bin(a, OP_SUB, UDF_DTYPE_F64,
+                                          lir_bin(a, OP_SUB, UDF_DTYPE_F64, lw_var(L, sum),
+                                                  lw_var(L, r->acc + j)),
+                                          lw_var(L, y))));
+        LExpr *is_number = lir_bin(a, OP_EQ, UDF_DTYPE_BOOL, lw_var(L, c), lw_var(L, c));
+        lir_append(after, lir_set(a, r->comp + j,
+                                  lir_select(a, is_number, lw_var(L, c),
+                                             lir_const_float(a, UDF_DTYPE_F64, 0))));
+        lir_append(after, lir_set(a, r->acc + j, lw_var(L, sum)));
+    }
 }
 
 /* The value per frame (and free index value), in consecutive vars; marks
@@ -157,14 +243,19 @@ void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out)
     lir_block_init(&before);
     lir_block_init(&after);
     lir_block_init(&steps);
+    Shape shape = reductions[0]->args->shape;
+    int n_coords = shape == SHAPE_PIXEL && L->place == IN_FRAME ? L->cu->n_coords : 0;
     for (int i = 0; i < n; i++) {
         r[i].e = reductions[i];
-        reduction_begin(L, &r[i], out, &before, &after);
+        reduction_begin(L, &r[i], r, i, n_coords, out);
     }
     Domain d;
-    lw_domain_begin(L, reductions[0]->args->shape, &d);
+    lw_domain_begin(L, shape, &d);
     for (int i = 0; i < n; i++)
         reduction_steps(L, &r[i], &steps);
+    for (int i = 0; i < n; i++)
+        if (r[i].blocked)
+            reduction_flush(L, &r[i], &before, &after);
     lir_append(out, lw_domain_end_blocked(L, &d, steps.head, before.head, after.head));
     for (int i = 0; i < n; i++)
         reduction_end(L, &r[i], out);

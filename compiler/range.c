@@ -114,6 +114,12 @@ static Range name(const Symbol *s, udf_dtype type, int *work)
     }
 }
 
+/* The values of a or b. */
+static Range either(Range a, Range b)
+{
+    return a.known && b.known ? span(fmin(a.lo, b.lo), fmax(a.hi, b.hi)) : UNKNOWN;
+}
+
 static Range range_in(const Expr *e, int *work)
 {
     if (--*work < 0)
@@ -139,6 +145,8 @@ static Range range_in(const Expr *e, int *work)
     case E_CALL: /* a frame's minimum or maximum lies within its values' range */
         if (e->builtin && (e->builtin->id == BI_RMIN || e->builtin->id == BI_RMAX))
             r = range_in(e->args, work);
+        else if (e->builtin && e->builtin->id == BI_SELECT)
+            r = either(range_in(e->args->next, work), range_in(e->args->next->next, work));
         break;
     default: break;
     }
@@ -150,6 +158,12 @@ int range_positive_normal(const Expr *e, udf_dtype t)
     int work = WORK;
     Range r = as_type(range_in(e, &work), t);
     return r.known && r.lo >= 1;
+}
+
+int range_bounded(const Expr *e)
+{
+    int work = WORK;
+    return range_in(e, &work).known;
 }
 
 static int is_float_sum(const Expr *e)

@@ -14,6 +14,10 @@
  * number: an integer from 1 up that t holds exactly. */
 int range_positive_normal(const Expr *e, udf_dtype t);
 
+/* Whether every value of `e` is an integer within ±2^53: never NaN or
+ * infinite, and a sum of a row of them stays finite in any float type. */
+int range_bounded(const Expr *e);
+
 /* A term of a float sum: e, added or (negative) subtracted. */
 typedef struct RangeTerm {
     const Expr *e;
