@@ -155,7 +155,41 @@ const char *udfrt_mib_parse_header(const char *text, size_t n, udfrt_mib_header 
     int64_t depth = 0;
     if (parse_count(start[count - 1], len[count - 1], &depth))
         h->counter_depth = (int)depth;
+    const char *fixed = start[1] + len[1] + 1, *fixed_end = start[6] + len[6];
+    if (fixed[-1] == ',' && fixed_end > fixed && (size_t)(fixed_end - fixed) <= sizeof h->fixed) {
+        h->fixed_len = (size_t)(fixed_end - fixed);
+        memcpy(h->fixed, fixed, h->fixed_len);
+    }
     return derive(h);
+}
+
+udfrt_mib_frame_check udfrt_mib_check_frame(const char *text, size_t n,
+                                            const udfrt_mib_header *first, int64_t sequence,
+                                            int64_t *found)
+{
+    *found = -1;
+    if (n < 4 || memcmp(text, "MQ1,", 4) != 0)
+        return UDFRT_MIB_FRAME_NO_HEADER;
+    size_t pos = 4, digits = 0;
+    uint64_t value = 0, wrap = 1;
+    while (pos < n && text[pos] == ' ')
+        pos++;
+    for (; pos < n && isdigit((unsigned char)text[pos]) && digits < 18; pos++, digits++) {
+        value = value * 10 + (uint64_t)(text[pos] - '0');
+        wrap *= 10;
+    }
+    while (pos < n && text[pos] == ' ')
+        pos++;
+    if (digits == 0 || pos == n || text[pos] != ',')
+        return UDFRT_MIB_FRAME_BAD_SEQUENCE;
+    *found = (int64_t)value;
+    if ((uint64_t)sequence % wrap != value)
+        return UDFRT_MIB_FRAME_OTHER_SEQUENCE;
+    pos++;
+    if (first->fixed_len &&
+        (n - pos < first->fixed_len || memcmp(text + pos, first->fixed, first->fixed_len) != 0))
+        return UDFRT_MIB_FRAME_OTHER_FORMAT;
+    return UDFRT_MIB_FRAME_OK;
 }
 
 /* The value of `key` in .hdr text (`key:` then spaces or tabs, then the
