@@ -18,7 +18,8 @@ alone or joined with a per-frame condition; several statements
 per frame (fused and jammed); sums that are the same in every frame (added
 once per tile); `x += select(c, v, 0)`; the integer-range cases of
 compiler/range.c (`log(float(frame) - min(frame) + 1)`, wrapping integer
-versions of it); user merges (Welford/Chan, products, explicit sums and
+versions of it); sums of a pixel value times a function of a coordinate
+(row factors, `sum(float(frame) * (y - 3))`); user merges (Welford/Chan, products, explicit sums and
 maxima, a counter-dependent sum) and result bodies (derived results, whole-
 buffer reductions, gradient). Every data set runs with -j 1 and -j 2 and
 several --partitions (one makes tiles of 25 frames, several per partition),
@@ -1690,10 +1691,32 @@ class Gen:
         fn = self.pick(["sum", "mean", "min", "max", "count"], [4, 2, 2, 2, 1.5])
         if fn == "count":
             return mk_red("count", self.boolean("p", depth))
+        if fn in ("sum", "mean") and self.prog.coords and self.chance(0.15):
+            return mk_red(fn, self.row_weighted())
         arg = self.num("p", depth)
         if self.chance(0.25):   # over a part of the frame
             arg = mk_call("select", [self.boolean("p", 1), arg, mk_lit(0, "int")])
         return mk_red(fn, arg)
+
+    def row_weighted(self):
+        """A pixel value times an integer function of a coordinate before the
+        last (com's `f * float(y)`): lowering sums the value along each row
+        and multiplies the row's sum, where the value's integer range is
+        known (integer frames); a last coordinate is not factored."""
+        ds, coords = self.ds, self.prog.coords
+        part = mk_cast(self.pick(["float", "f64", "f32"]), N("frame", ds.dtype, "p", name="frame"),
+                       ds)
+        if self.chance(0.4):
+            part = mk_call("select", [self.boolean("p", 1), part, mk_lit(0, "int")])
+        axis = int(self.r.integers(0, len(coords)))
+        y = N("coord", "i64", "p", name=coords[axis], extra=axis)
+        if self.chance(0.5):
+            y = mk_bin("-", y, mk_lit(int(self.r.integers(-3, 20)), "int"))
+        if self.chance(0.3):
+            y = mk_bin("*", y, mk_lit(int(self.r.integers(-4, 5)), "int"))
+        if self.chance(0.5):
+            y = mk_cast(self.pick(["float", "f64", "f32"]), y, ds)
+        return mk_bin("*", part, y) if self.chance(0.7) else mk_bin("*", y, part)
 
     # -- expressions
     def num(self, shape, depth):
