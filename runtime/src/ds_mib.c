@@ -27,8 +27,9 @@ typedef struct mib_file {
     char *path;
     int64_t first_frame; /* index of its first frame in the data set */
     int64_t frames;
-    int64_t sequence; /* the header's sequence number of its first frame */
-    int fd;           /* -1 when opened per read */
+    int64_t sequence;       /* the header's sequence number of its first frame */
+    udfrt_mib_header first; /* its first frame's header: the others must match its text */
+    int fd;                 /* -1 when opened per read */
 } mib_file;
 
 typedef struct mib_impl {
@@ -214,6 +215,7 @@ static udfrt_status scan_files(mib_impl *m, udfrt_error *err)
         if (st == UDFRT_OK) {
             f->frames = size / m->stride;
             f->sequence = h.sequence;
+            f->first = h;
         }
         /* The last frame's header must sit where the stride puts it. */
         if (st == UDFRT_OK && f->frames > 1) {
@@ -386,8 +388,10 @@ static void decode_raw(const mib_impl *m, const unsigned char *in, unsigned char
 
 /* The header in front of frame `local` of file f (right before `pixels`,
  * read along with the frame before it) must carry the frame's sequence
- * number and the first header's format: a frame dropped or written twice
- * mid-file would otherwise shift every later frame to another scan position.
+ * number and the format of its file's first header, spelled the same way
+ * (the files of a series are compared by value, scan_files): a frame dropped
+ * or written twice mid-file would otherwise shift every later frame to
+ * another scan position.
  * The first frame of each read has its header outside the buffer and is not
  * checked (reading those headers too cost ~5 % of a sum over a 512 MiB
  * file); any shift shows at every later header, so a read of two
@@ -398,7 +402,7 @@ static udfrt_status check_header(const mib_impl *m, const mib_file *f, int64_t l
     const char *text = (const char *)pixels - m->hdr.header_bytes;
     int64_t sequence = f->sequence + local, found;
     udfrt_mib_frame_check check =
-        udfrt_mib_check_frame(text, (size_t)m->hdr.header_bytes, &m->hdr, sequence, &found);
+        udfrt_mib_check_frame(text, (size_t)m->hdr.header_bytes, &f->first, sequence, &found);
     long long at = (long long)(local * m->stride);
     switch (check) {
     case UDFRT_MIB_FRAME_OK: return UDFRT_OK;
@@ -410,7 +414,7 @@ static udfrt_status check_header(const mib_impl *m, const mib_file *f, int64_t l
     case UDFRT_MIB_FRAME_OTHER_FORMAT:
         return udfrt_fail(err, UDFRT_ERR_DATA,
                           "'%s': the header of frame %lld (byte %lld) gives another header "
-                          "length, chip count, size or pixel type than the first frame's "
+                          "length, chip count, size or pixel type than the file's first frame "
                           "(%lld-byte headers, %dx%d %s)",
                           f->path, (long long)sequence, at, (long long)m->hdr.header_bytes,
                           m->hdr.width, m->hdr.height, m->hdr.pixel_type);

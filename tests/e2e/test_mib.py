@@ -142,7 +142,7 @@ with tempdir() as tmp:
     expect_error(dropped, dropped, "sequence number 4 where frame 3 should be", "byte 1024",
                  extra=one_read)
     other = write_frames(os.path.join(bad, "other.mib"), range(1, 7), ["U16"] * 4 + ["U08", "U16"])
-    expect_error(other, other, "header of frame 5 (byte 2048)", "than the first frame's",
+    expect_error(other, other, "header of frame 5 (byte 2048)", "than the file's first frame",
                  extra=one_read)
     noheader = write_frames(os.path.join(bad, "noheader.mib"), range(1, 7))
     with open(noheader, "r+b") as f:
@@ -150,6 +150,18 @@ with tempdir() as tmp:
         f.write(b"XQ1,")
     expect_error(noheader, noheader, "no frame header", "byte 1536", "frame 4",
                  extra=one_read)
+    # Files of a series may spell the same header values differently ("  384"
+    # for "00384"): each file's headers are checked against its own first.
+    spelled = os.path.join(tmp, "spelled")
+    with open(spelled + "1.mib", "wb") as f:
+        for i in range(3):
+            f.write(mibgen.frame_header(i + 1, 8, 8, "U16", 12))
+            f.write(mibgen.encode(frames[i], "U16", 12, False))
+    with open(spelled + "2.mib", "wb") as f:
+        for i in range(3, 6):
+            f.write(mibgen.frame_header(i + 1, 8, 8, "U16", 12).replace(b",00384,", b",  384,"))
+            f.write(mibgen.encode(frames[i], "U16", 12, False))
+    check(tmp, spelled + "1.mib", frames, (2, 3), extra=one_read, what="spelled differently")
     # Sequence numbers past 999999: a 6-digit field wraps, or a 7th digit
     # appears; both are read.
     wraps = write_frames(os.path.join(tmp, "wraps.mib"), [n % 10 ** 6 for n in
