@@ -2,8 +2,9 @@
  * of them (PREFIX<digits>.mib, ordered by the sequence number of their first
  * frame), or the .hdr acquisition header next to them. Every frame is a text
  * header plus pixels; runs of frames are read with one pread each
- * (frame_file) and the pointers skip the headers, so processed data (U08..U64,
- * big-endian, swapped in place) is never copied. Raw data (R64: 1/6/12/24-bit
+ * (frame_file), headers included and checked, and the pointers skip the
+ * headers, so processed data (U08..U64, big-endian, swapped in place) is
+ * never copied. Raw data (R64: 1/6/12/24-bit
  * counters packed in 64-bit big-endian words, and the 2x2 quad's interleaved
  * chip rows) is decoded into the tile. */
 #include <dirent.h>
@@ -386,16 +387,11 @@ static void decode_raw(const mib_impl *m, const unsigned char *in, unsigned char
         assemble_quad(quad, elem, out);
 }
 
-/* The header in front of frame `local` of file f (right before `pixels`,
- * read along with the frame before it) must carry the frame's sequence
- * number and the format of its file's first header, spelled the same way
- * (the files of a series are compared by value, scan_files): a frame dropped
- * or written twice mid-file would otherwise shift every later frame to
- * another scan position.
- * The first frame of each read has its header outside the buffer and is not
- * checked (reading those headers too cost ~5 % of a sum over a 512 MiB
- * file); any shift shows at every later header, so a read of two
- * consecutive frames after it finds it. */
+/* The header in front of frame `local` of file f (read along with it, right
+ * before `pixels`) must carry the frame's sequence number and the format of
+ * its file's first header, spelled the same way (the files of a series are
+ * compared by value, scan_files): a frame dropped or written twice mid-file
+ * would otherwise shift every later frame to another scan position. */
 static udfrt_status check_header(const mib_impl *m, const mib_file *f, int64_t local,
                                  const void *pixels, udfrt_error *err)
 {
@@ -445,6 +441,7 @@ static udfrt_status mib_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t 
             .first_offset = m->hdr.header_bytes,
             .stride = m->stride,
             .frame_bytes = m->hdr.image_bytes,
+            .lead_bytes = m->hdr.header_bytes, /* checked below */
             .swap_size = m->hdr.raw ? 0 : (int)udfrt_dtype_size(ds->dtype),
         };
         int64_t size;
@@ -456,9 +453,8 @@ static udfrt_status mib_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t 
                                          frames + i, err);
         if (f->fd < 0)
             udfrt_frame_file_close(&ff);
-        for (int64_t j = 1; j < run && st == UDFRT_OK; j++)
-            if (rd->local[j] == rd->local[j - 1] + 1) /* read along: it sits between them */
-                st = check_header(m, f, rd->local[j], frames[i + j], err);
+        for (int64_t j = 0; j < run && st == UDFRT_OK; j++)
+            st = check_header(m, f, rd->local[j], frames[i + j], err);
         if (st != UDFRT_OK)
             return st;
         if (m->hdr.raw)
@@ -488,8 +484,8 @@ static void mib_describe(const udfrt_dataset *ds, FILE *out)
         fprintf(out, "layout:     raw %d-bit words, decoded while reading%s\n", h->counter_depth,
                 h->quad_raw ? " and reassembled from the 2x2 quad's chip rows" : "");
     else
-        fprintf(out, "layout:     processed, big-endian (swapped in place); headers skipped "
-                     "without copying\n");
+        fprintf(out, "layout:     processed, big-endian (swapped in place); every frame's "
+                     "header checked, skipped without copying\n");
     fprintf(out, "nav from:   %s%s\n", m->hdr_path ? m->hdr_path : "the frame count",
             m->hdr_path ? "" : " (give --nav for a 2-D scan)");
 }

@@ -195,13 +195,14 @@ udfrt_status udfrt_frame_file_gather(const udfrt_frame_file *ff, const char *pat
         int64_t run = 1;
         while (i + run < count && file_frames[i + run] == file_frames[i] + run)
             run++;
-        int64_t bytes = (run - 1) * ff->stride + ff->frame_bytes;
-        udfrt_status st = pread_all(path, ff->fd, dst, bytes,
-                                    ff->first_offset + file_frames[i] * ff->stride, err);
+        int64_t bytes = (run - 1) * ff->stride + ff->lead_bytes + ff->frame_bytes;
+        udfrt_status st =
+            pread_all(path, ff->fd, dst, bytes,
+                      ff->first_offset - ff->lead_bytes + file_frames[i] * ff->stride, err);
         if (st != UDFRT_OK)
             return st;
         for (int64_t k = 0; k < run; k++) {
-            unsigned char *frame = dst + k * ff->stride;
+            unsigned char *frame = dst + k * ff->stride + ff->lead_bytes;
             if (ff->swap_size > 1)
                 udfrt_byteswap(frame, ff->frame_bytes / ff->swap_size, ff->swap_size);
             frames[i + k] = frame;

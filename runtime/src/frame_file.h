@@ -17,6 +17,9 @@ typedef struct udfrt_frame_file {
     int64_t first_offset; /* byte offset of frame 0's elements */
     int64_t stride;       /* bytes from one frame's elements to the next */
     int64_t frame_bytes;  /* bytes of elements per frame */
+    int64_t lead_bytes;   /* bytes before each frame's elements that udfrt_frame_file_gather
+                             reads along (MIB's frame headers): at most first_offset, and
+                             lead_bytes + frame_bytes <= stride */
     int swap_size;        /* element size to byte-swap, or 0 */
     int64_t size;         /* bytes in the file, at open */
 } udfrt_frame_file;
@@ -41,7 +44,8 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
                                    int64_t count, const void **frames, udfrt_error *err);
 int udfrt_frame_file_reader_copy(udfrt_reader *rd, int copy);
 /* The read itself, into `dst` (room for count * ff->stride bytes): points
- * frames[i] at frame file_frames[i] of `ff`; `path` names the file in errors. */
+ * frames[i] at frame file_frames[i] of `ff`, whose ff->lead_bytes before it
+ * are read too; `path` names the file in errors. */
 udfrt_status udfrt_frame_file_gather(const udfrt_frame_file *ff, const char *path,
                                      unsigned char *dst, const int64_t *file_frames, int64_t count,
                                      const void **frames, udfrt_error *err);

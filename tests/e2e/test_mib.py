@@ -124,9 +124,8 @@ with tempdir() as tmp:
     quad24 = os.path.join(bad, "quad24.mib")
     mibgen.write_mib(quad24, np.zeros((1, 512, 512), np.uint32), "R64", 24, quad=True)
     expect_error(quad24, quad24, "raw 24-bit quad data is not supported")
-    # Frame headers are checked where a read of consecutive frames holds them
-    # (one partition here: tiny frames are otherwise read one at a time): a
-    # frame dropped or written twice mid-file would shift every later frame.
+    # Every frame's header is read along with it and checked: a frame dropped
+    # or written twice mid-file would shift every later frame.
     frames = mibgen.frames_for("U16", 12, 6, (8, 8))
 
     def write_frames(path, sequences, kinds=None):
@@ -137,19 +136,22 @@ with tempdir() as tmp:
                 f.write(mibgen.encode(frames[i], "U16", 12, False))
         return path
 
-    one_read = ("--nav", "2,3", "--partitions", "1")
+    nav = ("--nav", "2,3")
     dropped = write_frames(os.path.join(bad, "dropped.mib"), [1, 2, 4, 5, 6, 7])
-    expect_error(dropped, dropped, "sequence number 4 where frame 3 should be", "byte 1024",
-                 extra=one_read)
+    every_other = os.path.join(bad, "every_other.npy")
+    np.save(every_other, np.arange(6).reshape(2, 3) % 2 == 0)
+    for extra in ((), ("--partitions", "1"), ("--roi", every_other)):
+        expect_error(dropped, dropped, "sequence number 4 where frame 3 should be", "byte 1024",
+                     extra=nav + extra)
     other = write_frames(os.path.join(bad, "other.mib"), range(1, 7), ["U16"] * 4 + ["U08", "U16"])
     expect_error(other, other, "header of frame 5 (byte 2048)", "than the file's first frame",
-                 extra=one_read)
+                 extra=nav)
     noheader = write_frames(os.path.join(bad, "noheader.mib"), range(1, 7))
     with open(noheader, "r+b") as f:
         f.seek(3 * 512)
         f.write(b"XQ1,")
     expect_error(noheader, noheader, "no frame header", "byte 1536", "frame 4",
-                 extra=one_read)
+                 extra=nav)
     # Files of a series may spell the same header values differently ("  384"
     # for "00384"): each file's headers are checked against its own first.
     spelled = os.path.join(tmp, "spelled")
@@ -161,14 +163,14 @@ with tempdir() as tmp:
         for i in range(3, 6):
             f.write(mibgen.frame_header(i + 1, 8, 8, "U16", 12).replace(b",00384,", b",  384,"))
             f.write(mibgen.encode(frames[i], "U16", 12, False))
-    check(tmp, spelled + "1.mib", frames, (2, 3), extra=one_read, what="spelled differently")
+    check(tmp, spelled + "1.mib", frames, (2, 3), extra=nav, what="spelled differently")
     # Sequence numbers past 999999: a 6-digit field wraps, or a 7th digit
     # appears; both are read.
     wraps = write_frames(os.path.join(tmp, "wraps.mib"), [n % 10 ** 6 for n in
                                                           range(999997, 1000003)])
-    check(tmp, wraps, frames, (2, 3), extra=one_read, what="wrapping sequence numbers")
+    check(tmp, wraps, frames, (2, 3), extra=nav, what="wrapping sequence numbers")
     widens = write_frames(os.path.join(tmp, "widens.mib"), range(999997, 1000003))
-    check(tmp, widens, frames, (2, 3), extra=one_read, what="7-digit sequence numbers")
+    check(tmp, widens, frames, (2, 3), extra=nav, what="7-digit sequence numbers")
     expect_error(os.path.join(bad, "missing.mib"), "missing", "No such file")
     expect_error(os.path.join(bad, "missing.hdr"), "missing.hdr", "No such file")
 print("ok")
