@@ -90,7 +90,8 @@ def ref_ring(data, sig_rank, cy=None, cx=None, ro=None, ri=None):
 def ref_com(data, sig_rank, cy=None, cx=None, r=np.inf, ri=0.0, scan_rotation=0.0, flip_y=False,
             regression=-1, roi=None):
     """CoMUDF; with a ROI (nav-shaped bools) the positions outside are NaN and
-    the regression fits the ones inside (numpy.linalg.lstsq)."""
+    the regression fits the ones inside (numpy.linalg.lstsq); `regression`
+    may also be a (3, 2) matrix to subtract."""
     sy, sx = data.shape[-2:]
     cy = sy // 2 if cy is None else cy
     cx = sx // 2 if cx is None else cx
@@ -112,7 +113,9 @@ def ref_com(data, sig_rank, cy=None, cx=None, r=np.inf, ri=0.0, scan_rotation=0.
     inside = np.ones(nav, bool) if roi is None else roi
     scan = np.stack([np.ones(nav)] + list(np.indices(nav)[:2]), axis=-1)  # [1, y, x]
     matrix = np.zeros((3, 2))
-    if regression == 0:
+    if not np.isscalar(regression):  # an explicit matrix
+        matrix = np.asarray(regression, np.float64)
+    elif regression == 0:
         matrix[0] = field[inside].mean(axis=0)
     elif regression == 1:
         matrix = np.linalg.lstsq(scan[inside], field[inside], rcond=None)[0]

@@ -132,4 +132,16 @@ with tempdir() as tmp:
                 compare("com", buffer, read(out, "com", buffer), want[buffer],
                         "com/%s with the mean field subtracted over a ROI (%s, nav %s)"
                         % (buffer, dtype, nav))
+            # A fit from one run subtracted in another (fit_matrix; LiberTEM's
+            # regression given as an array), which wins over `regression`.
+            fitted = read(out, "com", "regression_matrix")
+            matrix = fitted + np.array([[0.25, -0.5], [0.01, 0.0], [0.0, -0.02]])
+            np.save(os.path.join(tmp, "fit.npy"), matrix)
+            run("run", "com", "--data", path, "-o", out, "--param", "regression=1",
+                "--param", "fit_matrix=@" + os.path.join(tmp, "fit.npy"), "--roi",
+                os.path.join(tmp, "roi.npy"))
+            want = ref.ref_com(data, 2, regression=matrix, roi=roi)
+            for buffer in want:
+                compare("com", buffer, read(out, "com", buffer), want[buffer],
+                        "com/%s with a given regression matrix (%s, nav %s)" % (buffer, dtype, nav))
 print("ok")
