@@ -10,6 +10,7 @@
 #include <llvm-c/Analysis.h>
 #include <llvm-c/DebugInfo.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -351,12 +352,33 @@ static LLVMValueRef binary(Gen *g, const LExpr *e)
     return v;
 }
 
-static LLVMValueRef minmax(Gen *g, LFn fn, LType t, LLVMValueRef a, LLVMValueRef b)
+/* Whether every value of x is a number other than -0: an integer converted
+ * to float (or a constant such as that). */
+static int plain_number(const LExpr *x)
 {
+    if (x->kind == LE_CAST)
+        return !is_float(x->a->type);
+    return x->kind == LE_CONST && is_float(x->type) && !isnan(x->fval) &&
+           !(x->fval == 0 && signbit(x->fval));
+}
+
+/* min and max; of floats NaN-propagating, like numpy.minimum/maximum, with
+ * -0 below +0 (llvm.minimum/maximum). Where one operand x is a plain number
+ * (an integer frame converted, as in `max(intensity, frame)`), `x >= y ? x :
+ * y` for max and `x < y ? x : y` for min give the same for every y — NaN,
+ * and -0 against x's +0, included — in a compare and a blend instead of
+ * LLVM's six-instruction expansion. */
+static LLVMValueRef minmax(Gen *g, LFn fn, LType t, const LExpr *ea, LLVMValueRef a,
+                           const LExpr *eb, LLVMValueRef b)
+{
+    Op toward = fn == LF_MIN ? OP_LT : OP_GE;
+    if (is_float(t) && (plain_number(ea) || plain_number(eb))) {
+        LLVMValueRef x = plain_number(ea) ? a : b, y = plain_number(ea) ? b : a;
+        return LLVMBuildSelect(g->b, compare(g, toward, t, x, y), x, y, "");
+    }
     if (is_float(t)) {
         LLVMTypeRef ty = reg_type(g, t);
         LLVMValueRef args[2] = {a, b};
-        /* NaN-propagating, like numpy.minimum/maximum. */
         return intrinsic(g, fn == LF_MIN ? "llvm.minimum" : "llvm.maximum", &ty, 1, args, 2);
     }
     LLVMValueRef pick_a = compare(g, fn == LF_MIN ? OP_LT : OP_GT, t, a, b);
@@ -371,7 +393,7 @@ static LLVMValueRef function_call(Gen *g, const LExpr *e)
     LLVMValueRef args[2] = {a, b};
     switch (e->fn) {
     case LF_MIN:
-    case LF_MAX: return minmax(g, e->fn, t, a, b);
+    case LF_MAX: return minmax(g, e->fn, t, e->a, a, e->b, b);
     case LF_ABS:
         if (is_float(t))
             return intrinsic(g, "llvm.fabs", &ty, 1, args, 1);
