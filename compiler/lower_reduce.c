@@ -57,7 +57,7 @@ static int row_constant(const Expr *e, int n_coords)
 }
 
 /* Plans how r adds up over rows of `n_coords` coordinates (0: blocks of
- * pixels), r[-k] being the reductions before it in the pass. A product of
+ * pixels), after the n_earlier reductions `earlier` of its pass. A product of
  * a bounded integer value and a row constant, `sum(f * float(y))`, adds the
  * value alone along the row and multiplies the row's sum by the constant
  * (the sum of the row's products, rounded at most once per row instead of
@@ -99,6 +99,7 @@ static void reduction_plan(Lowerer *L, Reduction *r, const Reduction *earlier, i
         r->block = j == 0 ? v : r->block;
     }
 }
+
 /* Declares and starts the accumulators of r->e for every frame of the
  * (jammed) group; float sums also get block vars (reduction_plan) and
  * compensation vars. */
