@@ -76,11 +76,12 @@ static LLVMValueRef dims(Emitter *e, const Symbol *s)
     return array(e, e->dim, items, s->rank, "dims");
 }
 
-static LLVMValueRef buffer(Emitter *e, const Symbol *b, udf_dtype type)
+static LLVMValueRef buffer(Emitter *e, const Symbol *b, udf_dtype type, int used)
 {
     int is_private = b->scratch || b->decl->is_private;
     uint32_t flags = (is_private ? UDF_BUF_PRIVATE : 0) | (b->derived ? UDF_BUF_DERIVED : 0) |
-                     (b->merge == MERGE_SUM ? UDF_BUF_SUMMED : 0);
+                     (b->merge == MERGE_SUM ? UDF_BUF_SUMMED : 0) |
+                     (is_private && !used ? UDF_BUF_UNUSED : 0);
     LLVMValueRef f[] = {string(e, b->name),
                         i32c(e, b->buf_kind),
                         i32c(e, type),
@@ -120,7 +121,7 @@ static LLVMValueRef kernel(Emitter *e, const LoweredUdf *lu, const KernelFns *fn
         n = cu->n_dimvars;
     LLVMValueRef items[n + 1];
     for (int i = 0; i < lu->n_buffers; i++)
-        items[i] = buffer(e, lu->buffers[i], lu->buffer_types[i]);
+        items[i] = buffer(e, lu->buffers[i], lu->buffer_types[i], lu->buffer_used[i]);
     LLVMValueRef buffers = array(e, e->buffer, items, lu->n_buffers, "buffers");
     for (int i = 0; i < cu->n_params; i++)
         items[i] = param(e, cu->params[i], lu->param_types[i]);

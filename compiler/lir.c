@@ -218,6 +218,38 @@ static void print_base(FILE *out, const LFunc *f, LBaseKind base, int slot)
     }
 }
 
+static void mark_expr(const LExpr *e, char *used)
+{
+    if (!e)
+        return;
+    if (e->kind == LE_LOAD && (e->base == LB_BUF || e->base == LB_SRC))
+        used[e->slot] = 1;
+    mark_expr(e->a, used);
+    mark_expr(e->b, used);
+    mark_expr(e->c, used);
+}
+
+static void mark_stmts(const LStmt *s, char *used)
+{
+    for (; s; s = s->next) {
+        if (s->kind == LS_STORE && (s->base == LB_BUF || s->base == LB_SRC))
+            used[s->slot] = 1;
+        mark_expr(s->value, used);
+        mark_expr(s->index, used);
+        mark_expr(s->lo, used);
+        mark_expr(s->hi, used);
+        mark_expr(s->cond, used);
+        mark_stmts(s->body, used);
+        mark_stmts(s->else_body, used);
+    }
+}
+
+void lir_mark_buffers(const LFunc *f, char *used)
+{
+    if (f)
+        mark_stmts(f->body, used);
+}
+
 static void print_expr(FILE *out, const LFunc *f, const LExpr *e)
 {
     switch (e->kind) {

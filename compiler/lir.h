@@ -140,6 +140,9 @@ typedef struct LBlock {
 void lir_block_init(LBlock *b);
 void lir_append(LBlock *b, LStmt *s);
 
+/* Sets used[slot] for every buffer f loads or stores (LB_BUF and LB_SRC). */
+void lir_mark_buffers(const LFunc *f, char *used);
+
 const char *lir_type_name(LType t);
 void lir_print(FILE *out, const LFunc *f);
 

@@ -343,6 +343,21 @@ void lw_nav_init(Lowerer *L, LExpr *nav, LBlock *out)
 
 /* merge: the merge body in order, then the inferred merge of every other
  * sig/single buffer, elementwise. */
+/* Whether a statement of `s` (or of the branches of its `if`s) assigns to b. */
+static int assigns(const Stmt *s, const Symbol *b)
+{
+    for (; s; s = s->next)
+        if ((s->kind == S_ASSIGN && s->target->sym == b) || assigns(s->then_body, b) ||
+            assigns(s->else_body, b))
+            return 1;
+    return 0;
+}
+
+/* The merge entry point: the merge body, then the inferred merges of the
+ * buffers this input type's frame body updates. One it leaves alone keeps,
+ * in the first partition's partial (the root of the merge tree), the start
+ * value that merging would give; a private one that only another type's
+ * branch updates is then touched by nothing (UDF_BUF_UNUSED). */
 static LFunc *build_merge(Lowerer *L)
 {
     Arena *a = L->arena;
@@ -355,7 +370,7 @@ static LFunc *build_merge(Lowerer *L)
     for (int i = 0; i < L->cu->n_buffers; i++) {
         const Symbol *b = L->cu->buffers[i];
         if (b->buf_kind == UDF_KIND_NAV || b->derived || b->in_merge || b->merge == MERGE_NONE ||
-            b->merge == MERGE_USER)
+            b->merge == MERGE_USER || !assigns(L->cu->frame ? L->cu->frame->stmts : NULL, b))
             continue;
         int k = lw_tmp(L, "i", UDF_DTYPE_I64);
         LExpr *dest = lir_load(a, LB_BUF, b->slot, b->type, lw_var(L, k));
@@ -412,9 +427,9 @@ static LFunc *build_prepare(Lowerer *L)
             for (int k = 0; k < p->rank; k++)
                 elements = lir_bin(a, OP_MUL, UDF_DTYPE_I64, elements, lw_dim(L, &p->dims[k]));
             int e = lw_tmp(L, "e", UDF_DTYPE_I64);
-            set = lir_for(a, e, lw_i64(L, 0), elements,
-                          lir_store(a, LB_PARAM, p->slot, p->type, lw_var(L, e),
-                                    lw_expr_as(L, d, p->type)));
+            set = lir_for(
+                a, e, lw_i64(L, 0), elements,
+                lir_store(a, LB_PARAM, p->slot, p->type, lw_var(L, e), lw_expr_as(L, d, p->type)));
         }
         lir_append(&body, lir_if(a, lir_un(a, OP_NOT, lir_field(a, LX_GIVEN, i, NULL)), set, NULL));
     }
@@ -453,6 +468,10 @@ LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
     lu->buffer_types = ARENA_ARRAY(a, udf_dtype, L.n_buffers + 1);
     for (int i = 0; i < L.n_buffers; i++)
         lu->buffer_types[i] = L.buffers[i]->type;
+    lu->buffer_used = ARENA_ARRAY(a, char, L.n_buffers + 1);
+    const LFunc *entries[] = {lu->tile, lu->merge, lu->result, lu->prepare};
+    for (int i = 0; i < 4; i++)
+        lir_mark_buffers(entries[i], lu->buffer_used);
     lu->param_types = ARENA_ARRAY(a, udf_dtype, cu->n_params + 1);
     for (int i = 0; i < cu->n_params; i++)
         lu->param_types[i] = cu->params[i]->type;

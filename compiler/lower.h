@@ -23,6 +23,7 @@ typedef struct LoweredUdf {
     int n_buffers;
     /* Element types for this input type (symbols are retyped per input). */
     udf_dtype *buffer_types, *param_types;
+    char *buffer_used; /* per buffer: some entry point loads or stores it */
 } LoweredUdf;
 
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input);

@@ -348,6 +348,8 @@ static udfrt_status allocate_job(udfrt_dataset *ds, udfrt_job *job, udfrt_error 
         const udf_buffer_desc *desc = &k->buffers[b];
         if (desc->kind != UDF_KIND_NAV && !(desc->flags & UDF_BUF_DERIVED))
             continue; /* comes from the merged partials */
+        if (desc->flags & UDF_BUF_UNUSED)
+            continue; /* no entry point of this input type touches it */
         int64_t n = udfrt_buffer_elements(ctx, desc);
         job->buffers[b] = udfrt_aligned_alloc((size_t)n * udfrt_dtype_size(desc->dtype));
         if (!job->buffers[b])

@@ -49,7 +49,7 @@ udfrt_status udfrt_partial_init(run_state *rs, partial *p)
                 p->bufs[slot] = job->buffers[b];
                 continue;
             }
-            if (desc->flags & UDF_BUF_DERIVED)
+            if (desc->flags & (UDF_BUF_DERIVED | UDF_BUF_UNUSED))
                 continue;
             int64_t n = udfrt_buffer_elements(&job->ctx, desc);
             if (fresh)

@@ -49,6 +49,10 @@ typedef enum udf_kind { UDF_KIND_NAV, UDF_KIND_SIG, UDF_KIND_SINGLE } udf_kind;
  * begins, once, so only the first partition's partial starts there and the
  * others at 0 */
 #define UDF_BUF_SUMMED 4u
+/* private, and no entry point of this input type's kernel loads or stores it
+ * (only the branches for other types use it): the runtime allocates it
+ * nowhere and passes NULL. Runtimes that predate it allocate it as any other. */
+#define UDF_BUF_UNUSED 8u
 
 /* One extra dim of a buffer or param. */
 typedef enum udf_dim_kind {
