@@ -191,6 +191,28 @@ static void describe_shape(char *out, size_t cap, int rank, const int64_t *shape
         snprintf(out + n, cap - (size_t)n, rank == 1 ? ",)" : ")");
 }
 
+/* The extra dims param p declares, as a shape: sizes, or the names of dim
+ * variables no earlier param has bound ("(n, 2)"). */
+static void describe_extra_dims(char *out, size_t cap, const udfrt_job *job, const udf_ctx *ctx,
+                                const udf_param_desc *p)
+{
+    int n = snprintf(out, cap, "(");
+    for (int d = 0; d < p->rank && n < (int)cap; d++) {
+        const udf_dim *dim = &p->dims[d];
+        int64_t bound = dim->kind == UDF_DIM_VAR ? job->dims[dim->value] : 0;
+        const char *sep = d ? ", " : "";
+        if (dim->kind == UDF_DIM_VAR && bound < 0)
+            n += snprintf(out + n, cap - (size_t)n, "%s%s", sep,
+                          job->kernel->dimvars[dim->value].name);
+        else
+            n +=
+                snprintf(out + n, cap - (size_t)n, "%s%lld", sep,
+                         (long long)(dim->kind == UDF_DIM_VAR ? bound : udfrt_dim_value(ctx, dim)));
+    }
+    if (n < (int)cap)
+        snprintf(out + n, cap - (size_t)n, p->rank == 1 ? ",)" : ")");
+}
+
 static int same_dims(const int64_t *a, const int64_t *b, int n)
 {
     for (int i = 0; i < n; i++)
@@ -237,26 +259,26 @@ static udfrt_status check_array_shape(udfrt_job *job, const udfrt_dataset *ds, i
     }
     if (ok)
         return UDFRT_OK;
-    char got[160], frame[160], scan[160], from[1100] = "";
+    char got[160], extra[400], frame[160], scan[160], from[1100] = "";
     if (file)
         snprintf(from, sizeof from, " (from '%s')", file);
     describe_shape(got, sizeof got, a->rank, a->shape);
+    describe_extra_dims(extra, sizeof extra, job, &ctx, p);
     describe_shape(frame, sizeof frame, ds->sig_rank, ds->sig_shape);
     describe_shape(scan, sizeof scan, ds->nav_rank, ds->nav_shape);
     if (p->kind == UDF_PARAM_SIG)
         return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "param '%s' of udf '%s'%s has shape %s, but it must be %d extra dim%s "
+                          "param '%s' of udf '%s'%s has shape %s, but it must be its dims %s "
                           "followed by the frame shape %s",
-                          p->name, k->name, from, got, p->rank, p->rank == 1 ? "" : "s", frame);
+                          p->name, k->name, from, got, extra, frame);
     if (p->kind == UDF_PARAM_NAV)
         return udfrt_fail(err, UDFRT_ERR_DATA,
                           "param '%s' of udf '%s'%s has shape %s, but it must be the scan shape "
-                          "%s followed by %d extra dim%s",
-                          p->name, k->name, from, got, scan, p->rank, p->rank == 1 ? "" : "s");
+                          "%s followed by its dims %s",
+                          p->name, k->name, from, got, scan, extra);
     return udfrt_fail(err, UDFRT_ERR_DATA,
-                      "param '%s' of udf '%s'%s has shape %s, which does not fit its %d declared "
-                      "dim%s",
-                      p->name, k->name, from, got, p->rank, p->rank == 1 ? "" : "s");
+                      "param '%s' of udf '%s'%s has shape %s, but it must be %s", p->name, k->name,
+                      from, got, extra);
 }
 
 /* Copies the array into the param's storage, converting elements. */

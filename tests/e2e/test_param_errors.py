@@ -52,7 +52,11 @@ with tempdir() as tmp:
     expect(tmp, 3, ["pick"] + d + ["--param", "indices=@" + h5 + ":/nothing"], "no dataset",
            "/nothing")
     expect(tmp, 3, ["masks", "sum"] + d + ["--param", "masks.masks=@" + h5 + ":/x"],
-           "has shape (3,)")
+           "has shape (3,)", "must be its dims (n,) followed by the frame shape (5, 6)")
+    transposed = os.path.join(tmp, "transposed.npy")
+    np.save(transposed, np.zeros((2, 3)))
+    expect(tmp, 3, ["com"] + d + ["--param", "fit_matrix=@" + transposed],
+           "has shape (2, 3), but it must be (3, 2)")
     # Ranges (`in [lo, hi]`): a value given, a default computed for the data,
     # and the same check in udfrun, from the range in a built library.
     expect(tmp, 2, ["com"] + d + ["--param", "regression=2"],
