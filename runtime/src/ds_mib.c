@@ -286,6 +286,15 @@ static int64_t file_of(const mib_impl *m, int64_t frame)
     return lo;
 }
 
+/* Whether processed frames sit at offsets that are not whole elements of
+ * the read buffer: each follows its header, so with a header length that is
+ * not a multiple of the element size (real files have 384 or 768 bytes).
+ * Kernels and corrections load whole elements, so such frames are copied. */
+static int unaligned(const mib_impl *m, udf_dtype t)
+{
+    return !m->hdr.raw && m->hdr.header_bytes % (int64_t)udfrt_dtype_size(t) != 0;
+}
+
 static udfrt_status mib_reader_create(udfrt_dataset *ds, int64_t max_frames, udfrt_reader **out,
                                       udfrt_error *err)
 {
@@ -298,7 +307,7 @@ static udfrt_status mib_reader_create(udfrt_dataset *ds, int64_t max_frames, udf
         rd->local = udfrt_calloc((size_t)max_frames, sizeof *rd->local);
         ok = rd->buf && rd->local;
     }
-    if (ok && m->hdr.raw)
+    if (ok && (m->hdr.raw || unaligned(m, ds->dtype)))
         ok = (rd->out = udfrt_aligned_alloc((size_t)(max_frames * frame_bytes))) != NULL;
     if (ok && m->hdr.quad_raw)
         ok = (rd->quad = udfrt_aligned_alloc((size_t)frame_bytes)) != NULL;
@@ -457,12 +466,14 @@ static udfrt_status mib_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t 
             st = check_header(m, f, rd->local[j], frames[i + j], err);
         if (st != UDFRT_OK)
             return st;
-        if (m->hdr.raw)
-            for (int64_t j = i; j < i + run; j++) {
-                unsigned char *dst = rd->out + j * frame_bytes;
+        for (int64_t j = i; j < i + run && rd->out; j++) {
+            unsigned char *dst = rd->out + j * frame_bytes;
+            if (m->hdr.raw)
                 decode_raw(m, frames[j], dst, rd->quad, ds->sig_size);
-                frames[j] = dst;
-            }
+            else
+                memcpy(dst, frames[j], (size_t)frame_bytes);
+            frames[j] = dst;
+        }
         i += run;
     }
     return UDFRT_OK;

@@ -164,6 +164,19 @@ with tempdir() as tmp:
             f.write(mibgen.frame_header(i + 1, 8, 8, "U16", 12).replace(b",00384,", b",  384,"))
             f.write(mibgen.encode(frames[i], "U16", 12, False))
     check(tmp, spelled + "1.mib", frames, (2, 3), extra=nav, what="spelled differently")
+    # Header lengths that are not whole elements put the frames at odd
+    # offsets of the read buffer: they are copied to aligned storage, which
+    # corrections and kernels load (UBSan checks this in the sanitizer build).
+    dark = os.path.join(tmp, "dark.npy")
+    np.save(dark, np.zeros((8, 8), np.float32))
+    for kind, depth in (("U16", 12), ("U32", 24)):
+        odd_frames = mibgen.frames_for(kind, depth, 6, (8, 8))
+        for header_bytes in (385, 390):
+            odd = os.path.join(tmp, "odd_%s_%d_headers.mib" % (kind, header_bytes))
+            mibgen.write_mib(odd, odd_frames, kind, depth, header_bytes=header_bytes)
+            for extra in ((), ("--dark", dark)):
+                check(tmp, odd, odd_frames, (2, 3), extra=nav + extra,
+                      what="%d-byte headers %s" % (header_bytes, " ".join(extra)))
     # Sequence numbers past 999999: a 6-digit field wraps, or a 7th digit
     # appears; both are read.
     wraps = write_frames(os.path.join(tmp, "wraps.mib"), [n % 10 ** 6 for n in
