@@ -2,7 +2,7 @@
 #include "inputs.h"
 
 #include <pthread.h>
-#include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "alloc.h"
@@ -12,17 +12,49 @@ typedef struct file_id {
     ino_t ino;
 } file_id;
 
+/* The record: an open-addressing hash set (linear probing, a power-of-two
+ * capacity at most half full), so that a Merlin series of many thousand
+ * files, reopened on every read, pays O(1) per open and not a scan. */
+typedef struct entry {
+    file_id id;
+    int used;
+} entry;
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static file_id *inputs;
-static size_t n_inputs, cap_inputs;
+static entry *table;
+static size_t n_inputs, capacity;
 static int live_sessions;
 
-static int find(file_id id)
+static size_t hash(file_id id)
 {
-    for (size_t i = 0; i < n_inputs; i++)
-        if (inputs[i].dev == id.dev && inputs[i].ino == id.ino)
-            return 1;
-    return 0;
+    uint64_t h = (uint64_t)id.dev * 0x9E3779B97F4A7C15u ^ (uint64_t)id.ino;
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9u;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The entry holding id in t (capacity cap), or the free one where it goes. */
+static entry *slot(entry *t, size_t cap, file_id id)
+{
+    for (size_t i = hash(id) & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (!t[i].used || (t[i].id.dev == id.dev && t[i].id.ino == id.ino))
+            return &t[i];
+}
+
+/* Doubles the table; 0 if memory ran out (the table is unchanged). */
+static int grow(void)
+{
+    size_t cap = capacity ? 2 * capacity : 64;
+    entry *grown = udfrt_calloc(cap, sizeof *grown);
+    if (!grown)
+        return 0;
+    for (size_t i = 0; i < capacity; i++)
+        if (table[i].used)
+            *slot(grown, cap, table[i].id) = table[i];
+    udfrt_free(table);
+    table = grown;
+    capacity = cap;
+    return 1;
 }
 
 void udfrt_note_input(const char *path)
@@ -32,19 +64,13 @@ void udfrt_note_input(const char *path)
         return;
     file_id id = {st.st_dev, st.st_ino};
     pthread_mutex_lock(&lock);
-    if (!find(id) && n_inputs == cap_inputs) {
-        size_t cap = cap_inputs ? 2 * cap_inputs : 16;
-        file_id *grown = udfrt_malloc(cap * sizeof *grown);
-        if (grown) {
-            if (n_inputs)
-                memcpy(grown, inputs, n_inputs * sizeof *grown);
-            udfrt_free(inputs);
-            inputs = grown;
-            cap_inputs = cap;
+    if (2 * (n_inputs + 1) <= capacity || grow()) {
+        entry *e = slot(table, capacity, id);
+        if (!e->used) {
+            *e = (entry){id, 1};
+            n_inputs++;
         }
     }
-    if (!find(id) && n_inputs < cap_inputs)
-        inputs[n_inputs++] = id;
     pthread_mutex_unlock(&lock);
 }
 
@@ -54,7 +80,7 @@ int udfrt_is_input(const char *path)
     if (stat(path, &st) != 0)
         return 0;
     pthread_mutex_lock(&lock);
-    int found = find((file_id){st.st_dev, st.st_ino});
+    int found = capacity && slot(table, capacity, (file_id){st.st_dev, st.st_ino})->used;
     pthread_mutex_unlock(&lock);
     return found;
 }
@@ -69,7 +95,10 @@ void udfrt_inputs_session_begin(void)
 void udfrt_inputs_session_end(void)
 {
     pthread_mutex_lock(&lock);
-    if (--live_sessions == 0)
-        n_inputs = 0;
+    if (--live_sessions == 0) {
+        udfrt_free(table);
+        table = NULL;
+        n_inputs = capacity = 0;
+    }
     pthread_mutex_unlock(&lock);
 }

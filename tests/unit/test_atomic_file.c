@@ -215,6 +215,46 @@ static void inputs_are_not_replaced_while_a_session_lives(void **state)
     unlink(input);
 }
 
+/* The record of inputs is a hash set that grows: 500 files, all found under
+ * their names, none of them taken for another, all forgotten with the last
+ * session; a failed growth leaves what was recorded. */
+static void many_inputs_are_recorded(void **state)
+{
+    (void)state;
+    enum { N = 500 };
+    char path[256], other[256];
+    path_of("not-an-input", other);
+    fill(other, "x");
+    udfrt_inputs_session_begin();
+    for (int i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "%s/in%d", dir, i);
+        fill(path, "x");
+        udfrt_note_input(path);
+        udfrt_note_input(path); /* twice: recorded once */
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "%s/in%d", dir, i);
+        assert_true(udfrt_is_input(path));
+    }
+    assert_false(udfrt_is_input(other));
+    udfrt_alloc_fail_after(0); /* the next growth (at 512 entries) fails */
+    for (int i = N; i < N + 20; i++) {
+        snprintf(path, sizeof path, "%s/in%d", dir, i);
+        fill(path, "x");
+        udfrt_note_input(path);
+    }
+    udfrt_alloc_fail_after(-1);
+    snprintf(path, sizeof path, "%s/in%d", dir, 7);
+    assert_true(udfrt_is_input(path));
+    udfrt_inputs_session_end();
+    assert_false(udfrt_is_input(path));
+    for (int i = 0; i < N + 20; i++) {
+        snprintf(path, sizeof path, "%s/in%d", dir, i);
+        unlink(path);
+    }
+    unlink(other);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -238,6 +278,7 @@ int main(void)
         cmocka_unit_test(scratch_files_are_never_committed),
         cmocka_unit_test(one_destination_twice_is_refused),
         cmocka_unit_test(inputs_are_not_replaced_while_a_session_lives),
+        cmocka_unit_test(many_inputs_are_recorded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
