@@ -8,7 +8,6 @@ killed while linking leaves no temporary."""
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np

@@ -2,7 +2,6 @@
 exit 3 and one clear message, and leaves no output file and no temporary
 behind — not the HDF5 file, and none of the --npy/--png files. A run
 interrupted by SIGINT leaves nothing either."""
-import os
 import resource
 import signal
 import subprocess

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 import references as ref
-from udftest import check_close, check_equal, fail, random_data, read, run, tempdir
+from udftest import check_close, check_equal, random_data, read, run, tempdir
 
 dtype = sys.argv[1]
 

@@ -3,7 +3,6 @@ Welford buffers on u16 data) are flagged unused in that type's kernel
 (UDF_BUF_UNUSED) and allocated nowhere: a 256 MiB one costs integer runs no
 memory, and the float runs that use it still get it."""
 import os
-import resource
 import subprocess
 
 import numpy as np
