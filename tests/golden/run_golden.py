@@ -8,7 +8,6 @@
                                           `udfc emit ir FILE` (u16 frames)
 
 A file without expect-error lines must check cleanly (exit 0)."""
-import os
 import re
 import subprocess
 import sys
