@@ -341,8 +341,6 @@ void lw_nav_init(Lowerer *L, LExpr *nav, LBlock *out)
     }
 }
 
-/* merge: the merge body in order, then the inferred merge of every other
- * sig/single buffer, elementwise. */
 /* Whether a statement of `s` (or of the branches of its `if`s) assigns to b. */
 static int assigns(const Stmt *s, const Symbol *b)
 {
@@ -470,7 +468,7 @@ LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
         lu->buffer_types[i] = L.buffers[i]->type;
     lu->buffer_used = ARENA_ARRAY(a, char, L.n_buffers + 1);
     const LFunc *entries[] = {lu->tile, lu->merge, lu->result, lu->prepare};
-    for (int i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof entries / sizeof *entries; i++)
         lir_mark_buffers(entries[i], lu->buffer_used);
     lu->param_types = ARENA_ARRAY(a, udf_dtype, cu->n_params + 1);
     for (int i = 0; i < cu->n_params; i++)

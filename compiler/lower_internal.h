@@ -1,6 +1,7 @@
 /* lower_internal.h — the lowering's state and the helpers its files share
  * (lower.c builds the entry points, lower_expr.c lowers expressions,
- * addresses elements and builds the loops over pixels and scan positions). */
+ * addresses elements and builds the loops over pixels and scan positions,
+ * lower_reduce.c lowers reductions into passes of their own). */
 #ifndef UDF_LOWER_INTERNAL_H
 #define UDF_LOWER_INTERNAL_H
 
@@ -84,8 +85,18 @@ LExpr *lw_truth(Lowerer *L, LExpr *x);
  * that are not known to be in range, or NULL. */
 LExpr *lw_element(Lowerer *L, const Symbol *b, const Expr *args, LExpr **in_range);
 
+/* Makes frame j of a jammed group the current one (lower_expr.c). */
+void lw_jam_select(Lowerer *L, int j);
+/* Makes value kk of a jammed free index the current one. */
+void lw_fjam_select(Lowerer *L, int kk);
+/* Copies of a reduction hoisted now (frames x free index values). */
+int lw_copies(const Lowerer *L);
+/* The frames [*from, *to) of the group a statement is lowered for. */
+void lw_jam_frames(const Lowerer *L, int *from, int *to);
+
 /* Emits the passes that compute the reductions (and per-statement values)
- * `e` needs into `out`, before the statement that uses them. */
+ * `e` needs into `out`, before the statement that uses them
+ * (lower_reduce.c). */
 void lw_hoist(Lowerer *L, Expr *e, LBlock *out);
 /* The same for the reductions in e that read none of the free indices
  * `frees` and not buffer `written`: the same for every index value, so
@@ -95,14 +106,6 @@ void lw_hoist_invariant(Lowerer *L, Expr *e, const Symbol *const *frees, int n_f
 /* One pass over the pixels (or positions) computing n reductions of the
  * same domain, each into a var per frame of the (jammed) group. */
 void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out);
-/* Makes frame j of a jammed group the current one. */
-void lw_jam_select(Lowerer *L, int j);
-/* Makes value kk of a jammed free index the current one. */
-void lw_fjam_select(Lowerer *L, int kk);
-/* Copies of a reduction hoisted now (frames x free index values). */
-int lw_copies(const Lowerer *L);
-/* The frames [*from, *to) of the group a statement is lowered for. */
-void lw_jam_frames(const Lowerer *L, int *from, int *to);
 /* Forgets hoisted values, so the next statement computes its own. */
 void lw_unhoist(Expr *e);
 /* Forgets only the values hoisted for several free-index values at once. */

@@ -1,10 +1,12 @@
 /* range.h — what lowering may assume about the values of a checked
  * expression for one input type: bounds that hold for every pixel and frame,
- * derived from the frame's element type, literals, exact arithmetic and one
- * relation (a value minus its own minimum over the frame is never negative).
- * Lowering uses it to drop special cases the values cannot reach, such as
- * those of log in logsum's log(float(frame) - min(frame) + 1), and to add
- * that sum's per-frame terms first (1 - min(frame)), once per frame. */
+ * derived from the frame's element type, literals, exact arithmetic, select
+ * and one relation (a value minus its own minimum over the frame is never
+ * negative). Lowering uses it to drop special cases the values cannot reach,
+ * such as those of log in logsum's log(float(frame) - min(frame) + 1), to
+ * add that sum's per-frame terms first (1 - min(frame)), once per frame, and
+ * to sum a bounded value along a row before multiplying by a row factor
+ * (lower_reduce.c). */
 #ifndef UDF_RANGE_H
 #define UDF_RANGE_H
 

@@ -3,10 +3,11 @@
  * frame), or the .hdr acquisition header next to them. Every frame is a text
  * header plus pixels; runs of frames are read with one pread each
  * (frame_file), headers included and checked, and the pointers skip the
- * headers, so processed data (U08..U64, big-endian, swapped in place) is
- * never copied. Raw data (R64: 1/6/12/24-bit
- * counters packed in 64-bit big-endian words, and the 2x2 quad's interleaved
- * chip rows) is decoded into the tile. */
+ * headers, so processed data (U08..U64, big-endian, swapped in place) is not
+ * copied again — unless the header length is not a multiple of the element
+ * size, when each frame is copied to aligned storage. Raw data (R64:
+ * 1/6/12/24-bit counters packed in 64-bit big-endian words, and the 2x2
+ * quad's interleaved chip rows) is decoded into the tile. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -409,6 +410,8 @@ static udfrt_status check_header(const mib_impl *m, const mib_file *f, int64_t l
     udfrt_mib_frame_check check =
         udfrt_mib_check_frame(text, (size_t)m->hdr.header_bytes, &f->first, sequence, &found);
     long long at = (long long)(local * m->stride);
+    char shown[48]; /* the start of what the file holds there */
+    udfrt_shown(shown, sizeof shown, text, (size_t)m->hdr.header_bytes, '\0');
     switch (check) {
     case UDFRT_MIB_FRAME_OK: return UDFRT_OK;
     case UDFRT_MIB_FRAME_OTHER_SEQUENCE:
@@ -418,17 +421,22 @@ static udfrt_status check_header(const mib_impl *m, const mib_file *f, int64_t l
                           f->path, at, (long long)found, (long long)sequence);
     case UDFRT_MIB_FRAME_OTHER_FORMAT:
         return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "'%s': the header of frame %lld (byte %lld) gives another header "
-                          "length, chip count, size or pixel type than the file's first frame "
-                          "(%lld-byte headers, %dx%d %s)",
-                          f->path, (long long)sequence, at, (long long)m->hdr.header_bytes,
+                          "'%s': the header of frame %lld (byte %lld, '%s...') gives another "
+                          "header length, chip count, size or pixel type than the file's first "
+                          "frame (%lld-byte headers, %dx%d %s)",
+                          f->path, (long long)sequence, at, shown, (long long)m->hdr.header_bytes,
                           m->hdr.width, m->hdr.height, m->hdr.pixel_type);
-    default:
+    case UDFRT_MIB_FRAME_BAD_SEQUENCE:
         return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "'%s': no frame header ('MQ1,' and a sequence number) at byte %lld, "
-                          "where frame %lld should start",
-                          f->path, at, (long long)sequence);
+                          "'%s': the frame header at byte %lld ('%s...') has no sequence number "
+                          "(field 2), where frame %lld should start",
+                          f->path, at, shown, (long long)sequence);
+    case UDFRT_MIB_FRAME_NO_HEADER: break;
     }
+    return udfrt_fail(err, UDFRT_ERR_DATA,
+                      "'%s': no frame header ('MQ1,') at byte %lld, where frame %lld should "
+                      "start; the file holds '%s...' there",
+                      f->path, at, (long long)sequence, shown);
 }
 
 static udfrt_status mib_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
@@ -495,8 +503,12 @@ static void mib_describe(const udfrt_dataset *ds, FILE *out)
         fprintf(out, "layout:     raw %d-bit words, decoded while reading%s\n", h->counter_depth,
                 h->quad_raw ? " and reassembled from the 2x2 quad's chip rows" : "");
     else
-        fprintf(out, "layout:     processed, big-endian (swapped in place); every frame's "
-                     "header checked, skipped without copying\n");
+        fprintf(out,
+                "layout:     processed, big-endian (swapped in place); every frame's "
+                "header checked, %s\n",
+                unaligned(m, ds->dtype) ? "frames copied to aligned storage (the header length "
+                                          "is not whole elements)"
+                                        : "skipped without copying");
     fprintf(out, "nav from:   %s%s\n", m->hdr_path ? m->hdr_path : "the frame count",
             m->hdr_path ? "" : " (give --nav for a 2-D scan)");
 }

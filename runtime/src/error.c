@@ -34,3 +34,12 @@ udfrt_status udfrt_fail_errno(udfrt_error *err, udfrt_status code, int errnum, c
     va_end(ap);
     return code;
 }
+
+const char *udfrt_shown(char *out, size_t cap, const char *text, size_t n, char stop)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && text[i] && text[i] != stop && k + 1 < cap; i++)
+        out[k++] = text[i] >= ' ' && text[i] <= '~' ? text[i] : '?';
+    out[k] = '\0';
+    return out;
+}

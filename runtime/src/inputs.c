@@ -24,6 +24,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static entry *table;
 static size_t n_inputs, capacity;
 static int live_sessions;
+static int incomplete; /* a file could not be recorded (no memory) */
 
 static size_t hash(file_id id)
 {
@@ -64,11 +65,13 @@ void udfrt_note_input(const char *path)
         return;
     file_id id = {st.st_dev, st.st_ino};
     pthread_mutex_lock(&lock);
-    if (2 * (n_inputs + 1) <= capacity || grow()) {
-        entry *e = slot(table, capacity, id);
-        if (!e->used) {
-            *e = (entry){id, 1};
+    entry *e = capacity ? slot(table, capacity, id) : NULL;
+    if (!e || !e->used) {
+        if (2 * (n_inputs + 1) <= capacity || grow()) {
+            *slot(table, capacity, id) = (entry){id, 1};
             n_inputs++;
+        } else {
+            incomplete = 1;
         }
     }
     pthread_mutex_unlock(&lock);
@@ -80,7 +83,8 @@ int udfrt_is_input(const char *path)
     if (stat(path, &st) != 0)
         return 0;
     pthread_mutex_lock(&lock);
-    int found = capacity && slot(table, capacity, (file_id){st.st_dev, st.st_ino})->used;
+    int found =
+        incomplete || (capacity && slot(table, capacity, (file_id){st.st_dev, st.st_ino})->used);
     pthread_mutex_unlock(&lock);
     return found;
 }
@@ -99,6 +103,7 @@ void udfrt_inputs_session_end(void)
         udfrt_free(table);
         table = NULL;
         n_inputs = capacity = 0;
+        incomplete = 0;
     }
     pthread_mutex_unlock(&lock);
 }

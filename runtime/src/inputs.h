@@ -7,7 +7,9 @@
 /* Records the file at `path` as an input (nothing if it cannot be stat'ed).
  * Safe from any thread. */
 void udfrt_note_input(const char *path);
-/* Whether `path` names a file recorded as an input (under any name). */
+/* Whether `path` names a file recorded as an input (under any name), or
+ * might: after a file could not be recorded for want of memory, every
+ * existing path counts as an input until the record is forgotten. */
 int udfrt_is_input(const char *path);
 /* Sessions hold the record: when the last live session ends, it is
  * forgotten, so that a program running one session after another may write

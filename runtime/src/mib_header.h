@@ -46,8 +46,9 @@ typedef enum udfrt_mib_frame_check {
 /* Checks that `text` (n bytes) is the header of frame `sequence` of the
  * acquisition whose first header is `first`: 'MQ1,', then that sequence
  * number (in as many digits as the field has: a 6-digit field wraps at
- * 10^6), then first's fixed fields. *found gets the sequence number the
- * header gives, or -1. */
+ * 10^6), then first's fixed fields (unless those were longer than `fixed`,
+ * 64 bytes where real headers use ~30: only the number is checked then).
+ * *found gets the sequence number the header gives, or -1. */
 udfrt_mib_frame_check udfrt_mib_check_frame(const char *text, size_t n,
                                             const udfrt_mib_header *first, int64_t sequence,
                                             int64_t *found);

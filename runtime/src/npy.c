@@ -66,16 +66,11 @@ static udfrt_status parse_descr(const char *v, const char *path, udfrt_npy_heade
             return UDFRT_OK;
         }
     }
-    /* The type as written, with anything unprintable (a corrupt header) as '?'. */
     char shown[32];
-    size_t n = 0;
-    for (const char *c = v + 1; *c && *c != '\'' && n + 1 < sizeof shown; c++)
-        shown[n++] = *c >= ' ' && *c <= '~' ? *c : '?';
-    shown[n] = '\0';
     return udfrt_fail(err, UDFRT_ERR_DATA,
                       "'%s' holds elements of type '%s', which udf does not read (it reads "
                       "bool, i8..i64, u8..u64, f32, f64)",
-                      path, shown);
+                      path, udfrt_shown(shown, sizeof shown, v + 1, strlen(v + 1), '\''));
 }
 
 static udfrt_status parse_shape(const char *v, const char *path, udfrt_npy_header *hdr,

@@ -144,14 +144,20 @@ with tempdir() as tmp:
         expect_error(dropped, dropped, "sequence number 4 where frame 3 should be", "byte 1024",
                      extra=nav + extra)
     other = write_frames(os.path.join(bad, "other.mib"), range(1, 7), ["U16"] * 4 + ["U08", "U16"])
-    expect_error(other, other, "header of frame 5 (byte 2048)", "than the file's first frame",
-                 extra=nav)
+    expect_error(other, other, "header of frame 5 (byte 2048, 'MQ1,000005,00384,01,0008,0008,U08,",
+                 "than the file's first frame", extra=nav)
     noheader = write_frames(os.path.join(bad, "noheader.mib"), range(1, 7))
     with open(noheader, "r+b") as f:
         f.seek(3 * 512)
         f.write(b"XQ1,")
-    expect_error(noheader, noheader, "no frame header", "byte 1536", "frame 4",
+    expect_error(noheader, noheader, "no frame header", "byte 1536", "frame 4", "'XQ1,000004,",
                  extra=nav)
+    unnumbered = write_frames(os.path.join(bad, "unnumbered.mib"), range(1, 7))
+    with open(unnumbered, "r+b") as f:
+        f.seek(2 * 512 + 4)
+        f.write(b"00x003")
+    expect_error(unnumbered, unnumbered, "byte 1024 ('MQ1,00x003,", "has no sequence number",
+                 "frame 3", extra=nav)
     # Files of a series may spell the same header values differently ("  384"
     # for "00384"): each file's headers are checked against its own first.
     spelled = os.path.join(tmp, "spelled")

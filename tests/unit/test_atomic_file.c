@@ -217,7 +217,8 @@ static void inputs_are_not_replaced_while_a_session_lives(void **state)
 
 /* The record of inputs is a hash set that grows: 500 files, all found under
  * their names, none of them taken for another, all forgotten with the last
- * session; a failed growth leaves what was recorded. */
+ * session. A growth that fails (at the 513th file) makes every path count
+ * as an input, so that no output replaces one that went unrecorded. */
 static void many_inputs_are_recorded(void **state)
 {
     (void)state;
@@ -230,25 +231,29 @@ static void many_inputs_are_recorded(void **state)
         snprintf(path, sizeof path, "%s/in%d", dir, i);
         fill(path, "x");
         udfrt_note_input(path);
-        udfrt_note_input(path); /* twice: recorded once */
+        udfrt_note_input(path); /* a second time, while the table is full: no growth */
     }
     for (int i = 0; i < N; i++) {
         snprintf(path, sizeof path, "%s/in%d", dir, i);
         assert_true(udfrt_is_input(path));
     }
     assert_false(udfrt_is_input(other));
-    udfrt_alloc_fail_after(0); /* the next growth (at 512 entries) fails */
-    for (int i = N; i < N + 20; i++) {
+    udfrt_alloc_fail_after(0);
+    for (int i = N; i < 512; i++) { /* fill the table: no allocation */
         snprintf(path, sizeof path, "%s/in%d", dir, i);
         fill(path, "x");
         udfrt_note_input(path);
     }
+    assert_false(udfrt_is_input(other));
+    snprintf(path, sizeof path, "%s/in%d", dir, 512);
+    fill(path, "x");
+    udfrt_note_input(path); /* the growth fails */
     udfrt_alloc_fail_after(-1);
-    snprintf(path, sizeof path, "%s/in%d", dir, 7);
-    assert_true(udfrt_is_input(path));
+    assert_true(udfrt_is_input(other));
     udfrt_inputs_session_end();
+    assert_false(udfrt_is_input(other));
     assert_false(udfrt_is_input(path));
-    for (int i = 0; i < N + 20; i++) {
+    for (int i = 0; i <= 512; i++) {
         snprintf(path, sizeof path, "%s/in%d", dir, i);
         unlink(path);
     }
