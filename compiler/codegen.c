@@ -371,12 +371,13 @@ static int plain_number(const LExpr *x)
 static LLVMValueRef minmax(Gen *g, LFn fn, LType t, const LExpr *ea, LLVMValueRef a,
                            const LExpr *eb, LLVMValueRef b)
 {
-    Op toward = fn == LF_MIN ? OP_LT : OP_GE;
-    if (is_float(t) && (plain_number(ea) || plain_number(eb))) {
-        LLVMValueRef x = plain_number(ea) ? a : b, y = plain_number(ea) ? b : a;
-        return LLVMBuildSelect(g->b, compare(g, toward, t, x, y), x, y, "");
-    }
     if (is_float(t)) {
+        int a_plain = plain_number(ea);
+        if (a_plain || plain_number(eb)) {
+            LLVMValueRef x = a_plain ? a : b, y = a_plain ? b : a;
+            Op toward = fn == LF_MIN ? OP_LT : OP_GE;
+            return LLVMBuildSelect(g->b, compare(g, toward, t, x, y), x, y, "");
+        }
         LLVMTypeRef ty = reg_type(g, t);
         LLVMValueRef args[2] = {a, b};
         return intrinsic(g, fn == LF_MIN ? "llvm.minimum" : "llvm.maximum", &ty, 1, args, 2);

@@ -14,6 +14,14 @@ int lw_tmp(Lowerer *L, const char *what, LType type)
     return lir_var(L->arena, L->fn, arena_printf(L->arena, "%s%d", what, L->n_tmp++), type);
 }
 
+int lw_tmps(Lowerer *L, const char *what, LType type, int n)
+{
+    int first = lw_tmp(L, what, type);
+    for (int j = 1; j < n; j++)
+        lw_tmp(L, what, type);
+    return first;
+}
+
 LExpr *lw_i64(Lowerer *L, int64_t v) { return lir_const_int(L->arena, UDF_DTYPE_I64, v); }
 LExpr *lw_var(Lowerer *L, int var) { return lir_varref(L->arena, L->fn, var); }
 LExpr *lw_sig_size(Lowerer *L) { return lir_field(L->arena, LX_SIG_SIZE, 0, NULL); }
@@ -377,13 +385,18 @@ LExpr *lw_expr_as(Lowerer *L, const Expr *e, LType type)
 
 /* ---- loops over pixels and positions ---- */
 
+int lw_domain_coords(const Lowerer *L, Shape shape)
+{
+    return shape == SHAPE_PIXEL && L->place == IN_FRAME ? L->cu->n_coords : 0;
+}
+
 void lw_domain_begin(Lowerer *L, Shape shape, Domain *d)
 {
     memset(d, 0, sizeof *d);
     d->shape = shape;
     d->saved_pos = L->pos;
     d->saved_pixel = L->pixel;
-    if (shape == SHAPE_PIXEL && L->place == IN_FRAME && L->cu->n_coords > 0) {
+    if (lw_domain_coords(L, shape) > 0) {
         /* frame[y, x]: one loop per coordinate; the flat pixel is computed. */
         d->n_coords = L->cu->n_coords;
         for (int i = 0; i < d->n_coords; i++) {

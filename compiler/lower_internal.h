@@ -60,6 +60,9 @@ typedef struct Domain {
 } Domain;
 
 int lw_tmp(Lowerer *L, const char *what, LType type);
+/* n temporaries with consecutive numbers: var first + j is the j-th (a var
+ * per frame of a jammed group). Returns first. */
+int lw_tmps(Lowerer *L, const char *what, LType type, int n);
 LExpr *lw_i64(Lowerer *L, int64_t v);
 LExpr *lw_var(Lowerer *L, int var);
 LExpr *lw_dim(Lowerer *L, const Dim *d);
@@ -146,6 +149,9 @@ void lw_stmt(Lowerer *L, Stmt *s, LBlock *out);
 /* An assignment (or derived declaration) at the current pixel/position. */
 LStmt *lw_update_here(Lowerer *L, const Stmt *s);
 
+/* The coordinates a loop over `shape` has: those of frame[y, x] for pixels
+ * in a frame body (rows are its blocks), else 0 (one flat index). */
+int lw_domain_coords(const Lowerer *L, Shape shape);
 void lw_domain_begin(Lowerer *L, Shape shape, Domain *d);
 /* Wraps `body` into the loops of the domain and restores the lowerer. */
 LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body);

@@ -94,10 +94,7 @@ static void reduction_plan(Lowerer *L, Reduction *r, const Reduction *earlier, i
             return;
         }
     }
-    for (int j = 0; j < lw_copies(L); j++) {
-        int v = lw_tmp(L, "block", r->e->optype);
-        r->block = j == 0 ? v : r->block;
-    }
+    r->block = lw_tmps(L, "block", r->e->optype, lw_copies(L));
 }
 
 /* Declares and starts the accumulators of r->e for every frame of the
@@ -121,20 +118,17 @@ static void reduction_begin(Lowerer *L, Reduction *r, const Reduction *earlier, 
             : t;
     int frames = lw_copies(L);
     r->acc = r->block = r->comp = -1;
+    r->acc = lw_tmps(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", r->acc_type, frames);
     for (int j = 0; j < frames; j++) {
-        int v = lw_tmp(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", r->acc_type);
-        r->acc = j == 0 ? v : r->acc;
         LExpr *start = r->summing ? lir_const_int(a, r->acc_type, 0) : extreme(L, t, id == BI_RMIN);
-        lir_append(out, lir_set(a, v, start));
+        lir_append(out, lir_set(a, r->acc + j, start));
     }
     reduction_plan(L, r, earlier, n_earlier, n_coords);
     if (!r->blocked)
         return;
-    for (int j = 0; j < frames; j++) {
-        int c = lw_tmp(L, "comp", UDF_DTYPE_F64);
-        r->comp = j == 0 ? c : r->comp;
-        lir_append(out, lir_set(a, c, lir_const_float(a, UDF_DTYPE_F64, 0)));
-    }
+    r->comp = lw_tmps(L, "comp", UDF_DTYPE_F64, frames);
+    for (int j = 0; j < frames; j++)
+        lir_append(out, lir_set(a, r->comp + j, lir_const_float(a, UDF_DTYPE_F64, 0)));
     for (int j = 0; j < frames; j++) {
         int y = lw_tmp(L, "y", UDF_DTYPE_F64);
         lw_tmp(L, "s", UDF_DTYPE_F64);
@@ -220,7 +214,7 @@ static void reduction_end(Lowerer *L, Reduction *r, LBlock *out)
 {
     Arena *a = L->arena;
     Expr *e = r->e;
-    int result = -1;
+    int result = lw_tmps(L, "r", e->type, lw_copies(L));
     for (int j = 0; j < lw_copies(L); j++) {
         LExpr *value = lw_var(L, r->acc + j);
         if (e->builtin->id == BI_MEAN) {
@@ -229,9 +223,7 @@ static void reduction_end(Lowerer *L, Reduction *r, LBlock *out)
             value =
                 lir_bin(a, OP_DIV, e->type, lir_cast(a, e->type, value), lir_cast(a, e->type, n));
         }
-        int v = lw_tmp(L, "r", e->type);
-        result = j == 0 ? v : result;
-        lir_append(out, lir_set(a, v, lir_cast(a, e->type, value)));
+        lir_append(out, lir_set(a, result + j, lir_cast(a, e->type, value)));
     }
     e->hoisted = result + 1;
     e->hoisted_k = L->fjam;
@@ -245,7 +237,7 @@ void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out)
     lir_block_init(&after);
     lir_block_init(&steps);
     Shape shape = reductions[0]->args->shape;
-    int n_coords = shape == SHAPE_PIXEL && L->place == IN_FRAME ? L->cu->n_coords : 0;
+    int n_coords = lw_domain_coords(L, shape);
     for (int i = 0; i < n; i++) {
         r[i].e = reductions[i];
         reduction_begin(L, &r[i], r, i, n_coords, out);

@@ -32,7 +32,8 @@ SOURCE = """udf extremes {
     }
 }
 """
-PLAIN = "udf plain { sig f32 top = -inf; frame { top = max(top, frame); } }\n"
+PLAIN = ("udf plain { sig f32 top = -inf; sig f32 bottom = inf;\n"
+         "frame { top = max(top, frame); bottom = min(bottom, frame); } }\n")
 
 
 def expected(data):
@@ -65,10 +66,11 @@ with tempdir() as tmp:
         start = ir.index("@udf_plain__%s_tile(" % dtype)
         return ir[start:ir.index("\n}\n", start)]
 
-    if "llvm.maximum" in tile("u16"):
-        fail("integer frames still go through llvm.maximum:\n" + tile("u16"))
-    if "llvm.maximum" not in tile("f32"):
-        fail("float frames no longer use llvm.maximum")
+    for intrinsic in ("llvm.maximum", "llvm.minimum"):
+        if intrinsic in tile("u16"):
+            fail("integer frames still go through %s:\n%s" % (intrinsic, tile("u16")))
+        if intrinsic not in tile("f32"):
+            fail("float frames no longer use " + intrinsic)
     rng = np.random.default_rng(9)
     for dtype in (np.uint16, np.int16, np.uint8):
         info = np.iinfo(dtype)

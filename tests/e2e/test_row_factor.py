@@ -52,12 +52,15 @@ def u16_cases(tmp):
                      " <= 400, float(frame), 0);\n"
                      "a = sum(f); b = sum(f * float(y)); c = sum(f * float(x)); }",
                      {"a": f32(np.where(inside, frames, 0).sum(axis=(1, 2))),
-                      "b": f32((np.where(inside, frames, 0) * y).sum(axis=(1, 2)))},
+                      "b": f32((np.where(inside, frames, 0) * y).sum(axis=(1, 2))),
+                      "c": f32((np.where(inside, frames, 0) * x).sum(axis=(1, 2)))},
                      1, 4 * 2),
         # An integer factor of its own, negative on some rows.
         "integer_factor": ("nav f64 a;\nframe[y, x] { a = sum(float(frame) * ((y - 10) * 3)); }",
                            {"a": (frames * ((y - 10) * 3)).sum(axis=(1, 2))}, 1, 4),
     }
+    # n_factors: sums flushed times a factor, per frame of a jammed group of
+    # four frames; n_steps: block sums the pixel loop adds to, for the group.
     for name, (body, expected, n_factors, n_steps) in cases.items():
         src, ir = compile_ir(tmp, name, body, "u16")
         if len(factored(ir)) != 4 * n_factors or step_count(ir) != n_steps:

@@ -4,6 +4,7 @@ Welford buffers on u16 data) are flagged unused in that type's kernel
 memory, and the float runs that use it still get it."""
 import os
 import subprocess
+import tempfile
 
 import numpy as np
 
@@ -27,11 +28,14 @@ BIG = 1 << 25  # 256 MiB of f64
 
 def peak_rss_mb(*args):
     """Runs udfc and returns its peak resident set in MiB."""
-    p = subprocess.Popen([UDFC] + [str(a) for a in args], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(p.pid, 0)
-    if status != 0:
-        fail("%s exited with status %d:\n%s" % (" ".join(args), status, p.stderr.read()))
+    with tempfile.TemporaryFile("w+") as errors:
+        p = subprocess.Popen([UDFC] + [str(a) for a in args], stdout=subprocess.DEVNULL,
+                             stderr=errors, text=True)
+        _, status, usage = os.wait4(p.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            fail("udfc %s exited %d:\n%s" % (" ".join(map(str, args)), code, errors.read()))
     return usage.ru_maxrss / 1024
 
 
