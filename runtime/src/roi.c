@@ -18,15 +18,22 @@ udfrt_status udfrt_roi_load(const udfrt_dataset *ds, const char *path, uint8_t *
     udfrt_error local = {0};
     if (udfrt_array_load(path, ds->nav_size, &a, &local) != UDFRT_OK)
         return udfrt_fail(err, local.code, "--roi: %s", local.msg);
-    if (a.elements != ds->nav_size) {
+    /* The nav shape, or one flat dim in the nav order: another shape of the
+     * same size (a transposed (nx, ny) ROI) would select other positions. */
+    int nav_shaped = a.rank == ds->nav_rank;
+    for (int d = 0; nav_shaped && d < a.rank; d++)
+        nav_shaped = a.shape[d] == ds->nav_shape[d];
+    if (!nav_shaped && !(a.rank == 1 && a.elements == ds->nav_size)) {
         char have[256], want[256];
         udfrt_format_shape(a.rank, a.shape, have, sizeof have);
         udfrt_format_shape(ds->nav_rank, ds->nav_shape, want, sizeof want);
         udfrt_array_free(&a);
-        return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "--roi: '%s' has shape %s, but the nav shape is %s (the ROI needs %lld "
-                          "elements, one per scan position)",
-                          path, have, want, (long long)ds->nav_size);
+        return udfrt_fail(
+            err, UDFRT_ERR_DATA,
+            "--roi: '%s' has shape %s, but the nav shape is %s: give a ROI of the nav "
+            "shape, or a flat one of %lld elements in scan order (--nav sets the nav "
+            "shape)",
+            path, have, want, (long long)ds->nav_size);
     }
     uint8_t *roi = udfrt_malloc((size_t)ds->nav_size);
     if (!roi) {

@@ -67,8 +67,19 @@ with tempdir() as tmp:
     roi = rng.random(nav) < 0.4
     roi[0, 0] = roi[-1, -1] = True
     np.save(os.path.join(tmp, "roi.npy"), roi)
-    # Any array with one element per position works: flat, and not bool.
+    # Nav-shaped or flat in scan order, and not bool.
     np.save(os.path.join(tmp, "flat.npy"), roi.reshape(-1).astype(np.uint8) * 7)
+    # Other shapes of the same size are refused: a transposed ROI would
+    # select other positions.
+    for name, shaped in (("transposed", np.ascontiguousarray(roi.T)),
+                         ("folded", roi.reshape(3, -1))):
+        path = os.path.join(tmp, name + ".npy")
+        np.save(path, shaped)
+        p = run("run", "sumsig", "--data", os.path.join(tmp, "data.npy"), "--roi", path,
+                "-o", os.path.join(tmp, "refused.h5"), expect=3)
+        want = "has shape %s, but the nav shape is %s" % (tuple(shaped.shape), tuple(nav))
+        if want not in p.stderr or "flat one of %d elements" % roi.size not in p.stderr:
+            fail("%s ROI: expected %r in:\n%s" % (name, want, p.stderr))
     box = np.zeros(nav, dtype=bool)
     box[2:7, 3:] = True
 
