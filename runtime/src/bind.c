@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "array_file.h"
 #include "dims.h"
 #include "dtype.h"
 
@@ -182,15 +183,6 @@ static udfrt_status parse_list(const char *udf, const udf_param_desc *p, const c
     return st;
 }
 
-static void describe_shape(char *out, size_t cap, int rank, const int64_t *shape)
-{
-    int n = snprintf(out, cap, "(");
-    for (int i = 0; i < rank && n < (int)cap; i++)
-        n += snprintf(out + n, cap - (size_t)n, "%s%lld", i ? ", " : "", (long long)shape[i]);
-    if (n < (int)cap)
-        snprintf(out + n, cap - (size_t)n, rank == 1 ? ",)" : ")");
-}
-
 /* The extra dims param p declares, as a shape: sizes, or the names of dim
  * variables no earlier param has bound ("(n, 2)"). */
 static void describe_extra_dims(char *out, size_t cap, const udfrt_job *job, const udf_ctx *ctx,
@@ -262,10 +254,10 @@ static udfrt_status check_array_shape(udfrt_job *job, const udfrt_dataset *ds, i
     char got[160], extra[400], frame[160], scan[160], from[1100] = "";
     if (file)
         snprintf(from, sizeof from, " (from '%s')", file);
-    describe_shape(got, sizeof got, a->rank, a->shape);
+    udfrt_format_shape(a->rank, a->shape, got, sizeof got);
     describe_extra_dims(extra, sizeof extra, job, &ctx, p);
-    describe_shape(frame, sizeof frame, ds->sig_rank, ds->sig_shape);
-    describe_shape(scan, sizeof scan, ds->nav_rank, ds->nav_shape);
+    udfrt_format_shape(ds->sig_rank, ds->sig_shape, frame, sizeof frame);
+    udfrt_format_shape(ds->nav_rank, ds->nav_shape, scan, sizeof scan);
     if (p->kind == UDF_PARAM_SIG)
         return udfrt_fail(err, UDFRT_ERR_DATA,
                           "param '%s' of udf '%s'%s has shape %s, but it must be its dims %s "
