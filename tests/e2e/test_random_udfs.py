@@ -1117,7 +1117,9 @@ class Acc:
         else:
             big = self.kind == "max"
             if is_float(t):
-                iv = np.full(shape, init)
+                # float, so that fmax sees a float start and orders its zeros
+                # (an int 0 went through numpy's maximum, which keeps max(0, -0) = -0)
+                iv = np.full(shape, float(init))
                 r = np.where(self.seen, fmax(iv, self.val, big), iv).astype(NP[t])
             else:
                 iv = np.full(shape, int(init)).astype(NP[t])
