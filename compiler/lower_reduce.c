@@ -117,7 +117,7 @@ static void reduction_begin(Lowerer *L, Reduction *r, const Reduction *earlier, 
             ? (type_is_signed((udf_dtype)t) || t == UDF_DTYPE_BOOL ? UDF_DTYPE_I64 : UDF_DTYPE_U64)
             : t;
     int frames = lw_copies(L);
-    r->acc = r->block = r->comp = -1;
+    r->block = r->comp = -1;
     r->acc = lw_tmps(L, id == BI_RMIN ? "min" : id == BI_RMAX ? "max" : "sum", r->acc_type, frames);
     for (int j = 0; j < frames; j++) {
         LExpr *start = r->summing ? lir_const_int(a, r->acc_type, 0) : extreme(L, t, id == BI_RMIN);

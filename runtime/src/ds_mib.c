@@ -409,11 +409,14 @@ static udfrt_status check_header(const mib_impl *m, const mib_file *f, int64_t l
     int64_t sequence = f->sequence + local, found;
     udfrt_mib_frame_check check =
         udfrt_mib_check_frame(text, (size_t)m->hdr.header_bytes, &f->first, sequence, &found);
+    if (check == UDFRT_MIB_FRAME_OK)
+        return UDFRT_OK;
     long long at = (long long)(local * m->stride);
     char shown[48]; /* the start of what the file holds there */
     udfrt_shown(shown, sizeof shown, text, (size_t)m->hdr.header_bytes, '\0');
     switch (check) {
-    case UDFRT_MIB_FRAME_OK: return UDFRT_OK;
+    case UDFRT_MIB_FRAME_OK: /* returned above */
+    case UDFRT_MIB_FRAME_NO_HEADER: break;
     case UDFRT_MIB_FRAME_OTHER_SEQUENCE:
         return udfrt_fail(err, UDFRT_ERR_DATA,
                           "'%s': the frame header at byte %lld has sequence number %lld where "
@@ -431,7 +434,6 @@ static udfrt_status check_header(const mib_impl *m, const mib_file *f, int64_t l
                           "'%s': the frame header at byte %lld ('%s...') has no sequence number "
                           "(field 2), where frame %lld should start",
                           f->path, at, shown, (long long)sequence);
-    case UDFRT_MIB_FRAME_NO_HEADER: break;
     }
     return udfrt_fail(err, UDFRT_ERR_DATA,
                       "'%s': no frame header ('MQ1,') at byte %lld, where frame %lld should "

@@ -23,7 +23,7 @@ static udfrt_status transfer_partial(run_state *rs, partial *p, int peer, int se
         const udfrt_job *job = &rs->jobs[j];
         for (int b = 0; b < job->kernel->n_buffers; b++, slot++) {
             const udf_buffer_desc *desc = &job->kernel->buffers[b];
-            if (desc->kind == UDF_KIND_NAV || (desc->flags & (UDF_BUF_DERIVED | UDF_BUF_UNUSED)))
+            if (desc->kind == UDF_KIND_NAV || (desc->flags & UDFRT_BUF_NOT_IN_PARTIALS))
                 continue;
             size_t bytes =
                 (size_t)udfrt_buffer_elements(&job->ctx, desc) * udfrt_dtype_size(desc->dtype);
@@ -49,7 +49,7 @@ static udfrt_status transfer_nav(run_state *rs, int rank, int peer, int send)
         const udfrt_job *job = &rs->jobs[j];
         for (int b = 0; b < job->kernel->n_buffers; b++) {
             const udf_buffer_desc *desc = &job->kernel->buffers[b];
-            if (desc->kind != UDF_KIND_NAV || (desc->flags & (UDF_BUF_DERIVED | UDF_BUF_UNUSED)))
+            if (desc->kind != UDF_KIND_NAV || (desc->flags & UDFRT_BUF_NOT_IN_PARTIALS))
                 continue;
             size_t block =
                 (size_t)udfrt_buffer_block(&job->ctx, desc) * udfrt_dtype_size(desc->dtype);

@@ -9,6 +9,10 @@
 
 #include "run.h"
 
+/* Buffers that partials hold no storage for: derived ones (the result fills
+ * them) and unused ones (nothing touches them). */
+#define UDFRT_BUF_NOT_IN_PARTIALS (UDF_BUF_DERIVED | UDF_BUF_UNUSED)
+
 /* The sig/single buffers of every job for one node of the merge tree; nav
  * entries point at the shared nav buffers. */
 typedef struct partial {

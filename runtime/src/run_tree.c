@@ -49,7 +49,7 @@ udfrt_status udfrt_partial_init(run_state *rs, partial *p)
                 p->bufs[slot] = job->buffers[b];
                 continue;
             }
-            if (desc->flags & (UDF_BUF_DERIVED | UDF_BUF_UNUSED))
+            if (desc->flags & UDFRT_BUF_NOT_IN_PARTIALS)
                 continue;
             int64_t n = udfrt_buffer_elements(&job->ctx, desc);
             if (fresh)
@@ -106,7 +106,7 @@ void udfrt_adopt_root(run_state *rs, partial *root)
         udfrt_job *job = &rs->jobs[j];
         for (int b = 0; b < job->kernel->n_buffers; b++, slot++)
             if (job->kernel->buffers[b].kind != UDF_KIND_NAV &&
-                !(job->kernel->buffers[b].flags & UDF_BUF_DERIVED)) {
+                !(job->kernel->buffers[b].flags & UDFRT_BUF_NOT_IN_PARTIALS)) {
                 job->buffers[b] = root->bufs[slot];
                 root->bufs[slot] = NULL;
             }
