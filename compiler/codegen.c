@@ -516,19 +516,42 @@ static LLVMValueRef field(Gen *g, LField f, int64_t arg, LLVMValueRef frame)
 
 static void stmts(Gen *g, const LStmt *s);
 
-/* A loop ID saying "do not vectorise" (a loop that is short or runs once
- * per partition: vector code for it would cost compile time, not save run
- * time). A loop ID refers to itself; LLVM makes the node distinct. */
-static LLVMValueRef scalar_loop_id(Gen *g)
+/* A loop ID with the given boolean or integer properties (key, value). A
+ * loop ID refers to itself; LLVM makes the node distinct. */
+static LLVMValueRef loop_id(Gen *g, const char *const *keys, const int *values, int n)
 {
     LLVMMetadataRef self = LLVMTemporaryMDNode(g->ctx, NULL, 0);
-    const char *key = "llvm.loop.vectorize.enable";
-    LLVMMetadataRef no = LLVMValueAsMetadata(LLVMConstInt(g->i1, 0, 0));
-    LLVMMetadataRef pair[] = {LLVMMDStringInContext2(g->ctx, key, strlen(key)), no};
-    LLVMMetadataRef ops[] = {self, LLVMMDNodeInContext2(g->ctx, pair, 2)};
-    LLVMMetadataRef id = LLVMMDNodeInContext2(g->ctx, ops, 2);
+    LLVMMetadataRef ops[4] = {self};
+    for (int i = 0; i < n; i++) {
+        LLVMTypeRef t = strstr(keys[i], ".enable") ? g->i1 : LLVMInt32TypeInContext(g->ctx);
+        LLVMMetadataRef pair[] = {LLVMMDStringInContext2(g->ctx, keys[i], strlen(keys[i])),
+                                  LLVMValueAsMetadata(LLVMConstInt(t, (unsigned)values[i], 0))};
+        ops[i + 1] = LLVMMDNodeInContext2(g->ctx, pair, 2);
+    }
+    LLVMMetadataRef id = LLVMMDNodeInContext2(g->ctx, ops, (size_t)n + 1);
     LLVMMetadataReplaceAllUsesWith(self, id);
     return LLVMMetadataAsValue(g->ctx, id);
+}
+
+/* "Do not vectorise": a loop that is short or runs once per partition, whose
+ * vector code would cost compile time, not save run time. */
+static LLVMValueRef scalar_loop_id(Gen *g)
+{
+    const char *keys[] = {"llvm.loop.vectorize.enable"};
+    const int values[] = {0};
+    return loop_id(g, keys, values, 1);
+}
+
+/* A loop of a few iterations each time it runs (a run of pixels of one bin,
+ * ~16): vector iterations with masked loads for the tail instead of a
+ * scalar remainder, and no interleaving (which would need 4 vectors' worth
+ * of iterations before any vector code ran). */
+static LLVMValueRef short_trips_loop_id(Gen *g)
+{
+    const char *keys[] = {"llvm.loop.vectorize.enable", "llvm.loop.vectorize.predicate.enable",
+                          "llvm.loop.interleave.count"};
+    const int values[] = {1, 1, 1};
+    return loop_id(g, keys, values, 3);
 }
 
 static void for_loop(Gen *g, const LStmt *s)
@@ -549,6 +572,8 @@ static void for_loop(Gen *g, const LStmt *s)
     LLVMValueRef latch = LLVMBuildBr(g->b, head);
     if (s->scalar)
         LLVMSetMetadata(latch, g->loop_kind, scalar_loop_id(g));
+    else if (s->short_trips)
+        LLVMSetMetadata(latch, g->loop_kind, short_trips_loop_id(g));
     LLVMPositionBuilderAtEnd(g->b, done);
 }
 

@@ -96,6 +96,8 @@ typedef struct LStmt {
     LExpr *lo, *hi;                 /* LS_FOR: [lo, hi) */
     int scalar;                     /* LS_FOR: not worth vectorising (short, or run
                                        once per partition) */
+    int short_trips;                /* LS_FOR: runs a few iterations each time (a run
+                                       of pixels): vectorised with masked tails */
     LExpr *cond;                    /* LS_IF */
     struct LStmt *body, *else_body; /* LS_FOR body; LS_IF branches */
 } LStmt;

@@ -194,6 +194,10 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
         index_reductions |= lw_has_reduction(arg);
     if (n_free > 0)
         lw_hoist_invariant(L, value, frees, n_free, b, out);
+    LExpr *runs_pay;
+    LStmt *by_runs = domain == SHAPE_PIXEL && !guard && !index_reductions
+                         ? lw_run_update(L, s, &runs_pay)
+                         : NULL;
     /* (Not when the value reads the target: a later k would not see the
      * stores of earlier ones.) */
     if (UDF_FREE_JAM > 1 && n_free == 1 && !guard && domain == SHAPE_SCALAR && L->fjam == 1 &&
@@ -211,6 +215,8 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
     LStmt *loops = inner.head;
     for (int i = n_free - 1; i >= 0; i--)
         loops = lir_for(a, frees[i]->slot, lw_i64(L, 0), lw_dim(L, &frees[i]->range), loops);
+    if (by_runs) /* (then n_free is 0) */
+        loops = lir_if(a, runs_pay, by_runs, loops);
     lir_append(out, loops);
     lw_unhoist(s->value);
     for (const Expr *arg = args; arg; arg = arg->next)
@@ -448,6 +454,7 @@ LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
     L.let_in_loop = ARENA_ARRAY(a, char, cu->n_lets + 1);
     L.let_scratch = ARENA_ARRAY(a, Symbol *, cu->n_lets + 1);
     L.let_cached = ARENA_ARRAY(a, char, cu->n_lets + 1);
+    L.let_runs = ARENA_ARRAY(a, LetRuns, cu->n_lets + 1);
     L.cap_buffers = cu->n_buffers + 8;
     L.buffers = ARENA_ARRAY(a, Symbol *, L.cap_buffers);
     for (int i = 0; i < cu->n_buffers; i++)

@@ -7,6 +7,12 @@
 
 #include "lower.h"
 
+/* The runs of equal values of a cached let (lower_runs.c): `ends` (a sig
+ * buffer) holds each run's end, `count` (single) how many there are. */
+typedef struct LetRuns {
+    Symbol *ends, *count;
+} LetRuns;
+
 typedef struct Lowerer {
     Arena *arena;
     CheckedUdf *cu;
@@ -23,6 +29,7 @@ typedef struct Lowerer {
                              (gradient's neighbours): lets are computed there */
     Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
     char *let_cached;     /* per let slot: its scratch buffer is filled once per partition */
+    LetRuns *let_runs;    /* per let slot: its runs, when a scatter uses them */
     int inline_scalar_lets; /* scalar lets are computed where used (filling those buffers,
                                before any frame's lets exist) */
     LExpr *sum_scale;       /* non-NULL: `+=` adds its value this many times (a
@@ -114,6 +121,13 @@ void lw_unhoist(Expr *e);
 /* Forgets only the values hoisted for several free-index values at once. */
 void lw_unhoist_free_jammed(Expr *e);
 
+/* Scatters by runs (lower_runs.c). lw_build_runs appends to `fill` (run
+ * once per partition, after `cache` holds cached let `let`) the listing of
+ * its runs, if a scatter of the frame body can use them. lw_run_update
+ * gives statement s lowered that way, and in *pays the condition under which
+ * it is faster than the per-pixel way; or NULL if s is not such a scatter. */
+void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill);
+LStmt *lw_run_update(Lowerer *L, const Stmt *s, LExpr **pays);
 /* A block of statements, fusing elementwise runs (lower_block.c). */
 void lw_block(Lowerer *L, Stmt *s, LBlock *out);
 /* A private buffer made by lowering (rank 0 beyond its kind's shape),

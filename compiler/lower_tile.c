@@ -166,6 +166,7 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
         lir_append(&fill, loops);
         L->let_scratch[s->sym->slot] = cache;
         L->let_cached[s->sym->slot] = 1;
+        lw_build_runs(L, s->sym, cache, &fill);
     }
     if (!ready)
         return;

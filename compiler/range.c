@@ -166,6 +166,15 @@ int range_bounded(const Expr *e)
     return range_in(e, &work).known;
 }
 
+int range_integers(const Expr *e, double *lo, double *hi)
+{
+    int work = WORK;
+    Range r = range_in(e, &work);
+    *lo = r.lo;
+    *hi = r.hi;
+    return r.known;
+}
+
 static int is_float_sum(const Expr *e)
 {
     return e->kind == E_BINARY && (e->op == OP_ADD || e->op == OP_SUB) && type_is_float(e->optype);

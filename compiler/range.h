@@ -6,7 +6,7 @@
  * such as those of log in logsum's log(float(frame) - min(frame) + 1), to
  * add that sum's per-frame terms first (1 - min(frame)), once per frame, and
  * to sum a bounded value along a row before multiplying by a row factor
- * (lower_reduce.c). */
+ * (lower_reduce.c), and to sum a scatter's runs in integers (lower_runs.c). */
 #ifndef UDF_RANGE_H
 #define UDF_RANGE_H
 
@@ -19,6 +19,10 @@ int range_positive_normal(const Expr *e, udf_dtype t);
 /* Whether every value of `e` is an integer within ±2^53: never NaN or
  * infinite, and a sum of a row of them stays finite in any float type. */
 int range_bounded(const Expr *e);
+
+/* Whether every value of `e` is an integer in [*lo, *hi] (then set), both
+ * within ±2^53. */
+int range_integers(const Expr *e, double *lo, double *hi);
 
 /* A term of a float sum: e, added or (negative) subtracted. */
 typedef struct RangeTerm {

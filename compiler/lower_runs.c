@@ -1,0 +1,180 @@
+/* lower_runs.c — scatters by runs: `b[bin] += v` with `bin` a pixel let that
+ * is the same in every frame (a cached let, lower_tile.c), as in a radial
+ * profile. Pixels in flat order form runs of equal `bin`: rings cross each
+ * row in a few stretches. Once per partition the run ends are listed; then
+ * each frame sums v over each run in a var per jammed frame (a loop LLVM
+ * vectorises) and adds the sum to its bin once, instead of a load and a
+ * store into the bin per pixel, whose chain through memory serialises
+ * neighbours in the same bin. Integer values (u16 frames) are summed in
+ * integers, exactly, and converted once per run. See lower_internal.h. */
+#include "lower_internal.h"
+#include "range.h"
+
+/* Runs pay when they hold this many pixels on average: shorter ones cost
+ * more per pixel (a vector sum each) than a load and a store into the bin.
+ * Each partition picks the one way or the other for all its frames. */
+#define MIN_MEAN_RUN 8
+
+/* The most pixels in one run: integer sums of up to 16-bit values over a
+ * run then fit 32 bits. */
+#define MAX_RUN 65536
+
+/* The cached let that indexes statement s's target alone, if s is a scatter
+ * the runs can serve: `+=` into a nav or single buffer, a value that reads
+ * no coordinate (the runs' loop has none) and not the target. */
+static const Symbol *run_index(const Lowerer *L, const Stmt *s)
+{
+    if (s->kind != S_ASSIGN || s->assign_op != OP_ADD || s->target->kind != E_INDEX)
+        return NULL;
+    const Symbol *b = s->target->sym;
+    const Expr *arg = s->target->args;
+    if ((b->buf_kind != UDF_KIND_NAV && b->buf_kind != UDF_KIND_SINGLE) || b->rank != 1 ||
+        arg->next || arg->kind != E_NAME || !arg->sym || arg->sym->kind != SYM_LET ||
+        arg->sym->shape != SHAPE_PIXEL || !L->let_cached[arg->sym->slot] || expr_reads(s->value, b))
+        return NULL;
+    for (int i = 0; i < L->cu->n_coords; i++)
+        if (expr_reads(s->value, L->cu->coords[i]))
+            return NULL;
+    return arg->sym;
+}
+
+static int serves_any(const Lowerer *L, const Symbol *let, const Stmt *s)
+{
+    for (; s; s = s->next)
+        if (run_index(L, s) == let || serves_any(L, let, s->then_body) ||
+            serves_any(L, let, s->else_body))
+            return 1;
+    return 0;
+}
+
+void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill)
+{
+    if (!serves_any(L, let, L->cu->frame->stmts))
+        return;
+    Arena *a = L->arena;
+    LetRuns *runs = &L->let_runs[let->slot];
+    runs->ends =
+        lw_scratch_buffer(L, arena_printf(a, ".runs.%s", let->name), UDF_KIND_SIG, UDF_DTYPE_I64);
+    runs->count = lw_scratch_buffer(L, arena_printf(a, ".runs.%s.count", let->name),
+                                    UDF_KIND_SINGLE, UDF_DTYPE_I64);
+    /* count = 0; first = 0; for p in 1 .. sig_size: if cache[p] != cache[p - 1]
+     * or p - first == MAX_RUN: ends[count++] = first = p; then, if there
+     * are pixels, ends[count++] = sig_size. */
+    int count = lw_tmp(L, "runs", UDF_DTYPE_I64), first = lw_tmp(L, "first", UDF_DTYPE_I64);
+    int p = lw_tmp(L, "p", UDF_DTYPE_I64);
+    LExpr *one = lw_i64(L, 1), *size = lw_sig_size(L);
+    lir_append(fill, lir_set(a, count, lw_i64(L, 0)));
+    lir_append(fill, lir_set(a, first, lw_i64(L, 0)));
+    LExpr *here = lir_load(a, LB_BUF, cache->slot, cache->type, lw_var(L, p));
+    LExpr *before = lir_load(a, LB_BUF, cache->slot, cache->type,
+                             lir_bin(a, OP_SUB, UDF_DTYPE_I64, lw_var(L, p), one));
+    LExpr *length = lir_bin(a, OP_SUB, UDF_DTYPE_I64, lw_var(L, p), lw_var(L, first));
+    LExpr *ends_here =
+        lir_bin(a, OP_OR, UDF_DTYPE_BOOL, lir_bin(a, OP_NE, UDF_DTYPE_BOOL, here, before),
+                lir_bin(a, OP_EQ, UDF_DTYPE_BOOL, length, lw_i64(L, MAX_RUN)));
+    LBlock end;
+    lir_block_init(&end);
+    lir_append(&end, lir_store(a, LB_BUF, runs->ends->slot, UDF_DTYPE_I64, lw_var(L, count),
+                               lw_var(L, p)));
+    lir_append(&end, lir_set(a, count, lir_bin(a, OP_ADD, UDF_DTYPE_I64, lw_var(L, count), one)));
+    lir_append(&end, lir_set(a, first, lw_var(L, p)));
+    LStmt *scan = lir_for(a, p, one, size, lir_if(a, ends_here, end.head, NULL));
+    scan->scalar = 1; /* once per partition */
+    lir_append(fill, scan);
+    LStmt *last = lir_store(a, LB_BUF, runs->ends->slot, UDF_DTYPE_I64, lw_var(L, count), size);
+    last->next = lir_set(a, count, lir_bin(a, OP_ADD, UDF_DTYPE_I64, lw_var(L, count), one));
+    lir_append(fill, lir_if(a, lir_bin(a, OP_GT, UDF_DTYPE_BOOL, size, lw_i64(L, 0)), last, NULL));
+    lir_append(fill, lir_store(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0),
+                               lw_var(L, count)));
+}
+
+/* The type a run's values are summed in: for integer values of a known
+ * range, an integer type that holds any run's sum (MAX_RUN values), so the
+ * sum is exact and converts once; else the update's own type t. */
+static udf_dtype run_sum_type(const Expr *value, udf_dtype t)
+{
+    double lo, hi;
+    if (type_is_float(value->type) || !range_integers(value, &lo, &hi))
+        return t;
+    if (lo >= 0 && hi * MAX_RUN <= 0x1p32 - 1)
+        return UDF_DTYPE_U32;
+    if (-lo * MAX_RUN <= 0x1p31 && hi * MAX_RUN <= 0x1p31 - 1)
+        return UDF_DTYPE_I32;
+    if (-lo * MAX_RUN <= 0x1p63 && hi * MAX_RUN < 0x1p63)
+        return UDF_DTYPE_I64;
+    return t;
+}
+
+LStmt *lw_run_update(Lowerer *L, const Stmt *s, LExpr **pays)
+{
+    const Symbol *let = run_index(L, s);
+    const LetRuns *runs = let ? &L->let_runs[let->slot] : NULL;
+    if (!runs || !runs->ends || L->fjam > 1 || L->sum_scale)
+        return NULL;
+    Arena *a = L->arena;
+    LBlock out_block, *out = &out_block;
+    lir_block_init(out);
+    const Symbol *b = s->target->sym;
+    const Expr *args = s->target->args;
+    Expr *value = s->value;
+    lw_hoist(L, value, out); /* its reductions: one value per frame */
+    udf_dtype t = type_of_update(OP_ADD, b->type, value);
+    int current = L->jam_index, from, to;
+    lw_jam_frames(L, &from, &to);
+    int n = to - from;
+    int start = lw_tmp(L, "start", UDF_DTYPE_I64), stop = lw_tmp(L, "stop", UDF_DTYPE_I64);
+    int r = lw_tmp(L, "run", UDF_DTYPE_I64), p = lw_tmp(L, "p", UDF_DTYPE_I64);
+    udf_dtype sum_type = run_sum_type(value, t);
+    int sums = lw_tmps(L, "runsum", sum_type, n);
+    LExpr *saved_pixel = L->pixel;
+    /* Per run in the target's range: the sums over its pixels, frame by
+     * frame of the group, then each added to the run's bin. */
+    LBlock sum, pixel;
+    lir_block_init(&sum);
+    lir_block_init(&pixel);
+    L->pixel = lw_var(L, p);
+    for (int j = from; j < to; j++) {
+        lw_jam_select(L, j);
+        lir_append(&sum, lir_set(a, sums + j - from, lir_cast(a, sum_type, lw_i64(L, 0))));
+        LetBinding lets = {0};
+        lw_bind_lets(L, value, &pixel, &lets);
+        LExpr *step = lir_bin(a, OP_ADD, sum_type, lw_var(L, sums + j - from),
+                              lw_expr_as(L, value, sum_type));
+        step->reassoc = type_is_float(sum_type);
+        lir_append(&pixel, lir_set(a, sums + j - from, step));
+        lw_unbind_lets(L, &lets);
+    }
+    LStmt *pixels = lir_for(a, p, lw_var(L, start), lw_var(L, stop), pixel.head);
+    pixels->short_trips = 1;
+    lir_append(&sum, pixels);
+    L->pixel = lw_var(L, start); /* the run's first pixel names its bin */
+    LExpr *in_range = NULL;
+    for (int j = from; j < to; j++) {
+        lw_jam_select(L, j);
+        LExpr *index = lw_element(L, b, args, &in_range);
+        LExpr *old = lir_cast(a, t, lir_load(a, LB_BUF, b->slot, b->type, index));
+        LExpr *total = lir_bin(a, OP_ADD, t, old, lir_cast(a, t, lw_var(L, sums + j - from)));
+        LStmt *store = lir_store(a, LB_BUF, b->slot, b->type, index, lir_cast(a, b->type, total));
+        if (L->jam > 1)
+            store = lir_if(a, L->jam_valid[j], store, NULL);
+        lir_append(&sum, store);
+    }
+    lw_jam_select(L, current);
+    L->pixel = saved_pixel;
+    LBlock run;
+    lir_block_init(&run);
+    lir_append(
+        &run, lir_set(a, stop, lir_load(a, LB_BUF, runs->ends->slot, UDF_DTYPE_I64, lw_var(L, r))));
+    lir_append(&run, in_range ? lir_if(a, in_range, sum.head, NULL) : sum.head);
+    lir_append(&run, lir_set(a, start, lw_var(L, stop)));
+    lir_append(out, lir_set(a, start, lw_i64(L, 0)));
+    LExpr *count = lir_load(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0));
+    LStmt *loop = lir_for(a, r, lw_i64(L, 0), count, run.head);
+    loop->scalar = 1; /* the loop over each run's pixels is the one to vectorise */
+    lir_append(out, loop);
+    lw_unhoist(value);
+    *pays =
+        lir_bin(a, OP_LE, UDF_DTYPE_BOOL,
+                lir_bin(a, OP_MUL, UDF_DTYPE_I64, count, lw_i64(L, MIN_MEAN_RUN)), lw_sig_size(L));
+    return out_block.head;
+}
