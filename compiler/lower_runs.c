@@ -21,7 +21,10 @@
 
 /* The cached let that indexes statement s's target alone, if s is a scatter
  * the runs can serve: `+=` into a nav or single buffer, a value that reads
- * no coordinate (the runs' loop has none) and not the target. */
+ * no coordinate (the runs' loop has none) and not the target. Not into bool
+ * targets (`+` toggles them) nor a float step into an integer target (each
+ * pixel's step is truncated, saturated, NaN made 0): what those do per pixel
+ * a sum per run cannot. Integer steps wrap the same either way. */
 static const Symbol *run_index(const Lowerer *L, const Stmt *s)
 {
     if (s->kind != S_ASSIGN || s->assign_op != OP_ADD || s->target->kind != E_INDEX)
@@ -31,6 +34,9 @@ static const Symbol *run_index(const Lowerer *L, const Stmt *s)
     if ((b->buf_kind != UDF_KIND_NAV && b->buf_kind != UDF_KIND_SINGLE) || b->rank != 1 ||
         arg->next || arg->kind != E_NAME || !arg->sym || arg->sym->kind != SYM_LET ||
         arg->sym->shape != SHAPE_PIXEL || !L->let_cached[arg->sym->slot] || expr_reads(s->value, b))
+        return NULL;
+    if (b->type == UDF_DTYPE_BOOL ||
+        (!type_is_float(b->type) && type_is_float(type_of_update(OP_ADD, b->type, s->value))))
         return NULL;
     for (int i = 0; i < L->cu->n_coords; i++)
         if (expr_reads(s->value, L->cu->coords[i]))

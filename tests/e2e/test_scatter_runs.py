@@ -5,7 +5,8 @@ i16) or 64 (u32), exactly, in runs of at most 65536 pixels; float values in
 the update's type. Each case runs against numpy's sums per bin: exact for
 integer targets, within rounding for float ones; with 15 frames (a short
 last group of jammed frames), one partition and several, and a ROI. The IR
-must list runs exactly for the scatters they can serve."""
+must list runs exactly for the scatters they can serve: not those whose
+steps convert per pixel (float into integer, anything into bool)."""
 import os
 
 import numpy as np
@@ -106,7 +107,7 @@ with tempdir() as tmp:
             fail("%s: runs %s in the IR:\n%s" % (name, "missing" if by_runs else "used", ir))
         for dtype in ("u16", "i16", "u32", "f32"):
             if name in ("rings_i64", "minus_min", "whole", "diagonal") and dtype == "f32":
-                continue  # an f32 value does not go into an integer buffer exactly
+                continue  # float steps into integer buffers: the per-pixel way, below
             data = data_of(dtype, rng)
             path = os.path.join(tmp, "data.npy")
             np.save(path, data)
@@ -123,6 +124,38 @@ with tempdir() as tmp:
                         got = got.reshape((-1,) + got.shape[2:])
                     what = "%s/%s %s %s" % (name, buffer, dtype, " ".join(options))
                     check(got.dtype, got, want, what)
+
+    # Steps that a sum per run cannot stand for take the per-pixel way: each
+    # float step into an integer buffer truncates (0.5 -> 0), saturates (100
+    # into an i8 holding 100 gives 127) or maps NaN to 0; `+` on a bool
+    # toggles. One bin over a 16x16 frame, a single run.
+    steps = {
+        "truncate": ("nav i64 b[1];", "b[bin] += float(frame) * 0.5;",
+                     np.ones((1, 16, 16), np.uint16), 0),
+        "saturate": ("nav i8 b[1];", "b[bin] += float(frame);",
+                     np.zeros((1, 16, 16), np.int16), 27),
+        "nan_step": ("nav i32 b[1];", "b[bin] += frame;",
+                     np.ones((1, 16, 16), np.float32), 255),
+        "toggle": ("nav bool b[1];", "b[bin] += frame;",
+                   np.zeros((1, 16, 16), np.int16), False),
+    }
+    steps["saturate"][2][0, 0, :3] = [100, 100, -100]
+    steps["nan_step"][2][0, 0, 0] = np.nan
+    steps["toggle"][2][0, 0, :2] = [2, -1]
+    for name, (decl, body, data, want) in steps.items():
+        src = os.path.join(tmp, name + ".udf")
+        with open(src, "w") as f:
+            f.write("udf %s {\n%s\nframe[y, x] { let bin = y // 100; %s }\n}\n"
+                    % (name, decl, body))
+        dtype = {np.dtype(np.uint16): "u16", np.dtype(np.int16): "i16",
+                 np.dtype(np.float32): "f32"}[data.dtype]
+        if "runsum" in run("emit", "ir", src, "--dtype", dtype).stdout:
+            fail("%s: runs used in the IR" % name)
+        path = os.path.join(tmp, name + ".npy")
+        np.save(path, data)
+        run("run", src, "--data", path, "--sig-dims", 2, "-o", out)
+        got = read(out, name, "b").reshape(-1)
+        check_equal(got, np.array([want], dtype=got.dtype), name)
 
     # Runs end after 65536 pixels, so that a u16 run sums in 32 bits: one bin
     # over 300x300 pixels of 65535 is 5.9e9, past 2^32.
