@@ -68,6 +68,19 @@ static LStmt *update(Lowerer *L, const Symbol *b, const Expr *args, Op op, const
     return out.head;
 }
 
+/* The loops of domain d around body. Those of a scatter (an index with a
+ * value per pixel other than a coordinate, which addresses a row as the
+ * frame's own) are marked not to be vectorised: LLVM cannot vectorise
+ * stores into bins that may collide, and trying costs compile time. */
+static LStmt *domain_loops(Lowerer *L, Domain *d, const Expr *args, LStmt *body)
+{
+    LStmt *loops = lw_domain_end(L, d, body);
+    for (const Expr *arg = args; arg; arg = arg->next)
+        if (arg->shape == SHAPE_PIXEL && !(arg->sym && arg->sym->kind == SYM_COORD))
+            return lw_scalar_loops(loops);
+    return loops;
+}
+
 /* The stores of an assignment at the current element for the frames of a
  * jammed group (usually one frame) and the values of a jammed free index,
  * each in a loop over `own` unless that is a scalar; `guarded`: each frame's
@@ -88,7 +101,7 @@ static LStmt *element_stores(Lowerer *L, const Symbol *b, const Expr *args, Op o
             if (own != SHAPE_SCALAR) {
                 Domain d;
                 lw_domain_begin(L, own, &d);
-                store = lw_domain_end(L, &d, update(L, b, args, op, value));
+                store = domain_loops(L, &d, args, update(L, b, args, op, value));
             } else {
                 store = update(L, b, args, op, value);
             }
@@ -121,12 +134,12 @@ static void jammed_stores(Lowerer *L, const Symbol *b, const Expr *args, Op op, 
     Domain d;
     lw_domain_begin(L, domain, &d);
     LStmt *loop =
-        lw_domain_end(L, &d, element_stores(L, b, args, op, value, guard, SHAPE_SCALAR, 0));
+        domain_loops(L, &d, args, element_stores(L, b, args, op, value, guard, SHAPE_SCALAR, 0));
     if (L->jam > 1) {
         Domain short_group;
         lw_domain_begin(L, domain, &short_group);
-        LStmt *guarded = lw_domain_end(
-            L, &short_group, element_stores(L, b, args, op, value, guard, SHAPE_SCALAR, 1));
+        LStmt *guarded = domain_loops(
+            L, &short_group, args, element_stores(L, b, args, op, value, guard, SHAPE_SCALAR, 1));
         loop = lir_if(L->arena, L->jam_valid[L->jam - 1], loop, guarded);
     }
     lir_append(out, loop);
@@ -194,10 +207,12 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
         index_reductions |= lw_has_reduction(arg);
     if (n_free > 0)
         lw_hoist_invariant(L, value, frees, n_free, b, out);
-    LExpr *runs_pay;
-    LStmt *by_runs = domain == SHAPE_PIXEL && !guard && !index_reductions
-                         ? lw_run_update(L, s, &runs_pay)
-                         : NULL;
+    LStmt *by_runs =
+        domain == SHAPE_PIXEL && !guard && !index_reductions ? lw_run_update(L, s) : NULL;
+    if (by_runs) {
+        lir_append(out, by_runs);
+        return;
+    }
     /* (Not when the value reads the target: a later k would not see the
      * stores of earlier ones.) */
     if (UDF_FREE_JAM > 1 && n_free == 1 && !guard && domain == SHAPE_SCALAR && L->fjam == 1 &&
@@ -215,8 +230,6 @@ static void lower_update(Lowerer *L, const Symbol *b, const Expr *args, Op op, S
     LStmt *loops = inner.head;
     for (int i = n_free - 1; i >= 0; i--)
         loops = lir_for(a, frees[i]->slot, lw_i64(L, 0), lw_dim(L, &frees[i]->range), loops);
-    if (by_runs) /* (then n_free is 0) */
-        loops = lir_if(a, runs_pay, by_runs, loops);
     lir_append(out, loops);
     lw_unhoist(s->value);
     for (const Expr *arg = args; arg; arg = arg->next)

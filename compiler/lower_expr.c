@@ -419,6 +419,13 @@ LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body)
     return lw_domain_end_blocked(L, d, body, NULL, NULL);
 }
 
+LStmt *lw_scalar_loops(LStmt *loops)
+{
+    for (LStmt *loop = loops; loop && loop->kind == LS_FOR; loop = loop->body)
+        loop->scalar = 1;
+    return loops;
+}
+
 /* Appends list `b` to list `a`. */
 static LStmt *chain(LStmt *a, LStmt *b)
 {

@@ -124,10 +124,9 @@ void lw_unhoist_free_jammed(Expr *e);
 /* Scatters by runs (lower_runs.c). lw_build_runs appends to `fill` (run
  * once per partition, after `cache` holds cached let `let`) the listing of
  * its runs, if a scatter of the frame body can use them. lw_run_update
- * gives statement s lowered that way, and in *pays the condition under which
- * it is faster than the per-pixel way; or NULL if s is not such a scatter. */
+ * gives statement s lowered that way, or NULL if s is not such a scatter. */
 void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill);
-LStmt *lw_run_update(Lowerer *L, const Stmt *s, LExpr **pays);
+LStmt *lw_run_update(Lowerer *L, const Stmt *s);
 /* A block of statements, fusing elementwise runs (lower_block.c). */
 void lw_block(Lowerer *L, Stmt *s, LBlock *out);
 /* A private buffer made by lowering (rank 0 beyond its kind's shape),
@@ -169,6 +168,9 @@ int lw_domain_coords(const Lowerer *L, Shape shape);
 void lw_domain_begin(Lowerer *L, Shape shape, Domain *d);
 /* Wraps `body` into the loops of the domain and restores the lowerer. */
 LStmt *lw_domain_end(Lowerer *L, Domain *d, LStmt *body);
+/* Marks the loops of a domain (lw_domain_end's nest) not to be vectorised;
+ * returns them. */
+LStmt *lw_scalar_loops(LStmt *loops);
 /* The same, with the pixels split into blocks (UDF_SUM_BLOCK pixels, or the
  * rows of frame[y, x]): `before` runs before each block, `after` after it. */
 LStmt *lw_domain_end_blocked(Lowerer *L, Domain *d, LStmt *body, LStmt *before, LStmt *after);

@@ -6,14 +6,14 @@
  * vectorises) and adds the sum to its bin once, instead of a load and a
  * store into the bin per pixel, whose chain through memory serialises
  * neighbours in the same bin. Integer values (u16 frames) are summed in
- * integers, exactly, and converted once per run. See lower_internal.h. */
+ * integers, exactly, and converted once per run. Runs of one pixel (bins
+ * that change at every pixel) cost more than the per-pixel way, all longer
+ * ones less. See lower_internal.h. */
 #include "lower_internal.h"
 #include "range.h"
 
-/* Runs pay when they hold this many pixels on average: shorter ones cost
- * more per pixel (a vector sum each) than a load and a store into the bin.
- * Each partition picks the one way or the other for all its frames. */
-#define MIN_MEAN_RUN 8
+/* Runs of fewer pixels are summed pixel by pixel, longer ones in vectors. */
+#define MIN_VECTOR_RUN 8
 
 /* The most pixels in one run: integer sums of up to 16-bit values over a
  * run then fit 32 bits. */
@@ -111,19 +111,19 @@ static udf_dtype run_sum_type(const Expr *value, udf_dtype t)
     return t;
 }
 
-LStmt *lw_run_update(Lowerer *L, const Stmt *s, LExpr **pays)
+LStmt *lw_run_update(Lowerer *L, const Stmt *s)
 {
     const Symbol *let = run_index(L, s);
     const LetRuns *runs = let ? &L->let_runs[let->slot] : NULL;
     if (!runs || !runs->ends || L->fjam > 1 || L->sum_scale)
         return NULL;
     Arena *a = L->arena;
-    LBlock out_block, *out = &out_block;
-    lir_block_init(out);
+    LBlock out;
+    lir_block_init(&out);
     const Symbol *b = s->target->sym;
     const Expr *args = s->target->args;
     Expr *value = s->value;
-    lw_hoist(L, value, out); /* its reductions: one value per frame */
+    lw_hoist(L, value, &out); /* its reductions: one value per frame */
     udf_dtype t = type_of_update(OP_ADD, b->type, value);
     int current = L->jam_index, from, to;
     lw_jam_frames(L, &from, &to);
@@ -135,24 +135,34 @@ LStmt *lw_run_update(Lowerer *L, const Stmt *s, LExpr **pays)
     LExpr *saved_pixel = L->pixel;
     /* Per run in the target's range: the sums over its pixels, frame by
      * frame of the group, then each added to the run's bin. */
-    LBlock sum, pixel;
+    LBlock sum;
     lir_block_init(&sum);
-    lir_block_init(&pixel);
-    L->pixel = lw_var(L, p);
-    for (int j = from; j < to; j++) {
-        lw_jam_select(L, j);
+    for (int j = from; j < to; j++)
         lir_append(&sum, lir_set(a, sums + j - from, lir_cast(a, sum_type, lw_i64(L, 0))));
-        LetBinding lets = {0};
-        lw_bind_lets(L, value, &pixel, &lets);
-        LExpr *step = lir_bin(a, OP_ADD, sum_type, lw_var(L, sums + j - from),
-                              lw_expr_as(L, value, sum_type));
-        step->reassoc = type_is_float(sum_type);
-        lir_append(&pixel, lir_set(a, sums + j - from, step));
-        lw_unbind_lets(L, &lets);
+    /* A long run in vectors, a short one pixel by pixel: each vector sum
+     * ends in a horizontal sum per frame, which a few pixels do not pay. */
+    L->pixel = lw_var(L, p);
+    LStmt *loops[2];
+    for (int k = 0; k < 2; k++) {
+        LBlock pixel;
+        lir_block_init(&pixel);
+        for (int j = from; j < to; j++) {
+            lw_jam_select(L, j);
+            LetBinding lets = {0};
+            lw_bind_lets(L, value, &pixel, &lets);
+            LExpr *step = lir_bin(a, OP_ADD, sum_type, lw_var(L, sums + j - from),
+                                  lw_expr_as(L, value, sum_type));
+            step->reassoc = type_is_float(sum_type);
+            lir_append(&pixel, lir_set(a, sums + j - from, step));
+            lw_unbind_lets(L, &lets);
+        }
+        loops[k] = lir_for(a, p, lw_var(L, start), lw_var(L, stop), pixel.head);
     }
-    LStmt *pixels = lir_for(a, p, lw_var(L, start), lw_var(L, stop), pixel.head);
-    pixels->short_trips = 1;
-    lir_append(&sum, pixels);
+    loops[0]->short_trips = 1;
+    loops[1]->scalar = 1;
+    LExpr *length = lir_bin(a, OP_SUB, UDF_DTYPE_I64, lw_var(L, stop), lw_var(L, start));
+    LExpr *long_run = lir_bin(a, OP_GE, UDF_DTYPE_BOOL, length, lw_i64(L, MIN_VECTOR_RUN));
+    lir_append(&sum, lir_if(a, long_run, loops[0], loops[1]));
     L->pixel = lw_var(L, start); /* the run's first pixel names its bin */
     LExpr *in_range = NULL;
     for (int j = from; j < to; j++) {
@@ -173,14 +183,11 @@ LStmt *lw_run_update(Lowerer *L, const Stmt *s, LExpr **pays)
         &run, lir_set(a, stop, lir_load(a, LB_BUF, runs->ends->slot, UDF_DTYPE_I64, lw_var(L, r))));
     lir_append(&run, in_range ? lir_if(a, in_range, sum.head, NULL) : sum.head);
     lir_append(&run, lir_set(a, start, lw_var(L, stop)));
-    lir_append(out, lir_set(a, start, lw_i64(L, 0)));
+    lir_append(&out, lir_set(a, start, lw_i64(L, 0)));
     LExpr *count = lir_load(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0));
     LStmt *loop = lir_for(a, r, lw_i64(L, 0), count, run.head);
-    loop->scalar = 1; /* the loop over each run's pixels is the one to vectorise */
-    lir_append(out, loop);
+    loop->scalar = 1; /* the loops over each run's pixels are the ones to vectorise */
+    lir_append(&out, loop);
     lw_unhoist(value);
-    *pays =
-        lir_bin(a, OP_LE, UDF_DTYPE_BOOL,
-                lir_bin(a, OP_MUL, UDF_DTYPE_I64, count, lw_i64(L, MIN_MEAN_RUN)), lw_sig_size(L));
-    return out_block.head;
+    return out.head;
 }

@@ -160,10 +160,7 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
         LExpr *value = lw_expr(L, s->value);
         L->inline_scalar_lets = 0;
         LStmt *store = lir_store(a, LB_BUF, cache->slot, cache->type, L->pixel, value);
-        LStmt *loops = lw_domain_end(L, &d, store);
-        for (LStmt *loop = loops; loop && loop->kind == LS_FOR; loop = loop->body)
-            loop->scalar = 1; /* once per partition */
-        lir_append(&fill, loops);
+        lir_append(&fill, lw_scalar_loops(lw_domain_end(L, &d, store))); /* once per partition */
         L->let_scratch[s->sym->slot] = cache;
         L->let_cached[s->sym->slot] = 1;
         lw_build_runs(L, s->sym, cache, &fill);
