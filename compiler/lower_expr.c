@@ -191,6 +191,8 @@ static LExpr *lower_name(Lowerer *L, const Expr *e)
     case SYM_DIMVAR: return lir_field(a, LX_DIM, s->slot, NULL);
     case SYM_SIZE: return lir_field(a, s->name[0] == 'n' ? LX_NAV_SIZE : LX_SIG_SIZE, 0, NULL);
     case SYM_LET:
+        if (s == L->mask_true) /* inside one of its runs of true */
+            return lir_const_int(L->arena, UDF_DTYPE_BOOL, 1);
         if (s->shape == SHAPE_SCALAR && L->inline_scalar_lets)
             return lw_expr(L, s->value);
         if (s->shape == SHAPE_SCALAR)

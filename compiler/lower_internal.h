@@ -8,9 +8,11 @@
 #include "lower.h"
 
 /* The runs of equal values of a cached let (lower_runs.c): `ends` (a sig
- * buffer) holds each run's end, `count` (single) how many there are. */
+ * buffer) holds each run's end, `count` (single) how many there are; for a
+ * bool let, `sparse` (single bool) whether it is true at few enough pixels
+ * for sums over its runs of true to pay. */
 typedef struct LetRuns {
-    Symbol *ends, *count;
+    Symbol *ends, *count, *sparse;
 } LetRuns;
 
 typedef struct Lowerer {
@@ -30,6 +32,8 @@ typedef struct Lowerer {
     Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
     char *let_cached;     /* per let slot: its scratch buffer is filled once per partition */
     LetRuns *let_runs;    /* per let slot: its runs, when a scatter uses them */
+    const Symbol *mask_true; /* a cached bool let known to be true here (a pass over its
+                                runs of true, lower_runs.c), or NULL */
     int inline_scalar_lets; /* scalar lets are computed where used (filling those buffers,
                                before any frame's lets exist) */
     LExpr *sum_scale;       /* non-NULL: `+=` adds its value this many times (a
@@ -127,6 +131,17 @@ void lw_unhoist_free_jammed(Expr *e);
  * gives statement s lowered that way, or NULL if s is not such a scatter. */
 void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill);
 LStmt *lw_run_update(Lowerer *L, const Stmt *s);
+/* The cached mask of the pass of reductions[n] if it is one integer sum of
+ * `select(mask, v, 0)` (or count of mask) that its runs can serve, else
+ * NULL: a second version of a pass costs compile time (~15 ms for disk's,
+ * with its four jammed frames), which passes of several reductions (fem's
+ * three) would double. lw_run_pass gives the pass over the runs of true of that mask (its
+ * steps lowered with mask_true set to it) where the mask is sparse, else
+ * `all`, the pass over all of d's pixels, built first: lw_domain_end has
+ * restored what lw_domain_begin(d) changed, and the runs' loop uses d's
+ * pixel var. */
+const Symbol *lw_pass_mask(const Lowerer *L, Expr *const *reductions, int n);
+LStmt *lw_run_pass(Lowerer *L, const Domain *d, const Symbol *mask, LStmt *steps, LStmt *all);
 /* A block of statements, fusing elementwise runs (lower_block.c). */
 void lw_block(Lowerer *L, Stmt *s, LBlock *out);
 /* A private buffer made by lowering (rank 0 beyond its kind's shape),

@@ -246,10 +246,19 @@ void lw_reduce(Lowerer *L, Expr **reductions, int n, LBlock *out)
     lw_domain_begin(L, shape, &d);
     for (int i = 0; i < n; i++)
         reduction_steps(L, &r[i], &steps);
+    /* With a mask whose runs serve the pass: also over its runs of true. */
+    const Symbol *mask = lw_pass_mask(L, reductions, n);
+    LBlock run_steps;
+    lir_block_init(&run_steps);
+    L->mask_true = mask;
+    for (int i = 0; i < n && mask; i++)
+        reduction_steps(L, &r[i], &run_steps);
+    L->mask_true = NULL;
     for (int i = 0; i < n; i++)
         if (r[i].blocked)
             reduction_flush(L, &r[i], &before, &after);
-    lir_append(out, lw_domain_end_blocked(L, &d, steps.head, before.head, after.head));
+    LStmt *all = lw_domain_end_blocked(L, &d, steps.head, before.head, after.head);
+    lir_append(out, mask ? lw_run_pass(L, &d, mask, run_steps.head, all) : all);
     for (int i = 0; i < n; i++)
         reduction_end(L, &r[i], out);
 }
