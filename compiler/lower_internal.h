@@ -127,7 +127,8 @@ void lw_unhoist_free_jammed(Expr *e);
 
 /* Scatters by runs (lower_runs.c). lw_build_runs appends to `fill` (run
  * once per partition, after `cache` holds cached let `let`) the listing of
- * its runs, if a scatter of the frame body can use them. lw_run_update
+ * its runs (and, for a bool let, whether it is sparse), if a scatter or a
+ * masked sum of the frame body can use them. lw_run_update
  * gives statement s lowered that way, or NULL if s is not such a scatter. */
 void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill);
 LStmt *lw_run_update(Lowerer *L, const Stmt *s);

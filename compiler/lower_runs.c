@@ -10,7 +10,8 @@
  * that change at every pixel) cost more than the per-pixel way, all longer
  * ones less. Integer sums masked by a cached bool let (the disk of a virtual
  * detector: `sum(select(inside, frame, 0))`) go over the runs of pixels
- * inside only, and never load the others. See lower_internal.h. */
+ * inside only, and never load the others, where the mask is sparse. See
+ * lower_internal.h. */
 #include "builtins.h"
 #include "lower_internal.h"
 #include "range.h"
