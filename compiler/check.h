@@ -58,6 +58,7 @@ struct Symbol {
     int derived;                       /* declared in, or only assigned in, `result` */
     int scratch;                       /* made by lowering to keep a let's values (private) */
     int per_jam; /* scratch of a jammed frame body: its one dim is the frame in the group */
+    int uninit;  /* scratch written whole, once per partition, before any read */
     /* Dim variables: bound from axis `axis` of param `param` (axis < 0: its value). */
     struct Symbol *param;
     int axis;

@@ -81,7 +81,8 @@ static LLVMValueRef buffer(Emitter *e, const Symbol *b, udf_dtype type, int used
     int is_private = b->scratch || b->decl->is_private;
     uint32_t flags = (is_private ? UDF_BUF_PRIVATE : 0) | (b->derived ? UDF_BUF_DERIVED : 0) |
                      (b->merge == MERGE_SUM ? UDF_BUF_SUMMED : 0) |
-                     (is_private && !used ? UDF_BUF_UNUSED : 0);
+                     (is_private && !used ? UDF_BUF_UNUSED : 0) |
+                     (b->scratch && b->uninit ? UDF_BUF_UNINIT : 0);
     LLVMValueRef f[] = {string(e, b->name),
                         i32c(e, b->buf_kind),
                         i32c(e, type),

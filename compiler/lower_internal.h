@@ -7,12 +7,12 @@
 
 #include "lower.h"
 
-/* The runs of equal values of a cached let (lower_runs.c): `ends` (a sig
- * buffer) holds each run's end, `count` (single) how many there are; for a
- * bool let, `sparse` (single bool) whether it is true at few enough pixels
- * for sums over its runs of true to pay. */
+/* The runs of equal values of a cached let (lower_runs.c), in pixel order:
+ * `lengths` (a u8 sig buffer) holds each run's length, `count` (single) how
+ * many there are; for a bool let, `sparse` (single bool) whether it is true
+ * at few enough pixels for sums over its runs of true to pay. */
 typedef struct LetRuns {
-    Symbol *ends, *count, *sparse;
+    Symbol *lengths, *count, *sparse;
 } LetRuns;
 
 typedef struct Lowerer {
@@ -31,7 +31,7 @@ typedef struct Lowerer {
                              (gradient's neighbours): lets are computed there */
     Symbol **let_scratch; /* per let slot: the scratch buffer keeping its values, or NULL */
     char *let_cached;     /* per let slot: its scratch buffer is filled once per partition */
-    LetRuns *let_runs;    /* per let slot: its runs, when a scatter uses them */
+    LetRuns *let_runs;    /* per let slot: its runs, when a scatter or masked sum uses them */
     const Symbol *mask_true; /* a cached bool let known to be true here (a pass over its
                                 runs of true, lower_runs.c), or NULL */
     int inline_scalar_lets; /* scalar lets are computed where used (filling those buffers,
@@ -134,7 +134,7 @@ void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *f
 LStmt *lw_run_update(Lowerer *L, const Stmt *s);
 /* The cached mask of the pass of reductions[n] if it is one integer sum of
  * `select(mask, v, 0)` (or count of mask) that its runs can serve, else
- * NULL: a second version of a pass costs compile time (~15 ms for disk's,
+ * NULL: a second version of a pass costs compile time (~9 ms for disk's,
  * with its four jammed frames), which passes of several reductions (fem's
  * three) would double. lw_run_pass gives the pass over the runs of true of that mask (its
  * steps lowered with mask_true set to it) where the mask is sparse, else

@@ -1,11 +1,11 @@
 /* lower_runs.c — scatters by runs: `b[bin] += v` with `bin` a pixel let that
  * is the same in every frame (a cached let, lower_tile.c), as in a radial
  * profile. Pixels in flat order form runs of equal `bin`: rings cross each
- * row in a few stretches. Once per partition the run ends are listed; then
- * each frame sums v over each run in a var per jammed frame (a loop LLVM
- * vectorises) and adds the sum to its bin once, instead of a load and a
- * store into the bin per pixel, whose chain through memory serialises
- * neighbours in the same bin. Integer values (u16 frames) are summed in
+ * row in a few stretches. Once per partition the run lengths are listed;
+ * then each frame sums v over each run in a var per jammed frame (in
+ * vectors, or pixel by pixel for short runs) and adds the sum to its bin
+ * once, instead of a load and a store into the bin per pixel, whose chain
+ * through memory serialises neighbours in the same bin. Integer values (u16 frames) are summed in
  * integers, exactly, and converted once per run. Runs of one pixel (bins
  * that change at every pixel) cost more than the per-pixel way, all longer
  * ones less. Integer sums masked by a cached bool let (the disk of a virtual
@@ -15,6 +15,7 @@
 #include "builtins.h"
 #include "lower_internal.h"
 #include "range.h"
+#include "udfrt/config.h"
 
 /* Runs of fewer pixels are summed pixel by pixel, longer ones in vectors. */
 #define MIN_VECTOR_RUN 8
@@ -24,12 +25,21 @@
  * detector's small disk: the pixels outside are never loaded, and each run
  * costs a horizontal vector sum per frame. A thin ring (a third of the
  * pixels, in two short runs per row) was 1.35x slower by runs; a disk of
- * 7 % 1.7-2x faster. */
+ * 7 % 1.7-1.9x faster. */
 #define MAX_SPARSE_SHARE 4
 
-/* The most pixels in one run: integer sums of up to 16-bit values over a
- * run then fit 32 bits. */
-#define MAX_RUN 65536
+/* Sums over a mask's runs are taken only where partitions are likely to hold
+ * this many frames: listing the runs costs about as much as a dozen passes
+ * of a sum over all pixels (a 2048² disk with 8 frames per partition was
+ * 1.35x slower by runs, a 1024² one with 32 frames 1.8x faster). */
+#define MIN_MASK_FRAMES 32
+
+/* The most pixels in one run: its length is a u8, one byte per pixel at most
+ * (as a cached mask), and integer sums of up to 16-bit values over a run fit
+ * 32 bits. A detector of 4096² pixels with a table of i64 ends per pixel
+ * (128 MiB per partition, filled for each) ran 2x slower than without runs
+ * (found by review). */
+#define MAX_RUN 255
 
 /* Whether e reads a coordinate other than through a cached let (whose
  * values load at the pixel: the runs' loops have no coordinates). */
@@ -119,38 +129,84 @@ static int masks_any(const Lowerer *L, const Symbol *let, const Expr *e, unsigne
     return 0;
 }
 
-static int serves_any(const Lowerer *L, const Symbol *let, const Stmt *s)
+/* Whether a statement of list s (or of its ifs) is a scatter by `let`'s runs
+ * (masks 0) or has a sum masked by `let` (masks 1). */
+static int serves(const Lowerer *L, const Symbol *let, const Stmt *s, int masks)
 {
     for (; s; s = s->next) {
         const Expr *args =
             s->kind == S_ASSIGN && s->target->kind == E_INDEX ? s->target->args : NULL;
         unsigned long long walk = expr_walk_begin();
-        if (run_index(L, s) == let || masks_any(L, let, s->value, walk) ||
-            masks_any(L, let, s->cond, walk) || masks_any(L, let, args, walk) ||
-            serves_any(L, let, s->then_body) || serves_any(L, let, s->else_body))
+        int here = masks ? masks_any(L, let, s->value, walk) || masks_any(L, let, s->cond, walk) ||
+                               masks_any(L, let, args, walk)
+                         : run_index(L, s) == let;
+        if (here || serves(L, let, s->then_body, masks) || serves(L, let, s->else_body, masks))
             return 1;
     }
     return 0;
 }
 
+/* Appends to `fill`: sparse = whether bool let `let` (its values in `cache`)
+ * holds at no more than a MAX_SPARSE_SHARE-th of the pixels, and partitions
+ * are likely to hold MIN_MASK_FRAMES frames or more (by the runtime's rule,
+ * udfrt/config.h: UDF_PARTITION_BYTES each, at least UDF_MIN_PARTITIONS). */
+static void tally_sparse(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill)
+{
+    Arena *a = L->arena;
+    LetRuns *runs = &L->let_runs[let->slot];
+    runs->sparse = lw_scratch_buffer(L, arena_printf(a, ".runs.%s.sparse", let->name),
+                                     UDF_KIND_SINGLE, UDF_DTYPE_BOOL);
+    int inside = lw_tmp(L, "inside", UDF_DTYPE_I64), p = lw_tmp(L, "p", UDF_DTYPE_I64);
+    LExpr *size = lw_sig_size(L);
+    lir_append(fill, lir_set(a, inside, lw_i64(L, 0)));
+    LExpr *here =
+        lir_cast(a, UDF_DTYPE_I64, lir_load(a, LB_BUF, cache->slot, UDF_DTYPE_BOOL, lw_var(L, p)));
+    lir_append(fill, lir_for(a, p, lw_i64(L, 0), size,
+                             lir_set(a, inside,
+                                     lir_bin(a, OP_ADD, UDF_DTYPE_I64, lw_var(L, inside), here))));
+    LExpr *share =
+        lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, inside), lw_i64(L, MAX_SPARSE_SHARE));
+    int64_t frame_bytes_per_pixel = type_bits(L->input) / 8;
+    LExpr *by_size =
+        lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, lw_i64(L, UDF_PARTITION_BYTES),
+                lir_bin(a, OP_MUL, UDF_DTYPE_I64, size, lw_i64(L, frame_bytes_per_pixel)));
+    LExpr *by_count = lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, lir_field(a, LX_NAV_SIZE, 0, NULL),
+                              lw_i64(L, UDF_MIN_PARTITIONS));
+    LExpr *frames = lir_fn(a, LF_MIN, UDF_DTYPE_I64, by_size, by_count);
+    LExpr *sparse =
+        lir_bin(a, OP_AND, UDF_DTYPE_BOOL, lir_bin(a, OP_LE, UDF_DTYPE_BOOL, share, size),
+                lir_bin(a, OP_GE, UDF_DTYPE_BOOL, frames, lw_i64(L, MIN_MASK_FRAMES)));
+    lir_append(fill,
+               lir_store(a, LB_BUF, runs->sparse->slot, UDF_DTYPE_BOOL, lw_i64(L, 0), sparse));
+}
+
 void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill)
 {
-    if (!serves_any(L, let, L->cu->frame->stmts))
+    const Stmt *stmts = L->cu->frame->stmts;
+    int scatters = serves(L, let, stmts, 0);
+    int masks = let->type == UDF_DTYPE_BOOL && serves(L, let, stmts, 1);
+    if (!scatters && !masks)
         return;
     Arena *a = L->arena;
     LetRuns *runs = &L->let_runs[let->slot];
-    runs->ends =
-        lw_scratch_buffer(L, arena_printf(a, ".runs.%s", let->name), UDF_KIND_SIG, UDF_DTYPE_I64);
+    if (masks)
+        tally_sparse(L, let, cache, fill);
+    /* The listing, where the masked sums take the runs or a scatter does. */
+    LBlock list;
+    lir_block_init(&list);
+    runs->lengths =
+        lw_scratch_buffer(L, arena_printf(a, ".runs.%s", let->name), UDF_KIND_SIG, UDF_DTYPE_U8);
+    runs->lengths->uninit = 1; /* read only up to the count listed */
     runs->count = lw_scratch_buffer(L, arena_printf(a, ".runs.%s.count", let->name),
                                     UDF_KIND_SINGLE, UDF_DTYPE_I64);
     /* count = 0; first = 0; for p in 1 .. sig_size: if cache[p] != cache[p - 1]
-     * or p - first == MAX_RUN: ends[count++] = first = p; then, if there
-     * are pixels, ends[count++] = sig_size. */
+     * or p - first == MAX_RUN: lengths[count++] = p - first, first = p; then,
+     * if there are pixels, lengths[count++] = sig_size - first. */
     int count = lw_tmp(L, "runs", UDF_DTYPE_I64), first = lw_tmp(L, "first", UDF_DTYPE_I64);
     int p = lw_tmp(L, "p", UDF_DTYPE_I64);
     LExpr *one = lw_i64(L, 1), *size = lw_sig_size(L);
-    lir_append(fill, lir_set(a, count, lw_i64(L, 0)));
-    lir_append(fill, lir_set(a, first, lw_i64(L, 0)));
+    lir_append(&list, lir_set(a, count, lw_i64(L, 0)));
+    lir_append(&list, lir_set(a, first, lw_i64(L, 0)));
     LExpr *here = lir_load(a, LB_BUF, cache->slot, cache->type, lw_var(L, p));
     LExpr *before = lir_load(a, LB_BUF, cache->slot, cache->type,
                              lir_bin(a, OP_SUB, UDF_DTYPE_I64, lw_var(L, p), one));
@@ -160,36 +216,31 @@ void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *f
                 lir_bin(a, OP_EQ, UDF_DTYPE_BOOL, length, lw_i64(L, MAX_RUN)));
     LBlock end;
     lir_block_init(&end);
-    lir_append(&end, lir_store(a, LB_BUF, runs->ends->slot, UDF_DTYPE_I64, lw_var(L, count),
-                               lw_var(L, p)));
+    lir_append(&end, lir_store(a, LB_BUF, runs->lengths->slot, UDF_DTYPE_U8, lw_var(L, count),
+                               lir_cast(a, UDF_DTYPE_U8, length)));
     lir_append(&end, lir_set(a, count, lir_bin(a, OP_ADD, UDF_DTYPE_I64, lw_var(L, count), one)));
     lir_append(&end, lir_set(a, first, lw_var(L, p)));
     LStmt *scan = lir_for(a, p, one, size, lir_if(a, ends_here, end.head, NULL));
     scan->scalar = 1; /* once per partition */
-    lir_append(fill, scan);
-    LStmt *last = lir_store(a, LB_BUF, runs->ends->slot, UDF_DTYPE_I64, lw_var(L, count), size);
+    lir_append(&list, scan);
+    LExpr *rest = lir_bin(a, OP_SUB, UDF_DTYPE_I64, size, lw_var(L, first));
+    LStmt *last = lir_store(a, LB_BUF, runs->lengths->slot, UDF_DTYPE_U8, lw_var(L, count),
+                            lir_cast(a, UDF_DTYPE_U8, rest));
     last->next = lir_set(a, count, lir_bin(a, OP_ADD, UDF_DTYPE_I64, lw_var(L, count), one));
-    lir_append(fill, lir_if(a, lir_bin(a, OP_GT, UDF_DTYPE_BOOL, size, lw_i64(L, 0)), last, NULL));
-    lir_append(fill, lir_store(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0),
-                               lw_var(L, count)));
-    if (let->type != UDF_DTYPE_BOOL)
-        return;
-    /* sparse = the let is true at most at a MAX_SPARSE_SHARE-th of the pixels */
-    runs->sparse = lw_scratch_buffer(L, arena_printf(a, ".runs.%s.sparse", let->name),
-                                     UDF_KIND_SINGLE, UDF_DTYPE_BOOL);
-    int inside = lw_tmp(L, "inside", UDF_DTYPE_I64);
-    lir_append(fill, lir_set(a, inside, lw_i64(L, 0)));
-    LExpr *here_true =
-        lir_cast(a, UDF_DTYPE_I64, lir_load(a, LB_BUF, cache->slot, UDF_DTYPE_BOOL, lw_var(L, p)));
-    LStmt *tally = lir_for(
-        a, p, lw_i64(L, 0), size,
-        lir_set(a, inside, lir_bin(a, OP_ADD, UDF_DTYPE_I64, lw_var(L, inside), here_true)));
-    tally->scalar = 1; /* once per partition */
-    lir_append(fill, tally);
-    LExpr *share =
-        lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, inside), lw_i64(L, MAX_SPARSE_SHARE));
-    lir_append(fill, lir_store(a, LB_BUF, runs->sparse->slot, UDF_DTYPE_BOOL, lw_i64(L, 0),
-                               lir_bin(a, OP_LE, UDF_DTYPE_BOOL, share, size)));
+    lir_append(&list, lir_if(a, lir_bin(a, OP_GT, UDF_DTYPE_BOOL, size, lw_i64(L, 0)), last, NULL));
+    lir_append(&list, lir_store(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0),
+                                lw_var(L, count)));
+    LExpr *sparse =
+        masks ? lir_load(a, LB_BUF, runs->sparse->slot, UDF_DTYPE_BOOL, lw_i64(L, 0)) : NULL;
+    lir_append(fill, scatters || !sparse ? list.head : lir_if(a, sparse, list.head, NULL));
+}
+
+/* The end of run r, which starts at `start`. */
+static LExpr *run_end(Lowerer *L, const LetRuns *runs, int start, int r)
+{
+    LExpr *length = lir_load(L->arena, LB_BUF, runs->lengths->slot, UDF_DTYPE_U8, lw_var(L, r));
+    return lir_bin(L->arena, OP_ADD, UDF_DTYPE_I64, lw_var(L, start),
+                   lir_cast(L->arena, UDF_DTYPE_I64, length));
 }
 
 /* The type a run's values are summed in: for integer values of a known
@@ -213,7 +264,7 @@ LStmt *lw_run_update(Lowerer *L, const Stmt *s)
 {
     const Symbol *let = run_index(L, s);
     const LetRuns *runs = let ? &L->let_runs[let->slot] : NULL;
-    if (!runs || !runs->ends || L->fjam > 1 || L->sum_scale)
+    if (!runs || !runs->lengths || L->fjam > 1 || L->sum_scale)
         return NULL;
     Arena *a = L->arena;
     LBlock out;
@@ -277,8 +328,7 @@ LStmt *lw_run_update(Lowerer *L, const Stmt *s)
     L->pixel = saved_pixel;
     LBlock run;
     lir_block_init(&run);
-    lir_append(
-        &run, lir_set(a, stop, lir_load(a, LB_BUF, runs->ends->slot, UDF_DTYPE_I64, lw_var(L, r))));
+    lir_append(&run, lir_set(a, stop, run_end(L, runs, start, r)));
     lir_append(&run, in_range ? lir_if(a, in_range, sum.head, NULL) : sum.head);
     lir_append(&run, lir_set(a, start, lw_var(L, stop)));
     lir_append(&out, lir_set(a, start, lw_i64(L, 0)));
@@ -294,7 +344,7 @@ const Symbol *lw_pass_mask(const Lowerer *L, Expr *const *reductions, int n)
 {
     const Symbol *mask =
         n == 1 && reductions[0]->args->shape == SHAPE_PIXEL ? sum_mask(L, reductions[0]) : NULL;
-    return mask && L->let_runs[mask->slot].ends ? mask : NULL;
+    return mask && L->let_runs[mask->slot].lengths ? mask : NULL;
 }
 
 LStmt *lw_run_pass(Lowerer *L, const Domain *d, const Symbol *mask, LStmt *steps, LStmt *all)
@@ -310,8 +360,7 @@ LStmt *lw_run_pass(Lowerer *L, const Domain *d, const Symbol *mask, LStmt *steps
     pixels->short_trips = 1;
     LBlock run;
     lir_block_init(&run);
-    lir_append(
-        &run, lir_set(a, stop, lir_load(a, LB_BUF, runs->ends->slot, UDF_DTYPE_I64, lw_var(L, r))));
+    lir_append(&run, lir_set(a, stop, run_end(L, runs, start, r)));
     lir_append(&run, lir_if(a, lir_load(a, LB_BUF, cache->slot, UDF_DTYPE_BOOL, lw_var(L, start)),
                             pixels, NULL));
     lir_append(&run, lir_set(a, start, lw_var(L, stop)));

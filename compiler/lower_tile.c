@@ -154,6 +154,7 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
             ready = lw_scratch_buffer(L, ".cached", UDF_KIND_SINGLE, UDF_DTYPE_BOOL);
         Symbol *cache = lw_scratch_buffer(L, arena_printf(a, ".cached.%s", s->name), UDF_KIND_SIG,
                                           s->sym->type);
+        cache->uninit = 1; /* filled whole behind the flag */
         Domain d;
         lw_domain_begin(L, SHAPE_PIXEL, &d);
         L->inline_scalar_lets = 1; /* no frame's lets exist yet; these are of params */
@@ -163,10 +164,13 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
         lir_append(&fill, lw_scalar_loops(lw_domain_end(L, &d, store))); /* once per partition */
         L->let_scratch[s->sym->slot] = cache;
         L->let_cached[s->sym->slot] = 1;
-        lw_build_runs(L, s->sym, cache, &fill);
     }
     if (!ready)
         return;
+    /* Runs, once every let that a scatter's or a sum's value reads is cached. */
+    for (const Stmt *s = L->cu->frame->stmts; s; s = s->next)
+        if (s->kind == S_LET && L->let_cached[s->sym->slot])
+            lw_build_runs(L, s->sym, L->let_scratch[s->sym->slot], &fill);
     LExpr *zero = lw_i64(L, 0);
     lir_append(&fill, lir_store(a, LB_BUF, ready->slot, UDF_DTYPE_BOOL, zero,
                                 lir_const_int(a, UDF_DTYPE_BOOL, 1)));

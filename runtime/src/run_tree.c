@@ -59,7 +59,8 @@ udfrt_status udfrt_partial_init(run_state *rs, partial *p)
                 return UDFRT_ERR_DATA;
             }
             int at_zero = (desc->flags & UDF_BUF_SUMMED) && !first;
-            udfrt_fill(p->bufs[slot], desc->dtype, (size_t)n, at_zero ? 0.0 : desc->init);
+            if (!(desc->flags & UDF_BUF_UNINIT))
+                udfrt_fill(p->bufs[slot], desc->dtype, (size_t)n, at_zero ? 0.0 : desc->init);
         }
     }
     return UDFRT_OK;

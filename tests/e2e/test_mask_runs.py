@@ -1,10 +1,11 @@
 """Masked sums by runs (compiler/lower_runs.c): a pass of one integer
 `sum(select(mask, v, 0))` (or `count(mask)`), with `mask` a bool let that is
 the same in every frame, goes over the runs of pixels where the mask holds,
-if it holds at no more than a quarter of the pixels, and over all pixels
-otherwise. Each case runs against numpy's exact sums: a small disk (by runs)
-and a large one (all pixels), 15 frames (a short last group of jammed
-frames), one partition and several, and a ROI. The IR must have the runs'
+if it holds at no more than a quarter of the pixels and partitions hold 32
+frames or more, and over all pixels otherwise. Each case runs against
+numpy's exact sums: a small disk (by runs) and a large one (all pixels), 512
+frames, one partition and several, and a ROI (short groups of jammed
+frames). The IR must have the runs'
 loop exactly where they can serve."""
 import os
 
@@ -12,7 +13,8 @@ import numpy as np
 
 from udftest import check_equal, fail, read, run, tempdir
 
-NAV, SIG = (3, 5), (40, 48)
+# 512 frames: partitions of 32 or more, as the runs need (MIN_MASK_FRAMES).
+NAV, SIG = (16, 32), (40, 48)
 Y, X = np.mgrid[0:SIG[0], 0:SIG[1]]
 
 
@@ -33,6 +35,9 @@ CASES = {
     # A reduction in the value: one number per frame, from a pass of its own.
     "minus_min": ("a = sum(select(inside, i64(frame) - i64(min(frame)), 0));",
                   lambda f, m: (f - f.min(axis=(1, 2), keepdims=True))[:, m].sum(axis=1), True),
+    # A value reading a cached let made after the mask's.
+    "weight": ("let w = y * 2 + x; a = sum(select(inside, i64(frame) * w, 0));",
+               lambda f, m: (f * (Y * 2 + X))[:, m].sum(axis=1), True),
     # A coordinate in the value: never by runs.
     "coordinate": ("a = sum(select(inside, i64(frame) * x, 0));",
                    lambda f, m: (f * X)[:, m].sum(axis=1), False),
@@ -46,6 +51,7 @@ with tempdir() as tmp:
     out = os.path.join(tmp, "out.h5")
     roi = np.ones(NAV, dtype=bool)
     roi[2, :3] = False
+    roi[5:9, 7:30] = False
     roi_path = os.path.join(tmp, "roi.npy")
     np.save(roi_path, roi)
     for radius in (9, 40):  # 13 % of the pixels (by runs), all of them (every pixel)
@@ -66,7 +72,7 @@ with tempdir() as tmp:
                 path = os.path.join(tmp, "data.npy")
                 np.save(path, data)
                 frames = data.reshape((-1,) + SIG).astype(np.int64)
-                for options in (["--partitions", "1"], ["--partitions", "4", "-j", "2"],
+                for options in (["--partitions", "1"], ["--partitions", "5", "-j", "2"],
                                 ["--roi", roi_path]):
                     run("run", src, "--data", path, "-o", out, *options)
                     got = read(out, "%s_%d" % (name, radius), "a").reshape(-1)

@@ -1,7 +1,7 @@
 """Scatters by runs (compiler/lower_runs.c): `b[bin] += v` with a bin that is
 the same in every frame sums v over each run of pixels with the same bin and
 adds the sum to the bin once. Integer values are summed in 32 bits (u16,
-i16) or 64 (u32), exactly, in runs of at most 65536 pixels; float values in
+i16) or 64 (u32), exactly, in runs of at most 255 pixels; float values in
 the update's type. Each case runs against numpy's sums per bin: exact for
 integer targets, within rounding for float ones; with 15 frames (a short
 last group of jammed frames), one partition and several, and a ROI. The IR
@@ -158,8 +158,8 @@ with tempdir() as tmp:
         got = read(out, name, "b").reshape(-1)
         check_equal(got, np.array([want], dtype=got.dtype), name)
 
-    # Runs end after 65536 pixels, so that a u16 run sums in 32 bits: one bin
-    # over 300x300 pixels of 65535 is 5.9e9, past 2^32.
+    # Runs end after 255 pixels (their lengths are bytes), so that a u16 run
+    # sums in 32 bits: one bin over 300x300 pixels of 65535 is 5.9e9, past 2^32.
     src = os.path.join(tmp, "one_bin.udf")
     with open(src, "w") as f:
         f.write("udf one_bin {\nnav i64 total[1];\n"

@@ -53,6 +53,11 @@ typedef enum udf_kind { UDF_KIND_NAV, UDF_KIND_SIG, UDF_KIND_SINGLE } udf_kind;
  * (only the branches for other types use it): the runtime allocates it
  * nowhere and passes NULL. Runtimes that predate it allocate it as any other. */
 #define UDF_BUF_UNUSED 8u
+/* private, and every partition writes each element before it reads it (a
+ * frame-invariant value cached once per partition, a table of runs): the
+ * runtime need not fill it with its start value. Runtimes that predate it
+ * fill it as any other. */
+#define UDF_BUF_UNINIT 16u
 
 /* One extra dim of a buffer or param. */
 typedef enum udf_dim_kind {
