@@ -5,8 +5,8 @@
  * then each frame sums v over each run in a var per jammed frame (in
  * vectors, or pixel by pixel for short runs) and adds the sum to its bin
  * once, instead of a load and a store into the bin per pixel, whose chain
- * through memory serialises neighbours in the same bin. Integer values (u16 frames) are summed in
- * integers, exactly, and converted once per run. Runs of one pixel (bins
+ * through memory serialises neighbours in the same bin. Integer values (u16
+ * frames) are summed in integers, exactly, and converted once per run. Runs of one pixel (bins
  * that change at every pixel) cost more than the per-pixel way, all longer
  * ones less. Integer sums masked by a cached bool let (the disk of a virtual
  * detector: `sum(select(inside, frame, 0))`) go over the runs of pixels
@@ -235,12 +235,28 @@ void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *f
     lir_append(fill, scatters || !sparse ? list.head : lir_if(a, sparse, list.head, NULL));
 }
 
-/* The end of run r, which starts at `start`. */
-static LExpr *run_end(Lowerer *L, const LetRuns *runs, int start, int r)
+/* start = 0; for each listed run: stop = start + its length; `body` where
+ * `when` holds (or always, if NULL); start = stop. `body` sees the run as
+ * [start, stop) in vars start and stop. */
+static LStmt *over_runs(Lowerer *L, const LetRuns *runs, int start, int stop, LExpr *when,
+                        LStmt *body)
 {
-    LExpr *length = lir_load(L->arena, LB_BUF, runs->lengths->slot, UDF_DTYPE_U8, lw_var(L, r));
-    return lir_bin(L->arena, OP_ADD, UDF_DTYPE_I64, lw_var(L, start),
-                   lir_cast(L->arena, UDF_DTYPE_I64, length));
+    Arena *a = L->arena;
+    int r = lw_tmp(L, "run", UDF_DTYPE_I64);
+    LExpr *length = lir_load(a, LB_BUF, runs->lengths->slot, UDF_DTYPE_U8, lw_var(L, r));
+    LBlock run;
+    lir_block_init(&run);
+    lir_append(&run, lir_set(a, stop,
+                             lir_bin(a, OP_ADD, UDF_DTYPE_I64, lw_var(L, start),
+                                     lir_cast(a, UDF_DTYPE_I64, length))));
+    lir_append(&run, when ? lir_if(a, when, body, NULL) : body);
+    lir_append(&run, lir_set(a, start, lw_var(L, stop)));
+    LExpr *count = lir_load(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0));
+    LStmt *loop = lir_for(a, r, lw_i64(L, 0), count, run.head);
+    loop->scalar = 1; /* the loops over each run's pixels are the ones to vectorise */
+    LStmt *init = lir_set(a, start, lw_i64(L, 0));
+    init->next = loop;
+    return init;
 }
 
 /* The type a run's values are summed in: for integer values of a known
@@ -278,7 +294,7 @@ LStmt *lw_run_update(Lowerer *L, const Stmt *s)
     lw_jam_frames(L, &from, &to);
     int n = to - from;
     int start = lw_tmp(L, "start", UDF_DTYPE_I64), stop = lw_tmp(L, "stop", UDF_DTYPE_I64);
-    int r = lw_tmp(L, "run", UDF_DTYPE_I64), p = lw_tmp(L, "p", UDF_DTYPE_I64);
+    int p = lw_tmp(L, "p", UDF_DTYPE_I64);
     udf_dtype sum_type = run_sum_type(value, t);
     int sums = lw_tmps(L, "runsum", sum_type, n);
     LExpr *saved_pixel = L->pixel;
@@ -313,7 +329,7 @@ LStmt *lw_run_update(Lowerer *L, const Stmt *s)
     LExpr *long_run = lir_bin(a, OP_GE, UDF_DTYPE_BOOL, length, lw_i64(L, MIN_VECTOR_RUN));
     lir_append(&sum, lir_if(a, long_run, loops[0], loops[1]));
     L->pixel = lw_var(L, start); /* the run's first pixel names its bin */
-    LExpr *in_range = NULL;
+    LExpr *in_range = NULL;      /* the same for every frame: it tests the bin */
     for (int j = from; j < to; j++) {
         lw_jam_select(L, j);
         LExpr *index = lw_element(L, b, args, &in_range);
@@ -326,16 +342,7 @@ LStmt *lw_run_update(Lowerer *L, const Stmt *s)
     }
     lw_jam_select(L, current);
     L->pixel = saved_pixel;
-    LBlock run;
-    lir_block_init(&run);
-    lir_append(&run, lir_set(a, stop, run_end(L, runs, start, r)));
-    lir_append(&run, in_range ? lir_if(a, in_range, sum.head, NULL) : sum.head);
-    lir_append(&run, lir_set(a, start, lw_var(L, stop)));
-    lir_append(&out, lir_set(a, start, lw_i64(L, 0)));
-    LExpr *count = lir_load(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0));
-    LStmt *loop = lir_for(a, r, lw_i64(L, 0), count, run.head);
-    loop->scalar = 1; /* the loops over each run's pixels are the ones to vectorise */
-    lir_append(&out, loop);
+    lir_append(&out, over_runs(L, runs, start, stop, in_range, sum.head));
     lw_unhoist(value);
     return out.head;
 }
@@ -349,26 +356,13 @@ const Symbol *lw_pass_mask(const Lowerer *L, Expr *const *reductions, int n)
 
 LStmt *lw_run_pass(Lowerer *L, const Domain *d, const Symbol *mask, LStmt *steps, LStmt *all)
 {
-    const LetRuns *runs = &L->let_runs[mask->slot];
-    /* start = 0; for each run: stop = its end; if mask[start]: the steps
-     * for p in start .. stop; start = stop. */
     Arena *a = L->arena;
+    const LetRuns *runs = &L->let_runs[mask->slot];
     int start = lw_tmp(L, "start", UDF_DTYPE_I64), stop = lw_tmp(L, "stop", UDF_DTYPE_I64);
-    int r = lw_tmp(L, "run", UDF_DTYPE_I64);
-    const Symbol *cache = L->let_scratch[mask->slot];
     LStmt *pixels = lir_for(a, d->var, lw_var(L, start), lw_var(L, stop), steps);
     pixels->short_trips = 1;
-    LBlock run;
-    lir_block_init(&run);
-    lir_append(&run, lir_set(a, stop, run_end(L, runs, start, r)));
-    lir_append(&run, lir_if(a, lir_load(a, LB_BUF, cache->slot, UDF_DTYPE_BOOL, lw_var(L, start)),
-                            pixels, NULL));
-    lir_append(&run, lir_set(a, start, lw_var(L, stop)));
-    LExpr *count = lir_load(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0));
-    LStmt *loop = lir_for(a, r, lw_i64(L, 0), count, run.head);
-    loop->scalar = 1;
-    LStmt *init = lir_set(a, start, lw_i64(L, 0));
-    init->next = loop;
+    const Symbol *cache = L->let_scratch[mask->slot];
+    LExpr *inside = lir_load(a, LB_BUF, cache->slot, UDF_DTYPE_BOOL, lw_var(L, start));
     LExpr *sparse = lir_load(a, LB_BUF, runs->sparse->slot, UDF_DTYPE_BOOL, lw_i64(L, 0));
-    return lir_if(a, sparse, init, all);
+    return lir_if(a, sparse, over_runs(L, runs, start, stop, inside, pixels), all);
 }

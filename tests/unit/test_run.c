@@ -2,7 +2,8 @@
  * frame is seen exactly once, nav results land at their index (shifted by a
  * sync offset), partial sig results merge in a tree whose shape does not
  * depend on the thread count, a kernel compiled for another element type is
- * refused, and failing allocations unwind with an error instead of a crash. */
+ * refused, failing allocations unwind with an error instead of a crash, and
+ * buffers flagged UDF_BUF_UNINIT are not filled for each partition. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,12 +35,18 @@ static void tile(const udf_ctx *ctx, const udf_tile *t, void *const *bufs)
     }
 }
 
-static void merge(const udf_ctx *ctx, void *const *dest, void *const *src)
+/* Merges buffer 1, "seen", of both kernels here. */
+static void merge_seen(const udf_ctx *ctx, void *const *dest, void *const *src)
 {
     uint32_t *d = dest[1];
     const uint32_t *s = src[1];
     for (int64_t p = 0; p < ctx->sig_size; p++)
         d[p] += s[p];
+}
+
+static void merge(const udf_ctx *ctx, void *const *dest, void *const *src)
+{
+    merge_seen(ctx, dest, src);
     *(double *)dest[2] = *(double *)dest[2] * 3.0 + *(double *)src[2];
 }
 
@@ -249,6 +256,62 @@ static void file_shrinking_during_run_is_an_error(void **state)
     unlink(path);
 }
 
+/* Buffers: 0 nav f64 "found" (what the frame found in buffer 2), 1 sig u32
+ * "seen", 2 private sig f64 "kept" (start value 7; flagged UDF_BUF_UNINIT or
+ * not), which every frame reads at pixel 0 and then overwrites with 99. */
+static void keeping_tile(const udf_ctx *ctx, const udf_tile *t, void *const *bufs)
+{
+    double *found = bufs[0], *kept = bufs[2];
+    uint32_t *seen = bufs[1];
+    for (int64_t f = 0; f < t->depth; f++) {
+        found[t->nav_index[f]] = kept[0];
+        kept[0] = 99;
+        for (int64_t p = 0; p < ctx->sig_size; p++)
+            seen[p] += 1;
+    }
+}
+
+/* With one frame per partition, a partition that reuses the buffers of one
+ * that merged away finds 99 in an unfilled buffer and 7 in a filled one. */
+static void uninit_buffers_not_filled(void **state)
+{
+    (void)state;
+    udfrt_dataset *ds = open_demo("demo:5,6,4,4");
+    for (int flagged = 0; flagged <= 1; flagged++) {
+        const udf_buffer_desc bufs[] = {
+            {.name = "found", .kind = UDF_KIND_NAV, .dtype = UDF_DTYPE_F64},
+            {.name = "seen", .kind = UDF_KIND_SIG, .dtype = UDF_DTYPE_U32},
+            {.name = "kept",
+             .kind = UDF_KIND_SIG,
+             .dtype = UDF_DTYPE_F64,
+             .flags = UDF_BUF_PRIVATE | (flagged ? UDF_BUF_UNINIT : 0),
+             .init = 7},
+        };
+        const udf_kernel_desc keeping = {.name = "keeping",
+                                         .input_dtype = UDF_DTYPE_U16,
+                                         .n_buffers = 3,
+                                         .buffers = bufs,
+                                         .tile = keeping_tile,
+                                         .merge = merge_seen};
+        udfrt_job job = {.kernel = &keeping};
+        udfrt_run_options opt = {.threads = 1, .partitions = 30};
+        udfrt_error err = {0};
+        assert_int_equal(udfrt_run(ds, &job, 1, &opt, NULL, &err), UDFRT_OK);
+        const double *found = job.buffers[0];
+        int reused = 0;
+        for (int i = 0; i < 30; i++) {
+            if (!flagged)
+                assert_true(found[i] == 7);
+            reused += found[i] == 99;
+        }
+        if (flagged)
+            assert_true(reused > 0);
+        assert_int_equal(((const uint32_t *)job.buffers[1])[3], 30);
+        udfrt_job_release(&job);
+    }
+    udfrt_dataset_destroy(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +322,7 @@ int main(void)
         cmocka_unit_test(kernel_for_another_type_refused),
         cmocka_unit_test(allocation_failures_unwind),
         cmocka_unit_test(file_shrinking_during_run_is_an_error),
+        cmocka_unit_test(uninit_buffers_not_filled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
