@@ -177,8 +177,9 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, int guarded)
     Arena *a = L->arena;
     LBlock body;
     lir_block_init(&body);
-    int current = L->jam_index;
-    for (int j = 0; j < L->jam; j++) {
+    int current = L->jam_index, from, to;
+    lw_jam_frames(L, &from, &to);
+    for (int j = from; j < to; j++) {
         lw_jam_select(L, j);
         LBlock frame;
         lir_block_init(&frame);
@@ -215,11 +216,13 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, int guarded)
 
 /* One loop over the domain for a group of fusable statements (begun in d).
  * Jammed frames get two loops: the common one for a full group, without
- * tests, and one that skips the frames a short last group lacks. */
+ * tests, and one that skips the frames a short last group lacks (unless one
+ * frame of the group is lowered, whose caller tests it, or the group is
+ * known to be full). */
 static LStmt *lower_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
 {
     LStmt *full = lw_domain_end(L, d, group_body(L, s, first, end, 0));
-    if (L->jam > 1) {
+    if (L->jam > 1 && L->jam_only < 0 && !L->jam_full) {
         Domain short_group;
         lw_domain_begin(L, d->shape, &short_group);
         LStmt *guarded = lw_domain_end(L, &short_group, group_body(L, s, first, end, 1));
@@ -270,14 +273,29 @@ static int only_inputs(const Expr *e, unsigned long long walk)
     return 1;
 }
 
-static int reads_only_inputs(const Expr *e) { return only_inputs(e, expr_walk_begin()); }
+/* Whether e is a reduction over the pixels of inputs only. */
+static int computable_ahead(const Expr *e)
+{
+    return e->kind == E_CALL && e->builtin->cls == BC_REDUCE && e->args->shape == SHAPE_PIXEL &&
+           only_inputs(e->args, expr_walk_begin());
+}
 
-typedef struct Found {
-    Expr **list;
-    int n, cap;
-} Found;
+static int all_ahead(const Expr *e, unsigned long long walk)
+{
+    for (; e; e = e->next) {
+        Symbol *let = e->sym && e->sym->shape == SHAPE_PIXEL ? expr_walk_enters(e, walk) : NULL;
+        if ((let && !all_ahead(let->value, walk)) || !all_ahead(e->lhs, walk) ||
+            !all_ahead(e->rhs, walk) || !all_ahead(e->args, walk))
+            return 0;
+        if (e->kind == E_CALL && e->builtin->cls == BC_REDUCE && !computable_ahead(e))
+            return 0;
+    }
+    return 1;
+}
 
-static void collect(Lowerer *L, Expr *e, Found *f, unsigned long long walk)
+int lw_reductions_ahead(const Expr *e) { return all_ahead(e, expr_walk_begin()); }
+
+static void collect(Lowerer *L, Expr *e, Pinned *f, unsigned long long walk)
 {
     for (; e; e = e->next) {
         Symbol *let = e->sym && e->sym->shape == SHAPE_PIXEL ? expr_walk_enters(e, walk) : NULL;
@@ -286,8 +304,7 @@ static void collect(Lowerer *L, Expr *e, Found *f, unsigned long long walk)
         collect(L, e->lhs, f, walk);
         collect(L, e->rhs, f, walk);
         collect(L, e->args, f, walk);
-        if (e->kind != E_CALL || e->builtin->cls != BC_REDUCE || e->args->shape != SHAPE_PIXEL ||
-            !reads_only_inputs(e->args))
+        if (!computable_ahead(e))
             continue;
         int seen = 0;
         for (int i = 0; i < f->n; i++)
@@ -305,22 +322,20 @@ static void collect(Lowerer *L, Expr *e, Found *f, unsigned long long walk)
     }
 }
 
-/* In the frame body, every reduction that reads only the frame and other
- * inputs is computed in one fused pass at the start (com's three sums, fem's
- * count and sum), so the frame is read once for all of them. */
-static Found prehoist(Lowerer *L, Stmt **s, int n, LBlock *out)
+/* Computes, in one pass, each reduction of inputs in the statements of
+ * list (and in the conditions of its ifs) if there are at least `least`,
+ * and pins them. */
+static Pinned prehoist(Lowerer *L, Stmt *list, int least, LBlock *out)
 {
-    Found f = {0};
-    if (L->place != IN_FRAME)
-        return f;
+    Pinned f = {0};
     unsigned long long walk = expr_walk_begin();
-    for (int i = 0; i < n; i++) {
-        collect(L, s[i]->value, &f, walk);
-        collect(L, s[i]->cond, &f, walk);
-        if (s[i]->target && s[i]->target->kind == E_INDEX)
-            collect(L, s[i]->target->args, &f, walk);
+    for (Stmt *s = list; s; s = s->next) {
+        collect(L, s->value, &f, walk);
+        collect(L, s->cond, &f, walk);
+        if (s->target && s->target->kind == E_INDEX)
+            collect(L, s->target->args, &f, walk);
     }
-    if (f.n < 2) {
+    if (f.n < least) {
         f.n = 0;
         return f;
     }
@@ -330,9 +345,24 @@ static Found prehoist(Lowerer *L, Stmt **s, int n, LBlock *out)
     return f;
 }
 
+Pinned lw_prehoist(Lowerer *L, Stmt *list, LBlock *out) { return prehoist(L, list, 1, out); }
+
+void lw_unpin(Pinned *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        p->list[i]->pinned = 0;
+        p->list[i]->hoisted = 0;
+    }
+}
+
+/* In the frame body, every reduction that reads only the frame and other
+ * inputs is computed in one fused pass at the start (com's three sums, fem's
+ * count and sum), so the frame is read once for all of them. */
 static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
 {
-    Found pinned = prehoist(L, s, n, out);
+    Pinned pinned = {0};
+    if (L->place == IN_FRAME && n)
+        pinned = prehoist(L, s[0], 2, out);
     for (int i = 0; i < n;) {
         Shape domain = lw_fusable(s[i]);
         if (domain == SHAPE_SCALAR) {
@@ -363,10 +393,7 @@ static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
         }
         i = end;
     }
-    for (int i = 0; i < pinned.n; i++) {
-        pinned.list[i]->pinned = 0;
-        pinned.list[i]->hoisted = 0;
-    }
+    lw_unpin(&pinned);
 }
 
 void lw_block(Lowerer *L, Stmt *stmts, LBlock *out)

@@ -34,16 +34,17 @@ typedef struct Lowerer {
     LetRuns *let_runs;    /* per let slot: its runs, when a scatter or masked sum uses them */
     const Symbol *mask_true; /* a cached bool let known to be true here (a pass over its
                                 runs of true, lower_runs.c), or NULL */
-    int inline_scalar_lets; /* scalar lets are computed where used (filling those buffers,
-                               before any frame's lets exist) */
-    LExpr *sum_scale;       /* non-NULL: `+=` adds its value this many times (a
-                               sum lowered once per tile for all its frames) */
+    int inline_scalar_lets;  /* scalar lets are computed where used (filling those buffers,
+                                before any frame's lets exist) */
+    LExpr *sum_scale;        /* non-NULL: `+=` adds its value this many times (a
+                                sum lowered once per tile for all its frames) */
     /* A jammed group of frames (lower_tile.c): jam frames processed
      * together, jam_index the one being lowered; scalar lets and hoisted
      * reductions then have one var per frame, consecutive. */
     int jam, jam_index;
     int jam_only;      /* >= 0: statements are lowered for this frame of the
-                          group only (a prefix that runs frame by frame) */
+                          group only (scalar statements run frame by frame) */
+    int jam_full;      /* the group is known to have all its frames */
     int *jam_frames;   /* per frame: its pointer var */
     LExpr **jam_pos;   /* per frame: its flat nav index */
     LExpr **jam_valid; /* per frame: whether it is a frame of the tile (the last
@@ -145,19 +146,32 @@ const Symbol *lw_pass_mask(const Lowerer *L, Expr *const *reductions, int n);
 LStmt *lw_run_pass(Lowerer *L, const Domain *d, const Symbol *mask, LStmt *steps, LStmt *all);
 /* A block of statements, fusing elementwise runs (lower_block.c). */
 void lw_block(Lowerer *L, Stmt *s, LBlock *out);
+/* Reductions computed ahead of the statements that use them, and pinned. */
+typedef struct Pinned {
+    Expr **list;
+    int n, cap;
+} Pinned;
+/* Computes, in one pass for every frame of the group, each reduction in
+ * list's statements (and in its ifs' conditions) over the pixels of inputs
+ * only (the frame, coordinates, params, pixel lets of those), and pins it;
+ * lw_unpin forgets them. */
+Pinned lw_prehoist(Lowerer *L, Stmt *list, LBlock *out);
+void lw_unpin(Pinned *p);
+/* Whether every reduction in e is one that lw_prehoist computes. */
+int lw_reductions_ahead(const Expr *e);
 /* A private buffer made by lowering (rank 0 beyond its kind's shape),
  * appended to L's buffers. */
 Symbol *lw_scratch_buffer(Lowerer *L, const char *name, udf_kind kind, udf_dtype type);
 /* How the frames of a jammed group go through the frame body (lower_jam.c). */
 typedef enum Jam {
-    JAM_NONE,       /* frame by frame */
-    JAM_ALL,        /* every statement for all frames of the group at once */
-    JAM_SEQ_PREFIX, /* scalar statements frame by frame, then the trailing
-                       elementwise run for all frames at once */
+    JAM_NONE,  /* frame by frame */
+    JAM_ALL,   /* every statement for all frames of the group at once */
+    JAM_SPLIT, /* scalar statements and if conditions frame by frame,
+                  then the elementwise ones (lw_split_group) */
 } Jam;
 Jam lw_jam_kind(const CheckedUdf *cu);
-/* With JAM_SEQ_PREFIX: the first statement of the trailing elementwise run. */
-Stmt *lw_sequential_prefix(const CheckedUdf *cu);
+/* With JAM_SPLIT: the jammed group's frame bodies (lower_split.c). */
+void lw_split_group(Lowerer *L, LBlock *out);
 /* A copy of cu whose bodies keep only the taken branch of every `if` with
  * a condition that is constant for the input type (lower_branch.c); call
  * after check_types. */

@@ -1,7 +1,8 @@
 /* lower_jam.c — which frames of a tile can go through the frame body
  * together (lower_tile.c jams them): bodies in which no frame depends on
- * another's values, and bodies whose scalar prefix must run frame by frame
- * before an elementwise run; see lower_internal.h. */
+ * another's values, and bodies whose scalar statements (and ifs'
+ * conditions) must run frame by frame before the elementwise ones; see
+ * lower_internal.h. */
 #include "lower_internal.h"
 #include "udfrt/config.h"
 
@@ -32,20 +33,6 @@ static int reads_any_buffer_written(const Stmt *s, const Stmt *body)
 {
     return stmt_reads_written(s, body, UDF_KIND_SIG) || stmt_reads_written(s, body, UDF_KIND_NAV) ||
            stmt_reads_written(s, body, UDF_KIND_SINGLE);
-}
-
-/* Whether statement s of the elementwise run reads a single buffer the body
- * writes (other than through scalar lets). */
-static int run_reads_written_single(const Stmt *s, const Stmt *body)
-{
-    const Expr *args = s->kind == S_ASSIGN && s->target->kind == E_INDEX ? s->target->args : NULL;
-    for (const Stmt *w = body; w; w = w->next) {
-        const Symbol *b = written(w);
-        if (b && b->buf_kind == UDF_KIND_SINGLE &&
-            (expr_reads_per_pixel(s->value, b) || expr_reads_per_pixel(args, b)))
-            return 1;
-    }
-    return 0;
 }
 
 /* Frames can be jammed when each frame's statements only depend on its own
@@ -84,32 +71,76 @@ static int independent_frames(const CheckedUdf *cu)
     return 1;
 }
 
-/* The first statement of the trailing elementwise run when the body is a
- * prefix of scalar statements without reductions (lets, assignments to
- * single and nav elements — a frame counter, a weight) followed by that run,
- * which reads no single buffer the body writes (except through the prefix's
- * lets, which hold each frame's value) and is the only reader of sig
- * buffers: running the prefix frame by frame and then the run for the whole
- * group gives every pixel its frames in order (stddev's Welford update).
- * NULL otherwise. */
-Stmt *lw_sequential_prefix(const CheckedUdf *cu)
+/* ---- split bodies (lower_split.c) ---- */
+
+/* Whether list (with its ifs' bodies) writes a buffer of kind `kind` that e
+ * reads. */
+static int reads_written_in(const Expr *e, const Stmt *list, udf_kind kind)
 {
-    Stmt *body = cu->frame->stmts, *s = body;
-    for (; s && lw_fusable(s) != SHAPE_PIXEL; s = s->next) {
+    for (const Stmt *w = list; w; w = w->next) {
+        const Symbol *b = written(w);
+        if ((b && b->buf_kind == kind && expr_reads(e, b)) ||
+            reads_written_in(e, w->then_body, kind) || reads_written_in(e, w->else_body, kind))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether elementwise statement `reader`, reading e per pixel, would see
+ * other values once the scalar statements of every frame of the group ran
+ * before it: it reads a single buffer the body writes, or a nav buffer the
+ * body writes at an index or after `reader` (*passed: reader was passed in
+ * the walk through list and its ifs' bodies, in order). */
+static int misread(const Expr *e, const Stmt *list, const Stmt *reader, int *passed)
+{
+    for (const Stmt *w = list; w; w = w->next) {
+        *passed |= w == reader;
+        const Symbol *b = written(w);
+        if (b && (b->buf_kind == UDF_KIND_SINGLE || b->buf_kind == UDF_KIND_NAV) &&
+            expr_reads_per_pixel(e, b) &&
+            (b->buf_kind == UDF_KIND_SINGLE || w->target->kind == E_INDEX || *passed))
+            return 1;
+        if (misread(e, w->then_body, reader, passed) || misread(e, w->else_body, reader, passed))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the statements of list (in an if's body: in_if) can be split:
+ * each is a scalar let or a scalar store into a single or nav buffer that
+ * reads no sig buffer the body writes, with reductions only that
+ * lw_prehoist computes, and none in an if's body (computed for every frame
+ * ahead, both branches' would cost what the branch saves: com with its mask
+ * chosen by an if); or an elementwise statement that misreads nothing; or
+ * (at the top) an if of such statements. A pixel let before an if stands
+ * where its uses after the if could not see its loop's values. */
+static int splits(const Stmt *list, const Stmt *body, int in_if)
+{
+    int pixel_let = 0;
+    for (const Stmt *s = list; s; s = s->next) {
+        const Expr *args =
+            s->kind == S_ASSIGN && s->target->kind == E_INDEX ? s->target->args : NULL;
+        const Expr *value = s->kind == S_IF ? s->cond : s->value;
+        int passed = 0, passed_args = 0;
+        if (lw_fusable(s) == SHAPE_PIXEL) {
+            if (misread(value, body, s, &passed) || misread(args, body, s, &passed_args))
+                return 0;
+            pixel_let |= s->kind == S_LET;
+            continue;
+        }
         int scalar_let = s->kind == S_LET && s->sym->shape == SHAPE_SCALAR;
         int scalar_store = s->kind == S_ASSIGN && s->target->shape == SHAPE_SCALAR &&
                            s->target->sym->buf_kind != UDF_KIND_SIG;
-        const Expr *args = scalar_store && s->target->kind == E_INDEX ? s->target->args : NULL;
-        if (!(scalar_let || scalar_store) || lw_has_reduction(s->value) || lw_has_reduction(args) ||
-            stmt_reads_written(s, body, UDF_KIND_SIG))
-            return NULL;
+        int top_if = s->kind == S_IF && !in_if && !pixel_let;
+        if (!(scalar_let || scalar_store || top_if) || (in_if && lw_has_reduction(value)) ||
+            (in_if && lw_has_reduction(args)) || !lw_reductions_ahead(value) ||
+            !lw_reductions_ahead(args) || reads_written_in(value, body, UDF_KIND_SIG) ||
+            reads_written_in(args, body, UDF_KIND_SIG))
+            return 0;
+        if (top_if && !(splits(s->then_body, body, 1) && splits(s->else_body, body, 1)))
+            return 0;
     }
-    if (s == body || !s)
-        return NULL;
-    for (Stmt *r = s; r; r = r->next)
-        if (lw_fusable(r) != SHAPE_PIXEL || run_reads_written_single(r, body))
-            return NULL;
-    return s;
+    return 1;
 }
 
 Jam lw_jam_kind(const CheckedUdf *cu)
@@ -118,5 +149,5 @@ Jam lw_jam_kind(const CheckedUdf *cu)
         return JAM_NONE;
     if (independent_frames(cu))
         return JAM_ALL;
-    return lw_sequential_prefix(cu) ? JAM_SEQ_PREFIX : JAM_NONE;
+    return splits(cu->frame->stmts, cu->frame->stmts, 0) ? JAM_SPLIT : JAM_NONE;
 }

@@ -11,8 +11,9 @@
  * together, each reduction one pass over the pixels for all frames of the
  * group (a mask is loaded once per group), each elementwise run one pass
  * that updates an accumulator for all frames of the group (loaded and stored
- * once). A scalar prefix that frames depend on in order (a frame counter)
- * runs frame by frame before the group's elementwise run.
+ * once). Scalar statements that frames depend on in order (a frame counter,
+ * a flush every so many frames) run frame by frame before the group's
+ * elementwise statements (lower_split.c).
  *
  * Masks and bin indices that are the same in every frame are computed once
  * per partition, in the tile's prologue; sums of values that are the same in
@@ -41,8 +42,7 @@ static LFunc *plain_tile(Lowerer *L, LFunc *f)
 
 /* Frames [first, first + L->jam) of the tile, jammed; their pointer and
  * nav-index vars are set up first. Frames past the tile's end repeat its
- * last frame, and store nothing. A sequential prefix runs frame by frame
- * before the rest of the body. */
+ * last frame, and store nothing. */
 static void jammed_group(Lowerer *L, Jam kind, LExpr *first, LBlock *out)
 {
     Arena *a = L->arena;
@@ -63,16 +63,10 @@ static void jammed_group(Lowerer *L, Jam kind, LExpr *first, LBlock *out)
         if (init.head)
             lir_append(out, lir_if(a, L->jam_valid[j], init.head, NULL));
     }
-    Stmt *run = kind == JAM_SEQ_PREFIX ? lw_sequential_prefix(L->cu) : L->cu->frame->stmts;
-    for (int j = 0; run != L->cu->frame->stmts && j < L->jam; j++) {
-        L->jam_only = j;
-        lw_jam_select(L, j);
-        for (Stmt *s = L->cu->frame->stmts; s != run; s = s->next)
-            lw_stmt(L, s, out);
-    }
-    L->jam_only = -1;
-    lw_jam_select(L, 0);
-    lw_block(L, run, out);
+    if (kind == JAM_SPLIT)
+        lw_split_group(L, out);
+    else
+        lw_block(L, L->cu->frame->stmts, out);
 }
 
 /* Groups of UDF_FRAME_JAM frames, jammed; the last group may be short. */

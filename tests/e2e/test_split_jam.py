@@ -1,0 +1,122 @@
+"""Split bodies (compiler/lower_split.c): scalar statements and `if`
+conditions run frame by frame, elementwise statements four frames at a time,
+or frame by frame in a group where an `if` holds or frames are missing
+(udfs/split.udf). Each UDF runs against a frame-by-frame simulation in
+numpy: one partition (in order, so counters and flushes are checked) with
+and without a ROI, on 21 small frames (one tile, a short last group) and
+156 larger ones (two tiles); conditions that always, sometimes and never
+hold; and several partitions for the results that do not depend on them.
+The IR must split exactly the bodies that can be."""
+import os
+
+import numpy as np
+
+from udftest import check_close, check_equal, fail, read, run, tempdir
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPLIT = os.path.join(HERE, "udfs", "split.udf")
+
+
+def tile_of(ir, udf):
+    start = ir.index("tile udf_%s__" % udf)
+    return ir[start:ir.index("\n}\n", start)]
+
+
+def flush(frames, every):
+    hist = np.zeros(frames.shape[1:], np.int64)
+    pending = np.zeros_like(hist)
+    count, flushed = 0, []
+    for f in frames:
+        pending += f + int(f.sum()) % 5
+        count += 1
+        if count == every:
+            hist = hist * 3 + pending
+            pending[:] = 0
+            count = 0
+        flushed.append(1 if count == 0 else 2)
+    return hist, np.array(flushed, np.int64)
+
+
+def branchy(frames, threshold):
+    bright = np.zeros(frames.shape[1:], np.int64)
+    dim = np.zeros_like(bright)
+    n_bright = 0
+    for f in frames:
+        s = int(f.sum())
+        if s > threshold:
+            bright += f + (2 * s) % 7
+            n_bright += 1
+        else:
+            dim += 2 * f
+    return bright, dim, n_bright
+
+
+def navread(frames):
+    acc = np.zeros(frames.shape[1:], np.float64)
+    w = []
+    for k, f in enumerate(frames, 1):
+        w.append(float(f.max()) / 1000)
+        acc = acc + (f * w[-1] + float(k))
+    return acc, np.array(w)
+
+
+def misread(frames):
+    k = np.arange(1, len(frames) + 1)[:, None, None]
+    return (frames * k).sum(axis=0), frames.sum(axis=0)
+
+
+ir = run("emit", "ir", SPLIT, "--dtype", "u16").stdout
+for udf, split in (("flush", True), ("branchy", True), ("navread", True),
+                   ("misread_single", False), ("misread_nav", False), ("reduce_in_if", False)):
+    if ("for group" in tile_of(ir, udf)) != split:
+        fail("%s: %s in the IR:\n%s" % (udf, "not jammed" if split else "jammed", tile_of(ir, udf)))
+
+with tempdir() as tmp:
+    rng = np.random.default_rng(17)
+    out = os.path.join(tmp, "out.h5")
+    for nav, sig in (((3, 7), (5, 6)), ((12, 13), (64, 64))):
+        data = rng.integers(0, 1000, size=nav + sig).astype(np.uint16)
+        path = os.path.join(tmp, "data.npy")
+        np.save(path, data)
+        frames = data.reshape((-1,) + sig).astype(np.int64)
+        sums = frames.sum(axis=(1, 2))
+        roi = rng.random(nav) < 0.7
+        roi_path = os.path.join(tmp, "roi.npy")
+        np.save(roi_path, roi)
+        flat_roi = roi.reshape(-1)
+        for options, taken in (([], np.ones(len(frames), bool)), (["--roi", roi_path], flat_roi)):
+            what = " %s %s" % (nav, " ".join(options[:1]))
+            chosen = frames[taken]
+            for every in (1, 3, 4, 1000):
+                run("run", SPLIT, "--data", path, "-o", out, "--partitions", "1", "-j", "2",
+                    "--param", "flush.every=%d" % every, *options)
+                hist, flushed = flush(chosen, every)
+                check_equal(read(out, "flush", "hist"), hist, "flush hist every %d" % every + what)
+                check_equal(read(out, "flush", "flushed").reshape(-1)[taken], flushed,
+                            "flush flushed every %d" % every + what)
+            acc, w = navread(chosen)
+            check_close(read(out, "navread", "acc"), acc, "navread acc" + what, rtol=1e-12)
+            check_equal(read(out, "navread", "w").reshape(-1)[taken], w, "navread w" + what)
+            weighted, plain = misread(chosen)
+            check_equal(read(out, "misread_single", "acc"), weighted, "misread_single" + what)
+            check_equal(read(out, "misread_nav", "acc"), plain, "misread_nav" + what)
+            for threshold in (-1, int(np.median(sums)), int(sums.max())):
+                for partitions in ("1", "4"):
+                    run("run", SPLIT, "--data", path, "-o", out, "--partitions", partitions,
+                        "-j", "2", "--param", "branchy.threshold=%d" % threshold,
+                        "--param", "reduce_in_if.threshold=%d" % threshold, *options)
+                    bright, dim, n_bright = branchy(chosen, threshold)
+                    case = "threshold %d, %s partitions" % (threshold, partitions) + what
+                    check_equal(read(out, "branchy", "bright"), bright, "bright " + case)
+                    check_equal(read(out, "branchy", "dim"), dim, "dim " + case)
+                    check_equal(read(out, "branchy", "n_bright"), np.int64(n_bright),
+                                "n_bright " + case)
+                    if partitions == "1":
+                        continue
+                    picked = np.where(chosen.sum(axis=(1, 2)) > threshold,
+                                      chosen.max(axis=(1, 2)), 0)
+                    check_equal(read(out, "reduce_in_if", "picked").reshape(-1)[taken], picked,
+                                "reduce_in_if picked " + case)
+                    check_equal(read(out, "reduce_in_if", "acc"), chosen.sum(axis=0),
+                                "reduce_in_if acc " + case)
+print("ok")
