@@ -21,12 +21,13 @@ typedef struct Split {
     int n_lets;
 } Split;
 
-static int holds_var(const Split *sp, const Stmt *s)
+/* The place of if s among the body's. */
+static int if_index(const Split *sp, const Stmt *s)
 {
     int i = 0;
     while (sp->ifs[i] != s)
         i++;
-    return sp->holds[i];
+    return i;
 }
 
 /* Frame L->jam_only's scalar statements of list, in order: an if's
@@ -42,7 +43,7 @@ static void scalar_part(Lowerer *L, Stmt *list, const Split *sp, LBlock *out)
                 lw_stmt(L, s, out);
             continue;
         }
-        int holds = holds_var(sp, s) + L->jam_only;
+        int holds = sp->holds[if_index(sp, s)] + L->jam_only;
         lw_hoist(L, s->cond, out);
         LExpr *cond = lw_truth(L, lw_expr(L, s->cond));
         lir_append(out, lir_set(a, holds, cond));
@@ -95,11 +96,9 @@ static void elementwise_part(Lowerer *L, const Stmt *list, const Split *sp, cons
         lir_block_init(&else_b);
         elementwise_part(L, s->then_body, sp, holds, &then_b);
         elementwise_part(L, s->else_body, sp, holds, &else_b);
-        int i = 0;
-        while (sp->ifs[i] != s)
-            i++;
         if (then_b.head || else_b.head)
-            lir_append(out, lir_if(L->arena, lw_var(L, holds[i]), then_b.head, else_b.head));
+            lir_append(
+                out, lir_if(L->arena, lw_var(L, holds[if_index(sp, s)]), then_b.head, else_b.head));
     }
     lw_block(L, run, out);
 }
