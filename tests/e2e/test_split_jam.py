@@ -5,7 +5,8 @@ or frame by frame in a group where an `if` holds or frames are missing
 numpy: one partition (in order, so counters and flushes are checked) with
 and without a ROI, on 21 small frames (one tile, a short last group) and
 156 larger ones (two tiles); conditions that always, sometimes and never
-hold; and several partitions for the results that do not depend on them.
+hold; several partitions for the results that do not depend on them; and
+float data.
 The IR must split exactly the bodies that can be."""
 import os
 
@@ -119,4 +120,11 @@ with tempdir() as tmp:
                                 "reduce_in_if picked " + case)
                     check_equal(read(out, "reduce_in_if", "acc"), chosen.sum(axis=0),
                                 "reduce_in_if acc " + case)
+    # Float data: a split body of float values, within float rounding of numpy.
+    data = rng.normal(500, 100, size=(12, 13, 64, 64)).astype(np.float32)
+    np.save(path, data)
+    acc, w = navread(data.reshape(-1, 64, 64).astype(np.float64))
+    run("run", SPLIT, "--data", path, "-o", out, "--partitions", "1")
+    check_close(read(out, "navread", "acc"), acc, "navread acc f32", rtol=1e-6)
+    check_close(read(out, "navread", "w").reshape(-1), w, "navread w f32", rtol=1e-6)
 print("ok")
