@@ -177,9 +177,8 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, int guarded)
     Arena *a = L->arena;
     LBlock body;
     lir_block_init(&body);
-    int current = L->jam_index, from, to;
-    lw_jam_frames(L, &from, &to);
-    for (int j = from; j < to; j++) {
+    int current = L->jam_index;
+    for (int j = 0; j < L->jam; j++) {
         lw_jam_select(L, j);
         LBlock frame;
         lir_block_init(&frame);
@@ -216,13 +215,12 @@ static LStmt *group_body(Lowerer *L, Stmt **s, int first, int end, int guarded)
 
 /* One loop over the domain for a group of fusable statements (begun in d).
  * Jammed frames get two loops: the common one for a full group, without
- * tests, and one that skips the frames a short last group lacks (unless one
- * frame of the group is lowered, whose caller tests it, or the group is
- * known to be full). */
+ * tests, and one that skips the frames a short last group lacks (unless the
+ * group is known to be full). */
 static LStmt *lower_group(Lowerer *L, Stmt **s, int first, int end, Domain *d)
 {
     LStmt *full = lw_domain_end(L, d, group_body(L, s, first, end, 0));
-    if (L->jam > 1 && L->jam_only < 0 && !L->jam_full) {
+    if (L->jam > 1 && !L->jam_full) {
         Domain short_group;
         lw_domain_begin(L, d->shape, &short_group);
         LStmt *guarded = lw_domain_end(L, &short_group, group_body(L, s, first, end, 1));
@@ -304,8 +302,8 @@ static void collect(Lowerer *L, Expr *e, Pinned *f, unsigned long long walk)
         collect(L, e->lhs, f, walk);
         collect(L, e->rhs, f, walk);
         collect(L, e->args, f, walk);
-        if (!computable_ahead(e))
-            continue;
+        if (e->pinned || !computable_ahead(e))
+            continue; /* pinned: computed ahead by an enclosing statement list */
         int seen = 0;
         for (int i = 0; i < f->n; i++)
             seen |= f->list[i] == e;

@@ -1,7 +1,11 @@
 /* lower_internal.h — the lowering's state and the helpers its files share
- * (lower.c builds the entry points, lower_expr.c lowers expressions,
- * addresses elements and builds the loops over pixels and scan positions,
- * lower_reduce.c lowers reductions into passes of their own). */
+ * (lower.c builds the entry points and lowers statements, lower_expr.c
+ * lowers expressions, addresses elements and builds the loops over pixels
+ * and scan positions, lower_block.c fuses statements into loops,
+ * lower_reduce.c lowers reductions into passes of their own, lower_runs.c
+ * scatters and masked sums by runs, lower_tile.c the tile's frame loop,
+ * lower_jam.c decides how frames are jammed, lower_split.c lowers split
+ * bodies, lower_branch.c drops branches constant for the input type). */
 #ifndef UDF_LOWER_INTERNAL_H
 #define UDF_LOWER_INTERNAL_H
 

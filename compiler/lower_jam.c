@@ -9,11 +9,14 @@
 /* The buffer statement s assigns to, or NULL. */
 static const Symbol *written(const Stmt *s) { return s->kind == S_ASSIGN ? s->target->sym : NULL; }
 
-static int reads_any_written(const Expr *e, const Stmt *body, udf_kind kind)
+/* Whether list (with its ifs' bodies) writes a buffer of kind `kind` that e
+ * reads. */
+static int reads_written_in(const Expr *e, const Stmt *list, udf_kind kind)
 {
-    for (const Stmt *s = body; s; s = s->next) {
-        const Symbol *b = written(s);
-        if (b && b->buf_kind == kind && expr_reads(e, b))
+    for (const Stmt *w = list; w; w = w->next) {
+        const Symbol *b = written(w);
+        if ((b && b->buf_kind == kind && expr_reads(e, b)) ||
+            reads_written_in(e, w->then_body, kind) || reads_written_in(e, w->else_body, kind))
             return 1;
     }
     return 0;
@@ -25,7 +28,7 @@ static int stmt_reads_written(const Stmt *s, const Stmt *body, udf_kind kind)
 {
     const Expr *value = s->kind == S_LET || s->kind == S_ASSIGN ? s->value : NULL;
     const Expr *args = s->kind == S_ASSIGN && s->target->kind == E_INDEX ? s->target->args : NULL;
-    return reads_any_written(value, body, kind) || reads_any_written(args, body, kind);
+    return reads_written_in(value, body, kind) || reads_written_in(args, body, kind);
 }
 
 /* Whether statement s reads any buffer the body writes. */
@@ -73,32 +76,19 @@ static int independent_frames(const CheckedUdf *cu)
 
 /* ---- split bodies (lower_split.c) ---- */
 
-/* Whether list (with its ifs' bodies) writes a buffer of kind `kind` that e
- * reads. */
-static int reads_written_in(const Expr *e, const Stmt *list, udf_kind kind)
-{
-    for (const Stmt *w = list; w; w = w->next) {
-        const Symbol *b = written(w);
-        if ((b && b->buf_kind == kind && expr_reads(e, b)) ||
-            reads_written_in(e, w->then_body, kind) || reads_written_in(e, w->else_body, kind))
-            return 1;
-    }
-    return 0;
-}
-
 /* Whether elementwise statement `reader`, reading e per pixel, would see
  * other values once the scalar statements of every frame of the group ran
- * before it: it reads a single buffer the body writes, or a nav buffer the
- * body writes at an index or after `reader` (*passed: reader was passed in
- * the walk through list and its ifs' bodies, in order). */
+ * before it: it reads a single buffer the body writes, or a nav buffer (an
+ * element of each frame's own) the body writes after `reader` (*passed:
+ * reader was passed in the walk through list and its ifs' bodies, in
+ * order). */
 static int misread(const Expr *e, const Stmt *list, const Stmt *reader, int *passed)
 {
     for (const Stmt *w = list; w; w = w->next) {
         *passed |= w == reader;
         const Symbol *b = written(w);
-        if (b && (b->buf_kind == UDF_KIND_SINGLE || b->buf_kind == UDF_KIND_NAV) &&
-            expr_reads_per_pixel(e, b) &&
-            (b->buf_kind == UDF_KIND_SINGLE || w->target->kind == E_INDEX || *passed))
+        if (b && expr_reads_per_pixel(e, b) &&
+            (b->buf_kind == UDF_KIND_SINGLE || (b->buf_kind == UDF_KIND_NAV && *passed)))
             return 1;
         if (misread(e, w->then_body, reader, passed) || misread(e, w->else_body, reader, passed))
             return 1;
@@ -107,13 +97,16 @@ static int misread(const Expr *e, const Stmt *list, const Stmt *reader, int *pas
 }
 
 /* Whether the statements of list (in an if's body: in_if) can be split:
- * each is a scalar let or a scalar store into a single or nav buffer that
- * reads no sig buffer the body writes, with reductions only that
- * lw_prehoist computes, and none in an if's body (computed for every frame
- * ahead, both branches' would cost what the branch saves: com with its mask
- * chosen by an if); or an elementwise statement that misreads nothing; or
- * (at the top) an if of such statements. A pixel let before an if stands
- * where its uses after the if could not see its loop's values. */
+ * each is a scalar let or a scalar store into a single or nav buffer, with
+ * reductions only that lw_prehoist computes (so it reads no sig buffer the
+ * body writes, which only a reduction could) and none in an if's body (computed for every
+ * frame ahead, both branches' would cost what the branch saves: com with its
+ * mask chosen by an if); or an elementwise statement that misreads nothing;
+ * or (at the top) an if of such statements. Not a nested if: its condition
+ * would be kept only where the outer one holds, and lower_split.c reads
+ * every if's condition of every frame. Nor an if after a pixel let, which
+ * the frame-by-frame path would compute again after the if changed what it
+ * reads. */
 static int splits(const Stmt *list, const Stmt *body, int in_if)
 {
     int pixel_let = 0;
@@ -134,8 +127,7 @@ static int splits(const Stmt *list, const Stmt *body, int in_if)
         int top_if = s->kind == S_IF && !in_if && !pixel_let;
         if (!(scalar_let || scalar_store || top_if) || (in_if && lw_has_reduction(value)) ||
             (in_if && lw_has_reduction(args)) || !lw_reductions_ahead(value) ||
-            !lw_reductions_ahead(args) || reads_written_in(value, body, UDF_KIND_SIG) ||
-            reads_written_in(args, body, UDF_KIND_SIG))
+            !lw_reductions_ahead(args))
             return 0;
         if (top_if && !(splits(s->then_body, body, 1) && splits(s->else_body, body, 1)))
             return 0;

@@ -1,14 +1,16 @@
 """Split bodies (compiler/lower_split.c): scalar statements and `if`
 conditions run frame by frame, elementwise statements four frames at a time,
-or frame by frame in a group where an `if` holds or frames are missing
-(udfs/split.udf). Each UDF runs against a frame-by-frame simulation in
+or frame by frame in a group where an `if` with elementwise statements holds
+(and then also where frames are missing) (udfs/split.udf). Each UDF runs against a frame-by-frame simulation in
 numpy: one partition (in order, so counters and flushes are checked) with
 and without a ROI, on 21 small frames (one tile, a short last group) and
 156 larger ones (two tiles); conditions that always, sometimes and never
 hold; several partitions for the results that do not depend on them; and
-float data.
-The IR must split exactly the bodies that can be."""
+float data. The IR must split exactly the bodies that can be, and keep the
+jammed path beside the frame-by-frame one; each refused body gives wrong
+results if split."""
 import os
+import re
 
 import numpy as np
 
@@ -66,11 +68,31 @@ def misread(frames):
     return (frames * k).sum(axis=0), frames.sum(axis=0)
 
 
+def pixel_let_if(frames, threshold):
+    acc = np.zeros(frames.shape[1:], np.int64)
+    other = np.zeros_like(acc)
+    for f in frames:
+        d = acc + f
+        if int(f.sum()) > threshold:
+            acc += 1
+        other += d
+    return acc, other
+
+
+# Split with an if that sends groups frame by frame (both paths in the IR:
+# the jammed one updates each buffer from four frame pointers), split
+# without one, and refused (frame by frame, no groups).
 ir = run("emit", "ir", SPLIT, "--dtype", "u16").stdout
-for udf, split in (("flush", True), ("branchy", True), ("navread", True),
-                   ("misread_single", False), ("misread_nav", False), ("reduce_in_if", False)):
-    if ("for group" in tile_of(ir, udf)) != split:
-        fail("%s: %s in the IR:\n%s" % (udf, "not jammed" if split else "jammed", tile_of(ir, udf)))
+for udf, kind in (("flush", "if"), ("branchy", "if"), ("fflush", "if"), ("navread", "jammed"),
+                  ("scalar_if", "jammed"), ("misread_single", None), ("misread_nav", None),
+                  ("reduce_in_if", None), ("pixel_let_if", None), ("nested_if", None)):
+    tile = tile_of(ir, udf)
+    jammed = len(set(re.findall(r"store\.[^\n]*?(frame\d+)\[p", tile))) >= 4
+    got = ("if" if jammed and "frame_in_group" in tile else
+           "jammed" if jammed and "for group" in tile else None if "for group" not in tile
+           else "other")
+    if got != kind:
+        fail("%s: %s in the IR, expected %s:\n%s" % (udf, got, kind, tile))
 
 with tempdir() as tmp:
     rng = np.random.default_rng(17)
@@ -90,11 +112,18 @@ with tempdir() as tmp:
             chosen = frames[taken]
             for every in (1, 3, 4, 1000):
                 run("run", SPLIT, "--data", path, "-o", out, "--partitions", "1", "-j", "2",
-                    "--param", "flush.every=%d" % every, *options)
+                    "--param", "flush.every=%d" % every, "--param", "fflush.every=%d" % every,
+                    *options)
                 hist, flushed = flush(chosen, every)
                 check_equal(read(out, "flush", "hist"), hist, "flush hist every %d" % every + what)
                 check_equal(read(out, "flush", "flushed").reshape(-1)[taken], flushed,
                             "flush flushed every %d" % every + what)
+                check_close(read(out, "fflush", "total"), chosen.sum(axis=0).astype(np.float64),
+                            "fflush every %d" % every + what, rtol=1e-12)
+            check_equal(read(out, "nested_if", "acc"), chosen[3::4].sum(axis=0), "nested_if" + what)
+            check_equal(read(out, "scalar_if", "acc"), chosen.sum(axis=0), "scalar_if acc" + what)
+            check_equal(read(out, "scalar_if", "flips"), np.int64(len(chosen) // 3),
+                        "scalar_if flips" + what)
             acc, w = navread(chosen)
             check_close(read(out, "navread", "acc"), acc, "navread acc" + what, rtol=1e-12)
             check_equal(read(out, "navread", "w").reshape(-1)[taken], w, "navread w" + what)
@@ -105,7 +134,8 @@ with tempdir() as tmp:
                 for partitions in ("1", "4"):
                     run("run", SPLIT, "--data", path, "-o", out, "--partitions", partitions,
                         "-j", "2", "--param", "branchy.threshold=%d" % threshold,
-                        "--param", "reduce_in_if.threshold=%d" % threshold, *options)
+                        "--param", "reduce_in_if.threshold=%d" % threshold,
+                        "--param", "pixel_let_if.threshold=%d" % threshold, *options)
                     bright, dim, n_bright = branchy(chosen, threshold)
                     case = "threshold %d, %s partitions" % (threshold, partitions) + what
                     check_equal(read(out, "branchy", "bright"), bright, "bright " + case)
@@ -113,6 +143,10 @@ with tempdir() as tmp:
                     check_equal(read(out, "branchy", "n_bright"), np.int64(n_bright),
                                 "n_bright " + case)
                     if partitions == "1":
+                        acc, other = pixel_let_if(chosen, threshold)
+                        check_equal(read(out, "pixel_let_if", "acc"), acc, "pixel_let_if " + case)
+                        check_equal(read(out, "pixel_let_if", "other"), other,
+                                    "pixel_let_if other " + case)
                         continue
                     picked = np.where(chosen.sum(axis=(1, 2)) > threshold,
                                       chosen.max(axis=(1, 2)), 0)
@@ -125,6 +159,8 @@ with tempdir() as tmp:
     np.save(path, data)
     acc, w = navread(data.reshape(-1, 64, 64).astype(np.float64))
     run("run", SPLIT, "--data", path, "-o", out, "--partitions", "1")
+    check_close(read(out, "fflush", "total"), data.reshape(-1, 64, 64).astype(np.float64).sum(axis=0),
+                "fflush f32", rtol=1e-12)
     check_close(read(out, "navread", "acc"), acc, "navread acc f32", rtol=1e-6)
     check_close(read(out, "navread", "w").reshape(-1), w, "navread w f32", rtol=1e-6)
 print("ok")
