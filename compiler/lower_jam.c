@@ -98,15 +98,15 @@ static int misread(const Expr *e, const Stmt *list, const Stmt *reader, int *pas
 
 /* Whether the statements of list (in an if's body: in_if) can be split:
  * each is a scalar let or a scalar store into a single or nav buffer, with
- * reductions only that lw_prehoist computes (so it reads no sig buffer the
- * body writes, which only a reduction could) and none in an if's body (computed for every
- * frame ahead, both branches' would cost what the branch saves: com with its
- * mask chosen by an if); or an elementwise statement that misreads nothing;
- * or (at the top) an if of such statements. Not a nested if: its condition
- * would be kept only where the outer one holds, and lower_split.c reads
- * every if's condition of every frame. Nor an if after a pixel let, which
- * the frame-by-frame path would compute again after the if changed what it
- * reads. */
+ * only reductions that lw_prehoist computes (so it reads no sig buffer the
+ * body writes: only a reduction could) and none in an if's body (every
+ * frame's would be computed ahead, the branch not taken's too: com with its
+ * mask chosen by an if would lose what the branch saves); or an elementwise
+ * statement that misreads nothing; or (at the top) an if of such
+ * statements. Not a nested if: its condition would be kept only where the
+ * outer one holds, and lower_split.c reads every if's condition of every
+ * frame. Nor an if after a pixel let, which the frame-by-frame path would
+ * compute again after the if changed what it reads. */
 static int splits(const Stmt *list, const Stmt *body, int in_if)
 {
     int pixel_let = 0;
