@@ -1,7 +1,8 @@
 """Sums of values that are the same in every frame (added once per tile, times
-its frame count) against frame-by-frame numpy: one partition and several,
-1 and 2 threads, and a region of interest, whose unselected frames must not
-count (udfs/per_tile.udf)."""
+its frame count, scatters among them by runs of equal bins) against
+frame-by-frame numpy: one partition and several, 1 and 2 threads, and a
+region of interest, whose unselected frames must not count
+(udfs/per_tile.udf)."""
 import os
 
 import numpy as np
@@ -38,6 +39,9 @@ with tempdir() as tmp:
                     rtol=1e-12)
         bins = np.bincount(((y + x) % 3).ravel(), minlength=3)
         check_equal(read(out, "counts", "pixels"), n * bins, "pixels" + what)
+        check_equal(read(out, "counts", "banded"), n * np.array([24, 24, 0]), "banded" + what)
+        check_close(read(out, "counts", "halves"), n * np.array([6.0, 6.0, 0.0]), "halves" + what,
+                    rtol=1e-12)
         sums = data.reshape(5, 7, -1).sum(axis=2).astype(np.float64)
         total = read(out, "counts", "total")
         selected = roi if use_roi else np.ones((5, 7), dtype=bool)
