@@ -97,21 +97,22 @@ void udfrt_fill(void *data, udf_dtype t, size_t n, double v)
         for (; i + 64 <= n; i += 64)                          \
             for (int k = 0; k < 64; k++) {                    \
                 type v;                                       \
-                memcpy(&v, p + (i + k) * sizeof v, sizeof v); \
+                memcpy(&v, s + (i + k) * sizeof v, sizeof v); \
                 v = bswap(v);                                 \
-                memcpy(p + (i + k) * sizeof v, &v, sizeof v); \
+                memcpy(d + (i + k) * sizeof v, &v, sizeof v); \
             }                                                 \
         for (; i < n; i++) {                                  \
             type v;                                           \
-            memcpy(&v, p + i * sizeof v, sizeof v);           \
+            memcpy(&v, s + i * sizeof v, sizeof v);           \
             v = bswap(v);                                     \
-            memcpy(p + i * sizeof v, &v, sizeof v);           \
+            memcpy(d + i * sizeof v, &v, sizeof v);           \
         }                                                     \
     } while (0)
 
-void udfrt_byteswap(void *data, int64_t n, int size)
+void udfrt_byteswap_copy(void *dst, const void *src, int64_t n, int size)
 {
-    unsigned char *p = data;
+    unsigned char *d = dst;
+    const unsigned char *s = src;
     if (size == 2)
         SWAP_LOOP(uint16_t, __builtin_bswap16);
     else if (size == 4)
@@ -119,3 +120,5 @@ void udfrt_byteswap(void *data, int64_t n, int size)
     else if (size == 8)
         SWAP_LOOP(uint64_t, __builtin_bswap64);
 }
+
+void udfrt_byteswap(void *data, int64_t n, int size) { udfrt_byteswap_copy(data, data, n, size); }

@@ -26,5 +26,7 @@ void udfrt_fill(void *data, udf_dtype t, size_t n, double v);
 /* Reverses the bytes of each of n elements of `size` bytes (2, 4 or 8), in
  * place: big-endian to host order. */
 void udfrt_byteswap(void *data, int64_t n, int size);
+/* The same from src into dst (the same memory, or none of it shared). */
+void udfrt_byteswap_copy(void *dst, const void *src, int64_t n, int size);
 
 #endif

@@ -15,7 +15,8 @@
 #include "udfrt/config.h"
 
 struct udfrt_reader {
-    unsigned char *buf; /* pread buffer: for byte-swapped frames, or if mapping fails */
+    unsigned char *buf; /* byte-swapped frames (from the window, or read where mapping
+                           fails), misaligned ones, and pread's */
     int64_t max_frames;
     unsigned char *map; /* the mapped window [map_offset, map_offset + map_len) */
     int64_t map_offset, map_len;
@@ -157,7 +158,9 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
                                    int64_t count, const void **frames, udfrt_error *err)
 {
     const udfrt_frame_file *ff = ds->impl;
-    if (rd->can_map) {
+    int swapped = ff->swap_size > 1;
+    int mapped = 0;
+    if (rd->can_map || swapped) {
         /* One window spans the whole tile (file_frames ascend): a window moved
          * for a later run of frames would unmap the earlier runs. */
         int64_t begin = ff->first_offset + file_frames[0] * ff->stride;
@@ -165,17 +168,34 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
         if (end > ff->size)
             return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is truncated: it ends before byte %lld",
                               ds->path, (long long)end);
-        if (map_range(ff, rd, begin, end) && !(rd->copy && rd->window_cached)) {
+        mapped = map_range(ff, rd, begin, end);
+        if (mapped && rd->can_map && !(rd->copy && rd->window_cached)) {
             for (int64_t k = 0; k < count; k++)
                 frames[k] =
                     rd->map + (ff->first_offset + file_frames[k] * ff->stride - rd->map_offset);
             return UDFRT_OK;
         }
     }
+    /* Swapped frames from a window go one per 64-byte aligned slot. */
+    int64_t slot = (ff->frame_bytes + 63) / 64 * 64;
     if (!rd->buf)
-        rd->buf = udfrt_aligned_alloc((size_t)(rd->max_frames * ff->stride));
+        rd->buf =
+            udfrt_aligned_alloc((size_t)(rd->max_frames * (ff->stride > slot ? ff->stride : slot)));
     if (!rd->buf)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for read buffers of '%s'", ds->path);
+    if (mapped && swapped) {
+        /* Big-endian frames swap from the window into the buffer: one pass
+         * over them, where a pread copied them first (a big-endian u16 .npy
+         * 1.13x). */
+        for (int64_t k = 0; k < count; k++) {
+            unsigned char *frame = rd->buf + k * slot;
+            udfrt_byteswap_copy(
+                frame, rd->map + (ff->first_offset + file_frames[k] * ff->stride - rd->map_offset),
+                ff->frame_bytes / ff->swap_size, ff->swap_size);
+            frames[k] = frame;
+        }
+        return UDFRT_OK;
+    }
     return udfrt_frame_file_gather(ff, ds->path, rd->buf, file_frames, count, frames, err);
 }
 
