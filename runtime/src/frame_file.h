@@ -3,8 +3,9 @@
  * offsets). Host-order frames are not copied: each reader maps a window of
  * the file (UDF_MAP_WINDOW_BYTES) and points the kernels into the page cache,
  * moving the window along as the frames requested move — unless the run
- * finds copying faster (reader_copy). Big-endian frames are read with pread
- * into a reused, aligned per-thread buffer and byte-swapped there. */
+ * finds copying faster (reader_copy). Big-endian frames are byte-swapped
+ * from the window into a reused, aligned per-thread buffer (read with pread
+ * where the file cannot be mapped). */
 #ifndef UDFRT_FRAME_FILE_H
 #define UDFRT_FRAME_FILE_H
 
