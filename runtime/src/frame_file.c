@@ -18,8 +18,7 @@ struct udfrt_reader {
     unsigned char *buf; /* byte-swapped frames (from the window, or read where mapping
                            fails), misaligned ones, and pread's */
     int64_t max_frames;
-    unsigned char *map; /* the mapped window [map_offset, map_offset + map_len) */
-    int64_t map_offset, map_len;
+    udfrt_window window;
     int can_map; /* frames in host order at aligned offsets: mapping can serve */
     int copy;    /* read with pread even so, where the window is cached: */
     int window_cached;
@@ -93,42 +92,58 @@ void udfrt_frame_file_reader_destroy(udfrt_reader *rd)
 {
     if (!rd)
         return;
-    if (rd->map)
-        munmap(rd->map, (size_t)rd->map_len);
+    udfrt_window_release(&rd->window);
     udfrt_free(rd->buf);
     udfrt_free(rd);
+}
+
+const unsigned char *udfrt_window_at(udfrt_window *w, int fd, int64_t size, int64_t begin,
+                                     int64_t end)
+{
+    w->fresh = 0;
+    if (!w->map || begin < w->offset || end > w->offset + w->len) {
+        udfrt_window_release(w);
+        int64_t offset = begin / UDF_MAP_ALIGN_BYTES * UDF_MAP_ALIGN_BYTES;
+        int64_t len = end - offset > UDF_MAP_WINDOW_BYTES ? end - offset : UDF_MAP_WINDOW_BYTES;
+        if (offset + len > size)
+            len = size - offset;
+        void *p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, fd, (off_t)offset);
+        if (p == MAP_FAILED)
+            return NULL;
+        /* Asks for the file's pages in 2 MiB folios when a fault reads them
+         * from disk, so that later runs map them a folio per fault too. */
+        madvise(p, (size_t)len, MADV_HUGEPAGE);
+        w->map = p;
+        w->offset = offset;
+        w->len = len;
+        w->fresh = 1;
+    }
+    return w->map + (begin - w->offset);
+}
+
+void udfrt_window_release(udfrt_window *w)
+{
+    if (w->map)
+        munmap(w->map, (size_t)w->len);
+    w->map = NULL;
 }
 
 /* Makes bytes [begin, end) of the file visible in the reader's window; 0 if
  * the file cannot be mapped (then pread serves). */
 static int map_range(const udfrt_frame_file *ff, udfrt_reader *rd, int64_t begin, int64_t end)
 {
-    if (rd->map && begin >= rd->map_offset && end <= rd->map_offset + rd->map_len)
-        return 1;
-    if (rd->map)
-        munmap(rd->map, (size_t)rd->map_len);
-    rd->map = NULL;
-    int64_t offset = begin / UDF_MAP_ALIGN_BYTES * UDF_MAP_ALIGN_BYTES;
-    int64_t len = end - offset > UDF_MAP_WINDOW_BYTES ? end - offset : UDF_MAP_WINDOW_BYTES;
-    if (offset + len > ff->size)
-        len = ff->size - offset;
-    void *p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, ff->fd, (off_t)offset);
-    if (p == MAP_FAILED)
+    if (!udfrt_window_at(&rd->window, ff->fd, ff->size, begin, end))
         return 0;
-    /* Asks for the file's pages in 2 MiB folios when a fault reads them from
-     * disk, so that later runs map them a folio per fault too. */
-    madvise(p, (size_t)len, MADV_HUGEPAGE);
-    rd->map = p;
-    rd->map_offset = offset;
-    rd->map_len = len;
-    /* Whether the page cache holds the window, judged by its last page
+    if (!rd->window.fresh)
+        return 1;
+    /* Whether the page cache holds the new window, judged by its last page
      * (readahead fills it from the front): a copying reader maps the windows
      * that are still on the disk, because pread's readahead, with the workers'
      * partitions interleaved, fills the page cache in small folios, and every
      * later mapping of the file is slower then (bench/README.md). */
-    int64_t page = sysconf(_SC_PAGESIZE);
+    int64_t page = sysconf(_SC_PAGESIZE), len = rd->window.len;
     unsigned char resident = 1;
-    mincore(rd->map + (len - 1) / page * page, 1, &resident);
+    mincore(rd->window.map + (len - 1) / page * page, 1, &resident);
     rd->window_cached = resident & 1;
     return 1;
 }
@@ -171,8 +186,8 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
         mapped = map_range(ff, rd, begin, end);
         if (mapped && rd->can_map && !(rd->copy && rd->window_cached)) {
             for (int64_t k = 0; k < count; k++)
-                frames[k] =
-                    rd->map + (ff->first_offset + file_frames[k] * ff->stride - rd->map_offset);
+                frames[k] = rd->window.map +
+                            (ff->first_offset + file_frames[k] * ff->stride - rd->window.offset);
             return UDFRT_OK;
         }
     }
@@ -189,9 +204,10 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
          * 1.13x). */
         for (int64_t k = 0; k < count; k++) {
             unsigned char *frame = rd->buf + k * slot;
-            udfrt_byteswap_copy(
-                frame, rd->map + (ff->first_offset + file_frames[k] * ff->stride - rd->map_offset),
-                ff->frame_bytes / ff->swap_size, ff->swap_size);
+            udfrt_byteswap_copy(frame,
+                                rd->window.map + (ff->first_offset + file_frames[k] * ff->stride -
+                                                  rd->window.offset),
+                                ff->frame_bytes / ff->swap_size, ff->swap_size);
             frames[k] = frame;
         }
         return UDFRT_OK;

@@ -25,6 +25,19 @@ typedef struct udfrt_frame_file {
     int64_t size;         /* bytes in the file, at open */
 } udfrt_frame_file;
 
+/* A mapped window of an open file: its bytes [offset, offset + len) at map. */
+typedef struct udfrt_window {
+    unsigned char *map;
+    int64_t offset, len;
+    int fresh; /* the last udfrt_window_at mapped it */
+} udfrt_window;
+/* Makes bytes [begin, end) of file fd (`size` bytes long) visible in w,
+ * mapping a new window of at least UDF_MAP_WINDOW_BYTES where they are not:
+ * the address of byte `begin`, or NULL if the file cannot be mapped. */
+const unsigned char *udfrt_window_at(udfrt_window *w, int fd, int64_t size, int64_t begin,
+                                     int64_t end);
+void udfrt_window_release(udfrt_window *w);
+
 /* Opens `path` read-only and returns its size (also kept in ff->size). */
 udfrt_status udfrt_frame_file_open(const char *path, udfrt_frame_file *ff, int64_t *size,
                                    udfrt_error *err);
