@@ -43,10 +43,12 @@ typedef struct mib_impl {
 } mib_impl;
 
 struct udfrt_reader {
-    unsigned char *buf;  /* stored frames with their headers */
-    unsigned char *out;  /* decoded raw frames */
+    unsigned char *buf;  /* stored frames with their headers, read by pread */
+    unsigned char *out;  /* frames in host order: decoded, swapped or aligned */
     unsigned char *quad; /* raw quad: one frame in chip-row order */
     int64_t *local;      /* frame indices within one file */
+    udfrt_window window; /* of the file open as window_fd */
+    int window_fd;
 };
 
 static int cmp_sequence(const void *a, const void *b)
@@ -304,11 +306,12 @@ static udfrt_status mib_reader_create(udfrt_dataset *ds, int64_t max_frames, udf
     udfrt_reader *rd = udfrt_calloc(1, sizeof *rd);
     int ok = rd != NULL;
     if (ok) {
+        rd->window_fd = -1;
         rd->buf = udfrt_aligned_alloc((size_t)(max_frames * m->stride));
         rd->local = udfrt_calloc((size_t)max_frames, sizeof *rd->local);
         ok = rd->buf && rd->local;
     }
-    if (ok && (m->hdr.raw || unaligned(m, ds->dtype)))
+    if (ok)
         ok = (rd->out = udfrt_aligned_alloc((size_t)(max_frames * frame_bytes))) != NULL;
     if (ok && m->hdr.quad_raw)
         ok = (rd->quad = udfrt_aligned_alloc((size_t)frame_bytes)) != NULL;
@@ -324,6 +327,7 @@ static void mib_reader_destroy(udfrt_reader *rd)
 {
     if (!rd)
         return;
+    udfrt_window_release(&rd->window);
     udfrt_free(rd->buf);
     udfrt_free(rd->out);
     udfrt_free(rd->quad);
@@ -441,6 +445,61 @@ static udfrt_status check_header(const mib_impl *m, const mib_file *f, int64_t l
                       f->path, at, (long long)sequence, shown);
 }
 
+/* Frames rd->local[0 .. run) of file f by pread into dst, their headers
+ * checked: frames[] point at their pixels there. */
+static udfrt_status read_run(const udfrt_dataset *ds, udfrt_reader *rd, const mib_file *f,
+                             int64_t run, unsigned char *dst, const void **frames, udfrt_error *err)
+{
+    const mib_impl *m = ds->impl;
+    udfrt_frame_file ff = {
+        .fd = f->fd,
+        .first_offset = m->hdr.header_bytes,
+        .stride = m->stride,
+        .frame_bytes = m->hdr.image_bytes,
+        .lead_bytes = m->hdr.header_bytes, /* checked below */
+        .swap_size = m->hdr.raw ? 0 : (int)udfrt_dtype_size(ds->dtype),
+    };
+    int64_t size;
+    udfrt_status st = UDFRT_OK;
+    if (ff.fd < 0)
+        st = udfrt_frame_file_open(f->path, &ff, &size, err);
+    if (st == UDFRT_OK)
+        st = udfrt_frame_file_gather(&ff, f->path, dst, rd->local, run, frames, err);
+    if (f->fd < 0)
+        udfrt_frame_file_close(&ff);
+    for (int64_t j = 0; j < run && st == UDFRT_OK; j++)
+        st = check_header(m, f, rd->local[j], frames[j], err);
+    return st;
+}
+
+/* The stored frames rd->local[0 .. run) of file f (open), headers first, in
+ * the reader's window: the address of the first one's header, or NULL if
+ * the file cannot be mapped. */
+static const unsigned char *mapped_run(const mib_impl *m, const mib_file *f, udfrt_reader *rd,
+                                       int64_t run)
+{
+    if (rd->window_fd != f->fd) {
+        udfrt_window_release(&rd->window);
+        rd->window_fd = f->fd;
+    }
+    return udfrt_window_at(&rd->window, f->fd, f->frames * m->stride, rd->local[0] * m->stride,
+                           (rd->local[run - 1] + 1) * m->stride);
+}
+
+/* Frame `stored` (its pixels, after its header) in host order at `slot`:
+ * raw frames decoded, processed ones copied or byte-swapped. */
+static void take_frame(const mib_impl *m, const udfrt_dataset *ds, udfrt_reader *rd,
+                       const unsigned char *stored, unsigned char *slot)
+{
+    int size = (int)udfrt_dtype_size(ds->dtype);
+    if (m->hdr.raw)
+        decode_raw(m, stored, slot, rd->quad, ds->sig_size);
+    else if (size > 1)
+        udfrt_byteswap_copy(slot, stored, ds->sig_size, size);
+    else
+        memcpy(slot, stored, (size_t)ds->sig_size);
+}
+
 static udfrt_status mib_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
                              int64_t count, const void **frames, udfrt_error *err)
 {
@@ -455,34 +514,32 @@ static udfrt_status mib_read(udfrt_dataset *ds, udfrt_reader *rd, const int64_t 
             rd->local[run] = file_frames[i + run] - f->first_frame;
             run++;
         }
-        udfrt_frame_file ff = {
-            .fd = f->fd,
-            .first_offset = m->hdr.header_bytes,
-            .stride = m->stride,
-            .frame_bytes = m->hdr.image_bytes,
-            .lead_bytes = m->hdr.header_bytes, /* checked below */
-            .swap_size = m->hdr.raw ? 0 : (int)udfrt_dtype_size(ds->dtype),
-        };
-        int64_t size;
-        udfrt_status st = UDFRT_OK;
-        if (ff.fd < 0)
-            st = udfrt_frame_file_open(f->path, &ff, &size, err);
-        if (st == UDFRT_OK)
-            st = udfrt_frame_file_gather(&ff, f->path, rd->buf + i * m->stride, rd->local, run,
-                                         frames + i, err);
-        if (f->fd < 0)
-            udfrt_frame_file_close(&ff);
-        for (int64_t j = 0; j < run && st == UDFRT_OK; j++)
-            st = check_header(m, f, rd->local[j], frames[i + j], err);
-        if (st != UDFRT_OK)
-            return st;
-        for (int64_t j = i; j < i + run && rd->out; j++) {
-            unsigned char *dst = rd->out + j * frame_bytes;
-            if (m->hdr.raw)
-                decode_raw(m, frames[j], dst, rd->quad, ds->sig_size);
-            else
-                memcpy(dst, frames[j], (size_t)frame_bytes);
-            frames[j] = dst;
+        /* From a mapped window, each frame goes to the host-order buffer in
+         * one pass, where a pread copied it first (sumsig on a warm 384 MiB
+         * file 1.2x). */
+        const unsigned char *window = f->fd >= 0 ? mapped_run(m, f, rd, run) : NULL;
+        for (int64_t j = 0; j < run && window; j++) {
+            const unsigned char *stored =
+                window + (rd->local[j] - rd->local[0]) * m->stride + m->hdr.header_bytes;
+            udfrt_status st = check_header(m, f, rd->local[j], stored, err);
+            if (st != UDFRT_OK)
+                return st;
+            unsigned char *dst = rd->out + (i + j) * frame_bytes;
+            take_frame(m, ds, rd, stored, dst);
+            frames[i + j] = dst;
+        }
+        if (!window) {
+            udfrt_status st = read_run(ds, rd, f, run, rd->buf + i * m->stride, frames + i, err);
+            if (st != UDFRT_OK)
+                return st;
+            for (int64_t j = i; j < i + run && (m->hdr.raw || unaligned(m, ds->dtype)); j++) {
+                unsigned char *dst = rd->out + j * frame_bytes;
+                if (m->hdr.raw)
+                    decode_raw(m, frames[j], dst, rd->quad, ds->sig_size);
+                else
+                    memcpy(dst, frames[j], (size_t)frame_bytes);
+                frames[j] = dst;
+            }
         }
         i += run;
     }
