@@ -353,14 +353,8 @@ void lw_unpin(Pinned *p)
     }
 }
 
-/* In the frame body, every reduction that reads only the frame and other
- * inputs is computed in one fused pass at the start (com's three sums, fem's
- * count and sum), so the frame is read once for all of them. */
 static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
 {
-    Pinned pinned = {0};
-    if (L->place == IN_FRAME && n)
-        pinned = prehoist(L, s[0], 2, out);
     for (int i = 0; i < n;) {
         Shape domain = lw_fusable(s[i]);
         if (domain == SHAPE_SCALAR) {
@@ -391,7 +385,6 @@ static void lower_range(Lowerer *L, Stmt **s, int n, LBlock *out)
         }
         i = end;
     }
-    lw_unpin(&pinned);
 }
 
 void lw_block(Lowerer *L, Stmt *stmts, LBlock *out)
@@ -403,5 +396,12 @@ void lw_block(Lowerer *L, Stmt *stmts, LBlock *out)
     n = 0;
     for (Stmt *st = stmts; st; st = st->next)
         s[n++] = st;
+    /* In the frame body, every reduction that reads only the frame and other
+     * inputs is computed in one fused pass at the start (com's three sums,
+     * fem's count and sum), so the frame is read once for all of them. */
+    Pinned pinned = {0};
+    if (L->place == IN_FRAME)
+        pinned = prehoist(L, stmts, 2, out);
     lower_range(L, s, n, out);
+    lw_unpin(&pinned);
 }

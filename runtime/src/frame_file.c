@@ -128,6 +128,13 @@ void udfrt_window_release(udfrt_window *w)
     w->map = NULL;
 }
 
+/* Frame `frame` of the file in the reader's window (mapped by map_range). */
+static const unsigned char *in_window(const udfrt_frame_file *ff, const udfrt_reader *rd,
+                                      int64_t frame)
+{
+    return rd->window.map + (ff->first_offset + frame * ff->stride - rd->window.offset);
+}
+
 /* Makes bytes [begin, end) of the file visible in the reader's window; 0 if
  * the file cannot be mapped (then pread serves). */
 static int map_range(const udfrt_frame_file *ff, udfrt_reader *rd, int64_t begin, int64_t end)
@@ -186,8 +193,7 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
         mapped = map_range(ff, rd, begin, end);
         if (mapped && rd->can_map && !(rd->copy && rd->window_cached)) {
             for (int64_t k = 0; k < count; k++)
-                frames[k] = rd->window.map +
-                            (ff->first_offset + file_frames[k] * ff->stride - rd->window.offset);
+                frames[k] = in_window(ff, rd, file_frames[k]);
             return UDFRT_OK;
         }
     }
@@ -204,9 +210,7 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
          * 1.13x). */
         for (int64_t k = 0; k < count; k++) {
             unsigned char *frame = rd->buf + k * slot;
-            udfrt_byteswap_copy(frame,
-                                rd->window.map + (ff->first_offset + file_frames[k] * ff->stride -
-                                                  rd->window.offset),
+            udfrt_byteswap_copy(frame, in_window(ff, rd, file_frames[k]),
                                 ff->frame_bytes / ff->swap_size, ff->swap_size);
             frames[k] = frame;
         }
