@@ -347,7 +347,7 @@ static LLVMValueRef binary(Gen *g, const LExpr *e)
     case OP_OR: return LLVMBuildOr(g->b, a, b, "");
     default: return compare(g, e->op, t, a, b);
     }
-    if (f)
+    if (f && !e->exact)
         llvm_compat_float_flags(v, e->reassoc);
     return v;
 }
@@ -734,7 +734,7 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
     for (int i = 0; i < n_udfs; i++) {
         const LoweredUdf *lu = udfs[i];
         g.n_slots = lu->n_buffers;
-        g.n_params = lu->cu->n_params;
+        g.n_params = lu->cu->n_params + (lu->fused ? 2 : 0); /* the correction planes */
         fns[i].tile = entry_point(&g, lu->tile, part);
         fns[i].merge = entry_point(&g, lu->merge, part);
         fns[i].result = entry_point(&g, lu->result, part);

@@ -31,15 +31,16 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The optimised module for every udf and input type, in `ctx`, for `tm`. */
+/* The optimised module for every udf and input type (with `fused`
+ * corrections, or 0), in `ctx`, for `tm`. */
 static LLVMModuleRef build_module(LLVMContextRef ctx, CheckedUdf *const *udfs, int n,
-                                  const udf_dtype *inputs, int n_inputs, LLVMTargetMachineRef tm,
-                                  Arena *arena, char *why, size_t cap)
+                                  const udf_dtype *inputs, int n_inputs, int fused,
+                                  LLVMTargetMachineRef tm, Arena *arena, char *why, size_t cap)
 {
     LoweredUdf **lowered = ARENA_ARRAY(arena, LoweredUdf *, n * n_inputs + 1);
     for (int t = 0; t < n_inputs; t++)
         for (int i = 0; i < n; i++)
-            lowered[t * n + i] = lower_udf(arena, udfs[i], inputs[t]);
+            lowered[t * n + i] = lower_udf(arena, udfs[i], inputs[t], fused);
     LLVMModuleRef hot = codegen_module(ctx, "udf", lowered, n * n_inputs, tm, CODEGEN_HOT);
     LLVMModuleRef cold = codegen_module(ctx, "udf.cold", lowered, n * n_inputs, tm, CODEGEN_COLD);
     if (!codegen_optimize(hot, CODEGEN_HOT, tm, why, cap) ||
@@ -58,14 +59,14 @@ static LLVMModuleRef build_module(LLVMContextRef ctx, CheckedUdf *const *udfs, i
 
 /* The module as an object file (or assembly) in memory. */
 static LLVMMemoryBufferRef emit(CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
-                                int n_inputs, const char *cpu, LLVMCodeGenFileType kind,
+                                int n_inputs, int fused, const char *cpu, LLVMCodeGenFileType kind,
                                 Arena *arena, char *why, size_t cap)
 {
     LLVMTargetMachineRef tm = target_machine_create(cpu, why, cap);
     if (!tm)
         return NULL;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = build_module(ctx, udfs, n, inputs, n_inputs, tm, arena, why, cap);
+    LLVMModuleRef mod = build_module(ctx, udfs, n, inputs, n_inputs, fused, tm, arena, why, cap);
     LLVMMemoryBufferRef out = NULL;
     char *msg = NULL;
     if (mod && LLVMTargetMachineEmitToMemoryBuffer(tm, mod, kind, &msg, &out)) {
@@ -81,19 +82,20 @@ static LLVMMemoryBufferRef emit(CheckedUdf *const *udfs, int n, const udf_dtype 
 }
 
 const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
-                                   Arena *arena, CompileStats *stats, char *why, size_t cap)
+                                   int fused, Arena *arena, CompileStats *stats, char *why,
+                                   size_t cap)
 {
     double t0 = now();
     memset(stats, 0, sizeof *stats);
     char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
     ObjKey key;
-    objcache_key(&key, udfs, n, input, cpu, features);
+    objcache_key(&key, udfs, n, input, fused, cpu, features);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
     LLVMMemoryBufferRef obj = objcache_load(&key);
     stats->cached = obj != NULL;
     if (!obj) {
-        obj = emit(udfs, n, &input, 1, NULL, LLVMObjectFile, arena, why, cap);
+        obj = emit(udfs, n, &input, 1, fused, NULL, LLVMObjectFile, arena, why, cap);
         if (obj)
             objcache_store(&key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), stats->cache_note,
                            sizeof stats->cache_note);
@@ -107,7 +109,7 @@ LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const udf_dty
                                    int n_inputs, const char *cpu, Arena *arena, char *why,
                                    size_t cap)
 {
-    return emit(udfs, n, inputs, n_inputs, cpu, LLVMObjectFile, arena, why, cap);
+    return emit(udfs, n, inputs, n_inputs, 0, cpu, LLVMObjectFile, arena, why, cap);
 }
 
 int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input, char *why,
@@ -120,7 +122,7 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
     }
     if (stage == EMIT_IR) {
         for (int i = 0; i < cp->n_udfs; i++) {
-            LoweredUdf *lu = lower_udf(arena, &cp->udfs[i], input);
+            LoweredUdf *lu = lower_udf(arena, &cp->udfs[i], input, 0);
             const LFunc *fns[] = {lu->prepare, lu->tile, lu->merge, lu->result};
             for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
                 if (fns[k])
@@ -133,7 +135,7 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
         udfs[i] = &cp->udfs[i];
     if (stage == EMIT_ASM) {
         LLVMMemoryBufferRef text =
-            emit(udfs, cp->n_udfs, &input, 1, NULL, LLVMAssemblyFile, arena, why, cap);
+            emit(udfs, cp->n_udfs, &input, 1, 0, NULL, LLVMAssemblyFile, arena, why, cap);
         if (text) {
             fwrite(LLVMGetBufferStart(text), 1, LLVMGetBufferSize(text), out);
             LLVMDisposeMemoryBuffer(text);
@@ -144,7 +146,7 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
     if (!tm)
         return 0;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = build_module(ctx, udfs, cp->n_udfs, &input, 1, tm, arena, why, cap);
+    LLVMModuleRef mod = build_module(ctx, udfs, cp->n_udfs, &input, 1, 0, tm, arena, why, cap);
     if (mod) {
         char *text = LLVMPrintModuleToString(mod);
         fputs(text, out);

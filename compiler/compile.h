@@ -20,12 +20,14 @@ typedef struct CompileStats {
     char cache_note[512]; /* why the cache could not be written, or "" */
 } CompileStats;
 
-/* Lowers `udfs` for frames of type `input`, generates and optimises one
- * module, emits it as an object for this CPU (or takes that object from the
- * cache, objcache.h) and links it into `jit`. NULL with an internal-error
- * message in why[cap] on failure. */
+/* Lowers `udfs` for frames of type `input` (stored with `fused` corrections,
+ * kernel_abi.h UDF_FUSED, or 0), generates and optimises one module, emits
+ * it as an object for this CPU (or takes that object from the cache,
+ * objcache.h) and links it into `jit`. NULL with an internal-error message
+ * in why[cap] on failure. */
 const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
-                                   Arena *arena, CompileStats *stats, char *why, size_t cap);
+                                   int fused, Arena *arena, CompileStats *stats, char *why,
+                                   size_t cap);
 
 /* Every udf compiled for every input type into one object file for `cpu`
  * (NULL: this machine), with one udf_module_desc listing all the kernels.

@@ -140,7 +140,7 @@ static LLVMValueRef kernel(Emitter *e, const LoweredUdf *lu, const KernelFns *fn
         i32c(e, cu->n_coords),
         i32c(e, cu->min_sig_rank),
         i32c(e, cu->min_nav_rank),
-        i32c(e, 0),
+        i32c(e, lu->fused),
         buffers,
         params,
         dimvars,

@@ -454,12 +454,13 @@ static LFunc *build_prepare(Lowerer *L)
     return body.head ? f : NULL;
 }
 
-LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
+LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input, int fused)
 {
     check_types(cu, input);
     Lowerer L = {.arena = a,
                  .cu = lw_taken_branches(a, cu),
                  .input = input,
+                 .fused = fused,
                  .jam = 1,
                  .jam_only = -1,
                  .fjam = 1};
@@ -477,6 +478,7 @@ LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input)
     LoweredUdf *lu = ARENA_NEW(a, LoweredUdf);
     lu->cu = cu;
     lu->input = input;
+    lu->fused = fused;
     lu->tile = lw_build_tile(&L);
     lu->merge = build_merge(&L);
     lu->result = build_result(&L);

@@ -15,6 +15,7 @@
 typedef struct LoweredUdf {
     CheckedUdf *cu;
     udf_dtype input;
+    int fused; /* corrections in the frame loads (kernel_abi.h UDF_FUSED), or 0 */
     LFunc *tile;
     LFunc *merge;     /* NULL when no buffer needs merging */
     LFunc *result;    /* NULL without a result body */
@@ -26,6 +27,8 @@ typedef struct LoweredUdf {
     char *buffer_used; /* per buffer: some entry point loads or stores it */
 } LoweredUdf;
 
-LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input);
+/* Frames of type `input`; with `fused` (kernel_abi.h UDF_FUSED, or 0) they
+ * hold elements of the stored type, corrected as they are loaded. */
+LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input, int fused);
 
 #endif

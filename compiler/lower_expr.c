@@ -179,12 +179,38 @@ void lw_unbind_lets(Lowerer *L, LetBinding *b)
     b->n = 0;
 }
 
+/* One step of a correction, rounded to t on its own (never fused into an
+ * FMA with what the kernel does next), as the runtime's corrections round. */
+static LExpr *correction_step(Lowerer *L, Op op, LType t, LExpr *value, int plane)
+{
+    LExpr *e = lir_bin(L->arena, op, t, value,
+                       lir_load(L->arena, LB_PARAM, L->cu->n_params + plane, t, L->pixel));
+    e->exact = 1;
+    return e;
+}
+
+/* The current frame's value at the current pixel, of type t; with
+ * corrections fused (kernel_abi.h UDF_FUSED), the stored element corrected:
+ * (t(raw) - dark) * gain, the planes after the udf's params. */
+static LExpr *frame_value(Lowerer *L, LType t)
+{
+    if (!L->fused)
+        return lir_load(L->arena, LB_VAR, L->frame_var, t, L->pixel);
+    LType stored = (LType)UDF_FUSED_STORED(L->fused);
+    LExpr *v = lir_cast(L->arena, t, lir_load(L->arena, LB_VAR, L->frame_var, stored, L->pixel));
+    if (L->fused & UDF_FUSED_DARK)
+        v = correction_step(L, OP_SUB, t, v, 0);
+    if (L->fused & UDF_FUSED_GAIN)
+        v = correction_step(L, OP_MUL, t, v, 1);
+    return v;
+}
+
 static LExpr *lower_name(Lowerer *L, const Expr *e)
 {
     Arena *a = L->arena;
     const Symbol *s = e->sym;
     switch (s->kind) {
-    case SYM_FRAME: return lir_load(a, LB_VAR, L->frame_var, e->type, L->pixel);
+    case SYM_FRAME: return frame_value(L, e->type);
     case SYM_INDEX: return L->pos;
     case SYM_COORD: return lw_var(L, L->coord_vars[s->slot]);
     case SYM_FREE: return lw_var(L, s->slot);

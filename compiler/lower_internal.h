@@ -24,6 +24,7 @@ typedef struct Lowerer {
     CheckedUdf *cu;
     LFunc *fn;
     udf_dtype input;
+    int fused; /* corrections in the frame loads (kernel_abi.h UDF_FUSED), or 0 */
     BodyPlace place;
     int frame_var;        /* pointer to the current frame's pixels */
     LExpr *pos;           /* the current scan position (flat nav index), or NULL */

@@ -168,7 +168,8 @@ static void tally_sparse(Lowerer *L, const Symbol *let, const Symbol *cache, LBl
                                      lir_bin(a, OP_ADD, UDF_DTYPE_I64, lw_var(L, inside), here))));
     LExpr *share =
         lir_bin(a, OP_MUL, UDF_DTYPE_I64, lw_var(L, inside), lw_i64(L, MAX_SPARSE_SHARE));
-    int64_t frame_bytes_per_pixel = type_bits(L->input) / 8;
+    udf_dtype stored = L->fused ? (udf_dtype)UDF_FUSED_STORED(L->fused) : L->input;
+    int64_t frame_bytes_per_pixel = (type_bits(stored) + 7) / 8; /* bool: a byte */
     LExpr *by_size =
         lir_bin(a, OP_FLOORDIV, UDF_DTYPE_I64, lw_i64(L, UDF_PARTITION_BYTES),
                 lir_bin(a, OP_MUL, UDF_DTYPE_I64, size, lw_i64(L, frame_bytes_per_pixel)));

@@ -2,10 +2,11 @@
  * same udfs on data of the same type on the same CPU again skips the
  * optimiser and code generator. Entries are named by a BLAKE3 hash of
  * everything that decides the object: the udfs' source texts and names, the
- * input type, the CPU and its features, the LLVM and glibc versions (the
- * vector math functions kernels may call) and the compiler binary itself.
- * The directory is $UDF_CACHE_DIR, else
- * $XDG_CACHE_HOME/udf, else ~/.cache/udf; UDF_CACHE_DIR=off disables it.
+ * input type and the corrections fused into its loads, the CPU and its
+ * features, the LLVM and glibc versions (the vector math functions kernels
+ * may call) and the compiler binary itself. The directory is
+ * $UDF_CACHE_DIR, else $XDG_CACHE_HOME/udf, else ~/.cache/udf;
+ * UDF_CACHE_DIR=off disables it.
  * Each entry ends in a BLAKE3 hash of the object, so a damaged entry is
  * noticed and compiled again. */
 #ifndef UDF_OBJCACHE_H
@@ -21,8 +22,8 @@ typedef struct ObjKey {
     char hex[65];
 } ObjKey;
 
-void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, udf_dtype input, const char *cpu,
-                  const char *features);
+void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, udf_dtype input, int fused,
+                  const char *cpu, const char *features);
 /* The cached object, or NULL (also for a damaged entry, which is removed). */
 LLVMMemoryBufferRef objcache_load(const ObjKey *key);
 /* Stores an object (atomically: temporary file, then rename). Returns 0 and

@@ -450,7 +450,8 @@ udfrt_status udfrt_bind(udfrt_job *job, const udfrt_dataset *ds, const udfrt_par
     udfrt_status st = check_ranks(k, ds, err);
     if (st != UDFRT_OK)
         return st;
-    job->params = udfrt_calloc((size_t)k->n_params + 1, sizeof *job->params);
+    /* Two slots after the params: the correction planes of fused kernels. */
+    job->params = udfrt_calloc((size_t)k->n_params + 2, sizeof *job->params);
     job->dims = udfrt_calloc((size_t)k->n_dimvars + 1, sizeof *job->dims);
     if (!job->params || !job->dims)
         return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory");

@@ -77,6 +77,16 @@ struct udfrt_corrections {
 udf_dtype udfrt_corrections_dtype(udf_dtype stored) { return correct_table[stored].output; }
 udf_dtype udfrt_corrections_output(const udfrt_corrections *c) { return c->output; }
 int64_t udfrt_corrections_excluded(const udfrt_corrections *c) { return c->n_excluded; }
+const void *udfrt_corrections_dark(const udfrt_corrections *c) { return c->dark; }
+const void *udfrt_corrections_gain(const udfrt_corrections *c) { return c->gain; }
+
+int32_t udfrt_corrections_fusable(const udfrt_corrections *c, udf_dtype stored)
+{
+    if (c->n_excluded > 0)
+        return 0;
+    return UDF_FUSED | (int32_t)stored | (c->dark ? UDF_FUSED_DARK : 0) |
+           (c->gain ? UDF_FUSED_GAIN : 0);
+}
 
 void udfrt_corrections_destroy(udfrt_corrections *c)
 {

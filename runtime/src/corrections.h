@@ -34,6 +34,13 @@ void udfrt_corrections_destroy(udfrt_corrections *c);
 
 /* T of these corrections. */
 udf_dtype udfrt_corrections_output(const udfrt_corrections *c);
+/* How kernels may apply these corrections to `stored` frames as they load
+ * them (kernel_abi.h UDF_FUSED | stored | the planes given), or 0 when
+ * excluded pixels need whole corrected frames. */
+int32_t udfrt_corrections_fusable(const udfrt_corrections *c, udf_dtype stored);
+/* The dark and gain planes (sig_size elements of T), or NULL if not given. */
+const void *udfrt_corrections_dark(const udfrt_corrections *c);
+const void *udfrt_corrections_gain(const udfrt_corrections *c);
 int64_t udfrt_corrections_excluded(const udfrt_corrections *c);
 /* One frame: `raw` has sig_size elements of the data set's type, `out` gets
  * sig_size elements of T. */

@@ -161,7 +161,7 @@ static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *lo
     w->ordinal = udfrt_calloc(d, sizeof *w->ordinal);
     if (!w->frames || !w->file_frames || !w->nav_index || !w->ordinal)
         return udfrt_fail(local, UDFRT_ERR_DATA, "out of memory for tile descriptors");
-    if (rs->opt->corrections) {
+    if (rs->opt->corrections && !rs->fused) {
         size_t elem = udfrt_dtype_size(udfrt_corrections_output(rs->opt->corrections));
         w->corrected = udfrt_aligned_alloc(d * (size_t)rs->ds->sig_size * elem);
         if (!w->corrected)
@@ -308,7 +308,7 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
         if (st != UDFRT_OK)
             return fail_shared(rs, st, &local);
         double t1 = now(), t2 = t1;
-        if (rs->opt->corrections) {
+        if (rs->opt->corrections && !rs->fused) {
             correct_tile(rs, w, depth);
             t2 = now();
         }
@@ -406,6 +406,37 @@ static udfrt_status sum_stats(run_state *rs, int threads, int ran, udfrt_run_sta
     return st;
 }
 
+/* Whether the kernels apply the run's corrections as they load frames: all
+ * of them were compiled for exactly these corrections (udfc run does that
+ * unless excluded pixels need whole corrected frames), or none, which then
+ * see corrected tiles. They find the planes after their params. */
+static udfrt_status fuse_corrections(run_state *rs, udfrt_error *err)
+{
+    const udfrt_corrections *c = rs->opt->corrections;
+    int32_t fusable = c ? udfrt_corrections_fusable(c, rs->ds->dtype) : 0;
+    int fused = 0;
+    for (int j = 0; j < rs->n_jobs; j++) {
+        const udf_kernel_desc *k = rs->jobs[j].kernel;
+        if (k->fused && k->fused != fusable)
+            return udfrt_fail(err, UDFRT_ERR_INTERNAL,
+                              "udf '%s' was compiled to correct frames as it loads them, but "
+                              "not with the corrections of this run",
+                              k->name);
+        fused += k->fused != 0;
+    }
+    if (fused > 0 && fused < rs->n_jobs)
+        return udfrt_fail(err, UDFRT_ERR_INTERNAL,
+                          "some udfs of this run correct frames as they load them and some "
+                          "need corrected frames");
+    rs->fused = fused > 0;
+    for (int j = 0; rs->fused && j < rs->n_jobs; j++) {
+        udfrt_job *job = &rs->jobs[j];
+        job->params[job->kernel->n_params] = (void *)udfrt_corrections_dark(c);
+        job->params[job->kernel->n_params + 1] = (void *)udfrt_corrections_gain(c);
+    }
+    return UDFRT_OK;
+}
+
 udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udfrt_run_options *opt,
                        udfrt_run_stats *stats, udfrt_error *err)
 {
@@ -442,6 +473,8 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
                             jobs[j].kernel->name,
                             udfrt_dtype_name((udf_dtype)jobs[j].kernel->input_dtype),
                             udfrt_dtype_name(plan.frame_dtype));
+    if (st == UDFRT_OK)
+        st = fuse_corrections(&rs, err);
     int root = udfrt_mpi_rank() == 0;
     if (st == UDFRT_OK) {
         rs.selected = selected;
@@ -520,6 +553,7 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     stats->rank_frames = rs.rank_frames;
     stats->partitions = rs.n_partitions;
     stats->tile_depth = rs.depth;
+    stats->corrections_fused = rs.fused;
     stats->wall_seconds = now() - t_start;
     return st;
 }

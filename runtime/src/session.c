@@ -114,6 +114,11 @@ udf_dtype udfrt_session_frame_dtype(const udfrt_session *s)
     return udfrt_run_plan(s->ds, &s->options).frame_dtype;
 }
 
+int32_t udfrt_session_fusable(const udfrt_session *s)
+{
+    return s->corrections ? udfrt_corrections_fusable(s->corrections, s->ds->dtype) : 0;
+}
+
 udfrt_plan udfrt_session_plan(const udfrt_session *s) { return udfrt_run_plan(s->ds, &s->options); }
 
 /* ---- udfs ---- */

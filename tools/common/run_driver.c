@@ -41,12 +41,17 @@ static void print_stats(const udfrt_run_stats *s, int threads)
     else
         snprintf(where, sizeof where, "%d thread%s", threads, threads == 1 ? "" : "s");
     double gb = (double)s->bytes_read / 1e9;
+    char corrections[64];
+    if (s->corrections_fused)
+        snprintf(corrections, sizeof corrections, "corrections in the kernels' loads");
+    else
+        snprintf(corrections, sizeof corrections, "corrections %.3f s", s->correct_seconds);
     fprintf(stderr,
             "stats: run %.3f s wall on %s; %lld frames in %lld partitions, tiles of %lld frames\n"
-            "stats: read %.3f s, corrections %.3f s, kernels %.3f s (summed over threads%s); "
+            "stats: read %.3f s, %s, kernels %.3f s (summed over threads%s); "
             "%.3f GB read, %.2f GB/s\n",
             s->wall_seconds, where, (long long)s->frames, (long long)s->partitions,
-            (long long)s->tile_depth, s->read_seconds, s->correct_seconds, s->kernel_seconds,
+            (long long)s->tile_depth, s->read_seconds, corrections, s->kernel_seconds,
             s->ranks > 1 ? " and ranks" : "", gb, s->wall_seconds > 0 ? gb / s->wall_seconds : 0.0);
     if (s->ranks > 1)
         fprintf(stderr, "stats: MPI: rank 0 ran %lld of the %lld frames\n",

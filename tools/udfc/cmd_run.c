@@ -1,6 +1,7 @@
 /* cmd_run.c — `udfc run UDF... [options]`: the shared run driver
  * (tools/common/run_driver.h) with kernels JIT-compiled from the udf sources
- * for the element type the session's kernels will see. */
+ * for the element type the session's kernels will see, applying its
+ * corrections (dark, gain) as they load the frames where they can. */
 #include <stdio.h>
 #include <string.h>
 
@@ -25,7 +26,8 @@ static int add_jit_kernels(void *ctx, udfrt_session *session)
     k->jit = jit_create(why, sizeof why);
     if (k->jit)
         desc = compile_jit(k->jit, k->units->udfs, k->units->n_udfs,
-                           udfrt_session_frame_dtype(session), arena, &k->stats, why, sizeof why);
+                           udfrt_session_frame_dtype(session), udfrt_session_fusable(session),
+                           arena, &k->stats, why, sizeof why);
     arena_destroy(arena);
     if (!desc) {
         fprintf(stderr, "udfc: internal error: %s (please report)\n", why);

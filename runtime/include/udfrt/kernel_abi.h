@@ -139,6 +139,23 @@ typedef void (*udf_result_fn)(const udf_ctx *ctx, void *const *bufs);
  * 4: given arrays set their bit too); a udf has at most 64 params. */
 typedef void (*udf_prepare_fn)(const udf_ctx *ctx, uint64_t given);
 
+/* Detector corrections fused into a kernel's frame loads (`udfc run` compiles
+ * such kernels for runs with --dark or --gain; built modules have none). A
+ * kernel whose `fused` is nonzero (UDF_FUSED | the stored element type |
+ * UDF_FUSED_DARK, UDF_FUSED_GAIN) is given frames of the stored type and
+ * corrects each element as it loads it, (T(raw) - dark[p]) * gain[p] with
+ * each step rounded to T = input_dtype, as the runtime's corrections do; the
+ * planes, sig_size elements of T each, are ctx->params[n_params] (dark) and
+ * ctx->params[n_params + 1] (gain). The field was `reserved`, zero in every
+ * module, when it took this meaning, and zero keeps meaning frames of
+ * input_dtype as the runtime hands them over: modules and runtimes of
+ * either side of that change still work together, so the ABI version
+ * stayed. */
+#define UDF_FUSED 0x10000
+#define UDF_FUSED_DARK 0x100
+#define UDF_FUSED_GAIN 0x200
+#define UDF_FUSED_STORED(fused) ((fused)&0xff)
+
 typedef struct udf_kernel_desc {
     const char *name;
     const char *doc; /* the comment above `udf NAME` */
@@ -149,7 +166,7 @@ typedef struct udf_kernel_desc {
     int32_t sig_rank;     /* the sig rank the udf needs exactly (frame[y, x]), or 0 */
     int32_t min_sig_rank; /* it reads sig_shape[d] for d < min_sig_rank */
     int32_t min_nav_rank; /* it reads nav_shape[d] or a gradient along d < min_nav_rank */
-    int32_t reserved;
+    int32_t fused;        /* 0, or detector corrections in its frame loads (UDF_FUSED) */
     const udf_buffer_desc *buffers;
     const udf_param_desc *params;
     const udf_dimvar_desc *dimvars;

@@ -103,7 +103,7 @@ typedef struct udfrt_run_stats {
     int64_t tile_depth; /* frames per tile */
     int64_t bytes_read;
     double read_seconds;    /* summed over workers */
-    double correct_seconds; /* summed over workers */
+    double correct_seconds; /* summed over workers; 0 when fused */
     double kernel_seconds;  /* summed over workers */
     double wall_seconds;
     /* Workers that chose to read frames by mapping the page cache, or by
@@ -115,6 +115,9 @@ typedef struct udfrt_run_stats {
      * over all ranks' workers. */
     int ranks;
     int64_t rank_frames;
+    /* The kernels applied the corrections as they loaded the frames (udfc
+     * run's kernels, unless excluded pixels need whole corrected frames). */
+    int corrections_fused;
 } udfrt_run_stats;
 
 /* One result array: every buffer a udf does not declare private. */
@@ -150,6 +153,10 @@ void udfrt_session_progress(udfrt_session *s, udfrt_progress_fn fn, void *ctx);
 /* The element type kernels must be compiled for: the stored type, or the
  * float type of corrections (or of the conversion udfrt_session_add chose). */
 udf_dtype udfrt_session_frame_dtype(const udfrt_session *s);
+/* How kernels compiled for this session may apply its corrections as they
+ * load frames (kernel_abi.h UDF_FUSED), or 0 (no corrections, or excluded
+ * pixels, which need whole corrected frames). */
+int32_t udfrt_session_fusable(const udfrt_session *s);
 
 /* Adds udf `udf` of module m (NULL: every udf of m). The kernel for the
  * session's frame type is used; if m has none but has one for the frame
