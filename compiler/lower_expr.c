@@ -473,6 +473,8 @@ LStmt *lw_domain_end_blocked(Lowerer *L, Domain *d, LStmt *body, LStmt *before, 
     L->pixel = d->saved_pixel;
     if (d->n_coords == 0) {
         LExpr *n = d->shape == SHAPE_PIXEL ? lw_sig_size(L) : lir_field(a, LX_NAV_SIZE, 0, NULL);
+        if (!before && !after && d->shape == SHAPE_PIXEL && L->block_lo)
+            return lir_for(a, d->var, L->block_lo, L->block_hi, body);
         if (!before && !after)
             return lir_for(a, d->var, lw_i64(L, 0), n, body);
         /* for block: before; for p in the block: body; after */

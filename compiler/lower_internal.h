@@ -26,10 +26,11 @@ typedef struct Lowerer {
     udf_dtype input;
     int fused; /* corrections in the frame loads (kernel_abi.h UDF_FUSED), or 0 */
     BodyPlace place;
-    int frame_var;        /* pointer to the current frame's pixels */
-    LExpr *pos;           /* the current scan position (flat nav index), or NULL */
-    LExpr *pixel;         /* the current pixel (flat sig index), or NULL */
-    int *coord_vars;      /* frame[y, x]: var per coordinate, in pixel loops */
+    int frame_var;              /* pointer to the current frame's pixels */
+    LExpr *pos;                 /* the current scan position (flat nav index), or NULL */
+    LExpr *pixel;               /* the current pixel (flat sig index), or NULL */
+    LExpr *block_lo, *block_hi; /* non-NULL: loops over pixels cover [lo, hi) only */
+    int *coord_vars;            /* frame[y, x]: var per coordinate, in pixel loops */
     int *let_vars;        /* per let slot: the var of a scalar let, or of a pixel let in its loop */
     char *let_in_loop;    /* per let slot: inside the loop that computes it */
     int moved;            /* lowering at another pixel or position than the loop's

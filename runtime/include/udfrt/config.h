@@ -42,6 +42,11 @@
  * only reduces frames to per-frame values (compiler/lower_tile.c). */
 #define UDF_FRAME_JAM 4
 
+/* Pixels per block of a tile whose frame body only updates sig buffers
+ * elementwise: the tile's groups of frames go over one block of pixels after
+ * another, so the block's accumulators stay in L1 (compiler/lower_tile.c). */
+#define UDF_PIXEL_BLOCK 256
+
 /* Values of a free index whose reductions share one pass over the pixels
  * (masks: four masks per pass, so each pixel of each frame is converted once
  * per four masks and each mask element loaded once per group of frames;
