@@ -47,7 +47,7 @@ static void print_stats(const udfrt_run_stats *s, int threads)
     else
         snprintf(corrections, sizeof corrections, "corrections %.3f s", s->correct_seconds);
     fprintf(stderr,
-            "stats: run %.3f s wall on %s; %lld frames in %lld partitions, tiles of %lld frames\n"
+            "stats: run %.4f s wall on %s; %lld frames in %lld partitions, tiles of %lld frames\n"
             "stats: read %.3f s, %s, kernels %.3f s (summed over threads%s); "
             "%.3f GB read, %.2f GB/s\n",
             s->wall_seconds, where, (long long)s->frames, (long long)s->partitions,
