@@ -31,18 +31,17 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The optimised module for every udf and input type (with `fused`
- * corrections, or 0), in `ctx`, for `tm`. */
+/* The optimised module for every udf and kernel variant, in `ctx`, for `tm`. */
 static LLVMModuleRef build_module(LLVMContextRef ctx, CheckedUdf *const *udfs, int n,
-                                  const udf_dtype *inputs, int n_inputs, int fused,
+                                  const KernelVariant *variants, int n_variants,
                                   LLVMTargetMachineRef tm, Arena *arena, char *why, size_t cap)
 {
-    LoweredUdf **lowered = ARENA_ARRAY(arena, LoweredUdf *, n * n_inputs + 1);
-    for (int t = 0; t < n_inputs; t++)
+    LoweredUdf **lowered = ARENA_ARRAY(arena, LoweredUdf *, n * n_variants + 1);
+    for (int t = 0; t < n_variants; t++)
         for (int i = 0; i < n; i++)
-            lowered[t * n + i] = lower_udf(arena, udfs[i], inputs[t], fused);
-    LLVMModuleRef hot = codegen_module(ctx, "udf", lowered, n * n_inputs, tm, CODEGEN_HOT);
-    LLVMModuleRef cold = codegen_module(ctx, "udf.cold", lowered, n * n_inputs, tm, CODEGEN_COLD);
+            lowered[t * n + i] = lower_udf(arena, udfs[i], variants[t].input, variants[t].fused);
+    LLVMModuleRef hot = codegen_module(ctx, "udf", lowered, n * n_variants, tm, CODEGEN_HOT);
+    LLVMModuleRef cold = codegen_module(ctx, "udf.cold", lowered, n * n_variants, tm, CODEGEN_COLD);
     if (!codegen_optimize(hot, CODEGEN_HOT, tm, why, cap) ||
         !codegen_optimize(cold, CODEGEN_COLD, tm, why, cap)) {
         LLVMDisposeModule(hot);
@@ -58,15 +57,15 @@ static LLVMModuleRef build_module(LLVMContextRef ctx, CheckedUdf *const *udfs, i
 }
 
 /* The module as an object file (or assembly) in memory. */
-static LLVMMemoryBufferRef emit(CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
-                                int n_inputs, int fused, const char *cpu, LLVMCodeGenFileType kind,
+static LLVMMemoryBufferRef emit(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
+                                int n_variants, const char *cpu, LLVMCodeGenFileType kind,
                                 Arena *arena, char *why, size_t cap)
 {
     LLVMTargetMachineRef tm = target_machine_create(cpu, why, cap);
     if (!tm)
         return NULL;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = build_module(ctx, udfs, n, inputs, n_inputs, fused, tm, arena, why, cap);
+    LLVMModuleRef mod = build_module(ctx, udfs, n, variants, n_variants, tm, arena, why, cap);
     LLVMMemoryBufferRef out = NULL;
     char *msg = NULL;
     if (mod && LLVMTargetMachineEmitToMemoryBuffer(tm, mod, kind, &msg, &out)) {
@@ -95,7 +94,8 @@ const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf
     LLVMMemoryBufferRef obj = objcache_load(&key);
     stats->cached = obj != NULL;
     if (!obj) {
-        obj = emit(udfs, n, &input, 1, fused, NULL, LLVMObjectFile, arena, why, cap);
+        KernelVariant variant = {input, fused};
+        obj = emit(udfs, n, &variant, 1, NULL, LLVMObjectFile, arena, why, cap);
         if (obj)
             objcache_store(&key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), stats->cache_note,
                            sizeof stats->cache_note);
@@ -105,15 +105,15 @@ const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf
     return desc;
 }
 
-LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
-                                   int n_inputs, const char *cpu, Arena *arena, char *why,
+LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
+                                   int n_variants, const char *cpu, Arena *arena, char *why,
                                    size_t cap)
 {
-    return emit(udfs, n, inputs, n_inputs, 0, cpu, LLVMObjectFile, arena, why, cap);
+    return emit(udfs, n, variants, n_variants, cpu, LLVMObjectFile, arena, why, cap);
 }
 
-int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input, char *why,
-                 size_t cap)
+int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, const KernelVariant *variant,
+                 char *why, size_t cap)
 {
     Arena *arena = cp->program->arena;
     if (stage == EMIT_AST) {
@@ -122,7 +122,7 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
     }
     if (stage == EMIT_IR) {
         for (int i = 0; i < cp->n_udfs; i++) {
-            LoweredUdf *lu = lower_udf(arena, &cp->udfs[i], input, 0);
+            LoweredUdf *lu = lower_udf(arena, &cp->udfs[i], variant->input, variant->fused);
             const LFunc *fns[] = {lu->prepare, lu->tile, lu->merge, lu->result};
             for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
                 if (fns[k])
@@ -135,7 +135,7 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
         udfs[i] = &cp->udfs[i];
     if (stage == EMIT_ASM) {
         LLVMMemoryBufferRef text =
-            emit(udfs, cp->n_udfs, &input, 1, 0, NULL, LLVMAssemblyFile, arena, why, cap);
+            emit(udfs, cp->n_udfs, variant, 1, NULL, LLVMAssemblyFile, arena, why, cap);
         if (text) {
             fwrite(LLVMGetBufferStart(text), 1, LLVMGetBufferSize(text), out);
             LLVMDisposeMemoryBuffer(text);
@@ -146,7 +146,7 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input
     if (!tm)
         return 0;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = build_module(ctx, udfs, cp->n_udfs, &input, 1, 0, tm, arena, why, cap);
+    LLVMModuleRef mod = build_module(ctx, udfs, cp->n_udfs, variant, 1, tm, arena, why, cap);
     if (mod) {
         char *text = LLVMPrintModuleToString(mod);
         fputs(text, out);

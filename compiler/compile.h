@@ -13,6 +13,13 @@
 /* Parses and checks a whole source; NULL once errors were reported on src. */
 CheckedProgram *compile_check(Source *src, Arena *arena);
 
+/* One kernel of each udf: for frames of type `input`, with `fused`
+ * corrections in its loads (kernel_abi.h UDF_FUSED) or 0. */
+typedef struct KernelVariant {
+    udf_dtype input;
+    int fused;
+} KernelVariant;
+
 /* What compile_jit did. */
 typedef struct CompileStats {
     double seconds;
@@ -29,21 +36,21 @@ const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf
                                    int fused, Arena *arena, CompileStats *stats, char *why,
                                    size_t cap);
 
-/* Every udf compiled for every input type into one object file for `cpu`
+/* Every udf compiled as every variant into one object file for `cpu`
  * (NULL: this machine), with one udf_module_desc listing all the kernels.
  * NULL with a message in why[cap] on failure. */
-LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
-                                   int n_inputs, const char *cpu, Arena *arena, char *why,
+LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
+                                   int n_variants, const char *cpu, Arena *arena, char *why,
                                    size_t cap);
 
-/* A C header for a built object: the descriptor symbol, and each udf's doc,
- * params and buffers. */
-void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
-                    int n_inputs, const char *cpu, const char *guard);
+/* A C header for a built object: the descriptor symbol, the variants, and
+ * each udf's doc, params and buffers. */
+void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const KernelVariant *variants,
+                    int n_variants, const char *cpu, const char *guard);
 
 typedef enum EmitStage { EMIT_AST, EMIT_IR, EMIT_LLVM, EMIT_ASM } EmitStage;
-/* Prints a stage of every udf of `cp` for frames of type `input`. */
-int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, udf_dtype input, char *why,
-                 size_t cap);
+/* Prints a stage of every udf of `cp` as kernel `variant`. */
+int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, const KernelVariant *variant,
+                 char *why, size_t cap);
 
 #endif

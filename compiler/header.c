@@ -41,13 +41,24 @@ static void print_doc(FILE *out, const char *doc)
     }
 }
 
-void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const udf_dtype *inputs,
-                    int n_inputs, const char *cpu, const char *guard)
+void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const KernelVariant *variants,
+                    int n_variants, const char *cpu, const char *guard)
 {
     fprintf(out, "/* Kernels built by udfc build for CPU %s, for frames of type",
             cpu ? cpu : "native");
-    for (int t = 0; t < n_inputs; t++)
-        fprintf(out, " %s", dtype_name(inputs[t]));
+    for (int t = 0; t < n_variants; t++)
+        if (variants[t].fused)
+            fprintf(out, " %s+%s", dtype_name((udf_dtype)UDF_FUSED_STORED(variants[t].fused)),
+                    lower_fused_planes(variants[t].fused));
+        else
+            fprintf(out, " %s", dtype_name(variants[t].input));
+    for (int t = 0; t < n_variants; t++)
+        if (variants[t].fused) {
+            fputs(
+                ";\n * TYPE+PLANES: frames of TYPE corrected (dark, gain) as the kernels load them",
+                out);
+            break;
+        }
     fputs(".\n * Link the object with libudfrt and pass &udf_module to udfrt_module_wrap(),\n"
           " * or open the shared library with udfrt_module_load().\n */\n",
           out);

@@ -31,4 +31,8 @@ typedef struct LoweredUdf {
  * hold elements of the stored type, corrected as they are loaded. */
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input, int fused);
 
+/* The planes a fused kernel applies, as a name part: "dark", "gain",
+ * "dark_gain", or "converted" (neither: the type only). */
+const char *lower_fused_planes(int fused);
+
 #endif

@@ -24,6 +24,15 @@ static udfrt_status check_desc(const udf_module_desc *desc, const char *from, ud
                           from, desc->abi_version, UDF_ABI_VERSION);
     if (desc->n_kernels < 0 || (desc->n_kernels > 0 && !desc->kernels))
         return udfrt_fail(err, UDFRT_ERR_DATA, "%s has a damaged kernel descriptor", from);
+    for (int k = 0; k < desc->n_kernels; k++) {
+        int32_t f = desc->kernels[k].fused;
+        int32_t known = UDF_FUSED | UDF_FUSED_DARK | UDF_FUSED_GAIN | 0xff;
+        if (f && (!(f & UDF_FUSED) || (f & ~known) || UDF_FUSED_STORED(f) >= UDF_DTYPE_COUNT))
+            return udfrt_fail(err, UDFRT_ERR_DATA,
+                              "%s has a damaged kernel descriptor (udf '%s': corrections %#x)",
+                              from, desc->kernels[k].name ? desc->kernels[k].name : "?",
+                              (unsigned)f);
+    }
     return UDFRT_OK;
 }
 
@@ -104,11 +113,12 @@ int udfrt_module_udfs(const udfrt_module *m, const char **names, int cap)
     return n;
 }
 
-const udf_kernel_desc *udfrt_module_kernel(const udfrt_module *m, const char *name, udf_dtype t)
+const udf_kernel_desc *udfrt_module_kernel(const udfrt_module *m, const char *name, udf_dtype t,
+                                           int32_t fused)
 {
     for (int k = 0; k < m->desc->n_kernels; k++)
         if (strcmp(m->desc->kernels[k].name, name) == 0 &&
-            m->desc->kernels[k].input_dtype == (int32_t)t)
+            m->desc->kernels[k].input_dtype == (int32_t)t && m->desc->kernels[k].fused == fused)
             return &m->desc->kernels[k];
     return NULL;
 }
@@ -125,8 +135,20 @@ void udfrt_module_types(const udfrt_module *m, const char *name, char *out, size
 {
     size_t len = 0;
     out[0] = '\0';
-    for (int k = 0; k < m->desc->n_kernels && len < cap; k++)
-        if (strcmp(m->desc->kernels[k].name, name) == 0)
+    for (int k = 0; k < m->desc->n_kernels && len < cap; k++) {
+        const udf_kernel_desc *kd = &m->desc->kernels[k];
+        if (strcmp(kd->name, name) != 0)
+            continue;
+        int32_t f = kd->fused;
+        if (f)
+            len += (size_t)snprintf(out + len, cap - len, "%s%s+%s", len ? " " : "",
+                                    udfrt_dtype_name((udf_dtype)UDF_FUSED_STORED(f)),
+                                    f & UDF_FUSED_DARK && f & UDF_FUSED_GAIN ? "dark+gain"
+                                    : f & UDF_FUSED_DARK                     ? "dark"
+                                    : f & UDF_FUSED_GAIN                     ? "gain"
+                                                                             : "converted");
+        else
             len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? " " : "",
-                                    udfrt_dtype_name((udf_dtype)m->desc->kernels[k].input_dtype));
+                                    udfrt_dtype_name((udf_dtype)kd->input_dtype));
+    }
 }

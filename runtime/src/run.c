@@ -131,7 +131,8 @@ struct worker_state {
     udfrt_reader *reader;
     const void **frames;
     int64_t *file_frames, *nav_index, *ordinal;
-    void *corrected; /* with corrections: the tile the kernels see */
+    void *corrected;           /* with corrections: the corrected tile ... */
+    const void **corrected_at; /* ... and its frames, for kernels that need them */
     int64_t bytes_read;
     double read_seconds, correct_seconds, kernel_seconds;
     /* Mapping or copying (UDF_READ_TRIAL_TILES): after a first tile that
@@ -161,10 +162,11 @@ static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *lo
     w->ordinal = udfrt_calloc(d, sizeof *w->ordinal);
     if (!w->frames || !w->file_frames || !w->nav_index || !w->ordinal)
         return udfrt_fail(local, UDFRT_ERR_DATA, "out of memory for tile descriptors");
-    if (rs->opt->corrections && !rs->fused) {
+    if (rs->correct_whole) {
         size_t elem = udfrt_dtype_size(udfrt_corrections_output(rs->opt->corrections));
         w->corrected = udfrt_aligned_alloc(d * (size_t)rs->ds->sig_size * elem);
-        if (!w->corrected)
+        w->corrected_at = udfrt_calloc(d, sizeof *w->corrected_at);
+        if (!w->corrected || !w->corrected_at)
             return udfrt_fail(local, UDFRT_ERR_DATA, "out of memory for corrected tiles");
     }
     udfrt_status st = rs->ds->ops->reader_create(rs->ds, rs->depth, &w->reader, local);
@@ -208,6 +210,7 @@ static void worker_release(run_state *rs, worker_state *w)
     udfrt_free(w->nav_index);
     udfrt_free(w->ordinal);
     udfrt_free(w->corrected);
+    udfrt_free(w->corrected_at);
 }
 
 /* Counts a finished tile; reports progress if it is time and no other worker
@@ -230,7 +233,7 @@ static void count_tile(run_state *rs, int64_t frames, int64_t bytes)
     pthread_mutex_unlock(&rs->progress_lock);
 }
 
-/* Replaces the tile's frames by their corrected copies. */
+/* The tile's frames corrected, into w->corrected_at. */
 static void correct_tile(run_state *rs, worker_state *w, int64_t depth)
 {
     const udfrt_corrections *c = rs->opt->corrections;
@@ -238,7 +241,7 @@ static void correct_tile(run_state *rs, worker_state *w, int64_t depth)
     for (int64_t i = 0; i < depth; i++) {
         void *out = (unsigned char *)w->corrected + (size_t)i * bytes;
         udfrt_corrections_apply(c, w->frames[i], out);
-        w->frames[i] = out;
+        w->corrected_at[i] = out;
     }
 }
 
@@ -308,16 +311,19 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
         if (st != UDFRT_OK)
             return fail_shared(rs, st, &local);
         double t1 = now(), t2 = t1;
-        if (rs->opt->corrections && !rs->fused) {
+        if (rs->correct_whole) {
             correct_tile(rs, w, depth);
             t2 = now();
         }
-        udf_tile tile = {
+        udf_tile stored = {
             .depth = depth, .frames = w->frames, .nav_index = w->nav_index, .ordinal = w->ordinal};
+        udf_tile corrected = stored;
+        corrected.frames = w->corrected_at;
         int slot = 0;
         for (int j = 0; j < rs->n_jobs; j++) {
             const udfrt_job *job = &rs->jobs[j];
-            job->kernel->tile(&job->ctx, &tile, p->bufs + slot);
+            int whole = rs->opt->corrections && !job->kernel->fused;
+            job->kernel->tile(&job->ctx, whole ? &corrected : &stored, p->bufs + slot);
             slot += job->kernel->n_buffers;
         }
         double t3 = now();
@@ -406,33 +412,27 @@ static udfrt_status sum_stats(run_state *rs, int threads, int ran, udfrt_run_sta
     return st;
 }
 
-/* Whether the kernels apply the run's corrections as they load frames: all
- * of them were compiled for exactly these corrections (udfc run does that
- * unless excluded pixels need whole corrected frames), or none, which then
- * see corrected tiles. They find the planes after their params. */
+/* Which kernels apply the run's corrections as they load frames: those
+ * compiled for exactly these corrections (udfc run's, unless excluded pixels
+ * need whole corrected frames; udfc build --corrections), which find the
+ * planes after their params. The others see whole corrected frames. */
 static udfrt_status fuse_corrections(run_state *rs, udfrt_error *err)
 {
     const udfrt_corrections *c = rs->opt->corrections;
     int32_t fusable = c ? udfrt_corrections_fusable(c, rs->ds->dtype) : 0;
-    int fused = 0;
     for (int j = 0; j < rs->n_jobs; j++) {
-        const udf_kernel_desc *k = rs->jobs[j].kernel;
+        udfrt_job *job = &rs->jobs[j];
+        const udf_kernel_desc *k = job->kernel;
         if (k->fused && k->fused != fusable)
             return udfrt_fail(err, UDFRT_ERR_INTERNAL,
                               "udf '%s' was compiled to correct frames as it loads them, but "
                               "not with the corrections of this run",
                               k->name);
-        fused += k->fused != 0;
-    }
-    if (fused > 0 && fused < rs->n_jobs)
-        return udfrt_fail(err, UDFRT_ERR_INTERNAL,
-                          "some udfs of this run correct frames as they load them and some "
-                          "need corrected frames");
-    rs->fused = fused > 0;
-    for (int j = 0; rs->fused && j < rs->n_jobs; j++) {
-        udfrt_job *job = &rs->jobs[j];
-        job->params[job->kernel->n_params] = (void *)udfrt_corrections_dark(c);
-        job->params[job->kernel->n_params + 1] = (void *)udfrt_corrections_gain(c);
+        if (k->fused) {
+            job->params[k->n_params] = (void *)udfrt_corrections_dark(c);
+            job->params[k->n_params + 1] = (void *)udfrt_corrections_gain(c);
+        }
+        rs->correct_whole |= c && !k->fused;
     }
     return UDFRT_OK;
 }
@@ -553,7 +553,7 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     stats->rank_frames = rs.rank_frames;
     stats->partitions = rs.n_partitions;
     stats->tile_depth = rs.depth;
-    stats->corrections_fused = rs.fused;
+    stats->corrections_fused = opt->corrections && !rs.correct_whole;
     stats->wall_seconds = now() - t_start;
     return st;
 }

@@ -33,7 +33,9 @@ typedef struct run_state {
     int64_t n_partitions;
     int64_t first_partition, end_partition; /* this MPI rank's share */
     int64_t depth;
-    int fused; /* the kernels correct frames as they load them (kernel_abi.h UDF_FUSED) */
+    /* With corrections: whether some kernel needs whole corrected frames
+     * (the others correct frames as they load them, kernel_abi.h UDF_FUSED). */
+    int correct_whole;
     worker_state *workers;
     partial *partials; /* per partition; the tree keeps results at the leftmost leaf */
     /* Buffer sets of partials that merged away, reused by later partitions:

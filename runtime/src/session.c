@@ -130,9 +130,15 @@ static udfrt_status add_one(udfrt_session *s, const udfrt_module *m, const char 
         if (strcmp(s->jobs[j].kernel->name, udf) == 0)
             return udfrt_fail(err, UDFRT_ERR_USAGE, "udf '%s' is in this run twice", udf);
     udf_dtype t = udfrt_session_frame_dtype(s);
-    const udf_kernel_desc *k = udfrt_module_kernel(m, udf, t);
+    /* A kernel that applies the corrections as it loads frames, if the
+     * module has one (udfc build --corrections), else one for whole
+     * corrected frames. */
+    int32_t fusable = udfrt_session_fusable(s);
+    const udf_kernel_desc *k = fusable ? udfrt_module_kernel(m, udf, t, fusable) : NULL;
+    if (!k)
+        k = udfrt_module_kernel(m, udf, t, 0);
     udf_dtype wider = udfrt_corrections_dtype(s->ds->dtype);
-    if (!k && !s->corrections && s->n_jobs == 0 && udfrt_module_kernel(m, udf, wider)) {
+    if (!k && !s->corrections && s->n_jobs == 0 && udfrt_module_kernel(m, udf, wider, 0)) {
         /* Kernels for the stored type are missing: convert frames to the
          * float type as they are read, like corrections would. */
         udfrt_status st =
@@ -141,7 +147,7 @@ static udfrt_status add_one(udfrt_session *s, const udfrt_module *m, const char 
             return st;
         s->options.corrections = s->corrections;
         t = wider;
-        k = udfrt_module_kernel(m, udf, t);
+        k = udfrt_module_kernel(m, udf, t, 0);
     }
     if (!k) {
         char types[256];

@@ -10,7 +10,7 @@ import subprocess
 
 import numpy as np
 
-from udftest import UDFC, expect_error, fail, files_in, tempdir
+from udftest import UDFC, expect_error, fail, files_in, run, tempdir
 
 with tempdir() as tmp:
     def save(name, array):
@@ -172,6 +172,12 @@ with tempdir() as tmp:
         "-o", "sumsig.intensity.png", "--png", ".")
     expect_error(2, ["two outputs of this run would both be written to 'k.o'"],
                  "build", "sumsig", "-o", "k.o", "--header", "k.o", cwd=tmp)
+    expect_error(2, ["--corrections expects sets of corrections separated by commas, each "
+                     "dark, gain or dark+gain (like dark+gain,dark), not 'dark,flat'"],
+                 "build", "sumsig", "-o", "k.o", "--corrections", "dark,flat", cwd=tmp)
+    p = run("build", "sumsig", "-o", "k.o", "--corrections", expect=2, cwd=tmp)
+    if "option --corrections needs a value" not in p.stderr:
+        fail("udfc build --corrections without a value:\n" + p.stderr)
     if files_in(tmp) != inputs:
         fail("files appeared: %s" % (set(files_in(tmp)) - set(inputs)))
 

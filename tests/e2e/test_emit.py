@@ -52,4 +52,22 @@ with tempdir() as tmp:
             if not re.search(r"<\d+ x ", llvm):
                 fail("%s(frame) on %s data is not vectorised" % (reduction, dtype))
 run("emit", "bytecode", files[0], expect=2)
+
+# Corrections in the loads (--corrections): the kernel of u16 frames with dark
+# and gain is compiled for f32, loads u16 elements and the two planes after
+# the params (sum has none: param0 and param1), and is still vectorised.
+sum_udf = [f for f in files if f.endswith("/sum.udf")][0]
+ir = run("emit", "ir", sum_udf, "--dtype", "u16", "--corrections", "dark+gain").stdout
+for needle in ("tile udf_sum__u16_dark_gain_tile", "load.u16 frame", "load.f32 param0",
+               "load.f32 param1"):
+    if needle not in ir:
+        fail("udfc emit ir --corrections dark+gain: output lacks %r\n%s" % (needle, ir))
+ir = run("emit", "ir", sum_udf, "--corrections", "gain", "--dtype", "i32").stdout
+if "udf_sum__i32_gain_tile" not in ir or "load.f64 param1" not in ir or "param0" in ir:
+    fail("udfc emit ir --dtype i32 --corrections gain: expected f64 gain only\n" + ir)
+llvm = run("emit", "llvm", sum_udf, "--corrections", "dark").stdout
+if not re.search(r"<\d+ x ", llvm):
+    fail("udfc emit llvm --corrections dark: the tile has no vector code")
+for bad in (["--corrections", "flat"], ["--corrections", "dark,gain"], ["--corrections"]):
+    run("emit", "ir", sum_udf, *bad, expect=2)
 print("ok")

@@ -1,13 +1,15 @@
 """Corrections fused into the kernels' frame loads (`udfc run` with --dark
 and/or --gain) against the same corrections applied to whole frames before
-the kernels run (`udfrun` with a --cpu native build of the same udfs, which
-has no fused kernels): bit-identical for every stdlib udf and a probe of
+the kernels run (`udfrun` with a --cpu native build of the same udfs without
+--corrections): bit-identical for every stdlib udf and a probe of
 coordinates, lets and reductions, on every stored type with its float type
 (u8, i16, u16, f32 -> f32; i32, u32, f64 -> f64), with each set of planes,
-ROI and several partitions. The stats say which way each run went; with
---exclude, `udfc run` corrects whole frames too. Anchored to numpy: sum and
-the probe's per-frame sums of the fused run against numpy's corrected
-frames."""
+ROI and several partitions. `udfrun` with a build that has fused kernels
+(`udfc build --corrections`) for u16 and i32 gives the same bits, and for
+planes it has no kernels for names what it has. The stats say which way
+each run went; with --exclude, `udfc run` corrects whole frames. Anchored to
+numpy: sum and the probe's per-frame sums of the fused run against numpy's
+corrected frames."""
 import os
 import re
 import subprocess
@@ -41,10 +43,11 @@ udf probe {
 FUSED = "corrections in the kernels' loads"
 
 
-def udfrun(*args):
+def udfrun(*args, expect=0):
     p = subprocess.run([UDFRUN] + [str(a) for a in args], capture_output=True, text=True)
-    if p.returncode != 0:
-        fail("udfrun %s\nexited %d\n%s" % (" ".join(map(str, args)), p.returncode, p.stderr))
+    if p.returncode != expect:
+        fail("udfrun %s\nexited %d, expected %d\n%s" % (" ".join(map(str, args)), p.returncode,
+                                                        expect, p.stderr))
     return p
 
 
@@ -58,7 +61,7 @@ def compare_files(a, b, what):
                 check_equal(fa[udf][buf][()], fb[udf][buf][()], "%s %s/%s" % (what, udf, buf))
 
 
-def stats_says(p, needle, fused, what):
+def stats_says(p, fused, what):
     corrections = re.search(r"stats: read [^,]*, ([^,]*),", p.stderr)
     if not corrections:
         fail("%s: no corrections in the stats:\n%s" % (what, p.stderr))
@@ -90,6 +93,9 @@ with tempdir() as tmp:
         np.save(os.path.join(tmp, name + ".npy"), values)
     module = os.path.join(tmp, "kernels.so")
     run("build", *STDLIB, probe, "-o", module, "--dtype", "f32,f64", "--cpu", "native")
+    fused_module = os.path.join(tmp, "fused.so")
+    run("build", *STDLIB, probe, "-o", fused_module, "--dtype", "u16,i32", "--cpu", "native",
+        "--corrections", "dark+gain,gain")
 
     for dtype in ("u8", "i16", "u16", "f32", "i32", "u32", "f64"):
         data = random_data(dtype, (5, 6) + sig, seed=len(dtype) + ord(dtype[0]))
@@ -107,12 +113,23 @@ with tempdir() as tmp:
                 fused = os.path.join(tmp, "fused.h5")
                 p = run("run", *STDLIB, probe, "--data", path, "-o", fused, "--stats",
                         *params, *options, *extra)
-                stats_says(p, FUSED, True, "udfc run, " + what)
+                stats_says(p, True, "udfc run, " + what)
                 apart = os.path.join(tmp, "apart.h5")
                 p = udfrun(module, "--data", path, "-o", apart, "--stats", *params, *options,
                            *extra)
-                stats_says(p, FUSED, False, "udfrun, " + what)
+                stats_says(p, False, "udfrun, " + what)
                 compare_files(fused, apart, what)
+                built = os.path.join(tmp, "built.h5")
+                if dtype in ("u16", "i32") and given != ["dark"]:
+                    p = udfrun(fused_module, "--data", path, "-o", built, "--stats", *params,
+                               *options, *extra)
+                    stats_says(p, True, "udfrun --corrections, " + what)
+                    compare_files(built, fused, "built --corrections, " + what)
+                elif dtype == "u16":  # no kernel for these planes, nor for f32 frames
+                    p = udfrun(fused_module, "--data", path, "-o", built, *params, *options,
+                               *extra, expect=3)
+                    if "built for u16 i32 u16+dark+gain u16+gain" not in p.stderr:
+                        fail("udfrun of a build without kernels for --dark:\n" + p.stderr)
                 if extra:
                     continue
                 want = corrected(data, planes.get("dark") if "dark" in given else None,
@@ -135,7 +152,7 @@ with tempdir() as tmp:
                os.path.join(tmp, "excluded.npy")]
     fused = os.path.join(tmp, "fused.h5")
     p = run("run", *STDLIB, probe, "--data", path, "-o", fused, "--stats", *params, *options)
-    stats_says(p, FUSED, False, "udfc run with --exclude")
+    stats_says(p, False, "udfc run with --exclude")
     apart = os.path.join(tmp, "apart.h5")
     udfrun(module, "--data", path, "-o", apart, *params, *options)
     compare_files(fused, apart, "u16 data with --dark --exclude")

@@ -1,7 +1,9 @@
 /* cmd_build.c — `udfc build FILE.udf... -o OUT.o|OUT.so [--header OUT.h]
- * [--cpu NAME] [--dtype T,...] [--udf NAME]`: kernels ahead of time, for
- * programs that link libudfrt and no LLVM. A shared library is linked from
- * the object with the system's C compiler ($CC, else cc). */
+ * [--cpu NAME] [--dtype T,...] [--corrections SET,...] [--udf NAME]`:
+ * kernels ahead of time, for programs that link libudfrt and no LLVM; with
+ * --corrections, also kernels that correct frames of each type as they load
+ * them. A shared library is linked from the object with the system's C
+ * compiler ($CC, else cc). */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include "commands.h"
 #include "compile.h"
 #include "dtype.h"
+#include "fused_sets.h"
 #include "options.h"
 #include "target.h"
 #include "units.h"
@@ -30,6 +33,8 @@ typedef struct BuildOptions {
     const char *output, *header, *cpu;
     udf_dtype dtypes[UDF_DTYPE_COUNT];
     int n_dtypes;
+    int fused_planes[MAX_FUSED_SETS]; /* --corrections */
+    int n_fused;
 } BuildOptions;
 
 static int usage(const char *fmt, const char *arg)
@@ -37,7 +42,7 @@ static int usage(const char *fmt, const char *arg)
     fputs("udfc: error: ", stderr);
     fprintf(stderr, fmt, arg);
     fputs("\nusage: udfc build FILE.udf... -o OUT.o|OUT.so [--header OUT.h] [--cpu NAME] "
-          "[--dtype T,...] [--udf NAME]\n",
+          "[--dtype T,...] [--corrections SET,...] [--udf NAME]\n",
           stderr);
     return 2;
 }
@@ -102,7 +107,8 @@ static int parse(int argc, char **argv, BuildOptions *o)
                             : strcmp(a, "--cpu") == 0                          ? &o->cpu
                                                                                : NULL;
         int is_dtype = strcmp(a, "--dtype") == 0, is_udf = strcmp(a, "--udf") == 0;
-        if (slot || is_dtype || is_udf) {
+        int is_fused = strcmp(a, "--corrections") == 0;
+        if (slot || is_dtype || is_udf || is_fused) {
             if (!inline_value && i + 1 >= argc)
                 return usage("option %s needs a value", a);
             const char *v = inline_value ? inline_value : argv[++i];
@@ -111,6 +117,8 @@ static int parse(int argc, char **argv, BuildOptions *o)
             if (slot)
                 *slot = v;
             else if (is_dtype && parse_dtypes(v, o))
+                return 2;
+            else if (is_fused && (o->n_fused = fused_sets_parse(a, v, o->fused_planes)) < 0)
                 return 2;
             else if (is_udf && o->n_select == MAX_UDF_ARGS)
                 return usage("%s", "too many --udf options (the limit is 64)");
@@ -192,6 +200,20 @@ static udfrt_status stage_shared(udfrt_staging *staging, const char *object, con
     return UDFRT_OK;
 }
 
+/* A kernel per --dtype type, then per type and --corrections set one that
+ * corrects frames of that type as it loads them; returns how many. */
+static int build_variants(const BuildOptions *o,
+                          KernelVariant variants[UDF_DTYPE_COUNT * (MAX_FUSED_SETS + 1)])
+{
+    int n = 0;
+    for (int t = 0; t < o->n_dtypes; t++)
+        variants[n++] = (KernelVariant){o->dtypes[t], 0};
+    for (int t = 0; t < o->n_dtypes; t++)
+        for (int s = 0; s < o->n_fused; s++)
+            variants[n++] = fused_variant(o->dtypes[t], o->fused_planes[s]);
+    return n;
+}
+
 static udfrt_status stage_header(udfrt_staging *staging, const BuildOptions *o, UnitSet *set,
                                  udfrt_error *err)
 {
@@ -204,7 +226,9 @@ static udfrt_status stage_header(udfrt_staging *staging, const BuildOptions *o, 
     const char *base = strrchr(o->header, '/') ? strrchr(o->header, '/') + 1 : o->header;
     for (size_t i = 0, n = strlen(guard); base[i] && n + 1 < sizeof guard; i++, n++)
         guard[n] = isalnum((unsigned char)base[i]) ? (char)toupper((unsigned char)base[i]) : '_';
-    compile_header(mem, set->udfs, set->n_udfs, o->dtypes, o->n_dtypes, o->cpu, guard);
+    KernelVariant variants[UDF_DTYPE_COUNT * (MAX_FUSED_SETS + 1)];
+    int n = build_variants(o, variants);
+    compile_header(mem, set->udfs, set->n_udfs, variants, n, o->cpu, guard);
     fclose(mem);
     udfrt_status st = stage_bytes(staging, o->header, text, size, err);
     free(text);
@@ -262,8 +286,10 @@ int cmd_build(int argc, char **argv)
         char why[2048];
         Arena *arena = arena_create();
         const char *cpu = strcmp(o.cpu, "native") == 0 ? NULL : o.cpu;
+        KernelVariant variants[UDF_DTYPE_COUNT * (MAX_FUSED_SETS + 1)];
+        int n = build_variants(&o, variants);
         LLVMMemoryBufferRef obj =
-            compile_object(set.udfs, set.n_udfs, o.dtypes, o.n_dtypes, cpu, arena, why, sizeof why);
+            compile_object(set.udfs, set.n_udfs, variants, n, cpu, arena, why, sizeof why);
         if (obj) {
             udfrt_atomic_install_signal_cleanup();
             rc = write_outputs(&o, &set, obj);

@@ -115,8 +115,9 @@ typedef struct udfrt_run_stats {
      * over all ranks' workers. */
     int ranks;
     int64_t rank_frames;
-    /* The kernels applied the corrections as they loaded the frames (udfc
-     * run's kernels, unless excluded pixels need whole corrected frames). */
+    /* Every kernel applied the corrections as it loaded the frames (those of
+     * udfc run, and of udfc build --corrections, unless excluded pixels need
+     * whole corrected frames). */
     int corrections_fused;
 } udfrt_run_stats;
 
