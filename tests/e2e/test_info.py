@@ -62,10 +62,19 @@ with tempdir() as tmp:
 
     info = check_prediction(tmp, ["--data", path, "--gain", os.path.join(tmp, "gain.npy"),
                                   "--partitions", "4"])
-    if "kernels see f64 frames" not in field(info, "corrections"):
-        fail("i32 data with corrections should reach kernels as f64:\n" + info)
+    if "kernels see f64 frames, corrected as udfc run's kernels load them" not in field(
+            info, "corrections"):
+        fail("i32 data with a gain should reach kernels as f64, corrected in the loads:\n" + info)
     if not field(info, "tiles").endswith("f64: 8 whole frames"):
         fail("info tiles: " + field(info, "tiles"))
+    excluded = np.zeros((7, 8), dtype=bool)
+    excluded[2, 3] = True
+    np.save(os.path.join(tmp, "excluded.npy"), excluded)
+    info = check_prediction(tmp, ["--data", path, "--gain", os.path.join(tmp, "gain.npy"),
+                                  "--exclude", os.path.join(tmp, "excluded.npy")])
+    if "1 excluded pixels; kernels see f64 frames, corrected whole as they are read" not in field(
+            info, "corrections"):
+        fail("with excluded pixels, whole frames are corrected:\n" + info)
 
     check_prediction(tmp, ["--data", path, "--roi", os.path.join(tmp, "roi.npy"), "--partitions", "7"])
     check_prediction(tmp, ["--data", "demo:16,16,64,64", "--sync-offset", "-20"])

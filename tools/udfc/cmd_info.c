@@ -62,10 +62,13 @@ int cmd_info(int argc, char **argv)
                (long long)udfrt_roi_count(roi, ds->nav_size), (long long)ds->nav_size, o.roi);
     udfrt_plan plan = udfrt_session_plan(setup.session);
     if (corrections)
-        printf("corrections:%s%s %lld excluded pixels; kernels see %s frames\n",
+        printf("corrections:%s%s %lld excluded pixels; kernels see %s frames, %s\n",
                o.dark ? " dark," : "", o.gain ? " gain," : "",
                (long long)udfrt_corrections_excluded(corrections),
-               udfrt_dtype_name(plan.frame_dtype));
+               udfrt_dtype_name(plan.frame_dtype),
+               udfrt_session_fusable(setup.session)
+                   ? "corrected as udfc run's kernels load them"
+                   : "corrected whole as they are read (excluded pixels need their neighbours)");
     printf("partitions: %lld for %lld frames (any thread count)\n", (long long)plan.partitions,
            (long long)plan.frames);
     int64_t tile[UDF_MAX_RANK + 1] = {plan.tile_depth};
