@@ -1,5 +1,6 @@
 /* lower_tile.c — the tile entry point: every frame of the tile, in order,
- * runs the whole frame body (frames outside, pixels inside). Frames are read
+ * runs the whole frame body (frames outside, pixels inside, except in the
+ * pixel blocks below). Frames are read
  * in place from the page cache (frame_file.h), so each frame streams through
  * once per pass; the sig accumulators of typical frames (up to 512² pixels)
  * stay in L2. Bodies that only update sig buffers elementwise (sum, max,

@@ -98,7 +98,9 @@ udfrt_plan udfrt_run_plan(const udfrt_dataset *ds, const udfrt_run_options *opt)
     if (plan.partitions > plan.frames)
         plan.partitions = plan.frames;
     /* About UDF_TILE_BYTES of the larger of the stored and the seen element,
-     * so that the read buffer and the corrected tile both stay near it. */
+     * so that the read buffer and the corrected tile both stay near it. Also
+     * when kernels correct frames as they load them: tiles of the same depth
+     * either way keep results the same (per-tile sums are scaled by depth). */
     size_t stored = udfrt_dtype_size(ds->dtype), seen = udfrt_dtype_size(plan.frame_dtype);
     int64_t frame_bytes = ds->sig_size * (int64_t)(stored > seen ? stored : seen);
     int64_t depth = UDF_TILE_BYTES / frame_bytes, block = ds->read_block;
