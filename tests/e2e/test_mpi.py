@@ -2,7 +2,7 @@
 partitions over the ranks and merge with the udfs' own merges; the output
 equals a single-process run bit for bit, whatever N, the threads per rank, a
 rank without partitions, a ROI (also an empty one), chunked HDF5 (uneven
-shares), a sync offset. Rank 0 alone writes and
+shares), a sync offset, corrections in the kernels' loads. Rank 0 alone writes and
 prints; a failure on the ranks is the single run's exit code, without output;
 UDF_MPI=off runs a process that a rank started on its own.
 
@@ -114,6 +114,19 @@ def with_mpi(mpiexec, stdlib):
                    os.path.join(tmp, "big.h5"), "--stats")
         if "0.034 GB read" not in p.stderr:
             fail("2 ranks reading 32 MiB: --stats should say 0.034 GB read:\n%s" % p.stderr)
+
+        # Corrections in the kernels' loads: the ranks give the planes to their
+        # kernels as a single process does.
+        dark, gain = os.path.join(tmp, "dark.npy"), os.path.join(tmp, "gain.npy")
+        np.save(dark, rng.normal(10, 3, (16, 16)))
+        np.save(gain, rng.normal(1, 0.1, (16, 16)).astype(np.float32))
+        corrected = single("corrected.h5", "--dark", dark, "--gain", gain)
+        out = os.path.join(tmp, "ranks_corrected.h5")
+        p = mpirun(mpiexec, 2, UDFC, "run", *UDFS, *common, "-o", out, "--dark", dark,
+                   "--gain", gain, "--stats")
+        check_same(corrected, out, "2 ranks, dark and gain")
+        if "corrections in the kernels' loads" not in p.stderr:
+            fail("2 ranks with dark and gain: not corrected in the loads:\n" + p.stderr)
 
         # More ranks than partitions: ranks 1 and 3 have none.
         few = single("few.h5", "--partitions", "2")
