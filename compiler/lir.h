@@ -79,7 +79,7 @@ typedef struct LExpr {
     LBaseKind base;
     int slot;                /* LE_LOAD: buffer or param number */
     int reassoc;             /* LE_BIN: a float reduction step that may be reordered */
-    int exact;               /* LE_BIN: a float step rounded on its own (no FMA) */
+    int exact;               /* LE_BIN: a float step without `contract` (no FMA) */
     struct LExpr *a, *b, *c; /* operands; LE_LOAD: a = element index */
 } LExpr;
 

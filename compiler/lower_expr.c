@@ -179,8 +179,10 @@ void lw_unbind_lets(Lowerer *L, LetBinding *b)
     b->n = 0;
 }
 
-/* One step of a correction, rounded to t on its own (never fused into an
- * FMA with what the kernel does next), as the runtime's corrections round. */
+/* One step of a correction, rounded to t on its own as the runtime's
+ * corrections round: without `contract`, so not fused into an FMA with what
+ * the kernel does next (but LLVM may rebuild a negated product with the
+ * negation's flags; docs/decisions.md). */
 static LExpr *correction_step(Lowerer *L, Op op, LType t, LExpr *value, int plane)
 {
     LExpr *e = lir_bin(L->arena, op, t, value,
