@@ -32,12 +32,15 @@ REPO = os.path.dirname(HERE)
 class Row:
     """One benchmark row: a stdlib udf with its parameters and counterparts.
     `{masks1}`/`{masks16}` in the arguments become the mask files (.npy for
-    udfc and numpy, raw .f32 for hand-C), `{indices}` three frame indices.
-    `check` lists the udf's buffers that must equal the hand-C output of the
-    same name within `tol` (relative to the largest reference value)."""
+    udfc and numpy, raw .f32 for hand-C), `{indices}` three frame indices,
+    `{dark}`/`{gain}` detector correction planes. `check` lists the udf's
+    buffers that must equal the hand-C output of the same name (or numpy's,
+    for a row without hand-C) within `tol` (relative to the largest
+    reference value)."""
     label: str
     udf: str
     params: list = field(default_factory=list)    # udfc --param values
+    options: list = field(default_factory=list)   # other udfc run options
     handc: list = None                             # hand-C kernel and arguments
     numpy: list = None                             # numpy kernel and arguments
     check: list = field(default_factory=list)
@@ -66,6 +69,10 @@ ROWS = [
         check=["mean", "var", "std", "num_frames"], targets=False),
     Row("logsum", "logsum", handc=["logsum"], numpy=["logsum"], check=["logsum"]),
     Row("pick", "pick", params=["indices=@{indices}"], memory_bound=False),
+    # Detector corrections, applied in the kernel's loads (numpy: whole frames).
+    Row("sum, dark+gain", "sum", options=["--dark", "{dark}", "--gain", "{gain}"],
+        numpy=["sum", "--dark", "{dark}", "--gain", "{gain}"], check=["intensity"],
+        tol=1e-5, targets=False),
 ]
 
 # The plain reads of the file (io_probe variants): no compute, and the least that
@@ -170,13 +177,17 @@ class Bench:
         self.small_masks = in_child(bench_data.ensure_masks, small_dir, SMALL[1], [1, 16])
         self.indices = bench_data.ensure_indices(self.work, int(np.prod(self.nav)))
         self.small_indices = bench_data.ensure_indices(small_dir, int(np.prod(SMALL[0])))
+        self.planes = bench_data.ensure_planes(self.work, self.sig)
+        self.small_planes = bench_data.ensure_planes(small_dir, SMALL[1])
         warm(self.data)
 
     def fill(self, items, raw, small=False):
-        """Replaces {masksN} in the arguments by the mask files."""
+        """Replaces {masksN}, {indices}, {dark} and {gain} in the arguments by
+        the files."""
         masks = self.small_masks if small else self.masks
         subst = {f"masks{n}": paths[1 if raw else 0] for n, paths in masks.items()}
         subst["indices"] = self.small_indices if small else self.indices
+        subst.update(self.small_planes if small else self.planes)
         return [s.format(**subst) for s in items]
 
     def shape_args(self, small=False):
@@ -214,6 +225,7 @@ class Bench:
                "--stats", "-j", str(self.args.threads), "-o", h5]
         for p in self.fill(row.params, raw=False, small=small):
             cmd += ["--param", p]
+        cmd += self.fill(row.options, raw=False, small=small)
         cache = os.path.join(self.jit_dir, ("cold-" if small else "") + row.label.replace(" ", ""))
         if small:
             shutil.rmtree(cache, ignore_errors=True)
@@ -279,6 +291,7 @@ class Bench:
         lists stay aligned by round."""
         ref_dir, np_dir = self.result_dir("handc", row), self.result_dir("numpy", row)
         first = rep == 0
+        unchecked = None  # the udf's first result, where no hand-C checks it
         use_numpy = row.numpy and not self.args.no_numpy
         if row.handc:
             for io in ("pread", "mmap"):
@@ -297,7 +310,9 @@ class Bench:
             if jit:
                 m["jit_cached" if jit[1] else "jit_cold"].append(jit[0])
             if first and h5 and not err and row.handc:
-                m["checks"] += bench_report.check_udf(h5, row, ref_dir)
+                m["checks"] += bench_report.check_udf(h5, row, ref_dir, row.handc[0])
+            elif first and h5 and not err:
+                unchecked = h5  # against numpy's result, below
             _, jit, wall, _, _, err = self.udfc(row, small=True)
             m["small"].append(None if err else wall)
             if jit and not jit[1]:
@@ -311,6 +326,8 @@ class Bench:
             record(m, gbps, rss, err, "numpy", "rss_numpy", "numpy")
         if first and row.handc and use_numpy:
             m["checks"] += bench_report.check_numpy(np_dir, row, ref_dir)
+        elif first and unchecked and use_numpy and row.check:
+            m["checks"] += bench_report.check_udf(unchecked, row, np_dir, row.numpy[0], "numpy")
 
 
 def record(m, gbps, rss, err, key, rss_key, who):

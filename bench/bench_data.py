@@ -79,3 +79,14 @@ def ensure_indices(directory, frames):
     path = os.path.join(directory, "pick_indices.npy")
     np.save(path, np.array([0, frames // 2, frames - 1], np.int64))
     return path
+
+
+def ensure_planes(directory, sig):
+    """Writes dark.npy (f32, about 5 counts) and gain.npy (f32, about 1) of the
+    sig shape, detector correction planes. Returns {"dark": path, "gain": path}."""
+    rng = np.random.default_rng(11)
+    paths = {}
+    for name, plane in (("dark", rng.normal(5, 1, sig)), ("gain", rng.normal(1, 0.05, sig))):
+        paths[name] = os.path.join(directory, f"{name}.npy")
+        np.save(paths[name], plane.astype(np.float32))
+    return paths

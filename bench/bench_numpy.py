@@ -5,7 +5,7 @@ Prints `numpy KERNEL seconds S gbps G` (the time covers the whole computation,
 not writing the outputs) and writes DIR/KERNEL.BUFFER.npy with --out.
 
 usage: bench_numpy.py KERNEL --data FILE --nav NY,NX --sig SY,SX
-                      [--masks FILE.npy] [--out DIR]"""
+                      [--masks FILE.npy] [--dark FILE.npy] [--gain FILE.npy] [--out DIR]"""
 import argparse
 import os
 import time
@@ -31,6 +31,13 @@ def sumsig(scan, args):
 
 
 def sum_(scan, args):
+    if args.dark or args.gain:  # corrected frames are f32, as in LiberTEM
+        dark = np.load(args.dark).astype(np.float32) if args.dark else np.float32(0)
+        gain = np.load(args.gain).astype(np.float32) if args.gain else np.float32(1)
+        acc = np.zeros(scan.shape[2:], np.float64)
+        for _, c in chunks(scan):
+            acc += ((c.astype(np.float32) - dark) * gain).sum(axis=0, dtype=np.float64)
+        return {"intensity": acc.astype(np.float32)}
     acc = np.zeros(scan.shape[2:], np.uint64)
     for _, c in chunks(scan):
         acc += c.sum(axis=0, dtype=np.uint64)
@@ -106,6 +113,8 @@ def main():
     ap.add_argument("--nav", required=True)
     ap.add_argument("--sig", required=True)
     ap.add_argument("--masks")
+    ap.add_argument("--dark")
+    ap.add_argument("--gain")
     ap.add_argument("--out")
     args = ap.parse_args()
     shape = tuple(int(v) for v in args.nav.split(",")) + tuple(int(v) for v in args.sig.split(","))

@@ -33,18 +33,19 @@ def compare(got, ref, tol):
     return None if err <= tol else f"max error {err:.2e} of the largest value (tolerance {tol:.0e})"
 
 
-def check_udf(h5, row, ref_dir):
-    """Compares the udf's HDF5 results with the hand-C ones: [(what, problem or None)]."""
+def check_udf(h5, row, ref_dir, ref_kernel, ref_name="hand-C"):
+    """Compares the udf's HDF5 results with those of `ref_kernel` (hand-C, or
+    numpy where a row has no hand-C) in ref_dir: [(what, problem or None)]."""
     import h5py
     out = []
     with h5py.File(h5, "r") as f:
         for buf in row.check:
-            what = f"{row.label}: udf /{row.udf}/{buf} vs hand-C"
-            ref = os.path.join(ref_dir, f"{row.handc[0]}.{buf}.npy")
+            what = f"{row.label}: udf /{row.udf}/{buf} vs {ref_name}"
+            ref = os.path.join(ref_dir, f"{ref_kernel}.{buf}.npy")
             if f"{row.udf}/{buf}" not in f:
                 out.append((what, "the udf wrote no such dataset"))
             elif not os.path.exists(ref):
-                out.append((what, "hand-C wrote no result"))
+                out.append((what, f"{ref_name} wrote no result"))
             else:
                 out.append((what, compare(f[f"{row.udf}/{buf}"][()], np.load(ref), row.tol)))
     return out
@@ -197,7 +198,7 @@ def print_report(out, bench, rows, available, probe, res, seconds):
 
     checks = [c for row in rows for c in res[row.label]["checks"]]
     bad = [c for c in checks if c[1]]
-    p(f"checks: {len(checks) - len(bad)} of {len(checks)} results agree with hand-C")
+    p(f"checks: {len(checks) - len(bad)} of {len(checks)} results agree with hand-C (or numpy)")
     for what, why in bad:
         p(f"  WARNING: MISMATCH {what}: {why}")
     print_targets(p, targets)
