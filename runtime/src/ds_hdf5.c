@@ -373,6 +373,19 @@ static udfrt_status check_contiguous(h5_impl *h, udfrt_dataset *ds, udfrt_error 
     return UDFRT_OK;
 }
 
+/* MODE_CHUNKS: the file that holds the chunks, which the workers read
+ * where the library locates them (h5_chunks.h). */
+static udfrt_status open_chunk_file(h5_impl *h, udfrt_error *err)
+{
+    if (H5Fget_name(h->dset, h->data_file, sizeof h->data_file) < 0)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot tell which file holds '%s'", h->name);
+    int64_t size;
+    udfrt_status st = udfrt_frame_file_open(h->data_file, &h->ff, &size, err);
+    h->chunks.fd = h->ff.fd;
+    h->chunks.file_size = size;
+    return st;
+}
+
 static udfrt_status open_dataset(h5_impl *h, udfrt_dataset *ds, const char *file_path,
                                  const char *ds_path, const udfrt_open_options *opt,
                                  udfrt_error *err)
@@ -424,9 +437,7 @@ static udfrt_status open_dataset(h5_impl *h, udfrt_dataset *ds, const char *file
         st = check_contiguous(h, ds, err);
     if (st == UDFRT_OK && h->mode == MODE_CHUNKS) {
         plan_chunks(h, ds);
-        /* Without a cache, H5Dread of an unfiltered chunk reads it straight
-         * into the frames (a cache of one chunk or more: 2-3x slower). */
-        st = open_dset(h, 0, err);
+        st = open_chunk_file(h, err);
     }
     if (st == UDFRT_OK && h->mode == MODE_LIBRARY &&
         (h->mem_type = H5Tget_native_type(type, H5T_DIR_ASCEND)) < 0)
@@ -566,8 +577,8 @@ static void h5_describe(const udfrt_dataset *ds, FILE *out)
         fprintf(out, "reading:    pread at the dataset's offset, without the HDF5 library\n");
     else if (h->mode == MODE_CHUNKS)
         fprintf(out,
-                "reading:    H5Dread_chunk, decoded in the worker threads; %lld frames per read "
-                "block, %s\n",
+                "reading:    chunks located by the HDF5 library, read (pread) and decoded in the "
+                "worker threads; %lld frames per read block, %s\n",
                 (long long)ds->read_block,
                 c->frames_per_chunk ? "chunks decode straight into tiles"
                                     : "chunks cut into frames through a per-thread cache");

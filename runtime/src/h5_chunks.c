@@ -1,22 +1,25 @@
 /* h5_chunks.c — chunk-by-chunk reading of HDF5 datasets; see h5_chunks.h. */
 #include "h5_chunks.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "dtype.h"
+#include "h5_capture.h"
 
 struct udfrt_h5_chunk_reader {
     unsigned char *out;    /* the frames handed out: max_frames plus one chunk of slack */
     unsigned char *stored; /* a chunk's stored (filtered) bytes */
     size_t stored_size;
     udfrt_h5_decoder *decoder;
-    hid_t file_space, chunk_space, file_type; /* unfiltered chunks: read by H5Dread */
     int64_t slots;
     unsigned char **slot_data; /* decoded chunks, host order */
     int64_t *slot_key;         /* linear chunk index, or -1 */
     uint64_t *slot_used, clock;
+    int64_t *hint; /* per key % slots: the slot that last held such a key */
 };
 
 static int64_t chunk_bytes(const udfrt_h5_chunks *c) { return (int64_t)c->pipeline.chunk_bytes; }
@@ -33,18 +36,11 @@ udfrt_status udfrt_h5_chunk_reader_create(const udfrt_h5_chunks *c, int64_t max_
         rd->slot_data = udfrt_calloc((size_t)rd->slots, sizeof *rd->slot_data);
         rd->slot_key = udfrt_calloc((size_t)rd->slots, sizeof *rd->slot_key);
         rd->slot_used = udfrt_calloc((size_t)rd->slots, sizeof *rd->slot_used);
-        ok = rd->out && rd->slot_data && rd->slot_key && rd->slot_used;
+        rd->hint = udfrt_calloc((size_t)rd->slots, sizeof *rd->hint);
+        ok = rd->out && rd->slot_data && rd->slot_key && rd->slot_used && rd->hint;
     }
     for (int64_t i = 0; ok && i < rd->slots; i++)
         rd->slot_key[i] = -1;
-    if (rd)
-        rd->file_space = rd->chunk_space = rd->file_type = -1;
-    if (ok && c->pipeline.count == 0) {
-        rd->file_space = H5Dget_space(c->dset);
-        rd->chunk_space = H5Screate_simple(c->rank, c->chunk, NULL);
-        rd->file_type = H5Dget_type(c->dset);
-        ok = rd->file_space >= 0 && rd->chunk_space >= 0 && rd->file_type >= 0;
-    }
     if (ok && c->pipeline.count > 0 &&
         udfrt_h5_decoder_create(&c->pipeline, &rd->decoder, err) != UDFRT_OK) {
         udfrt_h5_chunk_reader_destroy(rd);
@@ -68,15 +64,10 @@ void udfrt_h5_chunk_reader_destroy(udfrt_h5_chunk_reader *rd)
     udfrt_free(rd->slot_data);
     udfrt_free(rd->slot_key);
     udfrt_free(rd->slot_used);
+    udfrt_free(rd->hint);
     udfrt_free(rd->out);
     udfrt_free(rd->stored);
     udfrt_h5_decoder_destroy(rd->decoder);
-    if (rd->file_space >= 0)
-        H5Sclose(rd->file_space);
-    if (rd->chunk_space >= 0)
-        H5Sclose(rd->chunk_space);
-    if (rd->file_type >= 0)
-        H5Tclose(rd->file_type);
     udfrt_free(rd);
 }
 
@@ -103,41 +94,37 @@ static int unallocated(void)
 {
     char cause[128] = "";
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, cause);
-    return strstr(cause, "not allocated") != NULL;
+    return strstr(cause, "address isn't defined") != NULL;
 }
 
-/* An unfiltered chunk, written, into dst: H5Dread of its region (clipped at
- * the dataset's edges) in the file's own type, so in file byte order. Not
- * H5Dread_chunk: that copies as many bytes as the chunk index records, and
- * HDF5 1.10 cannot tell how many that is without a walk over the whole index
- * (H5Dget_chunk_storage_size gives the nominal size): a damaged index would
- * overrun dst. */
-static udfrt_status read_unfiltered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
-                                    const hsize_t *offset, unsigned char *dst, udfrt_error *err)
+/* Bytes [addr, addr + n) of the chunks' file into dst. */
+static udfrt_status read_at(const udfrt_h5_chunks *c, const hsize_t *offset, int64_t addr,
+                            int64_t n, unsigned char *dst, udfrt_error *err)
 {
-    hsize_t count[UDFRT_H5_MAX_RANK], origin[UDFRT_H5_MAX_RANK] = {0};
-    for (int d = 0; d < c->rank; d++)
-        count[d] = offset[d] + c->chunk[d] <= c->dims[d] ? c->chunk[d] : c->dims[d] - offset[d];
-    if (H5Sselect_hyperslab(rd->file_space, H5S_SELECT_SET, offset, NULL, count, NULL) < 0 ||
-        H5Sselect_hyperslab(rd->chunk_space, H5S_SELECT_SET, origin, NULL, count, NULL) < 0 ||
-        H5Dread(c->dset, rd->file_type, rd->chunk_space, rd->file_space, H5P_DEFAULT, dst) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return chunk_fail(c, offset, "cannot be read", err);
+    if (addr < 0 || n > c->file_size - addr)
+        return chunk_fail(c, offset, "lies past the end of the file (truncated?)", err);
+    for (int64_t done = 0; done < n;) {
+        ssize_t got = pread(c->fd, dst + done, (size_t)(n - done), (off_t)(addr + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return chunk_fail(c, offset, got < 0 ? strerror(errno) : "is cut short", err);
+        done += got;
     }
     return UDFRT_OK;
 }
 
-/* A filtered chunk of `stored` bytes into dst: its bytes (H5Dread_chunk),
- * decoded by udf. */
+/* A filtered chunk of `stored` bytes at `addr` into dst: its bytes, decoded
+ * by udf. */
 static udfrt_status read_filtered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
-                                  const hsize_t *offset, hsize_t stored, unsigned char *dst,
-                                  udfrt_error *err)
+                                  const hsize_t *offset, uint32_t mask, int64_t addr,
+                                  int64_t stored, unsigned char *dst, udfrt_error *err)
 {
     size_t bytes = c->pipeline.chunk_bytes;
     /* Compressors may expand incompressible data a little, never by this much. */
-    if (stored > bytes + bytes / 4 + 65536)
+    if (stored < 0 || (size_t)stored > bytes + bytes / 4 + 65536)
         return chunk_fail(c, offset, "has an impossible stored size", err);
-    if (stored > rd->stored_size) {
+    if ((size_t)stored > rd->stored_size) {
         udfrt_free(rd->stored);
         rd->stored_size = 0;
         rd->stored = udfrt_malloc((size_t)stored);
@@ -145,9 +132,9 @@ static udfrt_status read_filtered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reade
             return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", c->name);
         rd->stored_size = (size_t)stored;
     }
-    uint32_t mask = 0;
-    if (H5Dread_chunk(c->dset, H5P_DEFAULT, offset, &mask, rd->stored) < 0)
-        return chunk_fail(c, offset, "cannot be read", err);
+    udfrt_status st = read_at(c, offset, addr, stored, rd->stored, err);
+    if (st != UDFRT_OK)
+        return st;
     const char *why =
         udfrt_h5_decode(rd->decoder, &c->pipeline, mask, rd->stored, (size_t)stored, dst);
     if (why) {
@@ -160,25 +147,27 @@ static udfrt_status read_filtered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reade
 
 /* Reads (and decodes) the chunk whose first element is at `offset` into
  * `dst` (chunk_bytes, host order); a chunk never written holds the fill
- * value (written here: H5Dread leaves the buffer as it was when the
- * dataset's fill time is NEVER). */
+ * value. An unfiltered chunk is read as HDF5 reads it without a chunk cache:
+ * a chunk's nominal size from where it starts, whatever length its index
+ * records. */
 static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
                                 const hsize_t *offset, unsigned char *dst, udfrt_error *err)
 {
     size_t bytes = c->pipeline.chunk_bytes;
-    hsize_t stored = 0;
-    int looked_up = H5Dget_chunk_storage_size(c->dset, offset, &stored) >= 0;
-    int never_written = !looked_up && unallocated();
-    H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
-    if (!looked_up && !never_written)
-        return chunk_fail(c, offset, "cannot be found in the chunk index", err);
+    uint32_t mask = 0;
+    int64_t addr = 0, stored = 0;
     udfrt_status st = UDFRT_OK;
-    if (stored == 0) {
+    if (udfrt_h5_locate_chunk(c->dset, offset, &mask, &addr, &stored) != 0) {
+        int never_written = unallocated();
+        H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
+        if (!never_written)
+            return chunk_fail(c, offset, "cannot be found in the chunk index", err);
         for (size_t i = 0; i < bytes; i += c->elem_size)
             memcpy(dst + i, c->fill, c->elem_size);
+    } else if (c->pipeline.count == 0) {
+        st = read_at(c, offset, addr, (int64_t)bytes, dst, err);
     } else {
-        st = c->pipeline.count == 0 ? read_unfiltered(c, rd, offset, dst, err)
-                                    : read_filtered(c, rd, offset, stored, dst, err);
+        st = read_filtered(c, rd, offset, mask, addr, stored, dst, err);
     }
     if (st == UDFRT_OK && c->swap_size)
         udfrt_byteswap(dst, (int64_t)(bytes / c->elem_size), c->swap_size);
@@ -186,7 +175,11 @@ static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader 
 }
 
 /* A decoded chunk from the cache, fetched into the least recently used slot
- * on a miss. */
+ * on a miss. The slot that last held a key of the same residue (key % slots)
+ * is tried first: the chunks a read block touches have consecutive keys, as
+ * many as there are slots, so that is where a hit is, without a scan over
+ * every slot for each frame's every chunk (that scan took a third of the
+ * time of reading h5py's default chunks). */
 static udfrt_status cached_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
                                  const hsize_t *chunk_index, const unsigned char **data,
                                  udfrt_error *err)
@@ -198,9 +191,16 @@ static udfrt_status cached_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader
         key = key * (int64_t)grid + (int64_t)chunk_index[d];
         offset[d] = chunk_index[d] * c->chunk[d];
     }
+    int64_t *hint = &rd->hint[key % rd->slots];
+    if (rd->slot_key[*hint] == key) {
+        rd->slot_used[*hint] = ++rd->clock;
+        *data = rd->slot_data[*hint];
+        return UDFRT_OK;
+    }
     int64_t victim = 0;
     for (int64_t s = 0; s < rd->slots; s++) {
         if (rd->slot_key[s] == key) {
+            *hint = s;
             rd->slot_used[s] = ++rd->clock;
             *data = rd->slot_data[s];
             return UDFRT_OK;
@@ -220,6 +220,7 @@ static udfrt_status cached_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader
         return st;
     rd->slot_key[victim] = key;
     rd->slot_used[victim] = ++rd->clock;
+    *hint = victim;
     *data = rd->slot_data[victim];
     return UDFRT_OK;
 }

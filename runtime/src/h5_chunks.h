@@ -1,9 +1,10 @@
 /* h5_chunks.h — reading frames of a chunked HDF5 dataset chunk by chunk:
- * H5Dread_chunk fetches a chunk's stored bytes (the only step under the HDF5
- * library's global lock), h5_filters decodes them in the calling worker
- * thread, and the frames are cut out of the decoded chunk. A chunk that holds
- * whole frames consecutive in the request decodes straight into the output;
- * other chunks go through a small per-thread cache of decoded chunks. */
+ * the HDF5 library locates a chunk's stored bytes in the file (h5_capture.h,
+ * the only step under its global lock), the calling worker thread reads them
+ * (pread) and decodes them (h5_filters), and the frames are cut out of the
+ * decoded chunk. A chunk that holds whole frames consecutive in the request
+ * decodes straight into the output; other chunks go through a small
+ * per-thread cache of decoded chunks. */
 #ifndef UDFRT_H5_CHUNKS_H
 #define UDFRT_H5_CHUNKS_H
 
@@ -29,6 +30,8 @@ typedef struct udfrt_h5_chunks {
     int64_t frames_per_chunk; /* > 0: chunks hold this many whole frames, consecutive in
                                  stored order (nav chunk 1,...,1,c and the whole sig) */
     int64_t cache_slots;      /* decoded chunks kept per thread */
+    int fd;                   /* the file that holds the chunks, and its size */
+    int64_t file_size;
 } udfrt_h5_chunks;
 
 typedef struct udfrt_h5_chunk_reader udfrt_h5_chunk_reader;

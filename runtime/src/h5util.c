@@ -1,12 +1,14 @@
 /* h5util.c — see h5util.h. */
 #include "h5util.h"
 
+#include "h5_capture.h"
 #include "inputs.h"
 
 hid_t udfrt_h5_open_input(const char *path)
 {
     udfrt_note_input(path);
-    return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t access = udfrt_h5_capture_fapl();
+    return access < 0 ? -1 : H5Fopen(path, H5F_ACC_RDONLY, access);
 }
 
 /* Whether enum type t is h5py's bool: two members, 0 and 1, on one byte. */

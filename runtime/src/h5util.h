@@ -9,8 +9,9 @@
 /* The library's native type of an element type (bool as one byte). */
 hid_t udfrt_h5_native(udf_dtype t);
 
-/* H5Fopen of `path` for reading, the file recorded as an input of the run
- * (inputs.h): no output may replace it. */
+/* H5Fopen of `path` for reading, through libudfrt's file driver
+ * (h5_capture.h), the file recorded as an input of the run (inputs.h): no
+ * output may replace it. */
 hid_t udfrt_h5_open_input(const char *path);
 
 /* The element type of file datatype t into *out, and whether it is stored

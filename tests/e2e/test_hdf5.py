@@ -77,7 +77,8 @@ with tempdir() as tmp:
         f.create_dataset("bool", data=data % 3 == 0)  # h5py's enum FALSE=0, TRUE=1
     for name in layouts:
         check(tmp, "%s:/%s" % (path, name), data, name)
-        expect_info("%s:/%s" % (path, name), reading.get(name, "H5Dread_chunk, decoded"))
+        expect_info("%s:/%s" % (path, name),
+                    reading.get(name, "located by the HDF5 library, read (pread) and decoded"))
     check(tmp, path + ":/big_endian", data, "big-endian")
     check(tmp, path + ":/big_endian_contiguous", data.astype(np.int32), "big-endian contiguous")
     with h5py.File(path, "r") as f:
@@ -111,8 +112,10 @@ with tempdir() as tmp:
     with h5py.File(ub, "w", userblock_size=1024) as f:
         f["c"] = data
         f.create_dataset("g", data=data, chunks=(1, 1) + sig, compression="gzip")
+        f.create_dataset("u", data=data, chunks=(2, 2, 5, 4))
     check(tmp, ub + ":/c", data, "contiguous after a userblock")
     check(tmp, ub + ":/g", data, "gzip after a userblock")
+    check(tmp, ub + ":/u", data, "unfiltered chunks after a userblock")
 
     # 3-D data (Arina-like: frames along one nav dim, one frame per chunk), --nav.
     arina = os.path.join(tmp, "arina.h5")
