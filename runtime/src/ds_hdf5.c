@@ -3,8 +3,9 @@
  * of the data path wherever it can:
  *  - contiguous datasets are read like raw files at their byte offset
  *    (frame_file), without the library;
- *  - chunked datasets whose filters udf decodes itself (h5_filters.h) are read
- *    with H5Dread_chunk and decoded in the worker threads (h5_chunks.h);
+ *  - chunked datasets, unfiltered or with filters udf decodes itself
+ *    (h5_filters.h), are read and decoded in the worker threads, the library
+ *    only locating each chunk (h5_chunks.h, h5_capture.h);
  *  - everything else (other filters, compact, virtual or external storage,
  *    unwritten contiguous data) goes through H5Dread, serialised. */
 #include <errno.h>
@@ -13,11 +14,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "dataset.h"
 #include "dtype.h"
 #include "frame_file.h"
+#include "h5_capture.h"
 #include "h5_chunks.h"
 #include "h5_sources.h"
 #include "h5util.h"
@@ -374,16 +377,27 @@ static udfrt_status check_contiguous(h5_impl *h, udfrt_dataset *ds, udfrt_error 
 }
 
 /* MODE_CHUNKS: the file that holds the chunks, which the workers read
- * where the library locates them (h5_chunks.h). */
+ * where the library locates them (h5_chunks.h): the library's own
+ * descriptor of it, duplicated (a file opened again by name could have been
+ * replaced meanwhile). */
 static udfrt_status open_chunk_file(h5_impl *h, udfrt_error *err)
 {
-    if (H5Fget_name(h->dset, h->data_file, sizeof h->data_file) < 0)
-        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot tell which file holds '%s'", h->name);
-    int64_t size;
-    udfrt_status st = udfrt_frame_file_open(h->data_file, &h->ff, &size, err);
-    h->chunks.fd = h->ff.fd;
-    h->chunks.file_size = size;
-    return st;
+    hid_t file = H5Iget_file_id(h->dset);
+    void *handle = NULL;
+    int fd = file >= 0 && H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) >= 0 && handle
+                 ? dup(*(int *)handle)
+                 : -1;
+    if (file >= 0)
+        H5Fclose(file);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot read the file that holds '%s'", h->name);
+    }
+    h->ff.fd = h->chunks.fd = fd;
+    h->ff.size = h->chunks.file_size = st.st_size;
+    return UDFRT_OK;
 }
 
 static udfrt_status open_dataset(h5_impl *h, udfrt_dataset *ds, const char *file_path,
@@ -396,6 +410,10 @@ static udfrt_status open_dataset(h5_impl *h, udfrt_dataset *ds, const char *file
         return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot open '%s'", file_path);
     if (!S_ISREG(sb.st_mode))
         return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is not a regular file", file_path);
+    if (udfrt_h5_capture_fapl() < 0)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "cannot read '%s': the HDF5 library refused libudfrt's file driver",
+                          file_path);
     h->file = udfrt_h5_open_input(file_path);
     if (h->file < 0)
         return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is not a readable HDF5 file (%s)", file_path,

@@ -211,8 +211,8 @@ static int64_t common_read_block(udfrt_dataset **members, int n)
 
 udfrt_status udfrt_stack_room(const char *path, int n, udfrt_error *err)
 {
-    /* HDF5 keeps each member's data file open, and a contiguous member has a
-     * descriptor of ours too; 64 more for the run's own files. */
+    /* HDF5 keeps each member's data file open, and a contiguous or chunked
+     * member has a descriptor of ours too; 64 more for the run's own files. */
     rlim_t least = (rlim_t)n + 64, want = 2 * (rlim_t)n + 64;
     struct rlimit lim;
     if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY ||

@@ -1,6 +1,7 @@
 /* h5_capture.c — the virtual file driver that locates chunks; see
- * h5_capture.h. Read-only; everything but the capture is what the sec2
- * driver does. */
+ * h5_capture.h. Read-only; its reads, file comparison and feature flags are
+ * the sec2 driver's (without SWMR, which udf never asks for). Written for
+ * the driver interface of HDF5 1.10 (later versions add fields). */
 #include "h5_capture.h"
 
 #include <H5FDpublic.h>
@@ -12,6 +13,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#if H5_VERS_MAJOR != 1 || H5_VERS_MINOR != 10
+#error "h5_capture.c implements the virtual file driver interface of HDF5 1.10"
+#endif
 
 typedef struct capture_file {
     H5FD_t pub; /* first: HDF5 hands the driver this */
@@ -170,17 +175,20 @@ static const H5FD_class_t capture_class = {
     .fl_map = H5FD_FLMAP_DICHOTOMY,
 };
 
+/* Once per process; the driver and its access list live as long as it. */
 static void register_driver(void)
 {
-    void *page =
-        mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
+    void *page = mmap(NULL, page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     hid_t driver = page == MAP_FAILED ? -1 : H5FDregister(&capture_class);
     hid_t access = driver < 0 ? -1 : H5Pcreate(H5P_FILE_ACCESS);
     if (access >= 0 && H5Pset_driver(access, driver, NULL) < 0) {
         H5Pclose(access);
         access = -1;
     }
-    marker = page == MAP_FAILED ? NULL : page;
+    if (access < 0 && page != MAP_FAILED)
+        munmap(page, page_size);
+    marker = access < 0 ? NULL : page;
     fapl = access;
 }
 

@@ -88,13 +88,19 @@ static herr_t innermost(unsigned n, const H5E_error2_t *e, void *data)
     return 0;
 }
 
-/* Whether the failed chunk lookup on this thread's error stack failed because
- * the chunk was never written (HDF5 1.10 reports that as an error). */
-static int unallocated(void)
+/* Whether the chunk at `offset`, which could not be located, was never
+ * written: the library stores nothing for it (storage size 0, or, in HDF5
+ * 1.10, an error saying so). Asked only then: locating reports an unwritten
+ * chunk in other words when the dataset has no storage at all. */
+static int never_written(const udfrt_h5_chunks *c, const hsize_t *offset)
 {
+    H5Eclear2(H5E_DEFAULT);
+    hsize_t stored = 0;
+    if (H5Dget_chunk_storage_size(c->dset, offset, &stored) >= 0)
+        return stored == 0;
     char cause[128] = "";
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, cause);
-    return strstr(cause, "address isn't defined") != NULL;
+    return strstr(cause, "not allocated") != NULL;
 }
 
 /* Bytes [addr, addr + n) of the chunks' file into dst. */
@@ -158,9 +164,9 @@ static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader 
     int64_t addr = 0, stored = 0;
     udfrt_status st = UDFRT_OK;
     if (udfrt_h5_locate_chunk(c->dset, offset, &mask, &addr, &stored) != 0) {
-        int never_written = unallocated();
+        int unwritten = never_written(c, offset);
         H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
-        if (!never_written)
+        if (!unwritten)
             return chunk_fail(c, offset, "cannot be found in the chunk index", err);
         for (size_t i = 0; i < bytes; i += c->elem_size)
             memcpy(dst + i, c->fill, c->elem_size);

@@ -74,6 +74,10 @@ with tempdir() as tmp:
         sparse = f.create_dataset("sparse", shape=nav + sig, dtype=np.uint16,
                                   chunks=(1, 1) + sig, fillvalue=7)
         sparse[1:3] = data[1:3]
+        # No chunk written at all: HDF5 reports those in other words.
+        for name, kw in (("unwritten", {}), ("unwritten_gzip", dict(compression="gzip"))):
+            f.create_dataset(name, shape=nav + sig, dtype=np.uint16, chunks=(1, 2) + sig,
+                             fillvalue=5, **kw)
         f.create_dataset("bool", data=data % 3 == 0)  # h5py's enum FALSE=0, TRUE=1
     for name in layouts:
         check(tmp, "%s:/%s" % (path, name), data, name)
@@ -84,6 +88,8 @@ with tempdir() as tmp:
     with h5py.File(path, "r") as f:
         check(tmp, path + ":/f32", f["f32"][()], "f32 gzip+shuffle")
         check(tmp, path + ":/sparse", f["sparse"][()], "unwritten chunks")
+        for name in ("unwritten", "unwritten_gzip"):
+            check(tmp, path + ":/" + name, np.full(nav + sig, 5, np.uint16), name)
     check(tmp, path + ":/bool", data % 3 == 0, "bool")
     # Fill time NEVER: H5Dread leaves a never-written chunk's buffer as it
     # was; udf writes the fill value (0) there, not the chunk read before.
