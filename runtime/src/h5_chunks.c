@@ -8,7 +8,12 @@
 
 #include "alloc.h"
 #include "dtype.h"
+#include "frame_file.h"
 #include "h5_capture.h"
+
+/* Mapped windows of the file per reader: the whole-frame chunks of one read
+ * are used in place where they lie in one of them. */
+#define MAP_WINDOWS 4
 
 struct udfrt_h5_chunk_reader {
     unsigned char *out;    /* the frames handed out: max_frames plus one chunk of slack */
@@ -20,6 +25,9 @@ struct udfrt_h5_chunk_reader {
     int64_t *slot_key;         /* linear chunk index, or -1 */
     uint64_t *slot_used, clock;
     int64_t *hint; /* per key % slots: the slot that last held such a key */
+    udfrt_window windows[MAP_WINDOWS];
+    int64_t window_read[MAP_WINDOWS]; /* the read call that last used each window */
+    int64_t reads;                    /* read calls so far */
 };
 
 static int64_t chunk_bytes(const udfrt_h5_chunks *c) { return (int64_t)c->pipeline.chunk_bytes; }
@@ -65,6 +73,8 @@ void udfrt_h5_chunk_reader_destroy(udfrt_h5_chunk_reader *rd)
     udfrt_free(rd->slot_key);
     udfrt_free(rd->slot_used);
     udfrt_free(rd->hint);
+    for (int w = 0; w < MAP_WINDOWS; w++)
+        udfrt_window_release(&rd->windows[w]);
     udfrt_free(rd->out);
     udfrt_free(rd->stored);
     udfrt_h5_decoder_destroy(rd->decoder);
@@ -178,6 +188,54 @@ static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader 
     if (st == UDFRT_OK && c->swap_size)
         udfrt_byteswap(dst, (int64_t)(bytes / c->elem_size), c->swap_size);
     return st;
+}
+
+/* The stored bytes [addr, addr + n) in place, in one of the reader's mapped
+ * windows — one this read call already uses, else one it does not (mapped
+ * there) — or NULL when all are in use or the file cannot be mapped. */
+static const unsigned char *mapped(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                   int64_t addr, int64_t n)
+{
+    int free_window = -1;
+    for (int w = 0; w < MAP_WINDOWS; w++) {
+        udfrt_window *win = &rd->windows[w];
+        if (win->map && addr >= win->offset && addr + n <= win->offset + win->len) {
+            rd->window_read[w] = rd->reads;
+            return win->map + (addr - win->offset);
+        }
+        if (rd->window_read[w] != rd->reads && free_window < 0)
+            free_window = w;
+    }
+    if (free_window < 0)
+        return NULL;
+    const unsigned char *p =
+        udfrt_window_at(&rd->windows[free_window], c->fd, c->file_size, addr, addr + n);
+    if (p)
+        rd->window_read[free_window] = rd->reads;
+    return p;
+}
+
+/* A chunk of whole frames: its bytes in place in the page cache where they
+ * need no decoding, swapping or aligning (*bytes into a mapped window),
+ * else fetched into dst (*bytes = dst). */
+static udfrt_status whole_frames(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                 const hsize_t *offset, unsigned char *dst,
+                                 const unsigned char **bytes, udfrt_error *err)
+{
+    int64_t n = (int64_t)c->pipeline.chunk_bytes, addr = 0, stored = 0;
+    uint32_t mask = 0;
+    *bytes = dst;
+    if (c->pipeline.count == 0 && !c->swap_size &&
+        udfrt_h5_locate_chunk(c->dset, offset, &mask, &addr, &stored) == 0 &&
+        addr % (int64_t)c->elem_size == 0 && addr >= 0 && n <= c->file_size - addr) {
+        const unsigned char *p = mapped(c, rd, addr, n);
+        if (p) {
+            *bytes = p;
+            return UDFRT_OK;
+        }
+    }
+    H5Eclear2(H5E_DEFAULT);
+    return fetch_chunk(c, rd, offset, dst, err);
 }
 
 /* A decoded chunk from the cache, fetched into the least recently used slot
@@ -294,6 +352,7 @@ udfrt_status udfrt_h5_chunks_read(const udfrt_h5_chunks *c, udfrt_h5_chunk_reade
 {
     int64_t frame_bytes = c->sig_size * (int64_t)c->elem_size, per = c->frames_per_chunk;
     int64_t row = (int64_t)c->dims[c->nav_rank - 1];
+    rd->reads++; /* the frames of the last call are done with: their windows may move */
     for (int64_t i = 0; i < count;) {
         int64_t f = file_frames[i];
         unsigned char *dst = rd->out + i * frame_bytes;
@@ -314,11 +373,12 @@ udfrt_status udfrt_h5_chunks_read(const udfrt_h5_chunks *c, udfrt_h5_chunk_reade
                     offset[d] = (hsize_t)(rest % (int64_t)c->dims[d]);
                     rest /= (int64_t)c->dims[d];
                 }
-                udfrt_status st = fetch_chunk(c, rd, offset, dst, err);
+                const unsigned char *bytes;
+                udfrt_status st = whole_frames(c, rd, offset, dst, &bytes, err);
                 if (st != UDFRT_OK)
                     return st;
                 for (int64_t j = 0; j < have; j++)
-                    frames[i + j] = dst + j * frame_bytes;
+                    frames[i + j] = bytes + j * frame_bytes;
                 i += have;
                 continue;
             }

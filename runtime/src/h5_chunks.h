@@ -3,8 +3,9 @@
  * the only step under its global lock), the calling worker thread reads them
  * (pread) and decodes them (h5_filters), and the frames are cut out of the
  * decoded chunk. A chunk that holds whole frames consecutive in the request
- * decodes straight into the output; other chunks go through a small
- * per-thread cache of decoded chunks. */
+ * is used in place from a mapped window of the file where it needs no
+ * decoding, swapping or aligning, else decodes straight into the output;
+ * other chunks go through a small per-thread cache of decoded chunks. */
 #ifndef UDFRT_H5_CHUNKS_H
 #define UDFRT_H5_CHUNKS_H
 

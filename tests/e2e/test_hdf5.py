@@ -113,6 +113,21 @@ with tempdir() as tmp:
     expect_info(path + ":/gzip", "deflate (gzip) level 1", "straight into tiles")
     expect_info(path + ":/bitshuffle_lz4", "bitshuffle+LZ4 (32008)")
 
+    # One-frame chunks used in place from mapped windows of the file (four per
+    # reader, 8 MiB or more each): 20 MiB of chunks written in shuffled order,
+    # so that a tile's frames lie in more windows than a reader keeps and the
+    # rest are copied.
+    big_nav, big_sig = (10, 64), (128, 128)
+    big = np.random.default_rng(8).integers(0, 60000, big_nav + big_sig, dtype=np.uint16)
+    scattered = os.path.join(tmp, "scattered.h5")
+    with h5py.File(scattered, "w") as f:
+        d = f.create_dataset("d", shape=big.shape, dtype="u2", chunks=(1, 1) + big_sig)
+        order = np.random.default_rng(9).permutation(big_nav[0] * big_nav[1])
+        for k in order:
+            i, j = divmod(int(k), big_nav[1])
+            d.id.write_direct_chunk((i, j, 0, 0), big[i, j].tobytes())
+    check(tmp, scattered + ":/d", big, "one-frame chunks in shuffled order")
+
     # A userblock in front of the HDF5 data shifts every address.
     ub = os.path.join(tmp, "userblock.h5")
     with h5py.File(ub, "w", userblock_size=1024) as f:
