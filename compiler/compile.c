@@ -80,22 +80,21 @@ static LLVMMemoryBufferRef emit(CheckedUdf *const *udfs, int n, const KernelVari
     return out;
 }
 
-const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
-                                   int fused, Arena *arena, CompileStats *stats, char *why,
-                                   size_t cap)
+const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n,
+                                   const KernelVariant *variant, Arena *arena, CompileStats *stats,
+                                   char *why, size_t cap)
 {
     double t0 = now();
     memset(stats, 0, sizeof *stats);
     char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
     ObjKey key;
-    objcache_key(&key, udfs, n, input, fused, cpu, features);
+    objcache_key(&key, udfs, n, variant, cpu, features);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
     LLVMMemoryBufferRef obj = objcache_load(&key);
     stats->cached = obj != NULL;
     if (!obj) {
-        KernelVariant variant = {input, fused};
-        obj = emit(udfs, n, &variant, 1, NULL, LLVMObjectFile, arena, why, cap);
+        obj = emit(udfs, n, variant, 1, NULL, LLVMObjectFile, arena, why, cap);
         if (obj)
             objcache_store(&key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), stats->cache_note,
                            sizeof stats->cache_note);

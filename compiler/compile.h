@@ -13,13 +13,6 @@
 /* Parses and checks a whole source; NULL once errors were reported on src. */
 CheckedProgram *compile_check(Source *src, Arena *arena);
 
-/* One kernel of each udf: for frames of type `input`, with `fused`
- * corrections in its loads (kernel_abi.h UDF_FUSED) or 0. */
-typedef struct KernelVariant {
-    udf_dtype input;
-    int fused;
-} KernelVariant;
-
 /* What compile_jit did. */
 typedef struct CompileStats {
     double seconds;
@@ -27,14 +20,13 @@ typedef struct CompileStats {
     char cache_note[512]; /* why the cache could not be written, or "" */
 } CompileStats;
 
-/* Lowers `udfs` for frames of type `input` (stored with `fused` corrections,
- * kernel_abi.h UDF_FUSED, or 0), generates and optimises one module, emits
- * it as an object for this CPU (or takes that object from the cache,
+/* Lowers `udfs` as kernel `variant`, generates and optimises one module,
+ * emits it as an object for this CPU (or takes that object from the cache,
  * objcache.h) and links it into `jit`. NULL with an internal-error message
  * in why[cap] on failure. */
-const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n, udf_dtype input,
-                                   int fused, Arena *arena, CompileStats *stats, char *why,
-                                   size_t cap);
+const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n,
+                                   const KernelVariant *variant, Arena *arena, CompileStats *stats,
+                                   char *why, size_t cap);
 
 /* Every udf compiled as every variant into one object file for `cpu`
  * (NULL: this machine), with one udf_module_desc listing all the kernels.

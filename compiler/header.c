@@ -49,7 +49,7 @@ void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const KernelVaria
     for (int t = 0; t < n_variants; t++)
         if (variants[t].fused)
             fprintf(out, " %s+%s", dtype_name((udf_dtype)UDF_FUSED_STORED(variants[t].fused)),
-                    lower_fused_planes(variants[t].fused));
+                    udf_fused_planes(variants[t].fused));
         else
             fprintf(out, " %s", dtype_name(variants[t].input));
     for (int t = 0; t < n_variants; t++)

@@ -281,7 +281,8 @@ static void print_expr(FILE *out, const LFunc *f, const LExpr *e)
     case LE_BIN:
         fputc('(', out);
         print_expr(out, f, e->a);
-        fprintf(out, " %s%s ", op_spelling(e->op), e->reassoc ? "~" : "");
+        /* ~: may be reordered (a reduction step); !: never contracted (an FMA) */
+        fprintf(out, " %s%s ", op_spelling(e->op), e->reassoc ? "~" : e->exact ? "!" : "");
         print_expr(out, f, e->b);
         fputc(')', out);
         break;

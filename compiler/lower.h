@@ -27,12 +27,19 @@ typedef struct LoweredUdf {
     char *buffer_used; /* per buffer: some entry point loads or stores it */
 } LoweredUdf;
 
+/* One kernel of each udf: for frames of type `input`, with `fused`
+ * corrections in its loads (kernel_abi.h UDF_FUSED) or 0. */
+typedef struct KernelVariant {
+    udf_dtype input;
+    int fused;
+} KernelVariant;
+
 /* Frames of type `input`; with `fused` (kernel_abi.h UDF_FUSED, or 0) they
  * hold elements of the stored type, corrected as they are loaded. */
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input, int fused);
 
-/* The planes a fused kernel applies, as a name part: "dark", "gain",
- * "dark_gain", or "converted" (neither: the type only). */
+/* The planes a fused kernel applies, as a part of its symbols' names
+ * ("dark_gain"; kernel_abi.h udf_fused_planes spells them for people). */
 const char *lower_fused_planes(int fused);
 
 #endif

@@ -57,7 +57,7 @@ static void update_str(llvm_blake3_hasher *h, const char *s)
     llvm_blake3_hasher_update(h, s, strlen(s) + 1); /* with the NUL: fields stay apart */
 }
 
-void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, udf_dtype input, int fused,
+void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVariant *variant,
                   const char *cpu, const char *features)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -76,7 +76,8 @@ void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, udf_dtype input, 
     update_str(&h, cpu);
     update_str(&h, features);
     char number[32];
-    snprintf(number, sizeof number, "%d %d %d %d", UDF_ABI_VERSION, (int)input, fused, n);
+    snprintf(number, sizeof number, "%d %d %d %d", UDF_ABI_VERSION, (int)variant->input,
+             variant->fused, n);
     update_str(&h, number);
     for (int i = 0; i < n; i++) {
         update_str(&h, udfs[i]->udf->name);

@@ -15,14 +15,14 @@
 #include <llvm-c/Core.h>
 #include <stddef.h>
 
-#include "check.h"
+#include "lower.h"
 
 typedef struct ObjKey {
     int usable; /* 0: caching is off or the compiler cannot identify itself */
     char hex[65];
 } ObjKey;
 
-void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, udf_dtype input, int fused,
+void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVariant *variant,
                   const char *cpu, const char *features);
 /* The cached object, or NULL (also for a damaged entry, which is removed). */
 LLVMMemoryBufferRef objcache_load(const ObjKey *key);

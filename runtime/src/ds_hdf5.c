@@ -123,14 +123,15 @@ static herr_t visit(hid_t loc, const char *name, const H5O_info_t *info, void *d
     return 0;
 }
 
-/* Opens (again) h's dataset with a chunk cache of cache_bytes. */
-static udfrt_status open_dset(h5_impl *h, size_t cache_bytes, udfrt_error *err)
+/* Opens h's dataset. MODE_LIBRARY reads through the library's chunk cache:
+ * room for a run of chunks (64 MiB), so that reading frame by frame decodes
+ * each chunk once; the other modes do not use it. */
+static udfrt_status open_dset(h5_impl *h, udfrt_error *err)
 {
     char cause[256];
-    if (h->dset >= 0)
-        H5Dclose(h->dset);
+    size_t cache_bytes = 64 << 20;
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-    H5Pset_chunk_cache(dapl, cache_bytes ? 12421 : 0, cache_bytes, 1.0);
+    H5Pset_chunk_cache(dapl, 12421, cache_bytes, 1.0);
     h->dset = H5Dopen2(h->file, h->ds_path, dapl);
     H5Pclose(dapl);
     h->chunks.dset = h->dset;
@@ -218,9 +219,7 @@ static udfrt_status find_dataset(h5_impl *h, const char *file_path, const char *
     snprintf(name, n, "%s:%s", file_path, h->ds_path);
     udfrt_free(h->name);
     h->name = name;
-    /* MODE_LIBRARY reads through the library's chunk cache: room for a run
-     * of chunks, so that reading frame by frame decodes each chunk once. */
-    return open_dset(h, 64 << 20, err);
+    return open_dset(h, err);
 }
 
 /* Filters of a chunked dataset; decides MODE_CHUNKS or MODE_LIBRARY. */

@@ -156,8 +156,8 @@ static int map_range(const udfrt_frame_file *ff, udfrt_reader *rd, int64_t begin
 }
 
 /* Reads `bytes` at `offset` whole, retrying short reads. */
-static udfrt_status pread_all(const char *path, int fd, unsigned char *dst, int64_t bytes,
-                              int64_t offset, udfrt_error *err)
+udfrt_status udfrt_pread_all(const char *path, int fd, unsigned char *dst, int64_t bytes,
+                             int64_t offset, udfrt_error *err)
 {
     while (bytes > 0) {
         ssize_t got = pread(fd, dst, (size_t)bytes, (off_t)offset);
@@ -237,8 +237,8 @@ udfrt_status udfrt_frame_file_gather(const udfrt_frame_file *ff, const char *pat
             run++;
         int64_t bytes = (run - 1) * ff->stride + ff->lead_bytes + ff->frame_bytes;
         udfrt_status st =
-            pread_all(path, ff->fd, dst, bytes,
-                      ff->first_offset - ff->lead_bytes + file_frames[i] * ff->stride, err);
+            udfrt_pread_all(path, ff->fd, dst, bytes,
+                            ff->first_offset - ff->lead_bytes + file_frames[i] * ff->stride, err);
         if (st != UDFRT_OK)
             return st;
         for (int64_t k = 0; k < run; k++) {

@@ -25,6 +25,12 @@ typedef struct udfrt_frame_file {
     int64_t size;         /* bytes in the file, at open */
 } udfrt_frame_file;
 
+/* Bytes [offset, offset + bytes) of file fd into dst, through short reads
+ * and EINTR; a read error or the file's end is reported naming `path` and
+ * the byte. */
+udfrt_status udfrt_pread_all(const char *path, int fd, unsigned char *dst, int64_t bytes,
+                             int64_t offset, udfrt_error *err);
+
 /* A mapped window of an open file: its bytes [offset, offset + len) at map. */
 typedef struct udfrt_window {
     unsigned char *map;

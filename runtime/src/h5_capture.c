@@ -4,6 +4,8 @@
  * the driver interface of HDF5 1.10 (later versions add fields). */
 #include "h5_capture.h"
 
+#include "alloc.h"
+
 #include <H5FDpublic.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +50,7 @@ static H5FD_t *capture_open(const char *name, unsigned flags, hid_t access, hadd
             close(fd);
         return NULL;
     }
-    capture_file *f = calloc(1, sizeof *f);
+    capture_file *f = udfrt_calloc(1, sizeof *f);
     if (!f) {
         close(fd);
         return NULL;
@@ -64,7 +66,7 @@ static herr_t capture_close(H5FD_t *file)
 {
     capture_file *f = (capture_file *)file;
     int failed = close(f->fd) != 0;
-    free(f);
+    udfrt_free(f);
     return failed ? -1 : 0;
 }
 
@@ -114,7 +116,8 @@ static herr_t capture_get_handle(H5FD_t *file, hid_t access, void **handle)
 }
 
 /* Bytes [addr, addr + size) into buf (zeros past the end of the file, as
- * sec2 reads), or, for the capture marker, their place recorded. */
+ * sec2 reads: not frame_file's pread loop, which fails there), or, for the
+ * capture marker, their place recorded. */
 static herr_t capture_read(H5FD_t *file, H5FD_mem_t type, hid_t dxpl, haddr_t addr, size_t size,
                            void *buf)
 {

@@ -1,10 +1,8 @@
 /* h5_chunks.c — chunk-by-chunk reading of HDF5 datasets; see h5_chunks.h. */
 #include "h5_chunks.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "dtype.h"
@@ -119,15 +117,7 @@ static udfrt_status read_at(const udfrt_h5_chunks *c, const hsize_t *offset, int
 {
     if (addr < 0 || n > c->file_size - addr)
         return chunk_fail(c, offset, "lies past the end of the file (truncated?)", err);
-    for (int64_t done = 0; done < n;) {
-        ssize_t got = pread(c->fd, dst + done, (size_t)(n - done), (off_t)(addr + done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return chunk_fail(c, offset, got < 0 ? strerror(errno) : "is cut short", err);
-        done += got;
-    }
-    return UDFRT_OK;
+    return udfrt_pread_all(c->name, c->fd, dst, n, addr, err);
 }
 
 /* A filtered chunk of `stored` bytes at `addr` into dst: its bytes, decoded
@@ -161,33 +151,55 @@ static udfrt_status read_filtered(const udfrt_h5_chunks *c, udfrt_h5_chunk_reade
     return UDFRT_OK;
 }
 
-/* Reads (and decodes) the chunk whose first element is at `offset` into
- * `dst` (chunk_bytes, host order); a chunk never written holds the fill
- * value. An unfiltered chunk is read as HDF5 reads it without a chunk cache:
- * a chunk's nominal size from where it starts, whatever length its index
- * records. */
-static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
-                                const hsize_t *offset, unsigned char *dst, udfrt_error *err)
+/* Where the chunk whose first element is at `offset` is stored: its stored
+ * bytes at [at->addr, at->addr + at->stored), filtered as at->mask says, or
+ * nowhere (at->written = 0: never written). */
+typedef struct chunk_place {
+    int written;
+    uint32_t mask;
+    int64_t addr, stored;
+} chunk_place;
+
+static udfrt_status locate(const udfrt_h5_chunks *c, const hsize_t *offset, chunk_place *at,
+                           udfrt_error *err)
+{
+    at->written = udfrt_h5_locate_chunk(c->dset, offset, &at->mask, &at->addr, &at->stored) == 0;
+    if (at->written)
+        return UDFRT_OK;
+    int unwritten = never_written(c, offset);
+    H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
+    return unwritten ? UDFRT_OK : chunk_fail(c, offset, "cannot be found in the chunk index", err);
+}
+
+/* Reads (and decodes) the located chunk into `dst` (chunk_bytes, host
+ * order); a chunk never written holds the fill value. An unfiltered chunk
+ * is read as HDF5 reads it without a chunk cache: a chunk's nominal size
+ * from where it starts, whatever length its index records. */
+static udfrt_status read_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                               const hsize_t *offset, const chunk_place *at, unsigned char *dst,
+                               udfrt_error *err)
 {
     size_t bytes = c->pipeline.chunk_bytes;
-    uint32_t mask = 0;
-    int64_t addr = 0, stored = 0;
     udfrt_status st = UDFRT_OK;
-    if (udfrt_h5_locate_chunk(c->dset, offset, &mask, &addr, &stored) != 0) {
-        int unwritten = never_written(c, offset);
-        H5Eclear2(H5E_DEFAULT); /* HDF5 keeps the messages of a failed call until cleared */
-        if (!unwritten)
-            return chunk_fail(c, offset, "cannot be found in the chunk index", err);
+    if (!at->written) {
         for (size_t i = 0; i < bytes; i += c->elem_size)
             memcpy(dst + i, c->fill, c->elem_size);
     } else if (c->pipeline.count == 0) {
-        st = read_at(c, offset, addr, (int64_t)bytes, dst, err);
+        st = read_at(c, offset, at->addr, (int64_t)bytes, dst, err);
     } else {
-        st = read_filtered(c, rd, offset, mask, addr, stored, dst, err);
+        st = read_filtered(c, rd, offset, at->mask, at->addr, at->stored, dst, err);
     }
     if (st == UDFRT_OK && c->swap_size)
         udfrt_byteswap(dst, (int64_t)(bytes / c->elem_size), c->swap_size);
     return st;
+}
+
+static udfrt_status fetch_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader *rd,
+                                const hsize_t *offset, unsigned char *dst, udfrt_error *err)
+{
+    chunk_place at;
+    udfrt_status st = locate(c, offset, &at, err);
+    return st == UDFRT_OK ? read_chunk(c, rd, offset, &at, dst, err) : st;
 }
 
 /* The stored bytes [addr, addr + n) in place, in one of the reader's mapped
@@ -222,20 +234,21 @@ static udfrt_status whole_frames(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader
                                  const hsize_t *offset, unsigned char *dst,
                                  const unsigned char **bytes, udfrt_error *err)
 {
-    int64_t n = (int64_t)c->pipeline.chunk_bytes, addr = 0, stored = 0;
-    uint32_t mask = 0;
+    int64_t n = (int64_t)c->pipeline.chunk_bytes;
+    chunk_place at;
     *bytes = dst;
-    if (c->pipeline.count == 0 && !c->swap_size &&
-        udfrt_h5_locate_chunk(c->dset, offset, &mask, &addr, &stored) == 0 &&
-        addr % (int64_t)c->elem_size == 0 && addr >= 0 && n <= c->file_size - addr) {
-        const unsigned char *p = mapped(c, rd, addr, n);
+    udfrt_status st = locate(c, offset, &at, err);
+    if (st != UDFRT_OK)
+        return st;
+    if (at.written && c->pipeline.count == 0 && !c->swap_size &&
+        at.addr % (int64_t)c->elem_size == 0 && at.addr >= 0 && n <= c->file_size - at.addr) {
+        const unsigned char *p = mapped(c, rd, at.addr, n);
         if (p) {
             *bytes = p;
             return UDFRT_OK;
         }
     }
-    H5Eclear2(H5E_DEFAULT);
-    return fetch_chunk(c, rd, offset, dst, err);
+    return read_chunk(c, rd, offset, &at, dst, err);
 }
 
 /* A decoded chunk from the cache, fetched into the least recently used slot

@@ -31,7 +31,8 @@ typedef struct udfrt_h5_chunks {
     int64_t frames_per_chunk; /* > 0: chunks hold this many whole frames, consecutive in
                                  stored order (nav chunk 1,...,1,c and the whole sig) */
     int64_t cache_slots;      /* decoded chunks kept per thread */
-    int fd;                   /* the file that holds the chunks, and its size */
+    int fd;                   /* the file that holds the chunks (borrowed: the data set's
+                                 frame_file owns and closes it), and its size */
     int64_t file_size;
 } udfrt_h5_chunks;
 

@@ -17,17 +17,19 @@ struct udfrt_module {
 
 static udfrt_status check_desc(const udf_module_desc *desc, const char *from, udfrt_error *err)
 {
-    if (desc->abi_version != UDF_ABI_VERSION)
+    if (desc->abi_version < UDF_ABI_OLDEST || desc->abi_version > UDF_ABI_VERSION)
         return udfrt_fail(err, UDFRT_ERR_DATA,
                           "%s holds kernels for kernel ABI version %u, but this runtime speaks "
-                          "version %u; rebuild them with this udfc (udfc build)",
-                          from, desc->abi_version, UDF_ABI_VERSION);
+                          "versions %u to %u; rebuild them with this udfc (udfc build)",
+                          from, desc->abi_version, UDF_ABI_OLDEST, UDF_ABI_VERSION);
     if (desc->n_kernels < 0 || (desc->n_kernels > 0 && !desc->kernels))
         return udfrt_fail(err, UDFRT_ERR_DATA, "%s has a damaged kernel descriptor", from);
     for (int k = 0; k < desc->n_kernels; k++) {
         int32_t f = desc->kernels[k].fused;
         int32_t known = UDF_FUSED | UDF_FUSED_DARK | UDF_FUSED_GAIN | 0xff;
-        if (f && (!(f & UDF_FUSED) || (f & ~known) || UDF_FUSED_STORED(f) >= UDF_DTYPE_COUNT))
+        int bad = f && (desc->abi_version < 6 || !(f & UDF_FUSED) || (f & ~known) ||
+                        UDF_FUSED_STORED(f) >= UDF_DTYPE_COUNT);
+        if (bad)
             return udfrt_fail(err, UDFRT_ERR_DATA,
                               "%s has a damaged kernel descriptor (udf '%s': corrections %#x)",
                               from, desc->kernels[k].name ? desc->kernels[k].name : "?",
@@ -143,10 +145,7 @@ void udfrt_module_types(const udfrt_module *m, const char *name, char *out, size
         if (f)
             len += (size_t)snprintf(out + len, cap - len, "%s%s+%s", len ? " " : "",
                                     udfrt_dtype_name((udf_dtype)UDF_FUSED_STORED(f)),
-                                    f & UDF_FUSED_DARK && f & UDF_FUSED_GAIN ? "dark+gain"
-                                    : f & UDF_FUSED_DARK                     ? "dark"
-                                    : f & UDF_FUSED_GAIN                     ? "gain"
-                                                                             : "converted");
+                                    udf_fused_planes(f));
         else
             len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? " " : "",
                                     udfrt_dtype_name((udf_dtype)kd->input_dtype));

@@ -150,12 +150,15 @@ static udfrt_status add_one(udfrt_session *s, const udfrt_module *m, const char 
         k = udfrt_module_kernel(m, udf, t, 0);
     }
     if (!k) {
-        char types[256];
+        char types[256], faster[128] = "";
         udfrt_module_types(m, udf, types, sizeof types);
+        if (fusable)
+            snprintf(faster, sizeof faster, ", or, faster, --dtype %s --corrections %s",
+                     udfrt_dtype_name(s->ds->dtype), udf_fused_planes(fusable));
         return udfrt_fail(err, UDFRT_ERR_DATA,
                           "the kernels of udf '%s' were built for %s frames, not for the %s frames "
-                          "of this run (udfc build --dtype %s)",
-                          udf, types, udfrt_dtype_name(t), udfrt_dtype_name(t));
+                          "of this run (udfc build --dtype %s%s)",
+                          udf, types, udfrt_dtype_name(t), udfrt_dtype_name(t), faster);
     }
     if (s->n_jobs == s->cap_jobs) {
         int cap = s->cap_jobs ? 2 * s->cap_jobs : 8;

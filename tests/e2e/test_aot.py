@@ -104,26 +104,38 @@ with tempdir() as tmp:
     p = udfrun("/lib/x86_64-linux-gnu/libm.so.6", "--data", path, "-o", out, expect=3)
     if "not a kernel library" not in p.stderr:
         fail("a library without kernels:\n" + p.stderr)
-    # Another ABI version: patch the descriptor's first field in the file.
-    nm = subprocess.run(["nm", "-D", only_f32], capture_output=True, text=True).stdout
-    address = int([l for l in nm.splitlines() if l.endswith(" udf_module")][0].split()[0], 16)
-    sections = subprocess.run(["objdump", "-h", only_f32], capture_output=True, text=True).stdout
-    offset = None
-    for line in sections.splitlines():
-        cols = line.split()
-        if len(cols) >= 6 and cols[1].startswith("."):
-            vma, off, size = int(cols[3], 16), int(cols[5], 16), int(cols[2], 16)
-            if vma <= address < vma + size:
-                offset = off + address - vma
-    old_abi = os.path.join(tmp, "old.so")
-    blob = bytearray(open(only_f32, "rb").read())
-    blob[offset:offset + 4] = (999).to_bytes(4, "little")
-    open(old_abi, "wb").write(bytes(blob))
-    p = udfrun(old_abi, "--data", path, "-o", out, expect=3)
+    # Other ABI versions: patch the descriptor's first field in the file.
+    def with_abi(library, version, name):
+        nm = subprocess.run(["nm", "-D", library], capture_output=True, text=True).stdout
+        address = int([l for l in nm.splitlines() if l.endswith(" udf_module")][0].split()[0], 16)
+        sections = subprocess.run(["objdump", "-h", library], capture_output=True, text=True).stdout
+        offset = None
+        for line in sections.splitlines():
+            cols = line.split()
+            if len(cols) >= 6 and cols[1].startswith("."):
+                vma, off, size = int(cols[3], 16), int(cols[5], 16), int(cols[2], 16)
+                if vma <= address < vma + size:
+                    offset = off + address - vma
+        patched = os.path.join(tmp, name)
+        blob = bytearray(open(library, "rb").read())
+        blob[offset:offset + 4] = version.to_bytes(4, "little")
+        open(patched, "wb").write(bytes(blob))
+        return patched
+
+    p = udfrun(with_abi(only_f32, 999, "future.so"), "--data", path, "-o", out, expect=3)
     if "kernel ABI version 999" not in p.stderr:
         fail("an ABI mismatch:\n" + p.stderr)
     if os.path.exists(out):
         fail("a refused run left an output file")
+    # Version 5 (before fused kernels) still loads; one with a fused kernel
+    # claiming it is damaged.
+    udfrun(with_abi(only_f32, 5, "v5.so"), "--data", path, "-o", out)
+    os.remove(out)
+    fused = os.path.join(tmp, "fused.so")
+    run("build", "sum", "-o", fused, "--dtype", "u16", "--corrections", "dark")
+    p = udfrun(with_abi(fused, 5, "v5_fused.so"), "--data", path, "-o", out, expect=3)
+    if "damaged kernel descriptor (udf 'sum'" not in p.stderr:
+        fail("a version-5 module with a fused kernel:\n" + p.stderr)
 
     # $CC is split into words, as make does; options take VALUE or =VALUE.
     words_so = os.path.join(tmp, "words.so")

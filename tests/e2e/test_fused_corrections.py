@@ -94,8 +94,12 @@ with tempdir() as tmp:
     module = os.path.join(tmp, "kernels.so")
     run("build", *STDLIB, probe, "-o", module, "--dtype", "f32,f64", "--cpu", "native")
     fused_module = os.path.join(tmp, "fused.so")
+    header = os.path.join(tmp, "fused.h")
     run("build", *STDLIB, probe, "-o", fused_module, "--dtype", "u16,i32", "--cpu", "native",
-        "--corrections", "dark+gain,gain")
+        "--corrections", "dark+gain,gain", "--header", header)
+    if "frames of type u16 i32 u16+dark+gain u16+gain i32+dark+gain i32+gain;" not in \
+            open(header).read():
+        fail("the header does not list the fused kernels:\n" + open(header).read()[:400])
 
     for dtype in ("u8", "i16", "u16", "f32", "i32", "u32", "f64"):
         data = random_data(dtype, (5, 6) + sig, seed=len(dtype) + ord(dtype[0]))

@@ -24,10 +24,10 @@ static int add_jit_kernels(void *ctx, udfrt_session *session)
     Arena *arena = arena_create();
     const udf_module_desc *desc = NULL;
     k->jit = jit_create(why, sizeof why);
+    KernelVariant variant = {udfrt_session_frame_dtype(session), udfrt_session_fusable(session)};
     if (k->jit)
-        desc = compile_jit(k->jit, k->units->udfs, k->units->n_udfs,
-                           udfrt_session_frame_dtype(session), udfrt_session_fusable(session),
-                           arena, &k->stats, why, sizeof why);
+        desc = compile_jit(k->jit, k->units->udfs, k->units->n_udfs, &variant, arena, &k->stats,
+                           why, sizeof why);
     arena_destroy(arena);
     if (!desc) {
         fprintf(stderr, "udfc: internal error: %s (please report)\n", why);

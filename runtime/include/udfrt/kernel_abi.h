@@ -10,7 +10,10 @@
 
 #include <stdint.h>
 
-#define UDF_ABI_VERSION 5
+#define UDF_ABI_VERSION 6
+/* The oldest version whose modules this runtime still loads: a version-5
+ * module is a version-6 one without fused kernels (see `fused`). */
+#define UDF_ABI_OLDEST 5
 #define UDF_MODULE_SYMBOL "udf_module"
 /* Most dims a data set's nav or sig part, or a buffer's extra shape, may have. */
 #define UDF_MAX_RANK 8
@@ -139,22 +142,27 @@ typedef void (*udf_result_fn)(const udf_ctx *ctx, void *const *bufs);
  * 4: given arrays set their bit too); a udf has at most 64 params. */
 typedef void (*udf_prepare_fn)(const udf_ctx *ctx, uint64_t given);
 
-/* Detector corrections fused into a kernel's frame loads (`udfc run` compiles
- * such kernels for runs with --dark or --gain; built modules have none). A
- * kernel whose `fused` is nonzero (UDF_FUSED | the stored element type |
- * UDF_FUSED_DARK, UDF_FUSED_GAIN) is given frames of the stored type and
- * corrects each element as it loads it, (T(raw) - dark[p]) * gain[p] with
- * each step rounded to T = input_dtype, as the runtime's corrections do; the
- * planes, sig_size elements of T each, are ctx->params[n_params] (dark) and
- * ctx->params[n_params + 1] (gain). The field was `reserved`, zero in every
- * module, when it took this meaning, and zero keeps meaning frames of
- * input_dtype as the runtime hands them over: modules and runtimes of
- * either side of that change still work together, so the ABI version
- * stayed. */
+/* Detector corrections fused into a kernel's frame loads (`udfc run`
+ * compiles such kernels for runs with --dark or --gain; `udfc build
+ * --corrections` adds them to a module). A kernel whose `fused` is nonzero
+ * (UDF_FUSED | the stored element type | UDF_FUSED_DARK, UDF_FUSED_GAIN) is
+ * given frames of the stored type and corrects each element as it loads it,
+ * (T(raw) - dark[p]) * gain[p] with each step rounded to T = input_dtype, as
+ * the runtime's corrections do; the planes, sig_size elements of T each, are
+ * ctx->params[n_params] (dark) and ctx->params[n_params + 1] (gain). ABI
+ * version 6 gave the field, `reserved` and zero before, this meaning: a
+ * runtime of version 5 would take a fused kernel for one of its input type. */
 #define UDF_FUSED 0x10000
 #define UDF_FUSED_DARK 0x100
 #define UDF_FUSED_GAIN 0x200
 #define UDF_FUSED_STORED(fused) ((fused)&0xff)
+/* The planes of a fused kernel as people read them: "dark", "gain",
+ * "dark+gain", or "converted" (neither: the type only). */
+static inline const char *udf_fused_planes(int32_t fused)
+{
+    static const char *const names[] = {"converted", "dark", "gain", "dark+gain"};
+    return names[((fused & UDF_FUSED_DARK) ? 1 : 0) + ((fused & UDF_FUSED_GAIN) ? 2 : 0)];
+}
 
 typedef struct udf_kernel_desc {
     const char *name;
