@@ -12,19 +12,11 @@ import time
 
 import numpy as np
 
-from udftest import UDFC, check_close, check_equal, fail, random_data, read, run, tempdir
+from udftest import UDFC, check_close, check_equal, fail, random_data, read, run, tempdir, udfrun
 
 UDFRUN = os.environ["UDFRUN"]
 STDLIB = ["sum", "sumsig", "max", "logsum", "stddev", "masks", "disk", "ring", "com",
           "radial_profile", "fem", "pick"]
-
-
-def udfrun(*args, expect=0):
-    p = subprocess.run([UDFRUN] + [str(a) for a in args], capture_output=True, text=True)
-    if p.returncode != expect:
-        fail("udfrun %s\nexited %d, expected %d\n%s" % (" ".join(map(str, args)), p.returncode,
-                                                         expect, p.stderr))
-    return p
 
 
 def compare_files(a, b, exact, what):

@@ -12,13 +12,11 @@ numpy: sum and the probe's per-frame sums of the fused run against numpy's
 corrected frames."""
 import os
 import re
-import subprocess
 
 import numpy as np
 
-from udftest import check_close, check_equal, fail, random_data, read, run, tempdir
+from udftest import check_close, check_equal, fail, random_data, read, run, tempdir, udfrun
 
-UDFRUN = os.environ["UDFRUN"]
 STDLIB = ["sum", "sumsig", "max", "logsum", "stddev", "masks", "disk", "ring", "com",
           "radial_profile", "fem", "pick"]
 
@@ -41,14 +39,6 @@ udf probe {
 """
 
 FUSED = "corrections in the kernels' loads"
-
-
-def udfrun(*args, expect=0):
-    p = subprocess.run([UDFRUN] + [str(a) for a in args], capture_output=True, text=True)
-    if p.returncode != expect:
-        fail("udfrun %s\nexited %d, expected %d\n%s" % (" ".join(map(str, args)), p.returncode,
-                                                        expect, p.stderr))
-    return p
 
 
 def compare_files(a, b, what):

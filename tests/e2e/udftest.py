@@ -34,6 +34,15 @@ def run(*args, expect=0, cwd=None):
     return p
 
 
+def udfrun(*args, expect=0):
+    """Runs udfrun (UDFRUN, set by CTest) with args; checks the exit code."""
+    cmd = [os.environ["UDFRUN"]] + [str(a) for a in args]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != expect:
+        fail("%s\nexited %d, expected %d\n%s" % (" ".join(cmd), p.returncode, expect, p.stderr))
+    return p
+
+
 def read(path, udf, buffer):
     with h5py.File(path, "r") as f:
         return f[udf][buffer][()]
