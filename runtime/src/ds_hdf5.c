@@ -597,8 +597,10 @@ static void h5_describe(const udfrt_dataset *ds, FILE *out)
                 "reading:    chunks located by the HDF5 library, read (pread) and decoded in the "
                 "worker threads; %lld frames per read block, %s\n",
                 (long long)ds->read_block,
-                c->frames_per_chunk ? "chunks decode straight into tiles"
-                                    : "chunks cut into frames through a per-thread cache");
+                !c->frames_per_chunk ? "chunks cut into frames through a per-thread cache"
+                : c->pipeline.count == 0 && !c->swap_size
+                    ? "chunks used in place from the page cache (copied where not aligned)"
+                    : "chunks decode straight into tiles");
     else
         fprintf(out, "reading:    H5Dread through the HDF5 library (serialised: %s)\n",
                 h->library_reason);

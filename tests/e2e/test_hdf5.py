@@ -111,6 +111,7 @@ with tempdir() as tmp:
     expect_info(path + ":/block_chunks", "; 14 frames per read block")
     expect_info(path + ":/frame_chunks", "; 1 frames per read block")
     expect_info(path + ":/gzip", "deflate (gzip) level 1", "straight into tiles")
+    expect_info(path + ":/frame_chunks", "chunks used in place from the page cache")
     expect_info(path + ":/bitshuffle_lz4", "bitshuffle+LZ4 (32008)")
 
     # One-frame chunks used in place from mapped windows of the file (four per
