@@ -46,19 +46,19 @@ void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const KernelVaria
 {
     fprintf(out, "/* Kernels built by udfc build for CPU %s, for frames of type",
             cpu ? cpu : "native");
-    for (int t = 0; t < n_variants; t++)
-        if (variants[t].fused)
-            fprintf(out, " %s+%s", dtype_name((udf_dtype)UDF_FUSED_STORED(variants[t].fused)),
-                    udf_fused_planes(variants[t].fused));
+    int any_fused = 0;
+    for (int t = 0; t < n_variants; t++) {
+        int fused = variants[t].fused;
+        any_fused |= fused != 0;
+        if (fused)
+            fprintf(out, " %s+%s", dtype_name((udf_dtype)UDF_FUSED_STORED(fused)),
+                    udf_fused_planes(fused));
         else
             fprintf(out, " %s", dtype_name(variants[t].input));
-    for (int t = 0; t < n_variants; t++)
-        if (variants[t].fused) {
-            fputs(
-                ";\n * TYPE+PLANES: frames of TYPE corrected (dark, gain) as the kernels load them",
-                out);
-            break;
-        }
+    }
+    if (any_fused)
+        fputs(";\n * TYPE+PLANES: frames of TYPE corrected (dark, gain) as the kernels load them",
+              out);
     fputs(".\n * Link the object with libudfrt and pass &udf_module to udfrt_module_wrap(),\n"
           " * or open the shared library with udfrt_module_load().\n */\n",
           out);

@@ -7,22 +7,23 @@
 #include "lower_internal.h"
 #include "udfrt/config.h"
 
-const char *lower_fused_planes(int fused)
-{
-    static const char *const names[] = {"converted", "dark", "gain", "dark_gain"};
-    return names[(fused & UDF_FUSED_DARK ? 1 : 0) + (fused & UDF_FUSED_GAIN ? 2 : 0)];
-}
-
 LFunc *lw_new_func(Lowerer *L, LFuncKind kind, const char *suffix)
 {
     LFunc *f = ARENA_NEW(L->arena, LFunc);
     f->kind = kind;
-    /* udf_com__u16_tile; fused: udf_com__u16_dark_gain_tile */
-    f->name = L->fused ? arena_printf(L->arena, "udf_%s__%s_%s_%s", L->cu->udf->name,
-                                      dtype_name((udf_dtype)UDF_FUSED_STORED(L->fused)),
-                                      lower_fused_planes(L->fused), suffix)
-                       : arena_printf(L->arena, "udf_%s__%s_%s", L->cu->udf->name,
-                                      dtype_name(L->input), suffix);
+    /* udf_com__u16_tile; fused: udf_com__u16_dark_gain_tile (the planes as
+     * kernel_abi.h spells them, '+' made '_') */
+    if (L->fused) {
+        char *name = arena_printf(L->arena, "udf_%s__%s_%s_%s", L->cu->udf->name,
+                                  dtype_name((udf_dtype)UDF_FUSED_STORED(L->fused)),
+                                  udf_fused_planes(L->fused), suffix);
+        for (char *p = strchr(name, '+'); p; p = strchr(p, '+'))
+            *p = '_';
+        f->name = name;
+    } else {
+        f->name =
+            arena_printf(L->arena, "udf_%s__%s_%s", L->cu->udf->name, dtype_name(L->input), suffix);
+    }
     f->input = L->input;
     L->fn = f;
     L->pos = L->pixel = NULL;

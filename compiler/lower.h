@@ -38,8 +38,4 @@ typedef struct KernelVariant {
  * hold elements of the stored type, corrected as they are loaded. */
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input, int fused);
 
-/* The planes a fused kernel applies, as a part of its symbols' names
- * ("dark_gain"; kernel_abi.h udf_fused_planes spells them for people). */
-const char *lower_fused_planes(int fused);
-
 #endif

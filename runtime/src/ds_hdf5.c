@@ -24,6 +24,7 @@
 #include "h5_chunks.h"
 #include "h5_sources.h"
 #include "h5util.h"
+#include "inputs.h"
 #include "udfrt/config.h"
 
 typedef enum read_mode { MODE_CONTIGUOUS, MODE_CHUNKS, MODE_LIBRARY } read_mode;
@@ -358,29 +359,15 @@ static void plan_chunks(h5_impl *h, udfrt_dataset *ds)
         c->cache_slots = 1;
 }
 
-static udfrt_status check_contiguous(h5_impl *h, udfrt_dataset *ds, udfrt_error *err)
+/* The file that holds the dataset (behind external links, another than the
+ * one opened), for the reads that bypass the library: the library's own
+ * descriptor of it, duplicated (a file opened again by name could have been
+ * replaced meanwhile), into h->ff; recorded as an input of the run. */
+static udfrt_status open_data_file(h5_impl *h, udfrt_error *err)
 {
     if (H5Fget_name(h->dset, h->data_file, sizeof h->data_file) < 0)
         return udfrt_fail(err, UDFRT_ERR_DATA, "cannot tell which file holds '%s'", h->name);
-    int64_t size;
-    udfrt_status st = udfrt_frame_file_open(h->data_file, &h->ff, &size, err);
-    if (st != UDFRT_OK)
-        return st;
-    int64_t need = h->ff.first_offset + ds->image_count * h->ff.frame_bytes;
-    if (size < need)
-        return udfrt_fail(err, UDFRT_ERR_DATA,
-                          "'%s' is truncated: the dataset needs %lld bytes of the file, it has "
-                          "%lld",
-                          h->name, (long long)need, (long long)size);
-    return UDFRT_OK;
-}
-
-/* MODE_CHUNKS: the file that holds the chunks, which the workers read
- * where the library locates them (h5_chunks.h): the library's own
- * descriptor of it, duplicated (a file opened again by name could have been
- * replaced meanwhile). */
-static udfrt_status open_chunk_file(h5_impl *h, udfrt_error *err)
-{
+    udfrt_note_input(h->data_file);
     hid_t file = H5Iget_file_id(h->dset);
     void *handle = NULL;
     int fd = file >= 0 && H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) >= 0 && handle
@@ -392,11 +379,36 @@ static udfrt_status open_chunk_file(h5_impl *h, udfrt_error *err)
     if (fd < 0 || fstat(fd, &st) != 0) {
         if (fd >= 0)
             close(fd);
-        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot read the file that holds '%s'", h->name);
+        return udfrt_fail(err, UDFRT_ERR_DATA, "cannot read '%s', which holds '%s'", h->data_file,
+                          h->name);
     }
-    h->ff.fd = h->chunks.fd = fd;
-    h->ff.size = h->chunks.file_size = st.st_size;
+    h->ff.fd = fd;
+    h->ff.size = st.st_size;
     return UDFRT_OK;
+}
+
+static udfrt_status check_contiguous(h5_impl *h, udfrt_dataset *ds, udfrt_error *err)
+{
+    udfrt_status st = open_data_file(h, err);
+    if (st != UDFRT_OK)
+        return st;
+    int64_t need = h->ff.first_offset + ds->image_count * h->ff.frame_bytes;
+    if (h->ff.size < need)
+        return udfrt_fail(err, UDFRT_ERR_DATA,
+                          "'%s' is truncated: the dataset needs %lld bytes of the file, it has "
+                          "%lld",
+                          h->name, (long long)need, (long long)h->ff.size);
+    return UDFRT_OK;
+}
+
+/* MODE_CHUNKS: the workers read the chunks where the library locates them
+ * (h5_chunks.h), from the dataset's file. */
+static udfrt_status open_chunk_file(h5_impl *h, udfrt_error *err)
+{
+    udfrt_status st = open_data_file(h, err);
+    h->chunks.fd = h->ff.fd;
+    h->chunks.file_size = h->ff.size;
+    return st;
 }
 
 static udfrt_status open_dataset(h5_impl *h, udfrt_dataset *ds, const char *file_path,

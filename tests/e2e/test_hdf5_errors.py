@@ -174,4 +174,21 @@ with tempdir() as tmp:
                  external + ":/roomy", "-o", os.path.join(tmp, "whole.bin"))
     if open(os.path.join(tmp, "whole.bin"), "rb").read() != raw_bytes:
         fail("a refused output changed the external data file")
+
+    # The file behind an external link holds the frames, contiguous or
+    # chunked, that are read without the library: it is an input too.
+    target = os.path.join(tmp, "target.h5")
+    with h5py.File(target, "w") as f:
+        f.create_dataset("chunked", data=data, chunks=(1, 1, 16, 16))
+        f.create_dataset("contiguous", data=data)
+    linked = os.path.join(tmp, "linked.h5")
+    with h5py.File(linked, "w") as f:
+        for name in ("chunked", "contiguous"):
+            f[name] = h5py.ExternalLink("target.h5", "/" + name)
+    before = open(target, "rb").read()
+    for name in ("chunked", "contiguous"):
+        expect_error(3, ["target.h5': it is an input of this run"], "run", "sumsig", "--data",
+                     linked + ":/" + name, "-o", target)
+    if open(target, "rb").read() != before:
+        fail("a refused output changed the file behind an external link")
 print("ok")

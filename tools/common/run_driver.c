@@ -41,10 +41,8 @@ static void print_stats(const udfrt_run_stats *s, int threads)
     else
         snprintf(where, sizeof where, "%d thread%s", threads, threads == 1 ? "" : "s");
     double gb = (double)s->bytes_read / 1e9;
-    char corrections[64];
-    if (s->corrections_fused)
-        snprintf(corrections, sizeof corrections, "corrections in the kernels' loads");
-    else
+    char corrections[64] = "corrections in the kernels' loads";
+    if (!s->corrections_fused)
         snprintf(corrections, sizeof corrections, "corrections %.3f s", s->correct_seconds);
     fprintf(stderr,
             "stats: run %.4f s wall on %s; %lld frames in %lld partitions, tiles of %lld frames\n"
