@@ -76,6 +76,21 @@ with tempdir() as tmp:
             info, "corrections"):
         fail("with excluded pixels, whole frames are corrected:\n" + info)
 
+    # Tiles of 256² u16 frames: 1 MiB of the stored element where the
+    # corrections can go into the kernels' loads (8 frames), of the corrected
+    # f32 where excluded pixels need whole corrected frames (4).
+    frames256 = os.path.join(tmp, "frames256.raw")
+    np.zeros((4, 4, 256, 256), dtype=np.uint16).tofile(frames256)
+    np.save(os.path.join(tmp, "dark256.npy"), np.ones((256, 256), np.float32))
+    excluded256 = np.zeros((256, 256), dtype=bool)
+    excluded256[3, 3] = True
+    np.save(os.path.join(tmp, "excluded256.npy"), excluded256)
+    scan256 = ["--data", frames256, "--dtype", "u16", "--nav", "4,4", "--sig", "256,256",
+               "--partitions", "1", "--dark", os.path.join(tmp, "dark256.npy")]
+    for extra, depth in (([], 8), (["--exclude", os.path.join(tmp, "excluded256.npy")], 4)):
+        info = check_prediction(tmp, scan256 + extra)
+        if not field(info, "tiles").endswith("f32: %d whole frames" % depth):
+            fail("tiles of corrected 256² u16 frames %s: %s" % (extra, field(info, "tiles")))
     check_prediction(tmp, ["--data", path, "--roi", os.path.join(tmp, "roi.npy"), "--partitions", "7"])
     check_prediction(tmp, ["--data", "demo:16,16,64,64", "--sync-offset", "-20"])
     raw = os.path.join(tmp, "data.raw")
