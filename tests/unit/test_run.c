@@ -2,8 +2,11 @@
  * frame is seen exactly once, nav results land at their index (shifted by a
  * sync offset), partial sig results merge in a tree whose shape does not
  * depend on the thread count, a kernel compiled for another element type is
- * refused, failing allocations unwind with an error instead of a crash, and
- * buffers flagged UDF_BUF_UNINIT are not filled for each partition. */
+ * refused, failing allocations unwind with an error instead of a crash,
+ * buffers flagged UDF_BUF_UNINIT are not filled for each partition, and in
+ * one run a kernel that corrects frames as it loads them (kernel_abi.h
+ * UDF_FUSED) gets the stored frames and the planes, one that does not gets
+ * corrected frames. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,6 +186,71 @@ static void kernel_for_another_type_refused(void **state)
     udfrt_dataset_destroy(ds);
 }
 
+/* Pixel 5 of each frame, corrected, at the frame's position: from the
+ * stored u16 frame and the dark plane after the (no) params ... */
+static void tile_fused(const udf_ctx *ctx, const udf_tile *t, void *const *bufs)
+{
+    const float *dark = ctx->params[0];
+    for (int64_t f = 0; f < t->depth; f++)
+        ((double *)bufs[0])[t->nav_index[f]] = (float)((const uint16_t *)t->frames[f])[5] - dark[5];
+}
+
+/* ... and from a corrected f32 frame. */
+static void tile_whole(const udf_ctx *ctx, const udf_tile *t, void *const *bufs)
+{
+    (void)ctx;
+    for (int64_t f = 0; f < t->depth; f++)
+        ((double *)bufs[0])[t->nav_index[f]] = ((const float *)t->frames[f])[5];
+}
+
+static const udf_buffer_desc pixel5[] = {
+    {.name = "pixel5", .kind = UDF_KIND_NAV, .dtype = UDF_DTYPE_F64}};
+
+static void fused_and_whole_frame_kernels_in_one_run(void **state)
+{
+    (void)state;
+    udfrt_dataset *ds = open_demo("demo:3,4,4,4");
+    double dark[16];
+    for (int p = 0; p < 16; p++)
+        dark[p] = 0.25 * p + 3;
+    udfrt_corrections *c;
+    udfrt_error err = {0};
+    assert_int_equal(udfrt_corrections_create(ds, dark, NULL, NULL, "", &c, &err), UDFRT_OK);
+    udf_kernel_desc fused = {.name = "fused",
+                             .input_dtype = UDF_DTYPE_F32,
+                             .n_buffers = 1,
+                             .buffers = pixel5,
+                             .tile = tile_fused,
+                             .fused = UDF_FUSED | UDF_DTYPE_U16 | UDF_FUSED_DARK};
+    udf_kernel_desc whole = fused;
+    whole.name = "whole";
+    whole.tile = tile_whole;
+    whole.fused = 0;
+    void *params[2][2] = {{0}};
+    udfrt_job jobs[2] = {{.kernel = &fused, .params = params[0]},
+                         {.kernel = &whole, .params = params[1]}};
+    udfrt_run_options opt = {.threads = 2, .corrections = c};
+    udfrt_run_stats stats;
+    assert_int_equal(udfrt_run(ds, jobs, 2, &opt, &stats, &err), UDFRT_OK);
+    assert_false(stats.corrections_fused); /* one kernel needed corrected frames */
+    for (int i = 0; i < 12; i++)
+        assert_true(((double *)jobs[0].buffers[0])[i] == ((double *)jobs[1].buffers[0])[i]);
+    assert_true(((double *)jobs[0].buffers[0])[7] != 0);
+    udfrt_job_release(&jobs[0]);
+    udfrt_job_release(&jobs[1]);
+
+    assert_int_equal(udfrt_run(ds, jobs, 1, &opt, &stats, &err), UDFRT_OK);
+    assert_true(stats.corrections_fused);
+    udfrt_job_release(&jobs[0]);
+
+    fused.fused = UDF_FUSED | UDF_DTYPE_U16 | UDF_FUSED_GAIN; /* not this run's planes */
+    assert_int_equal(udfrt_run(ds, jobs, 1, &opt, NULL, &err), UDFRT_ERR_INTERNAL);
+    assert_non_null(strstr(err.msg, "not with the corrections of this run"));
+    udfrt_job_release(&jobs[0]);
+    udfrt_corrections_destroy(c);
+    udfrt_dataset_destroy(ds);
+}
+
 static void allocation_failures_unwind(void **state)
 {
     (void)state;
@@ -323,6 +391,7 @@ int main(void)
         cmocka_unit_test(allocation_failures_unwind),
         cmocka_unit_test(file_shrinking_during_run_is_an_error),
         cmocka_unit_test(uninit_buffers_not_filled),
+        cmocka_unit_test(fused_and_whole_frame_kernels_in_one_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
