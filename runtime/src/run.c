@@ -143,14 +143,10 @@ struct worker_state {
     const void **corrected_at; /* ... and its frames, for kernels that need them */
     int64_t bytes_read;
     double read_seconds, correct_seconds, kernel_seconds;
-    /* Mapping or copying (UDF_READ_TRIAL_TILES): after a first tile that
-     * warms the caches, tiles alternate (trial), then the faster way per byte
-     * is kept. */
+    /* Mapping or copying: tried (read_trial.h), then decided for all. */
     enum { READ_NO_CHOICE, READ_TRIAL, READ_DECIDED } read_choice;
     int read_copy;
-    int warmed_up;
-    int64_t trial_tiles[2], trial_bytes[2];
-    double trial_seconds[2];
+    int64_t trial_seen; /* tiles read in the trial */
 };
 
 static udfrt_status fail_shared(run_state *rs, udfrt_status code, const udfrt_error *local)
@@ -183,30 +179,23 @@ static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *lo
     return st;
 }
 
-/* During the trial: whether the worker's next tile is read by copying. */
-static int trial_copy(const worker_state *w)
+/* During the trial: sets the worker's reader to map or copy its next tile,
+ * or, once the trial has decided, to the decision, which ends the worker's
+ * trial. Returns whether the tile is a trial tile copied (1) or mapped (0),
+ * or -1 when it is not a trial tile. */
+static int trial_next(run_state *rs, worker_state *w)
 {
-    return (int)((w->trial_tiles[0] + w->trial_tiles[1]) % 2);
-}
-
-/* Counts one trial tile read by copying (copy) or mapping, with the seconds
- * its reading and kernels took; after enough of both, keeps the faster. */
-static void trial_tile(const run_state *rs, worker_state *w, int copy, double seconds,
-                       int64_t bytes)
-{
-    if (!w->warmed_up) { /* the worker's first tile also pays for cold caches */
-        w->warmed_up = 1;
-        return;
+    if (w->read_choice != READ_TRIAL)
+        return -1;
+    int decision = udfrt_read_trial_decision(&rs->read_trial), copy;
+    if (decision == UDFRT_READ_UNDECIDED) {
+        copy = udfrt_read_trial_copies(&rs->read_trial, w->trial_seen);
+    } else {
+        copy = w->read_copy = decision == UDFRT_READ_COPYING;
+        w->read_choice = READ_DECIDED;
     }
-    w->trial_tiles[copy]++;
-    w->trial_bytes[copy] += bytes;
-    w->trial_seconds[copy] += seconds;
-    if (w->trial_tiles[0] < UDF_READ_TRIAL_TILES || w->trial_tiles[1] < UDF_READ_TRIAL_TILES)
-        return;
-    w->read_copy = w->trial_seconds[1] * (double)w->trial_bytes[0] <
-                   w->trial_seconds[0] * (double)w->trial_bytes[1];
-    w->read_choice = READ_DECIDED;
-    rs->ds->ops->reader_copy(w->reader, w->read_copy);
+    rs->ds->ops->reader_copy(w->reader, copy);
+    return w->read_choice == READ_TRIAL ? copy : -1;
 }
 
 static void worker_release(run_state *rs, worker_state *w)
@@ -310,9 +299,7 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
             w->file_frames[i] = udfrt_dataset_frame_at(rs->ds, rs->selected[t + i]);
             w->ordinal[i] = t + i;
         }
-        int trial = w->read_choice == READ_TRIAL, copy = trial && trial_copy(w);
-        if (trial)
-            rs->ds->ops->reader_copy(w->reader, copy);
+        int trial_copy = trial_next(rs, w);
         double t0 = now();
         udfrt_status st =
             rs->ds->ops->read(rs->ds, w->reader, w->file_frames, depth, w->frames, &local);
@@ -338,8 +325,9 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
         w->read_seconds += t1 - t0;
         w->correct_seconds += t2 - t1;
         w->kernel_seconds += t3 - t2;
-        if (trial)
-            trial_tile(rs, w, copy, t3 - t0, depth * frame_bytes);
+        if (trial_copy >= 0)
+            udfrt_read_trial_count(&rs->read_trial, w->trial_seen++, trial_copy, t3 - t0,
+                                   depth * frame_bytes);
         w->bytes_read += depth * frame_bytes;
         count_tile(rs, depth, depth * frame_bytes);
     }
@@ -487,6 +475,8 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     if (st == UDFRT_OK) {
         rs.selected = selected;
         rs.depth = plan.tile_depth;
+        udfrt_read_trial_init(&rs.read_trial,
+                              rs.depth * ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype));
         rs.n_partitions = plan.partitions;
         udfrt_rank_share(&rs, udfrt_mpi_rank(), &rs.first_partition, &rs.end_partition);
         rs.rank_frames = rs.n_partitions > 0 ? udfrt_partition_begin(&rs, rs.end_partition) -

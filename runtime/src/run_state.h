@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "read_trial.h"
 #include "run.h"
 
 /* Buffers that partials hold no storage for: derived ones (the result fills
@@ -51,6 +52,7 @@ typedef struct run_state {
     atomic_llong frames_done, bytes_done;
     double next_report; /* guarded by progress_lock */
     pthread_mutex_t progress_lock;
+    udfrt_read_trial read_trial; /* mapping or copying */
 } run_state;
 
 /* ---- run_tree.c ---- */

@@ -74,11 +74,13 @@
 #define UDF_MAP_ALIGN_BYTES (2ll << 20)
 
 /* ... or copied with pread, when that is faster: mapping is cheap when the
- * page cache holds the file in large folios and costlier than a copy when it
- * holds small ones (bench/README.md). After a first tile that warms the
- * caches, each worker reads tiles alternately both ways, this many each, and
- * keeps the faster (read and kernel seconds per byte). */
-#define UDF_READ_TRIAL_TILES 4
+ * page cache holds the file in large folios and page faults and TLB
+ * shootdowns are cheap, costlier than a copy otherwise (bench/README.md).
+ * The workers read, in step, a phase of tiles by copying, then one by
+ * mapping, each 1 + this many windows' worth (the first window's tiles warm
+ * the caches, uncounted), and all keep the way with fewer read and kernel
+ * seconds per byte over all their counted tiles (read_trial.c). */
+#define UDF_READ_TRIAL_WINDOWS 3
 
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240

@@ -1,0 +1,34 @@
+/* read_trial.h — whether a run's workers read frames by mapping the file or
+ * by copying them with pread: they try both, in step, and all keep the way
+ * that was faster for all of them together (UDF_READ_TRIAL_WINDOWS).
+ * Internal to libudfrt. */
+#ifndef UDFRT_READ_TRIAL_H
+#define UDFRT_READ_TRIAL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+enum { UDFRT_READ_UNDECIDED, UDFRT_READ_MAPPING, UDFRT_READ_COPYING };
+
+typedef struct udfrt_read_trial {
+    int64_t window_tiles;  /* tiles per mapped window */
+    atomic_llong nanos[2]; /* counted tiles' read and kernel time: [0] mapping, [1] copying */
+    atomic_llong bytes[2]; /* ... and bytes */
+    atomic_int decision;   /* UDFRT_READ_* */
+} udfrt_read_trial;
+
+void udfrt_read_trial_init(udfrt_read_trial *t, int64_t tile_bytes);
+
+/* Whether a worker's tile `seen` of the trial (counting from 0) is copied. */
+int udfrt_read_trial_copies(const udfrt_read_trial *t, int64_t seen);
+
+/* Counts a worker's tile `seen`, read by copying (copy) or mapping, whose
+ * reading and kernels took `seconds` for `bytes`. The worker that finishes
+ * its trial first decides for all. */
+void udfrt_read_trial_count(udfrt_read_trial *t, int64_t seen, int copy, double seconds,
+                            int64_t bytes);
+
+/* UDFRT_READ_UNDECIDED until a worker has decided. */
+int udfrt_read_trial_decision(udfrt_read_trial *t);
+
+#endif
