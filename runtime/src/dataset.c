@@ -201,6 +201,13 @@ udfrt_status udfrt_dataset_set_shape(udfrt_dataset *ds, int rank, const int64_t 
         if (dims[i] <= 0)
             return udfrt_fail(err, UDFRT_ERR_DATA, "'%s' is empty: dim %d has size %lld", ds->path,
                               i, (long long)dims[i]);
+    for (int i = rank - sig_dims; i < rank; i++)
+        if (dims[i] > UDF_MAX_SIG_DIM)
+            return udfrt_fail(err, UDFRT_ERR_DATA,
+                              "'%s' has %lld pixels along sig dim %d of its frames; udf takes at "
+                              "most %lld (2^31 - 1) along a dim",
+                              ds->path, (long long)dims[i], i - (rank - sig_dims),
+                              (long long)UDF_MAX_SIG_DIM);
     ds->nav_rank = rank - sig_dims;
     ds->sig_rank = sig_dims;
     memcpy(ds->nav_shape, dims, sizeof *dims * (size_t)ds->nav_rank);

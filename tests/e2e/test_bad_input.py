@@ -142,6 +142,13 @@ with tempdir() as tmp:
     os.remove(os.path.join(tmp, "long.udf"))
     expect_error(3, ["'demo:65536,65536,65536,65536' is too large"], "run", "sumsig", "--data",
                  "demo:65536,65536,65536,65536", cwd=tmp)
+    # Frames of 2^31 pixels along a dim: kernels convert coordinates through i32.
+    with open(os.path.join(tmp, "tiny.raw"), "wb") as f:
+        f.write(bytes(64))
+    expect_error(3, ["'tiny.raw' has 2147483648 pixels along sig dim 1 of its frames; udf "
+                     "takes at most 2147483647"], "run", "sumsig", "--data", "tiny.raw",
+                 "--dtype", "u8", "--nav", "1", "--sig", "1,2147483648", cwd=tmp)
+    os.remove(os.path.join(tmp, "tiny.raw"))
     # Outputs that would replace an input of the run (by any name), or each
     # other: refused, and the input is left as it was.
     os.symlink("data.npy", os.path.join(tmp, "alias.npy"))

@@ -17,6 +17,9 @@
 #define UDF_MODULE_SYMBOL "udf_module"
 /* Most dims a data set's nav or sig part, or a buffer's extra shape, may have. */
 #define UDF_MAX_RANK 8
+/* The runtime passes no frame longer than this along any sig dim, so kernels
+ * may convert frame coordinates to float through 32-bit integers. */
+#define UDF_MAX_SIG_DIM 2147483647ll
 
 /* Element types: enum suffix, spelling in .udf and .npy-independent name,
  * size in bytes, is_float, is_signed. */
