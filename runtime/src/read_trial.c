@@ -1,16 +1,21 @@
 /* read_trial.c — mapping or copying, tried by all workers in step; see
  * read_trial.h.
  *
- * Every worker reads a phase of tiles by copying, then one by mapping, each
- * 1 + UDF_READ_TRIAL_WINDOWS windows' worth; a phase's first window's tiles
- * warm the caches (and copying's buffer, whose first touch took 5 ms for
- * 1 MiB on a virtual machine whose steady tiles took 70 µs) and are not
- * counted. Phases of whole windows, not alternate tiles, because mapping pays
- * per window: mmap, and munmap with its TLB shootdown on the other cores.
- * One decision for all workers, from all their tiles, because the ways
- * interact: on that virtual machine one worker mapping alone was as fast as
- * copying, two mapping 1.36× slower (each one's munmaps interrupt the other),
- * and workers deciding each by their own tiles split one way and the other. */
+ * Every worker reads its first tiles a window's worth at a time:
+ * UDF_READ_TRIAL_WARMUP windows copied and not counted, then
+ * UDF_READ_TRIAL_WINDOWS copied and as many mapped, counted. The workers start
+ * together, so they copy at the same time and map at the same time, as they
+ * will after the decision: the ways interact (on a virtual machine, one
+ * worker mapping alone was as fast as copying, two mapping 1.36× slower: each
+ * one's munmaps interrupt the other with TLB shootdowns), which also makes
+ * one decision for all workers, from all their tiles, the right one. The
+ * uncounted windows take a run's first tens of milliseconds, which were
+ * slower there: copying's first windows ran at half its steady speed (its
+ * buffer's first touch alone took 5 ms) and lost to mapping, which was 1.4×
+ * slower over the run. Whole windows because mapping pays per window (mmap
+ * and faults in its first tile, munmap in the tile that moves to the next
+ * window). Mapping is kept only when it was faster by UDF_READ_MAP_MARGIN:
+ * its cost grew over that machine's runs beyond what the trial saw. */
 #include "read_trial.h"
 
 #include "udfrt/config.h"
@@ -25,31 +30,32 @@ void udfrt_read_trial_init(udfrt_read_trial *t, int64_t tile_bytes)
     atomic_init(&t->decision, UDFRT_READ_UNDECIDED);
 }
 
-static int64_t phase_tiles(const udfrt_read_trial *t)
-{
-    return t->window_tiles * (1 + UDF_READ_TRIAL_WINDOWS);
-}
+/* The window (a window's worth of tiles) of a worker's trial tile `seen`:
+ * UDF_READ_TRIAL_WARMUP windows copied, uncounted, then the counted ones,
+ * UDF_READ_TRIAL_WINDOWS copied, then as many mapped. */
+static int64_t window_of(const udfrt_read_trial *t, int64_t seen) { return seen / t->window_tiles; }
 
 int udfrt_read_trial_copies(const udfrt_read_trial *t, int64_t seen)
 {
-    return seen < phase_tiles(t);
+    return window_of(t, seen) < UDF_READ_TRIAL_WARMUP + UDF_READ_TRIAL_WINDOWS;
 }
 
 void udfrt_read_trial_count(udfrt_read_trial *t, int64_t seen, int copy, double seconds,
                             int64_t bytes)
 {
-    if (seen % phase_tiles(t) < t->window_tiles)
+    if (window_of(t, seen) < UDF_READ_TRIAL_WARMUP)
         return;
     atomic_fetch_add(&t->nanos[copy], (long long)(seconds * 1e9));
     atomic_fetch_add(&t->bytes[copy], bytes);
-    if (seen != 2 * phase_tiles(t) - 1)
+    if (seen != (UDF_READ_TRIAL_WARMUP + 2 * UDF_READ_TRIAL_WINDOWS) * t->window_tiles - 1)
         return;
     /* Seconds per byte, copying against mapping. */
     double copying = (double)atomic_load(&t->nanos[1]) * (double)atomic_load(&t->bytes[0]);
     double mapping = (double)atomic_load(&t->nanos[0]) * (double)atomic_load(&t->bytes[1]);
     int expected = UDFRT_READ_UNDECIDED;
     atomic_compare_exchange_strong(&t->decision, &expected,
-                                   copying < mapping ? UDFRT_READ_COPYING : UDFRT_READ_MAPPING);
+                                   mapping * UDF_READ_MAP_MARGIN < copying ? UDFRT_READ_MAPPING
+                                                                           : UDFRT_READ_COPYING);
 }
 
 int udfrt_read_trial_decision(udfrt_read_trial *t) { return atomic_load(&t->decision); }

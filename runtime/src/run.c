@@ -174,28 +174,28 @@ static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *lo
             return udfrt_fail(local, UDFRT_ERR_DATA, "out of memory for corrected tiles");
     }
     udfrt_status st = rs->ds->ops->reader_create(rs->ds, rs->depth, &w->reader, local);
-    if (st == UDFRT_OK && rs->ds->ops->reader_copy && rs->ds->ops->reader_copy(w->reader, 0))
+    if (st == UDFRT_OK && rs->ds->ops->reader_copy && rs->ds->ops->reader_copy(w->reader, 1)) {
+        w->read_copy = 1; /* the trial's first way */
         w->read_choice = READ_TRIAL;
+    }
     return st;
 }
 
-/* During the trial: sets the worker's reader to map or copy its next tile,
- * or, once the trial has decided, to the decision, which ends the worker's
- * trial. Returns whether the tile is a trial tile copied (1) or mapped (0),
- * or -1 when it is not a trial tile. */
-static int trial_next(run_state *rs, worker_state *w)
+/* After a tile of the worker's trial (number w->trial_seen): sets the
+ * worker's reader for the next tile —
+ * the trial's way for it, or, once the trial has decided, the decision,
+ * which ends the worker's trial. A switch to copying unmaps the window, a
+ * cost of the tiles that mapped, so it runs within the tile's time. */
+static void trial_next(run_state *rs, worker_state *w)
 {
-    if (w->read_choice != READ_TRIAL)
-        return -1;
-    int decision = udfrt_read_trial_decision(&rs->read_trial), copy;
-    if (decision == UDFRT_READ_UNDECIDED) {
-        copy = udfrt_read_trial_copies(&rs->read_trial, w->trial_seen);
-    } else {
-        copy = w->read_copy = decision == UDFRT_READ_COPYING;
+    int decision = udfrt_read_trial_decision(&rs->read_trial);
+    if (decision != UDFRT_READ_UNDECIDED) {
+        w->read_copy = decision == UDFRT_READ_COPYING;
         w->read_choice = READ_DECIDED;
+    } else {
+        w->read_copy = udfrt_read_trial_copies(&rs->read_trial, w->trial_seen + 1);
     }
-    rs->ds->ops->reader_copy(w->reader, copy);
-    return w->read_choice == READ_TRIAL ? copy : -1;
+    rs->ds->ops->reader_copy(w->reader, w->read_copy);
 }
 
 static void worker_release(run_state *rs, worker_state *w)
@@ -299,7 +299,7 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
             w->file_frames[i] = udfrt_dataset_frame_at(rs->ds, rs->selected[t + i]);
             w->ordinal[i] = t + i;
         }
-        int trial_copy = trial_next(rs, w);
+        int trial = w->read_choice == READ_TRIAL, copy = w->read_copy;
         double t0 = now();
         udfrt_status st =
             rs->ds->ops->read(rs->ds, w->reader, w->file_frames, depth, w->frames, &local);
@@ -321,12 +321,14 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
             job->kernel->tile(&job->ctx, whole ? &corrected : &stored, p->bufs + slot);
             slot += job->kernel->n_buffers;
         }
+        if (trial)
+            trial_next(rs, w);
         double t3 = now();
         w->read_seconds += t1 - t0;
         w->correct_seconds += t2 - t1;
         w->kernel_seconds += t3 - t2;
-        if (trial_copy >= 0)
-            udfrt_read_trial_count(&rs->read_trial, w->trial_seen++, trial_copy, t3 - t0,
+        if (trial)
+            udfrt_read_trial_count(&rs->read_trial, w->trial_seen++, copy, t3 - t0,
                                    depth * frame_bytes);
         w->bytes_read += depth * frame_bytes;
         count_tile(rs, depth, depth * frame_bytes);

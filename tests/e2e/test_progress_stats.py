@@ -62,11 +62,11 @@ with tempdir() as tmp:
     # A file whose frames can be mapped or copied: the workers try both on
     # their first tiles and all keep one; byte-swapped frames are always
     # copied, so no choice is reported for them.
-    # 1040 frames of 128 KiB in two partitions of 65 MiB: a worker's trial
-    # reads 8 windows of 8 MiB (runtime/src/read_trial.c), so the worker on
+    # 1312 frames of 128 KiB in two partitions of 82 MiB: a worker's trial
+    # reads 10 windows of 8 MiB (runtime/src/read_trial.c), so the worker on
     # either partition can decide, and the other takes the decision.
     frame = (np.arange(256 * 256) % 65521).astype(np.uint16)
-    data = np.tile(frame, 1040).reshape(65, 16, 256, 256)
+    data = np.tile(frame, 1312).reshape(82, 16, 256, 256)
     for dtype, choice in (("<u2", True), (">u2", False)):
         path = os.path.join(tmp, "frames.npy")
         np.save(path, data.astype(dtype))

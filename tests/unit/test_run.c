@@ -306,16 +306,16 @@ static void file_shrinking_during_run_is_an_error(void **state)
     char path[] = "/tmp/udf-test-shrink-XXXXXX.npy";
     int fd = mkstemps(path, 4);
     assert_true(fd >= 0);
-    /* 40 MiB of 64-pixel frames: more than the read trial copies. */
+    /* 64 MiB of 64-pixel frames: more than the read trial copies. */
     const char header[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<u2', 'fortran_order': False, "
-                          "'shape': (327680, 64), }";
+                          "'shape': (524288, 64), }";
     char buf[128];
     memset(buf, ' ', sizeof buf);
     memcpy(buf, header, sizeof header - 1);
     buf[127] = '\n';
     assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
     static uint16_t mebibyte[1 << 19];
-    for (int i = 0; i < 40; i++)
+    for (int i = 0; i < 64; i++)
         assert_int_equal(write(fd, mebibyte, sizeof mebibyte), (ssize_t)sizeof mebibyte);
     close(fd);
     udfrt_dataset *ds = NULL;

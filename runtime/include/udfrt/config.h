@@ -76,11 +76,14 @@
 /* ... or copied with pread, when that is faster: mapping is cheap when the
  * page cache holds the file in large folios and page faults and TLB
  * shootdowns are cheap, costlier than a copy otherwise (bench/README.md).
- * The workers read, in step, a phase of tiles by copying, then one by
- * mapping, each 1 + this many windows' worth (the first window's tiles warm
- * the caches, uncounted), and all keep the way with fewer read and kernel
- * seconds per byte over all their counted tiles (read_trial.c). */
-#define UDF_READ_TRIAL_WINDOWS 3
+ * Each worker reads its first UDF_READ_TRIAL_WARMUP windows' worth of tiles
+ * by copying, uncounted, then UDF_READ_TRIAL_WINDOWS by copying and as many
+ * by mapping; all keep mapping if, over all their counted tiles, it took
+ * fewer read and kernel seconds per byte by UDF_READ_MAP_MARGIN, else copying
+ * (read_trial.c). */
+#define UDF_READ_TRIAL_WARMUP 2
+#define UDF_READ_TRIAL_WINDOWS 4
+#define UDF_READ_MAP_MARGIN 1.1
 
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240
