@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <gnu/libc-version.h>
 #include <llvm-c/blake3.h>
 #include <llvm/Config/llvm-config.h>
@@ -29,13 +30,48 @@ static const char *cache_dir(char *buf, size_t cap)
     return buf;
 }
 
-/* BLAKE3 of this executable: the compiler's identity, whatever its version
- * number says. Computed once. */
+/* The compiler's identity, whatever its version number says: the GNU build
+ * ID the linker put into this executable (a hash of its contents), else
+ * BLAKE3 of the executable's file — which took 0.5 ms of a cached run's 2 ms
+ * on a virtual machine. Computed once. */
 static uint8_t self_hash[LLVM_BLAKE3_OUT_LEN];
 static int self_hash_ok;
 
+/* dl_iterate_phdr's callback: hashes the build ID note of the first object
+ * it is shown, the executable, and stops. */
+static int hash_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size, (void)data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+        const unsigned char *end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *note = (const ElfW(Nhdr) *)p;
+            const unsigned char *name = p + sizeof *note;
+            const unsigned char *desc = name + ((note->n_namesz + 3) & ~3u);
+            if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
+                memcmp(name, "GNU", 4) == 0 && desc + note->n_descsz <= end) {
+                llvm_blake3_hasher h;
+                llvm_blake3_hasher_init(&h);
+                llvm_blake3_hasher_update(&h, desc, note->n_descsz);
+                llvm_blake3_hasher_finalize(&h, self_hash, LLVM_BLAKE3_OUT_LEN);
+                self_hash_ok = 1;
+                return 1;
+            }
+            p = desc + ((note->n_descsz + 3) & ~3u);
+        }
+    }
+    return 1;
+}
+
 static void hash_self(void)
 {
+    dl_iterate_phdr(hash_build_id, NULL);
+    if (self_hash_ok)
+        return;
     int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;

@@ -1,10 +1,36 @@
 """The kernel object cache: a second run of the same udfs on the same data
 type loads the compiled object instead of compiling; results are the same;
 a damaged entry is compiled again; UDF_CACHE_DIR=off writes nothing; a cache
-that cannot be written does not stop the run."""
+that cannot be written does not stop the run; entries belong to the compiler
+that made them, known by its executable's build ID."""
 import os
+import shutil
+import struct
+import subprocess
 
+import udftest
 from udftest import check_equal, fail, read, run, tempdir
+
+
+def build_id_offset(path):
+    """The file offset and length of the GNU build ID in ELF file `path`."""
+    data = open(path, "rb").read()
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    for i in range(shnum):
+        sh_type, = struct.unpack_from("<I", data, shoff + i * shentsize + 4)
+        offset, size = struct.unpack_from("<QQ", data, shoff + i * shentsize + 0x18)
+        if sh_type != 7:  # SHT_NOTE
+            continue
+        at = offset
+        while at + 12 <= offset + size:
+            namesz, descsz, kind = struct.unpack_from("<III", data, at)
+            name = data[at + 12:at + 12 + namesz]
+            desc = at + 12 + (namesz + 3) // 4 * 4
+            if kind == 3 and name == b"GNU\0":
+                return desc, descsz
+            at = desc + (descsz + 3) // 4 * 4
+    fail("%s has no GNU build ID" % path)
 
 with tempdir() as tmp:
     cache = os.path.join(tmp, "cache")
@@ -39,6 +65,28 @@ with tempdir() as tmp:
     _, cached, _ = once("fourth")
     if not cached:
         fail("the damaged entry was not replaced")
+
+    # A copy of the compiler finds the entry; a copy whose build ID differs
+    # (as a rebuilt compiler's does) compiles again.
+    udfc = shutil.which(udftest.UDFC) or udftest.UDFC
+    for name, changed in (("same-udfc", False), ("other-udfc", True)):
+        copy = os.path.join(tmp, name)
+        shutil.copy2(udfc, copy)
+        if changed:
+            at, size = build_id_offset(copy)
+            with open(copy, "r+b") as f:
+                f.seek(at)
+                old_id = f.read(size)
+                f.seek(at)
+                f.write(bytes(b ^ 0xFF for b in old_id))
+        p = subprocess.run([copy] + args + ["-o", os.path.join(tmp, name + ".h5")],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            fail("%s failed:\n%s" % (name, p.stderr))
+        if ("(from the cache)" in p.stderr) == changed:
+            fail("a compiler with %s build ID %s the cache:\n%s"
+                 % ("another" if changed else "the same",
+                    "used" if changed else "did not use", p.stderr))
 
     os.environ["UDF_CACHE_DIR"] = "off"
     off_dir_before = sorted(os.listdir(cache))
