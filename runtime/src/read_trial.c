@@ -20,16 +20,29 @@
  * cost that machine's runs 9 % (sumsig, 2 GiB). */
 #include "read_trial.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "udfrt/config.h"
 
-void udfrt_read_trial_init(udfrt_read_trial *t, int64_t tile_bytes)
+udfrt_status udfrt_read_trial_init(udfrt_read_trial *t, int64_t tile_bytes, udfrt_error *err)
 {
     t->window_tiles = (UDF_MAP_WINDOW_BYTES + tile_bytes - 1) / tile_bytes;
     for (int way = 0; way < 2; way++) {
         atomic_init(&t->nanos[way], 0);
         atomic_init(&t->bytes[way], 0);
     }
-    atomic_init(&t->decision, UDFRT_READ_UNDECIDED);
+    const char *forced = getenv("UDF_READ");
+    int decision = UDFRT_READ_UNDECIDED;
+    if (forced && strcmp(forced, "map") == 0)
+        decision = UDFRT_READ_MAPPING;
+    else if (forced && strcmp(forced, "copy") == 0)
+        decision = UDFRT_READ_COPYING;
+    else if (forced && *forced && strcmp(forced, "trial") != 0)
+        return udfrt_fail(err, UDFRT_ERR_USAGE, "UDF_READ must be map, copy or trial, not '%s'",
+                          forced);
+    atomic_init(&t->decision, decision);
+    return UDFRT_OK;
 }
 
 /* The window (a window's worth of tiles) of a worker's trial tile `seen`:

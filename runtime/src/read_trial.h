@@ -8,6 +8,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "error.h"
+
 enum { UDFRT_READ_UNDECIDED, UDFRT_READ_MAPPING, UDFRT_READ_COPYING };
 
 typedef struct udfrt_read_trial {
@@ -17,14 +19,18 @@ typedef struct udfrt_read_trial {
     atomic_int decision;   /* UDFRT_READ_* */
 } udfrt_read_trial;
 
-void udfrt_read_trial_init(udfrt_read_trial *t, int64_t tile_bytes);
+/* A trial for tiles of tile_bytes; or, where the environment's UDF_READ says
+ * `map` or `copy`, that way decided from the start (`trial` or unset: the
+ * trial). Another UDF_READ is refused (UDFRT_ERR_USAGE). */
+udfrt_status udfrt_read_trial_init(udfrt_read_trial *t, int64_t tile_bytes, udfrt_error *err);
 
 /* Whether a worker's tile `seen` of the trial (counting from 0) is copied. */
 int udfrt_read_trial_copies(const udfrt_read_trial *t, int64_t seen);
 
 /* Counts a worker's tile `seen`, read by copying (copy) or mapping, whose
- * reading and kernels took `seconds` for `bytes`. The worker that finishes
- * its trial first decides for all. */
+ * reading and kernels took `seconds` for `bytes`. The first worker to end its
+ * trial — at its last tile, or at a mapped window that leaves mapping
+ * slower — decides for all. */
 void udfrt_read_trial_count(udfrt_read_trial *t, int64_t seen, int copy, double seconds,
                             int64_t bytes);
 

@@ -157,6 +157,22 @@ static udfrt_status fail_shared(run_state *rs, udfrt_status code, const udfrt_er
     return code;
 }
 
+/* After a tile of the worker's trial, counted: sets the worker's reader
+ * for the next tile, to the trial's way for it or, once some worker has
+ * decided (this one, perhaps, with the tile just counted), to the decision,
+ * which ends the worker's trial. */
+static void trial_next(run_state *rs, worker_state *w)
+{
+    int decision = udfrt_read_trial_decision(&rs->read_trial);
+    if (decision != UDFRT_READ_UNDECIDED) {
+        w->read_copy = decision == UDFRT_READ_COPYING;
+        w->read_choice = READ_DECIDED;
+    } else {
+        w->read_copy = udfrt_read_trial_copies(&rs->read_trial, w->trial_seen);
+    }
+    rs->ds->ops->reader_copy(w->reader, w->read_copy);
+}
+
 static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *local)
 {
     size_t d = (size_t)rs->depth;
@@ -175,27 +191,10 @@ static udfrt_status worker_setup(run_state *rs, worker_state *w, udfrt_error *lo
     }
     udfrt_status st = rs->ds->ops->reader_create(rs->ds, rs->depth, &w->reader, local);
     if (st == UDFRT_OK && rs->ds->ops->reader_copy && rs->ds->ops->reader_copy(w->reader, 1)) {
-        w->read_copy = 1; /* the trial's first way */
         w->read_choice = READ_TRIAL;
+        trial_next(rs, w);
     }
     return st;
-}
-
-/* After a tile of the worker's trial (number w->trial_seen): sets the
- * worker's reader for the next tile —
- * the trial's way for it, or, once the trial has decided, the decision,
- * which ends the worker's trial. A switch to copying unmaps the window, a
- * cost of the tiles that mapped, so it runs within the tile's time. */
-static void trial_next(run_state *rs, worker_state *w)
-{
-    int decision = udfrt_read_trial_decision(&rs->read_trial);
-    if (decision != UDFRT_READ_UNDECIDED) {
-        w->read_copy = decision == UDFRT_READ_COPYING;
-        w->read_choice = READ_DECIDED;
-    } else {
-        w->read_copy = udfrt_read_trial_copies(&rs->read_trial, w->trial_seen + 1);
-    }
-    rs->ds->ops->reader_copy(w->reader, w->read_copy);
 }
 
 static void worker_release(run_state *rs, worker_state *w)
@@ -321,15 +320,15 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
             job->kernel->tile(&job->ctx, whole ? &corrected : &stored, p->bufs + slot);
             slot += job->kernel->n_buffers;
         }
-        if (trial)
-            trial_next(rs, w);
         double t3 = now();
         w->read_seconds += t1 - t0;
         w->correct_seconds += t2 - t1;
         w->kernel_seconds += t3 - t2;
-        if (trial)
+        if (trial) {
             udfrt_read_trial_count(&rs->read_trial, w->trial_seen++, copy, t3 - t0,
                                    depth * frame_bytes);
+            trial_next(rs, w);
+        }
         w->bytes_read += depth * frame_bytes;
         count_tile(rs, depth, depth * frame_bytes);
     }
@@ -477,8 +476,10 @@ udfrt_status udfrt_run(udfrt_dataset *ds, udfrt_job *jobs, int n_jobs, const udf
     if (st == UDFRT_OK) {
         rs.selected = selected;
         rs.depth = plan.tile_depth;
-        udfrt_read_trial_init(&rs.read_trial,
-                              rs.depth * ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype));
+        st = udfrt_read_trial_init(
+            &rs.read_trial, rs.depth * ds->sig_size * (int64_t)udfrt_dtype_size(ds->dtype), err);
+    }
+    if (st == UDFRT_OK) {
         rs.n_partitions = plan.partitions;
         udfrt_rank_share(&rs, udfrt_mpi_rank(), &rs.first_partition, &rs.end_partition);
         rs.rank_frames = rs.n_partitions > 0 ? udfrt_partition_begin(&rs, rs.end_partition) -

@@ -4,11 +4,12 @@ of several windows whose frames sit at offsets that are no multiple of a page
 (a .npy header, Merlin frame headers, a frame size of 8400 bytes).
 sumsig (every frame on its own), sum (every frame once) and pick against
 numpy, with 1 and 2 threads, several partitions and a ROI that splits a
-tile's frames into runs, so that tiles are read both by mapping and by
-copying (the read trial) and cross window boundaries. A window moved for a
-tile's second run once unmapped its first run's frames. Each data set is
-also read cold, dropped from the page cache first: a copying reader maps the
-windows that are not cached yet."""
+tile's frames into runs, with frames mapped and copied (UDF_READ, since the
+read trial copies more than these data sets hold) and tiles that cross window
+boundaries. A window moved for a tile's second run once unmapped its first
+run's frames. Each data set is also read cold, dropped from the page cache
+first, by the trial: a copying reader maps the windows that are not cached
+yet."""
 import os
 
 import numpy as np
@@ -33,9 +34,10 @@ def check(tmp, path, stack, extra, what):
     np.save(os.path.join(tmp, "roi.npy"), roi)
     picked = [0, 1234, stack.shape[0] - 1]
     f = stack.astype(np.float64)
-    cases = ((1, 3, (), False), (2, 7, (), False), (2, 5, ("--roi", "roi.npy"), False),
-             (2, 4, (), True))
-    for threads, partitions, roi_args, cold in cases:
+    cases = ((1, 3, (), False, "map"), (2, 7, (), False, "copy"),
+             (2, 5, ("--roi", "roi.npy"), False, "map"), (2, 4, (), True, "trial"))
+    for threads, partitions, roi_args, cold, way in cases:
+        os.environ["UDF_READ"] = way
         if cold:
             drop_from_page_cache(path)
         mask = roi.reshape(-1) if roi_args else np.ones(f.shape[0], bool)
@@ -44,9 +46,9 @@ def check(tmp, path, stack, extra, what):
         out = os.path.join(tmp, "out.h5")
         run("run", "sumsig", "sum", "--data", path, *extra, *roi_args, "-j", threads,
             "--partitions", partitions, "-o", out, cwd=tmp)
-        how = "%s, %d threads, %d partitions%s%s" % (what, threads, partitions,
-                                                     " and a ROI" if roi_args else "",
-                                                     ", cold" if cold else "")
+        how = "%s, %d threads, %d partitions%s%s, UDF_READ=%s" % (
+            what, threads, partitions, " and a ROI" if roi_args else "", ", cold" if cold else "",
+            way)
         check_equal(read(out, "sumsig", "intensity"), want_sumsig, "sumsig " + how)
         check_equal(read(out, "sum", "intensity"), want_sum, "sum " + how)
     run("run", "pick", "--data", path, *extra, "--param", "indices=" + ",".join(map(str, picked)), "-j", 2,

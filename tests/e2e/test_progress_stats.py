@@ -10,7 +10,7 @@ import subprocess
 
 import numpy as np
 
-from udftest import UDFC, fail, run, tempdir
+from udftest import UDFC, expect_error, fail, run, tempdir
 
 # (Text-mode pipes turn the line's leading carriage return into a newline.)
 FINAL = re.compile(r"^16/16 frames  100%  [0-9.]+ GB/s  done in [0-9.]+ s +\n", re.M)
@@ -79,4 +79,18 @@ with tempdir() as tmp:
             fail("--stats on %s frames: no single read choice:\n%s" % (dtype, p.stderr))
         if not choice and m:
             fail("--stats on %s frames reports a read choice:\n%s" % (dtype, p.stderr))
+
+    # UDF_READ decides for every worker from the first tile, on any file.
+    small = os.path.join(tmp, "small.npy")
+    np.save(small, data[:2])
+    for way, want in (("map", r"on [12] threads?, copied on 0\n"),
+                      ("copy", r"on 0 threads, copied on [12]\n")):
+        os.environ["UDF_READ"] = way
+        p = run("run", "sumsig", "--data", small, "-o", out, "--stats", "-j", 2, "--partitions", 2)
+        if not re.search("frames mapped from the page cache " + want, p.stderr):
+            fail("UDF_READ=%s: --stats does not say %r:\n%s" % (way, want, p.stderr))
+    os.environ["UDF_READ"] = "mmap"
+    expect_error(2, ["UDF_READ must be map, copy or trial, not 'mmap'"], "run", "sumsig",
+                 "--data", small, "-o", out)
+    del os.environ["UDF_READ"]
 print("ok")

@@ -9,7 +9,8 @@ datasets), Merlin series of uneven files (processed U16, raw 12- and 1-bit,
 and more files than are kept open), and frames bigger than a quarter window.
 Each is read with 1 and 2 threads, in 1 to 50 partitions, whole and through
 a ROI that splits tiles, chunks and files into runs, with positive and
-negative sync offsets, cold from the disk and from the page cache; nav ranks
+negative sync offsets, cold from the disk and from the page cache, frames
+mapped and copied (UDF_READ) where the format can do both; nav ranks
 1, 2 and 3; corrections (dark, gain, excluded pixels) with a ROI; pick.
 sumsig and sum must equal numpy exactly (values stay small, so every sum is
 an exact float), corrected data to rounding. Bugs of this kind showed only
@@ -27,12 +28,14 @@ from udftest import check_close, check_equal, fail, read, run, tempdir
 
 NAV, SIG = (24, 30), (96, 80)  # 720 frames of 15 KiB: 11 MiB, tiles of 45 to 68 frames
 
-# threads, --partitions (None: the default), ROI, --sync-offset, read cold
-CASES = [(1, None, False, 0, False),  # 16 partitions on one thread: the read trial decides
-         (2, 1, False, 0, False),     # one partition of 11 tiles, mapped and copied
-         (2, 3, True, -41, True),
-         (1, 7, True, 37, False),
-         (2, 50, True, 5, False)]
+# threads, --partitions (None: the default), ROI, --sync-offset, read cold,
+# UDF_READ: the read trial (which copies the first 48 MiB, all of these data
+# sets), or frames mapped, or copied (read_trial.h)
+CASES = [(1, None, False, 0, False, "trial"),  # 16 partitions on one thread
+         (2, 1, False, 0, False, "map"),       # one partition of 11 tiles
+         (2, 3, True, -41, True, "copy"),      # cold: uncached windows are mapped
+         (1, 7, True, 37, False, "map"),
+         (2, 50, True, 5, False, "copy")]
 
 
 def make_roi(nav, seed):
@@ -72,9 +75,10 @@ def check(tmp, what, data_args, stack, nav=NAV, cases=CASES, files=(), close=Fal
     for each case; files are dropped from the page cache for cold cases."""
     roi = make_roi(nav, seed=len(what))
     np.save(os.path.join(tmp, "roi.npy"), roi)
-    for threads, partitions, use_roi, offset, cold in cases:
+    for threads, partitions, use_roi, offset, cold, way in cases:
         args = ["run", "sumsig", "sum", *data_args, *extra, "-j", threads, "-o", "out.h5"]
-        how = "%s, -j %d" % (what, threads)
+        how = "%s, -j %d, UDF_READ=%s" % (what, threads, way)
+        os.environ["UDF_READ"] = way
         if partitions:
             args += ["--partitions", partitions]
             how += ", %d partitions" % partitions
@@ -215,7 +219,8 @@ with tempdir() as tmp:
                          first_seq=i + 1)
     check(tmp, "Merlin series of 260 files", ["--data", os.path.join(many, "m1.mib"),
                                               "--nav", "13,20"], small, nav=(13, 20),
-          cases=[(1, None, False, 0, False), (2, 3, True, -9, False), (2, 7, True, 11, False)])
+          cases=[(1, None, False, 0, False, "trial"), (2, 3, True, -9, False, "map"),
+                 (2, 7, True, 11, False, "copy")])
 
     # pick through chunks split along sig and through a series.
     for what, spec in (("HDF5 sig_split_gzip", h5 + ":/sig_split_gzip"),
@@ -255,7 +260,8 @@ with tempdir() as tmp:
     big_h5 = os.path.join(tmp, "big.h5")
     with h5py.File(big_h5, "w") as f:
         f.create_dataset("split", data=big, chunks=(1, 3, 300, 1024))
-    big_cases = [(1, None, False, 0, False), (2, 1, True, -3, True), (2, 3, True, 2, False)]
+    big_cases = [(1, None, False, 0, False, "map"), (2, 1, True, -3, True, "trial"),
+                 (2, 3, True, 2, False, "copy")]
     for what, spec in (("3 MiB frames in .npy", big_npy), ("3 MiB frames in HDF5 chunks", big_h5)):
         check(tmp, what, ["--data", spec], big.reshape((-1, 768, 1024)), nav=(4, 5),
               cases=big_cases, files=[spec])

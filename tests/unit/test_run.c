@@ -286,7 +286,10 @@ static void shrinking_tile(const udf_ctx *ctx, const udf_tile *t, void *const *b
 {
     if (shrink_path) {
         udfrt_read_trial trial;
-        udfrt_read_trial_init(&trial, t->depth * ctx->sig_size * (int64_t)sizeof(uint16_t));
+        udfrt_error err = {0};
+        assert_int_equal(udfrt_read_trial_init(
+                             &trial, t->depth * ctx->sig_size * (int64_t)sizeof(uint16_t), &err),
+                         UDFRT_OK);
         if (!udfrt_read_trial_copies(&trial, shrink_tiles_seen++)) {
             assert_int_equal(truncate(shrink_path, 128), 0);
             shrink_path = NULL;
