@@ -37,32 +37,41 @@ static const char *cache_dir(char *buf, size_t cap)
 static uint8_t self_hash[LLVM_BLAKE3_OUT_LEN];
 static int self_hash_ok;
 
-/* dl_iterate_phdr's callback: hashes the build ID note of the first object
- * it is shown, the executable, and stops. */
+/* Hashes the build ID into self_hash if the notes [p, p + size), padded to
+ * `align`, hold one. */
+static void hash_note(const unsigned char *p, size_t size, size_t align)
+{
+    size_t at = 0;
+    while (size - at >= sizeof(ElfW(Nhdr))) {
+        const ElfW(Nhdr) *note = (const ElfW(Nhdr) *)(p + at);
+        size_t name = at + sizeof *note, namesz = note->n_namesz, descsz = note->n_descsz;
+        size_t name_room = (namesz + align - 1) / align * align;
+        size_t desc_room = (descsz + align - 1) / align * align;
+        if (name_room > size - name || desc_room > size - name - name_room)
+            return; /* a note that runs past the segment */
+        size_t desc = name + name_room;
+        if (note->n_type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(p + name, "GNU", 4) == 0) {
+            llvm_blake3_hasher h;
+            llvm_blake3_hasher_init(&h);
+            llvm_blake3_hasher_update(&h, p + desc, descsz);
+            llvm_blake3_hasher_finalize(&h, self_hash, LLVM_BLAKE3_OUT_LEN);
+            self_hash_ok = 1;
+            return;
+        }
+        at = desc + desc_room;
+    }
+}
+
+/* dl_iterate_phdr's callback: looks for the build ID in the note segments of
+ * the first object it is shown, the executable, and stops. */
 static int hash_build_id(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size, (void)data;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
+    for (int i = 0; i < info->dlpi_phnum && !self_hash_ok; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_NOTE)
-            continue;
-        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-        const unsigned char *end = p + ph->p_memsz;
-        while (p + sizeof(ElfW(Nhdr)) <= end) {
-            const ElfW(Nhdr) *note = (const ElfW(Nhdr) *)p;
-            const unsigned char *name = p + sizeof *note;
-            const unsigned char *desc = name + ((note->n_namesz + 3) & ~3u);
-            if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
-                memcmp(name, "GNU", 4) == 0 && desc + note->n_descsz <= end) {
-                llvm_blake3_hasher h;
-                llvm_blake3_hasher_init(&h);
-                llvm_blake3_hasher_update(&h, desc, note->n_descsz);
-                llvm_blake3_hasher_finalize(&h, self_hash, LLVM_BLAKE3_OUT_LEN);
-                self_hash_ok = 1;
-                return 1;
-            }
-            p = desc + ((note->n_descsz + 3) & ~3u);
-        }
+        if (ph->p_type == PT_NOTE)
+            hash_note((const unsigned char *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz,
+                      ph->p_align == 8 ? 8 : 4);
     }
     return 1;
 }

@@ -66,12 +66,16 @@ with tempdir() as tmp:
     if not cached:
         fail("the damaged entry was not replaced")
 
-    # A copy of the compiler finds the entry; a copy whose build ID differs
-    # (as a rebuilt compiler's does) compiles again.
+    # A copy of the compiler finds the entry, and so does one with bytes
+    # appended (the build ID, not the file, is the compiler's identity); a
+    # copy whose build ID differs (as a rebuilt compiler's does) compiles again.
     udfc = shutil.which(udftest.UDFC) or udftest.UDFC
-    for name, changed in (("same-udfc", False), ("other-udfc", True)):
+    for name, changed in (("same-udfc", False), ("longer-udfc", False), ("other-udfc", True)):
         copy = os.path.join(tmp, name)
         shutil.copy2(udfc, copy)
+        if name == "longer-udfc":
+            with open(copy, "ab") as f:
+                f.write(b"\0" * 4096)
         if changed:
             at, size = build_id_offset(copy)
             with open(copy, "r+b") as f:
