@@ -119,10 +119,11 @@ with tempdir() as tmp:
         fail("an ABI mismatch:\n" + p.stderr)
     if os.path.exists(out):
         fail("a refused run left an output file")
-    # Version 5 (before fused kernels) still loads; one with a fused kernel
-    # claiming it is damaged.
-    udfrun(with_abi(only_f32, 5, "v5.so"), "--data", path, "-o", out)
-    os.remove(out)
+    # Versions 5 (before fused kernels) and 6 (before UDF_MAX_SIG_DIM) still
+    # load; a version-5 one with a fused kernel claiming it is damaged.
+    for version in (5, 6):
+        udfrun(with_abi(only_f32, version, "v%d.so" % version), "--data", path, "-o", out)
+        os.remove(out)
     fused = os.path.join(tmp, "fused.so")
     run("build", "sum", "-o", fused, "--dtype", "u16", "--corrections", "dark")
     p = udfrun(with_abi(fused, 5, "v5_fused.so"), "--data", path, "-o", out, expect=3)

@@ -10,15 +10,17 @@
 
 #include <stdint.h>
 
-#define UDF_ABI_VERSION 6
+#define UDF_ABI_VERSION 7
 /* The oldest version whose modules this runtime still loads: a version-5
- * module is a version-6 one without fused kernels (see `fused`). */
+ * module is a version-6 one without fused kernels (see `fused`); a
+ * version-6 one a version-7 one that does not rely on UDF_MAX_SIG_DIM. */
 #define UDF_ABI_OLDEST 5
 #define UDF_MODULE_SYMBOL "udf_module"
 /* Most dims a data set's nav or sig part, or a buffer's extra shape, may have. */
 #define UDF_MAX_RANK 8
 /* The runtime passes no frame longer than this along any sig dim, so kernels
- * may convert frame coordinates to float through 32-bit integers. */
+ * (from version 7) may convert frame coordinates to float through 32-bit
+ * integers. */
 #define UDF_MAX_SIG_DIM 2147483647ll
 
 /* Element types: enum suffix, spelling in .udf and .npy-independent name,
