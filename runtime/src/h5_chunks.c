@@ -19,7 +19,9 @@ struct udfrt_h5_chunk_reader {
     size_t stored_size;
     udfrt_h5_decoder *decoder;
     int64_t slots;
-    unsigned char **slot_data; /* decoded chunks, host order */
+    unsigned char *slab;       /* the slots' storage, one block (huge pages), allocated at the
+                                  first miss */
+    unsigned char **slot_data; /* decoded chunks, host order: into slab */
     int64_t *slot_key;         /* linear chunk index, or -1 */
     uint64_t *slot_used, clock;
     int64_t *hint; /* per key % slots: the slot that last held such a key */
@@ -65,8 +67,7 @@ void udfrt_h5_chunk_reader_destroy(udfrt_h5_chunk_reader *rd)
 {
     if (!rd)
         return;
-    for (int64_t i = 0; rd->slot_data && i < rd->slots; i++)
-        udfrt_free(rd->slot_data[i]);
+    udfrt_free(rd->slab);
     udfrt_free(rd->slot_data);
     udfrt_free(rd->slot_key);
     udfrt_free(rd->slot_used);
@@ -285,11 +286,14 @@ static udfrt_status cached_chunk(const udfrt_h5_chunks *c, udfrt_h5_chunk_reader
         if (rd->slot_used[s] < rd->slot_used[victim])
             victim = s;
     }
-    if (!rd->slot_data[victim]) {
-        rd->slot_data[victim] = udfrt_aligned_alloc(c->pipeline.chunk_bytes);
-        if (!rd->slot_data[victim])
+    if (!rd->slab) {
+        size_t stride = (c->pipeline.chunk_bytes + 63) / 64 * 64;
+        rd->slab = udfrt_aligned_alloc((size_t)rd->slots * stride);
+        if (!rd->slab)
             return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory for the chunk cache of '%s'",
                               c->name);
+        for (int64_t i = 0; i < rd->slots; i++)
+            rd->slot_data[i] = rd->slab + (size_t)i * stride;
     }
     rd->slot_key[victim] = -1;
     udfrt_status st = fetch_chunk(c, rd, offset, rd->slot_data[victim], err);
