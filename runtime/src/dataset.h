@@ -29,10 +29,9 @@ typedef struct udfrt_dataset_ops {
     udfrt_status (*read)(udfrt_dataset *ds, udfrt_reader *rd, const int64_t *file_frames,
                          int64_t count, const void **frames, udfrt_error *err);
     /* Formats that can point frames into the mapped page cache or copy them
-     * into the reader's buffer: copy (1) or map (0) from the next read on
-     * (a reader that starts copying unmaps its window at once). Returns 0 if
-     * this reader always copies (byte-swapped frames). NULL where the format
-     * has no such choice. */
+     * into the reader's buffer: copy (1) or map (0) from the next read on.
+     * Returns 0 if this reader always copies (byte-swapped frames). NULL
+     * where the format has no such choice. */
     int (*reader_copy)(udfrt_reader *rd, int copy);
     /* Format-specific lines for `udfc info` (layout, offsets, chunks). */
     void (*describe)(const udfrt_dataset *ds, FILE *out);

@@ -221,10 +221,6 @@ udfrt_status udfrt_frame_file_read(udfrt_dataset *ds, udfrt_reader *rd, const in
 
 int udfrt_frame_file_reader_copy(udfrt_reader *rd, int copy)
 {
-    /* A reader that starts copying unmaps the window it read from now, so
-     * that the time goes to the reads that mapped (read_trial.c). */
-    if (copy && !rd->copy)
-        udfrt_window_release(&rd->window);
     rd->copy = copy;
     return rd->can_map;
 }
