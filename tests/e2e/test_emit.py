@@ -70,4 +70,11 @@ if not re.search(r"<\d+ x ", llvm):
     fail("udfc emit llvm --corrections dark: the tile has no vector code")
 for bad in (["--corrections", "flat"], ["--corrections", "dark,gain"], ["--corrections"]):
     run("emit", "ir", sum_udf, *bad, expect=2)
+
+# com's frame coordinates reach float through i32 (kernel_abi.h
+# UDF_MAX_SIG_DIM): the loop vectorises an i32 induction, not i64 ones.
+com_udf = [f for f in files if f.endswith("/com.udf")][0]
+ir = run("emit", "ir", com_udf, "--dtype", "u16").stdout
+if not re.search(r"f32\(i32\(x\d+\)\)", ir) or re.search(r"f32\(x\d+\)", ir):
+    fail("udfc emit ir com.udf: x reaches f32 other than through i32\n" + ir)
 print("ok")
