@@ -29,7 +29,7 @@ int udfrt_read_trial_copies(const udfrt_read_trial *t, int64_t seen);
 
 /* Counts a worker's tile `seen`, read by copying (copy) or mapping, whose
  * reading and kernels took `seconds` for `bytes`. The first worker to end its
- * trial — at its last tile, or at a mapped window that leaves mapping
+ * trial — at its last tile, or at a mapped tile that leaves mapping
  * slower — decides for all. */
 void udfrt_read_trial_count(udfrt_read_trial *t, int64_t seen, int copy, double seconds,
                             int64_t bytes);

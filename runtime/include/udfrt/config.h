@@ -80,7 +80,7 @@
  * by copying, uncounted, then UDF_READ_TRIAL_WINDOWS by copying and as many
  * by mapping; all keep mapping if, over all their counted tiles, it took
  * fewer read and kernel seconds per byte by UDF_READ_MAP_MARGIN, else
- * copying; a mapped window that leaves mapping slower than copying decides
+ * copying; a mapped tile that leaves mapping slower than copying decides
  * at once (read_trial.c). */
 #define UDF_READ_TRIAL_WARMUP 2
 #define UDF_READ_TRIAL_WINDOWS 4
