@@ -29,17 +29,24 @@ void *udfrt_calloc(size_t count, size_t size)
     return may_allocate() ? calloc(count ? count : 1, size ? size : 1) : NULL;
 }
 
-/* Buffers this large get transparent huge pages where the kernel offers
- * them for the asking (MADV_HUGEPAGE): a fresh buffer then costs a fault per
- * 2 MiB instead of per 4 KiB. On a virtual machine whose page faults are dear
- * that made HDF5 reads through a 48 MiB chunk cache per thread 1.4× faster. */
+/* Buffers of HUGE_FROM_BYTES or more are rounded up to whole huge pages
+ * (HUGE_BYTES) and get them where the kernel offers them for the asking
+ * (MADV_HUGEPAGE): a fresh buffer then costs a fault per 2 MiB instead of
+ * per 4 KiB. On a virtual machine whose page faults are dear that made HDF5
+ * reads through a 48 MiB chunk cache per thread 4.6× faster, and from 256 KiB
+ * on (a partition's partial sums of a 256² detector are 256–512 KiB each), a
+ * 2 GiB sum 1.1× and stddev 1.24× faster (medians of 9): 64–128 faults per
+ * fresh buffer took longer than zeroing a huge page. The rounding costs at
+ * most 8× the memory of such a buffer, and nothing where the kernel gives no
+ * huge pages (untouched small pages stay unallocated). */
+#define HUGE_FROM_BYTES ((size_t)256 << 10)
 #define HUGE_BYTES ((size_t)2 << 20)
 
 void *udfrt_aligned_alloc(size_t size)
 {
     if (size > SIZE_MAX - HUGE_BYTES || !may_allocate())
         return NULL;
-    if (size >= HUGE_BYTES) {
+    if (size >= HUGE_FROM_BYTES) {
         size_t rounded = (size + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
         void *p = aligned_alloc(HUGE_BYTES, rounded);
         if (p)

@@ -8,8 +8,8 @@
 /* Zero-filled; NULL on failure (also for a size that overflows). */
 void *udfrt_calloc(size_t count, size_t size);
 void *udfrt_malloc(size_t size);
-/* 64-byte aligned (a cache line, any vector width), from 2 MiB on 2 MiB
- * aligned and advised MADV_HUGEPAGE; free with udfrt_free. */
+/* 64-byte aligned (a cache line, any vector width); from 256 KiB on, whole
+ * 2 MiB pages, aligned and advised MADV_HUGEPAGE; free with udfrt_free. */
 void *udfrt_aligned_alloc(size_t size);
 void udfrt_free(void *p);
 
