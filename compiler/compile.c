@@ -1,7 +1,8 @@
 /* compile.c — chaining the stages; see compile.h. JIT runs, `udfc emit` and
  * `udfc build` share one path: lower every udf for every input type, generate
  * one module, optimise it for the target, emit it. Only the destination of
- * the object differs. */
+ * the object differs: a file, or memory that the runtime links into the
+ * process (udfrt_module_link). */
 #include "compile.h"
 
 #include <llvm-c/Core.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codegen.h"
 #include "objcache.h"
@@ -22,13 +22,6 @@ CheckedProgram *compile_check(Source *src, Arena *arena)
     if (!prog || src->errors)
         return NULL;
     return check_program(prog);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* The optimised module for every udf and kernel variant, in `ctx`, for `tm`. */
@@ -80,28 +73,32 @@ static LLVMMemoryBufferRef emit(CheckedUdf *const *udfs, int n, const KernelVari
     return out;
 }
 
-const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n,
-                                   const KernelVariant *variant, Arena *arena, CompileStats *stats,
-                                   char *why, size_t cap)
+unsigned char *compile_jit(CheckedUdf *const *udfs, int n, const KernelVariant *variant,
+                           Arena *arena, size_t *size, CompileStats *stats, char *why, size_t cap)
 {
-    double t0 = now();
     memset(stats, 0, sizeof *stats);
     char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
     ObjKey key;
     objcache_key(&key, udfs, n, variant, cpu, features);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
-    LLVMMemoryBufferRef obj = objcache_load(&key);
-    stats->cached = obj != NULL;
-    if (!obj) {
-        obj = emit(udfs, n, variant, 1, NULL, LLVMObjectFile, arena, why, cap);
-        if (obj)
-            objcache_store(&key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), stats->cache_note,
-                           sizeof stats->cache_note);
+    unsigned char *bytes = objcache_load(&key, size);
+    stats->cached = bytes != NULL;
+    if (bytes)
+        return bytes;
+    LLVMMemoryBufferRef obj = emit(udfs, n, variant, 1, NULL, LLVMObjectFile, arena, why, cap);
+    if (!obj)
+        return NULL;
+    *size = LLVMGetBufferSize(obj);
+    bytes = malloc(*size ? *size : 1);
+    if (bytes) {
+        memcpy(bytes, LLVMGetBufferStart(obj), *size);
+        objcache_store(&key, bytes, *size, stats->cache_note, sizeof stats->cache_note);
+    } else {
+        snprintf(why, cap, "out of memory for the kernels' object");
     }
-    const udf_module_desc *desc = obj ? jit_add_object(jit, obj, why, cap) : NULL;
-    stats->seconds = now() - t0;
-    return desc;
+    LLVMDisposeMemoryBuffer(obj);
+    return bytes;
 }
 
 LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const KernelVariant *variants,

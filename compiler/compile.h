@@ -1,5 +1,5 @@
 /* compile.h — the compiler's stages chained, for the command line tools:
- * source → tokens → AST → checked AST → loop IR → LLVM IR → JIT. */
+ * source → tokens → AST → checked AST → loop IR → LLVM IR → object. */
 #ifndef UDF_COMPILE_H
 #define UDF_COMPILE_H
 
@@ -7,7 +7,6 @@
 #include <stdio.h>
 
 #include "check.h"
-#include "jit.h"
 #include "lower.h"
 
 /* Parses and checks a whole source; NULL once errors were reported on src. */
@@ -15,18 +14,17 @@ CheckedProgram *compile_check(Source *src, Arena *arena);
 
 /* What compile_jit did. */
 typedef struct CompileStats {
-    double seconds;
     int cached;           /* the object came from the cache */
     char cache_note[512]; /* why the cache could not be written, or "" */
 } CompileStats;
 
-/* Lowers `udfs` as kernel `variant`, generates and optimises one module,
- * emits it as an object for this CPU (or takes that object from the cache,
- * objcache.h) and links it into `jit`. NULL with an internal-error message
- * in why[cap] on failure. */
-const udf_module_desc *compile_jit(Jit *jit, CheckedUdf *const *udfs, int n,
-                                   const KernelVariant *variant, Arena *arena, CompileStats *stats,
-                                   char *why, size_t cap);
+/* `udfs` lowered as kernel `variant`, as an object file for this CPU: taken
+ * from the cache (objcache.h), or generated, optimised, emitted and cached.
+ * The object, *size bytes, is the caller's to free (after linking it into
+ * the process: udfrt_module_link). NULL with an internal-error message in
+ * why[cap] on failure. */
+unsigned char *compile_jit(CheckedUdf *const *udfs, int n, const KernelVariant *variant,
+                           Arena *arena, size_t *size, CompileStats *stats, char *why, size_t cap);
 
 /* Every udf compiled as every variant into one object file for `cpu`
  * (NULL: this machine), with one udf_module_desc listing all the kernels.

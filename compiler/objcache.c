@@ -150,30 +150,48 @@ static void hash_bytes(const void *data, size_t size, uint8_t out[LLVM_BLAKE3_OU
     llvm_blake3_hasher_finalize(&h, out, LLVM_BLAKE3_OUT_LEN);
 }
 
-LLVMMemoryBufferRef objcache_load(const ObjKey *key)
+/* The whole file at `path` in a malloc'd buffer, or NULL. */
+static unsigned char *read_file(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    unsigned char *data = NULL;
+    if (fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size > 0 && (data = malloc((size_t)sb.st_size))) {
+        size_t at = 0;
+        ssize_t got = 1;
+        while (at < (size_t)sb.st_size && (got = read(fd, data + at, (size_t)sb.st_size - at)) > 0)
+            at += (size_t)got;
+        *size = at;
+        if (at != (size_t)sb.st_size) {
+            free(data);
+            data = NULL;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    return data;
+}
+
+unsigned char *objcache_load(const ObjKey *key, size_t *size)
 {
     char path[4200];
     if (!key->usable || !entry_path(key, path, sizeof path) || access(path, R_OK) != 0)
         return NULL;
-    LLVMMemoryBufferRef file = NULL;
-    char *msg = NULL;
-    if (LLVMCreateMemoryBufferWithContentsOfFile(path, &file, &msg)) {
-        LLVMDisposeMessage(msg);
-        return NULL;
-    }
-    const char *data = LLVMGetBufferStart(file);
-    size_t size = LLVMGetBufferSize(file);
+    size_t total = 0;
+    unsigned char *data = read_file(path, &total);
     uint8_t sum[LLVM_BLAKE3_OUT_LEN];
-    LLVMMemoryBufferRef obj = NULL;
-    if (size > sizeof sum) {
-        hash_bytes(data, size - sizeof sum, sum);
-        if (memcmp(sum, data + size - sizeof sum, sizeof sum) == 0)
-            obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(data, size - sizeof sum, "kernels");
+    int intact = 0;
+    if (data && total > sizeof sum) {
+        hash_bytes(data, total - sizeof sum, sum);
+        intact = memcmp(sum, data + total - sizeof sum, sizeof sum) == 0;
     }
-    LLVMDisposeMemoryBuffer(file);
-    if (!obj)
-        unlink(path);
-    return obj;
+    if (intact) {
+        *size = total - sizeof sum;
+        return data;
+    }
+    free(data);
+    unlink(path);
+    return NULL;
 }
 
 /* mkdir -p for the cache directory. */

@@ -12,7 +12,6 @@
 #ifndef UDF_OBJCACHE_H
 #define UDF_OBJCACHE_H
 
-#include <llvm-c/Core.h>
 #include <stddef.h>
 
 #include "lower.h"
@@ -24,8 +23,9 @@ typedef struct ObjKey {
 
 void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVariant *variant,
                   const char *cpu, const char *features);
-/* The cached object, or NULL (also for a damaged entry, which is removed). */
-LLVMMemoryBufferRef objcache_load(const ObjKey *key);
+/* The cached object, *size bytes in a malloc'd buffer, or NULL (also for a
+ * damaged entry, which is removed). */
+unsigned char *objcache_load(const ObjKey *key, size_t *size);
 /* Stores an object (atomically: temporary file, then rename). Returns 0 and
  * a reason in why[cap] if it could not; the run goes on without the cache. */
 int objcache_store(const ObjKey *key, const void *data, size_t size, char *why, size_t cap);

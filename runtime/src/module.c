@@ -2,16 +2,23 @@
 #include "module.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "dtype.h"
 #include "elf_check.h"
+#include "frame_file.h"
 #include "inputs.h"
+#include "object_link.h"
 
 struct udfrt_module {
-    void *handle; /* dlopen handle, or NULL for a wrapped descriptor */
+    void *handle;       /* dlopen handle, or NULL */
+    udfrt_linked image; /* a linked object's image, or none */
     const udf_module_desc *desc;
 };
 
@@ -50,6 +57,49 @@ static udfrt_status wrap(const udf_module_desc *desc, void *handle, udfrt_module
     return UDFRT_OK;
 }
 
+udfrt_status udfrt_module_link(const void *object, size_t size, const char *from,
+                               udfrt_module **out, udfrt_error *err)
+{
+    *out = NULL;
+    udfrt_linked linked;
+    udfrt_status st = udfrt_object_link(object, size, from, &linked, err);
+    if (st == UDFRT_OK)
+        st = check_desc(linked.module, from, err);
+    if (st == UDFRT_OK)
+        st = wrap(linked.module, NULL, out, err);
+    if (st == UDFRT_OK)
+        (*out)->image = linked;
+    else
+        udfrt_object_unlink(&linked);
+    return st;
+}
+
+/* An object file (`udfc build -o KERNELS.o`) read whole and linked. */
+static udfrt_status load_object(int fd, const char *path, udfrt_module **out, udfrt_error *err)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return udfrt_fail_errno(err, UDFRT_ERR_DATA, errno, "cannot read '%s'", path);
+    unsigned char *bytes = udfrt_malloc((size_t)sb.st_size);
+    if (!bytes)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "out of memory reading '%s'", path);
+    udfrt_status st = udfrt_pread_all(path, fd, bytes, sb.st_size, 0, err);
+    char from[4300];
+    snprintf(from, sizeof from, "'%s'", path);
+    if (st == UDFRT_OK)
+        st = udfrt_module_link(bytes, (size_t)sb.st_size, from, out, err);
+    udfrt_free(bytes);
+    return st;
+}
+
+/* Whether the file at fd starts like a relocatable object. */
+static int is_object_file(int fd)
+{
+    unsigned char head[64];
+    return pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+           udfrt_object_is_relocatable(head, sizeof head);
+}
+
 udfrt_status udfrt_module_load(const char *path, udfrt_module **out, udfrt_error *err)
 {
     *out = NULL;
@@ -59,10 +109,18 @@ udfrt_status udfrt_module_load(const char *path, udfrt_module **out, udfrt_error
         snprintf(local, sizeof local, "./%s", path);
         path = local;
     }
+    udfrt_note_input(path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && is_object_file(fd)) {
+        udfrt_status st = load_object(fd, path, out, err);
+        close(fd);
+        return st;
+    }
+    if (fd >= 0)
+        close(fd);
     udfrt_status checked = udfrt_elf_check(path, err);
     if (checked != UDFRT_OK)
         return checked;
-    udfrt_note_input(path);
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle)
         return udfrt_fail(err, UDFRT_ERR_DATA, "cannot load kernels from '%s': %s", path,
@@ -95,6 +153,7 @@ void udfrt_module_destroy(udfrt_module *m)
         return;
     if (m->handle)
         dlclose(m->handle);
+    udfrt_object_unlink(&m->image);
     udfrt_free(m);
 }
 

@@ -10,30 +10,10 @@ import signal
 import subprocess
 import time
 
-import numpy as np
-
-from udftest import UDFC, check_close, check_equal, fail, random_data, read, run, tempdir, udfrun
+from udftest import (STDLIB, UDFC, check_equal, compare_files, fail, read, run, stdlib_scan,
+                     tempdir, udfrun)
 
 UDFRUN = os.environ["UDFRUN"]
-STDLIB = ["sum", "sumsig", "max", "logsum", "stddev", "masks", "disk", "ring", "com",
-          "radial_profile", "fem", "pick"]
-
-
-def compare_files(a, b, exact, what):
-    import h5py
-    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
-        if sorted(fa) != sorted(fb):
-            fail("%s: udfs differ: %s vs %s" % (what, sorted(fa), sorted(fb)))
-        for udf in fa:
-            if sorted(fa[udf]) != sorted(fb[udf]):
-                fail("%s: buffers of %s differ" % (what, udf))
-            for buf in fa[udf]:
-                x, y = fa[udf][buf][()], fb[udf][buf][()]
-                if exact or x.dtype.kind in "iub":
-                    check_equal(x, y, "%s %s/%s" % (what, udf, buf))
-                else:
-                    scale = max(float(np.nanmax(np.abs(y))) if y.size else 1.0, 1.0)
-                    check_close(x, y, "%s %s/%s" % (what, udf, buf), rtol=1e-5, atol=1e-6 * scale)
 
 
 ldd = subprocess.run(["ldd", UDFRUN], capture_output=True, text=True).stdout
@@ -41,15 +21,7 @@ if "LLVM" in ldd or "llvm" in ldd:
     fail("udfrun links LLVM:\n" + ldd)
 
 with tempdir() as tmp:
-    data = random_data("u16", (5, 6, 14, 12), seed=3) % 4000
-    path = os.path.join(tmp, "data.npy")
-    np.save(path, data)
-    masks = os.path.join(tmp, "masks.npy")
-    np.save(masks, np.random.default_rng(1).random((2, 14, 12)).astype(np.float32))
-    params = ["--param", "masks=@" + masks, "--param", "indices=0,7"]
-
-    reference = os.path.join(tmp, "jit.h5")
-    run("run", *STDLIB, "--data", path, "-o", reference, *params)
+    path, params, reference = stdlib_scan(tmp, 3)
     for cpu, exact in (("native", True), ("x86-64-v2", False)):
         lib = os.path.join(tmp, "kernels-%s.so" % cpu)
         header = os.path.join(tmp, "kernels-%s.h" % cpu)

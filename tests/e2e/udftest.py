@@ -176,3 +176,40 @@ def read_png(path):
         image[y] = out
         prev = out
     return image.astype(np.uint8)
+
+
+def compare_files(a, b, exact, what):
+    """Checks that two result files hold the same udfs and buffers, equal (or,
+    unless `exact`, floats within rounding)."""
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        if sorted(fa) != sorted(fb):
+            fail("%s: udfs differ: %s vs %s" % (what, sorted(fa), sorted(fb)))
+        for udf in fa:
+            if sorted(fa[udf]) != sorted(fb[udf]):
+                fail("%s: buffers of %s differ" % (what, udf))
+            for buf in fa[udf]:
+                x, y = fa[udf][buf][()], fb[udf][buf][()]
+                if exact or x.dtype.kind in "iub":
+                    check_equal(x, y, "%s %s/%s" % (what, udf, buf))
+                else:
+                    scale = max(float(np.nanmax(np.abs(y))) if y.size else 1.0, 1.0)
+                    check_close(x, y, "%s %s/%s" % (what, udf, buf), rtol=1e-5, atol=1e-6 * scale)
+
+
+# Every stdlib udf, and the params they need on stdlib_scan's data.
+STDLIB = ["sum", "sumsig", "max", "logsum", "stddev", "masks", "disk", "ring", "com",
+          "radial_profile", "fem", "pick"]
+
+
+def stdlib_scan(tmp, seed):
+    """A small u16 scan and two masks in tmp, and every stdlib udf run on it by
+    `udfc run`: (data path, params, result file)."""
+    data = random_data("u16", (5, 6, 14, 12), seed=seed) % 4000
+    path = os.path.join(tmp, "data.npy")
+    np.save(path, data)
+    masks = os.path.join(tmp, "masks.npy")
+    np.save(masks, np.random.default_rng(seed).random((2, 14, 12)).astype(np.float32))
+    params = ["--param", "masks=@" + masks, "--param", "indices=0,7"]
+    reference = os.path.join(tmp, "jit.h5")
+    run("run", *STDLIB, "--data", path, "-o", reference, *params)
+    return path, params, reference

@@ -2,6 +2,7 @@
 #include "run_driver.h"
 
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -139,4 +140,11 @@ int run_driver(const RunOptions *o, const KernelSource *kernels)
     int rc = udfrt_mpi_start(&err) == UDFRT_OK ? run_job(o, kernels) : cli_report(&err);
     udfrt_mpi_finish(rc);
     return rc;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

@@ -25,4 +25,7 @@ typedef struct KernelSource {
 /* Returns the exit code. */
 int run_driver(const RunOptions *o, const KernelSource *kernels);
 
+/* Seconds on a monotonic clock, for the tools' --stats timings. */
+double cli_now(void);
+
 #endif

@@ -1,8 +1,10 @@
 /* cmd_run.c — `udfc run UDF... [options]`: the shared run driver
  * (tools/common/run_driver.h) with kernels JIT-compiled from the udf sources
  * for the element type the session's kernels will see, applying its
- * corrections (dark, gain) as they load the frames where they can. */
+ * corrections (dark, gain) as they load the frames where they can; the
+ * runtime links the object into the process. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -12,29 +14,34 @@
 
 typedef struct JitKernels {
     UnitSet *units;
-    Jit *jit;
     udfrt_module *module;
     CompileStats stats;
+    double seconds; /* compiling (or loading from the cache) and linking */
 } JitKernels;
 
 static int add_jit_kernels(void *ctx, udfrt_session *session)
 {
     JitKernels *k = ctx;
     char why[2048];
+    double t0 = cli_now();
     Arena *arena = arena_create();
-    const udf_module_desc *desc = NULL;
-    k->jit = jit_create(why, sizeof why);
     KernelVariant variant = {udfrt_session_frame_dtype(session), udfrt_session_fusable(session)};
-    if (k->jit)
-        desc = compile_jit(k->jit, k->units->udfs, k->units->n_udfs, &variant, arena, &k->stats,
-                           why, sizeof why);
+    size_t size = 0;
+    unsigned char *object = compile_jit(k->units->udfs, k->units->n_udfs, &variant, arena, &size,
+                                        &k->stats, why, sizeof why);
     arena_destroy(arena);
-    if (!desc) {
+    if (!object) {
         fprintf(stderr, "udfc: internal error: %s (please report)\n", why);
         return 4;
     }
     udfrt_error err = {0};
-    udfrt_status st = udfrt_module_wrap(desc, &k->module, &err);
+    udfrt_status st = udfrt_module_link(object, size, "the compiled kernels", &k->module, &err);
+    free(object);
+    k->seconds = cli_now() - t0;
+    if (st != UDFRT_OK) {
+        fprintf(stderr, "udfc: internal error: %s (please report)\n", err.msg);
+        return 4;
+    }
     for (int i = 0; st == UDFRT_OK && i < k->units->n_udfs; i++)
         st = udfrt_session_add(session, k->module, k->units->udfs[i]->udf->name, &err);
     if (st == UDFRT_OK)
@@ -48,7 +55,7 @@ static void jit_stats(void *ctx, FILE *out)
     const JitKernels *k = ctx;
     if (k->stats.cache_note[0])
         fprintf(out, "stats: kernel cache not written: %s\n", k->stats.cache_note);
-    fprintf(out, "stats: compile %.1f ms%s\n", k->stats.seconds * 1e3,
+    fprintf(out, "stats: compile %.1f ms%s\n", k->seconds * 1e3,
             k->stats.cached ? " (from the cache)" : "");
 }
 
@@ -67,7 +74,6 @@ int cmd_run(int argc, char **argv)
     if (!rc)
         rc = run_driver(&o, &source);
     udfrt_module_destroy(k.module);
-    jit_destroy(k.jit);
     units_release(&units);
     return rc;
 }

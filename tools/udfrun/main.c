@@ -1,15 +1,15 @@
-/* main.c — udfrun: run kernels built by `udfc build` (a shared library) on a
- * data set, with the options of `udfc run`. Links libudfrt, never LLVM. */
+/* main.c — udfrun: run kernels built by `udfc build` (a shared library, or an
+ * object that libudfrt links) on a data set, with the options of `udfc run`.
+ * Links libudfrt, never LLVM. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "run_driver.h"
 
 static const char usage[] =
-    "usage: udfrun KERNELS.so [--udf NAME]... [--data SPEC] [options]\n"
-    "Runs udfs compiled by `udfc build -o KERNELS.so` (all of them, or those named with\n"
-    "--udf) in one pass; the options are those of `udfc run` (see `udfc help`).\n"
+    "usage: udfrun KERNELS.so|KERNELS.o [--udf NAME]... [--data SPEC] [options]\n"
+    "Runs udfs compiled by `udfc build -o KERNELS.so` (or .o) (all of them, or those named\n"
+    "with --udf) in one pass; the options are those of `udfc run` (see `udfc help`).\n"
     "exit codes: 0 ok, 2 bad options, 3 data, kernel or I/O errors, 4 internal error\n";
 
 typedef struct SharedKernels {
@@ -19,20 +19,13 @@ typedef struct SharedKernels {
     double load_seconds;
 } SharedKernels;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int add_shared_kernels(void *ctx, udfrt_session *session)
 {
     SharedKernels *k = ctx;
     udfrt_error err = {0};
-    double t0 = now();
+    double t0 = cli_now();
     udfrt_status st = udfrt_module_load(k->path, &k->module, &err);
-    k->load_seconds = now() - t0;
+    k->load_seconds = cli_now() - t0;
     if (st == UDFRT_OK && k->options->n_select == 0)
         st = udfrt_session_add(session, k->module, NULL, &err);
     for (int i = 0; st == UDFRT_OK && i < k->options->n_select; i++)

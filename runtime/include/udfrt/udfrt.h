@@ -73,9 +73,16 @@ void udfrt_dataset_describe(const udfrt_dataset *ds, udfrt_dataset_info *info);
 
 typedef struct udfrt_module udfrt_module;
 
-/* A shared library from `udfc build -o KERNELS.so`. Refused (UDFRT_ERR_DATA)
- * if it has no udf_module descriptor or one of another ABI version. */
+/* A shared library from `udfc build -o KERNELS.so`, or an object file from
+ * `udfc build -o KERNELS.o` (linked into this process by the runtime itself).
+ * Refused (UDFRT_ERR_DATA) if it has no udf_module descriptor or one of
+ * another ABI version. */
 udfrt_status udfrt_module_load(const char *path, udfrt_module **out, udfrt_error *err);
+/* Kernels from an object file's bytes (x86-64 ELF, relocatable, as udfc's
+ * code generator emits them), linked into this process; `from` names them in
+ * messages. The bytes may be freed afterwards. */
+udfrt_status udfrt_module_link(const void *object, size_t size, const char *from,
+                               udfrt_module **out, udfrt_error *err);
 /* Kernels linked into the program (`udfc build -o KERNELS.o`, then
  * &udf_module), or made by the JIT. The descriptor must outlive the module. */
 udfrt_status udfrt_module_wrap(const udf_module_desc *desc, udfrt_module **out, udfrt_error *err);
