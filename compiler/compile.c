@@ -77,11 +77,8 @@ unsigned char *compile_jit(CheckedUdf *const *udfs, int n, const KernelVariant *
                            Arena *arena, size_t *size, CompileStats *stats, char *why, size_t cap)
 {
     memset(stats, 0, sizeof *stats);
-    char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
     ObjKey key;
-    objcache_key(&key, udfs, n, variant, cpu, features);
-    LLVMDisposeMessage(cpu);
-    LLVMDisposeMessage(features);
+    objcache_key(&key, udfs, n, variant);
     unsigned char *bytes = objcache_load(&key, size);
     stats->cached = bytes != NULL;
     if (bytes)

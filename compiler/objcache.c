@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <link.h>
 #include <gnu/libc-version.h>
-#include <llvm-c/blake3.h>
 #include <llvm/Config/llvm-config.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
+
+#include "host_cpu.h"
 
 /* The directory, or NULL when caching is off. */
 static const char *cache_dir(char *buf, size_t cap)
@@ -31,10 +33,10 @@ static const char *cache_dir(char *buf, size_t cap)
 }
 
 /* The compiler's identity, whatever its version number says: the GNU build
- * ID the linker put into this executable (a hash of its contents), else
- * BLAKE3 of the executable's file — which took 0.5 ms of a cached run's 2 ms
+ * ID the linker put into this executable (a hash of its contents), else a
+ * hash of the executable's file — which took 0.5 ms of a cached run's 2 ms
  * on a virtual machine. Computed once. */
-static uint8_t self_hash[LLVM_BLAKE3_OUT_LEN];
+static XXH128_hash_t self_hash;
 static int self_hash_ok;
 
 /* Hashes the build ID into self_hash if the notes [p, p + size), padded to
@@ -51,10 +53,7 @@ static void hash_note(const unsigned char *p, size_t size, size_t align)
             return; /* a note that runs past the segment */
         size_t desc = name + name_room;
         if (note->n_type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(p + name, "GNU", 4) == 0) {
-            llvm_blake3_hasher h;
-            llvm_blake3_hasher_init(&h);
-            llvm_blake3_hasher_update(&h, p + desc, descsz);
-            llvm_blake3_hasher_finalize(&h, self_hash, LLVM_BLAKE3_OUT_LEN);
+            self_hash = XXH3_128bits(p + desc, descsz);
             self_hash_ok = 1;
             return;
         }
@@ -84,26 +83,26 @@ static void hash_self(void)
     int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
-    llvm_blake3_hasher h;
-    llvm_blake3_hasher_init(&h);
+    XXH3_state_t *h = XXH3_createState();
     char buf[1 << 16];
-    ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) > 0)
-        llvm_blake3_hasher_update(&h, buf, (size_t)got);
+    ssize_t got = -1;
+    if (h && XXH3_128bits_reset(h) == XXH_OK)
+        while ((got = read(fd, buf, sizeof buf)) > 0)
+            XXH3_128bits_update(h, buf, (size_t)got);
     close(fd);
     if (got == 0) {
-        llvm_blake3_hasher_finalize(&h, self_hash, LLVM_BLAKE3_OUT_LEN);
+        self_hash = XXH3_128bits_digest(h);
         self_hash_ok = 1;
     }
+    XXH3_freeState(h);
 }
 
-static void update_str(llvm_blake3_hasher *h, const char *s)
+static void update_str(XXH3_state_t *h, const char *s)
 {
-    llvm_blake3_hasher_update(h, s, strlen(s) + 1); /* with the NUL: fields stay apart */
+    XXH3_128bits_update(h, s, strlen(s) + 1); /* with the NUL: fields stay apart */
 }
 
-void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVariant *variant,
-                  const char *cpu, const char *features)
+void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVariant *variant)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     char dir[4096];
@@ -111,27 +110,29 @@ void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVaria
     if (!cache_dir(dir, sizeof dir))
         return;
     pthread_once(&once, hash_self);
-    if (!self_hash_ok)
+    XXH3_state_t *h = self_hash_ok ? XXH3_createState() : NULL;
+    if (!h || XXH3_128bits_reset(h) != XXH_OK) {
+        XXH3_freeState(h);
         return;
-    llvm_blake3_hasher h;
-    llvm_blake3_hasher_init(&h);
-    llvm_blake3_hasher_update(&h, self_hash, sizeof self_hash);
-    update_str(&h, LLVM_VERSION_STRING);
-    update_str(&h, gnu_get_libc_version()); /* which libmvec functions kernels may call */
-    update_str(&h, cpu);
-    update_str(&h, features);
+    }
+    XXH3_128bits_update(h, &self_hash, sizeof self_hash);
+    update_str(h, LLVM_VERSION_STRING);
+    update_str(h, gnu_get_libc_version()); /* which libmvec functions kernels may call */
+    uint32_t cpu[64];
+    XXH3_128bits_update(h, cpu, host_cpu_identity(cpu, 64) * sizeof *cpu);
     char number[32];
     snprintf(number, sizeof number, "%d %d %d %d", UDF_ABI_VERSION, (int)variant->input,
              variant->fused, n);
-    update_str(&h, number);
+    update_str(h, number);
     for (int i = 0; i < n; i++) {
-        update_str(&h, udfs[i]->udf->name);
-        update_str(&h, udfs[i]->src->text);
+        update_str(h, udfs[i]->udf->name);
+        update_str(h, udfs[i]->src->text);
     }
-    uint8_t out[LLVM_BLAKE3_OUT_LEN];
-    llvm_blake3_hasher_finalize(&h, out, sizeof out);
-    for (size_t i = 0; i < sizeof out; i++)
-        snprintf(key->hex + 2 * i, 3, "%02x", out[i]);
+    XXH128_canonical_t out;
+    XXH128_canonicalFromHash(&out, XXH3_128bits_digest(h));
+    XXH3_freeState(h);
+    for (size_t i = 0; i < sizeof out.digest; i++)
+        snprintf(key->hex + 2 * i, 3, "%02x", out.digest[i]);
     key->usable = 1;
 }
 
@@ -142,12 +143,10 @@ static int entry_path(const ObjKey *key, char *path, size_t cap)
     return d && snprintf(path, cap, "%s/%s.o", d, key->hex) < (int)cap;
 }
 
-static void hash_bytes(const void *data, size_t size, uint8_t out[LLVM_BLAKE3_OUT_LEN])
+/* The checksum that ends each entry. */
+static void hash_bytes(const void *data, size_t size, XXH128_canonical_t *out)
 {
-    llvm_blake3_hasher h;
-    llvm_blake3_hasher_init(&h);
-    llvm_blake3_hasher_update(&h, data, size);
-    llvm_blake3_hasher_finalize(&h, out, LLVM_BLAKE3_OUT_LEN);
+    XXH128_canonicalFromHash(out, XXH3_128bits(data, size));
 }
 
 /* The whole file at `path` in a malloc'd buffer, or NULL. */
@@ -179,11 +178,11 @@ unsigned char *objcache_load(const ObjKey *key, size_t *size)
         return NULL;
     size_t total = 0;
     unsigned char *data = read_file(path, &total);
-    uint8_t sum[LLVM_BLAKE3_OUT_LEN];
+    XXH128_canonical_t sum;
     int intact = 0;
     if (data && total > sizeof sum) {
-        hash_bytes(data, total - sizeof sum, sum);
-        intact = memcmp(sum, data + total - sizeof sum, sizeof sum) == 0;
+        hash_bytes(data, total - sizeof sum, &sum);
+        intact = memcmp(&sum, data + total - sizeof sum, sizeof sum) == 0;
     }
     if (intact) {
         *size = total - sizeof sum;
@@ -226,9 +225,9 @@ int objcache_store(const ObjKey *key, const void *data, size_t size, char *why, 
         snprintf(why, cap, "cannot write to cache directory '%s': %s", d, strerror(errno));
         return 0;
     }
-    uint8_t sum[LLVM_BLAKE3_OUT_LEN];
-    hash_bytes(data, size, sum);
-    int ok = write(fd, data, size) == (ssize_t)size && write(fd, sum, sizeof sum) == sizeof sum;
+    XXH128_canonical_t sum;
+    hash_bytes(data, size, &sum);
+    int ok = write(fd, data, size) == (ssize_t)size && write(fd, &sum, sizeof sum) == sizeof sum;
     ok = close(fd) == 0 && ok;
     if (ok && rename(tmp, path) == 0)
         return 1;

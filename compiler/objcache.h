@@ -1,13 +1,14 @@
 /* objcache.h — compiled kernel objects kept on disk, so that running the
  * same udfs on data of the same type on the same CPU again skips the
- * optimiser and code generator. Entries are named by a BLAKE3 hash of
- * everything that decides the object: the udfs' source texts and names, the
- * input type and the corrections fused into its loads, the CPU and its
- * features, the LLVM and glibc versions (the vector math functions kernels
- * may call) and the compiler binary itself. The directory is
+ * optimiser and code generator. Entries are named by a 128-bit hash (XXH3,
+ * libxxhash) of everything that decides the object: the udfs' source texts
+ * and names, the input type and the corrections fused into its loads, the
+ * CPU (its cpuid registers, host_cpu.h), the LLVM and glibc versions (the
+ * vector math functions kernels may call) and the compiler binary itself.
+ * None of it needs LLVM, so a cached run never loads it. The directory is
  * $UDF_CACHE_DIR, else $XDG_CACHE_HOME/udf, else ~/.cache/udf;
  * UDF_CACHE_DIR=off disables it.
- * Each entry ends in a BLAKE3 hash of the object, so a damaged entry is
+ * Each entry ends in an XXH3 hash of the object, so a damaged entry is
  * noticed and compiled again. */
 #ifndef UDF_OBJCACHE_H
 #define UDF_OBJCACHE_H
@@ -21,8 +22,7 @@ typedef struct ObjKey {
     char hex[65];
 } ObjKey;
 
-void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVariant *variant,
-                  const char *cpu, const char *features);
+void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVariant *variant);
 /* The cached object, *size bytes in a malloc'd buffer, or NULL (also for a
  * damaged entry, which is removed). */
 unsigned char *objcache_load(const ObjKey *key, size_t *size);
