@@ -3,7 +3,6 @@
 #ifndef UDF_COMPILE_H
 #define UDF_COMPILE_H
 
-#include <llvm-c/Core.h>
 #include <stdio.h>
 
 #include "check.h"
@@ -14,8 +13,9 @@ CheckedProgram *compile_check(Source *src, Arena *arena);
 
 /* What compile_jit did. */
 typedef struct CompileStats {
-    int cached;           /* the object came from the cache */
-    char cache_note[512]; /* why the cache could not be written, or "" */
+    int cached;             /* the object came from the cache */
+    double backend_seconds; /* loading the code generator (LLVM), or 0 */
+    char cache_note[512];   /* why the cache could not be written, or "" */
 } CompileStats;
 
 /* `udfs` lowered as kernel `variant`, as an object file for this CPU: taken
@@ -27,11 +27,15 @@ unsigned char *compile_jit(CheckedUdf *const *udfs, int n, const KernelVariant *
                            Arena *arena, size_t *size, CompileStats *stats, char *why, size_t cap);
 
 /* Every udf compiled as every variant into one object file for `cpu`
- * (NULL: this machine), with one udf_module_desc listing all the kernels.
- * NULL with a message in why[cap] on failure. */
-LLVMMemoryBufferRef compile_object(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
-                                   int n_variants, const char *cpu, Arena *arena, char *why,
-                                   size_t cap);
+ * (NULL: this machine), with one udf_module_desc listing all the kernels:
+ * *size bytes, malloc'd. NULL with a message in why[cap] on failure. */
+unsigned char *compile_object(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
+                              int n_variants, const char *cpu, Arena *arena, size_t *size,
+                              char *why, size_t cap);
+
+/* Whether LLVM knows `cpu` as an x86-64 CPU: 1 or 0; -1 with a message in
+ * why[cap] if the code generator cannot be loaded. */
+int compile_cpu_known(const char *cpu, char *why, size_t cap);
 
 /* A C header for a built object: the descriptor symbol, the variants, and
  * each udf's doc, params and buffers. */

@@ -2,7 +2,8 @@
 type loads the compiled object instead of compiling; results are the same;
 a damaged entry is compiled again; UDF_CACHE_DIR=off writes nothing; a cache
 that cannot be written does not stop the run; entries belong to the compiler
-that made them, known by its executable's build ID."""
+that made them, known by its executable's build ID; a run served from the
+cache never loads LLVM."""
 import os
 import shutil
 import struct
@@ -42,9 +43,11 @@ with tempdir() as tmp:
         p = run(*args, "-o", out)
         return out, "(from the cache)" in p.stderr, p.stderr
 
-    first, cached, _ = once("first")
+    first, cached, stderr = once("first")
     if cached:
         fail("the first run claims a cached kernel")
+    if "code generator (LLVM) loaded in" not in stderr:
+        fail("a compiling run does not say it loaded LLVM:\n" + stderr)
     entries = [f for f in os.listdir(cache) if f.endswith(".o")]
     if len(entries) != 1:
         fail("expected one cache entry, found %s" % entries)
@@ -53,6 +56,16 @@ with tempdir() as tmp:
         fail("the second run compiled again")
     for buffer in ("mean", "var", "std"):
         check_equal(read(second, "stddev", buffer), read(first, "stddev", buffer), buffer)
+
+    # A run served from the cache never loads LLVM: its code generator is a
+    # module that udfc loads only to compile (the dynamic loader names every
+    # library it opens under LD_DEBUG=files).
+    p = subprocess.run([udftest.UDFC] + args + ["-o", os.path.join(tmp, "no-llvm.h5")],
+                       capture_output=True, text=True, env=dict(os.environ, LD_DEBUG="files"))
+    if p.returncode != 0 or "(from the cache)" not in p.stderr:
+        fail("a cached run under LD_DEBUG failed:\n" + p.stderr[-2000:])
+    if "libLLVM" in p.stderr or "libudfc_llvm" in p.stderr or "LLVM) loaded" in p.stderr:
+        fail("a run served from the cache loaded LLVM")
 
     entry = os.path.join(cache, entries[0])
     with open(entry, "r+b") as f:

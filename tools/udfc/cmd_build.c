@@ -20,7 +20,6 @@
 #include "dtype.h"
 #include "fused_sets.h"
 #include "options.h"
-#include "target.h"
 #include "units.h"
 
 extern char **environ;
@@ -132,7 +131,13 @@ static int parse(int argc, char **argv, BuildOptions *o)
             o->udf_args[o->n_udf_args++] = a;
         }
     }
-    if (!target_cpu_known(o->cpu))
+    char why[2048];
+    int known = compile_cpu_known(o->cpu, why, sizeof why);
+    if (known < 0) {
+        fprintf(stderr, "udfc: internal error: %s (please report)\n", why);
+        return 4;
+    }
+    if (!known)
         return usage("--cpu expects an x86-64 CPU that LLVM knows (x86-64-v2, x86-64-v3, "
                      "x86-64-v4, native, a model such as znver4), not '%s'",
                      o->cpu);
@@ -236,10 +241,10 @@ static udfrt_status stage_header(udfrt_staging *staging, const BuildOptions *o, 
 }
 
 /* The object (or library) and the header appear together, or neither. */
-static int write_outputs(const BuildOptions *o, UnitSet *set, LLVMMemoryBufferRef obj)
+static int write_outputs(const BuildOptions *o, UnitSet *set, const unsigned char *data,
+                         size_t size)
 {
-    const char *data = LLVMGetBufferStart(obj);
-    size_t size = LLVMGetBufferSize(obj), n = strlen(o->output);
+    size_t n = strlen(o->output);
     udfrt_error err = {0};
     udfrt_staging *staging = NULL;
     udfrt_status st = udfrt_staging_create(&staging, &err);
@@ -288,12 +293,13 @@ int cmd_build(int argc, char **argv)
         const char *cpu = strcmp(o.cpu, "native") == 0 ? NULL : o.cpu;
         KernelVariant variants[UDF_DTYPE_COUNT * (MAX_FUSED_SETS + 1)];
         int n = build_variants(&o, variants);
-        LLVMMemoryBufferRef obj =
-            compile_object(set.udfs, set.n_udfs, variants, n, cpu, arena, why, sizeof why);
+        size_t size = 0;
+        unsigned char *obj =
+            compile_object(set.udfs, set.n_udfs, variants, n, cpu, arena, &size, why, sizeof why);
         if (obj) {
             udfrt_atomic_install_signal_cleanup();
-            rc = write_outputs(&o, &set, obj);
-            LLVMDisposeMemoryBuffer(obj);
+            rc = write_outputs(&o, &set, obj, size);
+            free(obj);
         } else {
             fprintf(stderr, "udfc: internal error: %s (please report)\n", why);
             rc = 4;

@@ -16,7 +16,7 @@ typedef struct JitKernels {
     UnitSet *units;
     udfrt_module *module;
     CompileStats stats;
-    double seconds; /* compiling (or loading from the cache) and linking */
+    double seconds; /* loading LLVM, compiling (or loading from the cache), linking */
 } JitKernels;
 
 static int add_jit_kernels(void *ctx, udfrt_session *session)
@@ -55,7 +55,10 @@ static void jit_stats(void *ctx, FILE *out)
     const JitKernels *k = ctx;
     if (k->stats.cache_note[0])
         fprintf(out, "stats: kernel cache not written: %s\n", k->stats.cache_note);
-    fprintf(out, "stats: compile %.1f ms%s\n", k->seconds * 1e3,
+    if (k->stats.backend_seconds > 0)
+        fprintf(out, "stats: code generator (LLVM) loaded in %.1f ms\n",
+                k->stats.backend_seconds * 1e3);
+    fprintf(out, "stats: compile %.1f ms%s\n", (k->seconds - k->stats.backend_seconds) * 1e3,
             k->stats.cached ? " (from the cache)" : "");
 }
 
