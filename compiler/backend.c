@@ -3,13 +3,38 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Opens the module by path: installed beside udfc (../LIBDIR from its
+ * directory), else where the build tree made it. Not by name through udfc's
+ * run path: under AddressSanitizer the dlopen call comes from the
+ * sanitizer's library, whose run path is empty. */
+static void *open_module(char *why, size_t cap)
+{
+    char exe[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(path, sizeof path, "%s/../%s/%s", exe, UDF_BACKEND_INSTALL_LIBDIR, UDF_BACKEND_FILE);
+    void *handle = access(path, R_OK) == 0 ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
+    if (!handle) {
+        snprintf(path, sizeof path, "%s/%s", UDF_BACKEND_BUILD_DIR, UDF_BACKEND_FILE);
+        handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    }
+    if (!handle)
+        snprintf(why, cap, "cannot load the code generator %s: %s", UDF_BACKEND_FILE, dlerror());
+    return handle;
 }
 
 const CompilerBackend *backend_get(double *load_seconds, char *why, size_t cap)
@@ -19,12 +44,9 @@ const CompilerBackend *backend_get(double *load_seconds, char *why, size_t cap)
     if (loaded)
         return loaded;
     double t0 = now();
-    /* Searched in udfc's run path: the build tree, or the installed lib dir. */
-    void *handle = dlopen(UDF_BACKEND_FILE, RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-        snprintf(why, cap, "cannot load the code generator %s: %s", UDF_BACKEND_FILE, dlerror());
+    void *handle = open_module(why, cap);
+    if (!handle)
         return NULL;
-    }
     loaded = dlsym(handle, UDF_BACKEND_SYMBOL);
     if (!loaded) {
         snprintf(why, cap, "%s has no %s", UDF_BACKEND_FILE, UDF_BACKEND_SYMBOL);

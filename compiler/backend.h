@@ -30,7 +30,8 @@ typedef struct CompilerBackend {
     int (*cpu_known)(const char *cpu);
 } CompilerBackend;
 
-/* The backend, loaded on first use (from udfc's library path), and the
+/* The backend, loaded on first use (installed: from udfc's ../LIBDIR; else
+ * from the build tree that made this udfc), and the
  * seconds loading it took (0 once loaded); NULL with a message in why[cap]
  * if the module cannot be loaded. */
 const CompilerBackend *backend_get(double *load_seconds, char *why, size_t cap);

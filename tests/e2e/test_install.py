@@ -1,6 +1,7 @@
 """Deployment: install the project into a temporary prefix, build
 examples/aot there as an outside project (find_package(udfrt), kernels from
-the installed udfc), run it, and compare its results with `udfc run`."""
+the installed udfc, which loads the installed code generator module), run it,
+and compare its results with `udfc run`."""
 import os
 import subprocess
 import sys
@@ -38,6 +39,13 @@ with tempdir() as tmp:
     p = sh(os.path.join(example, "aot_example"), path, aot_out)
     if "42 frames" not in p.stdout:
         fail("unexpected output:\n" + p.stdout)
+    # The installed udfc compiles with the installed code generator module.
+    p = subprocess.run([os.path.join(prefix, "bin", "udfc"), "emit", "asm", "sum"],
+                       capture_output=True, text=True, env=dict(env, LD_DEBUG="files"))
+    loaded = [line for line in p.stderr.splitlines() if "file=" in line and "libudfc_llvm" in line]
+    if p.returncode != 0 or not loaded or prefix not in loaded[0]:
+        fail("the installed udfc did not load its installed code generator:\n%s"
+             % "\n".join(loaded or p.stderr.splitlines()[-5:]))
     jit_out = os.path.join(tmp, "jit.h5")
     run("run", "sumsig", "com", "--data", path, "-o", jit_out)
     for udf, buffers in (("sumsig", ["intensity"]), ("com", ["raw_com", "field", "divergence"])):
