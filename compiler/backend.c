@@ -14,10 +14,11 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Opens the module by path: installed beside udfc (../LIBDIR from its
- * directory), else where the build tree made it. Not by name through udfc's
- * run path: under AddressSanitizer the dlopen call comes from the
- * sanitizer's library, whose run path is empty. */
+/* Opens the module by path: the installed one (UDF_BACKEND_INSTALLED, from
+ * udfc's directory) where it exists, else the build tree's (udfc run from
+ * its build tree, or a copy of it). Not by name through udfc's run path:
+ * under AddressSanitizer the dlopen call comes from the sanitizer's library,
+ * whose run path is empty. */
 static void *open_module(char *why, size_t cap)
 {
     char exe[4096], path[4200];
@@ -26,14 +27,12 @@ static void *open_module(char *why, size_t cap)
     char *slash = strrchr(exe, '/');
     if (slash)
         *slash = '\0';
-    snprintf(path, sizeof path, "%s/../%s/%s", exe, UDF_BACKEND_INSTALL_LIBDIR, UDF_BACKEND_FILE);
-    void *handle = access(path, R_OK) == 0 ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
-    if (!handle) {
-        snprintf(path, sizeof path, "%s/%s", UDF_BACKEND_BUILD_DIR, UDF_BACKEND_FILE);
-        handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    }
+    snprintf(path, sizeof path, "%s/%s", exe, UDF_BACKEND_INSTALLED);
+    if (access(path, F_OK) != 0)
+        snprintf(path, sizeof path, "%s", UDF_BACKEND_BUILT);
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle)
-        snprintf(why, cap, "cannot load the code generator %s: %s", UDF_BACKEND_FILE, dlerror());
+        snprintf(why, cap, "cannot load the code generator: %s", dlerror());
     return handle;
 }
 

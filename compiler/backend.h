@@ -30,6 +30,10 @@ typedef struct CompilerBackend {
     int (*cpu_known)(const char *cpu);
 } CompilerBackend;
 
+/* The SHA-256 of the module udfc was built with (hex; generated into udfc,
+ * cmake/backend_id.cmake): part of the kernel cache's key. */
+extern const char udfc_backend_id[];
+
 /* The backend, loaded on first use (installed: from udfc's ../LIBDIR; else
  * from the build tree that made this udfc), and the
  * seconds loading it took (0 once loaded); NULL with a message in why[cap]

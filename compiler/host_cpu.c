@@ -24,14 +24,18 @@ size_t host_cpu_identity(uint32_t *out, size_t cap)
     __cpuid(0x80000000u, ext_max, b, c, d);
     size_t n = add_leaf(out, 0, cap, max, 0, 0, 0); /* vendor */
     n = add_leaf(out, n, cap, max, 1, 0, 1);        /* family, model, stepping; features */
-    int osxsave = n >= 2 && (out[n - 2] & bit_OSXSAVE);
-    n = add_leaf(out, n, cap, max, 7, 0, 0); /* extended features */
+    n = add_leaf(out, n, cap, max, 7, 0, 0);        /* extended features */
     n = add_leaf(out, n, cap, max, 7, 1, 0);
-    n = add_leaf(out, n, cap, max, 0xd, 1, 0); /* XSAVE features */
+    n = add_leaf(out, n, cap, max, 0xd, 1, 0);  /* XSAVE features */
+    n = add_leaf(out, n, cap, max, 0x14, 0, 0); /* processor trace */
+    n = add_leaf(out, n, cap, max, 0x19, 0, 0); /* key locker */
+    n = add_leaf(out, n, cap, max, 0x24, 0, 0); /* AVX10 version and vector widths */
     n = add_leaf(out, n, cap, ext_max, 0x80000001u, 0, 0);
     n = add_leaf(out, n, cap, ext_max, 0x80000008u, 0, 0);
     uint32_t xcr0 = 0;
-    if (osxsave) {
+    unsigned a1, b1, c1 = 0, d1;
+    __cpuid(1, a1, b1, c1, d1);
+    if (c1 & bit_OSXSAVE) {
         uint32_t lo, hi;
         __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
         xcr0 = lo;

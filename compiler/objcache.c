@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "backend.h"
 #include "host_cpu.h"
 
 /* The directory, or NULL when caching is off. */
@@ -116,6 +117,7 @@ void objcache_key(ObjKey *key, CheckedUdf *const *udfs, int n, const KernelVaria
         return;
     }
     XXH3_128bits_update(h, &self_hash, sizeof self_hash);
+    update_str(h, udfc_backend_id); /* also in udfc's build ID; said outright */
     update_str(h, LLVM_VERSION_STRING);
     update_str(h, gnu_get_libc_version()); /* which libmvec functions kernels may call */
     uint32_t cpu[64];

@@ -4,7 +4,8 @@
  * libxxhash) of everything that decides the object: the udfs' source texts
  * and names, the input type and the corrections fused into its loads, the
  * CPU (its cpuid registers, host_cpu.h), the LLVM and glibc versions (the
- * vector math functions kernels may call) and the compiler binary itself.
+ * vector math functions kernels may call) and the compiler itself (udfc's
+ * build ID and the code generator module's hash).
  * None of it needs LLVM, so a cached run never loads it. The directory is
  * $UDF_CACHE_DIR, else $XDG_CACHE_HOME/udf, else ~/.cache/udf;
  * UDF_CACHE_DIR=off disables it.

@@ -57,12 +57,23 @@ static udfrt_status wrap(const udf_module_desc *desc, void *handle, udfrt_module
     return UDFRT_OK;
 }
 
+/* Whether a linked object's descriptor and its kernel table lie in its image. */
+static int in_image(const udfrt_linked *l, const udf_module_desc *desc)
+{
+    uintptr_t begin = (uintptr_t)l->image, end = begin + l->bytes;
+    uintptr_t kernels = (uintptr_t)desc->kernels;
+    return desc->n_kernels >= 0 && kernels >= begin && kernels <= end &&
+           (uintptr_t)desc->n_kernels <= (end - kernels) / sizeof *desc->kernels;
+}
+
 udfrt_status udfrt_module_link(const void *object, size_t size, const char *from,
                                udfrt_module **out, udfrt_error *err)
 {
     *out = NULL;
     udfrt_linked linked;
     udfrt_status st = udfrt_object_link(object, size, from, &linked, err);
+    if (st == UDFRT_OK && !in_image(&linked, linked.module))
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "%s has a damaged kernel descriptor", from);
     if (st == UDFRT_OK)
         st = check_desc(linked.module, from, err);
     if (st == UDFRT_OK)

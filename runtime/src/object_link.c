@@ -5,8 +5,11 @@
  * slot: the process's libraries lie farther than a 32-bit displacement
  * reaches), read-only data and GOT slots, then writable data. Code ends up
  * read-only and executable, read-only data read-only. Every offset, index
- * and size the object gives is checked against the object before use: a
- * damaged cache entry or file is refused with a message, never followed. */
+ * and size in the object's headers, symbols and relocations is checked
+ * against the object before use: a damaged file is refused with a message.
+ * What the relocated code and descriptor then point at is trusted as the
+ * code generator's (cache entries carry a checksum; module.c checks that the
+ * descriptor's kernel table lies in the image). */
 #include "object_link.h"
 
 #include <dlfcn.h>
@@ -61,8 +64,6 @@ static int is_got_type(uint32_t type)
            type == R_X86_64_REX_GOTPCRELX;
 }
 
-static int is_call_type(uint32_t type) { return type == R_X86_64_PLT32 || type == R_X86_64_PC32; }
-
 /* Whether [off, off + len) lies within a region of `size` bytes. */
 static int within(uint64_t off, uint64_t len, uint64_t size)
 {
@@ -80,14 +81,13 @@ static udfrt_status read_headers(layout *l, udfrt_error *err)
         !within(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), l->size) ||
         eh->e_shoff % 8 != 0)
         return bad(l, err, "its section headers lie outside the file");
-    if (eh->e_shstrndx >= eh->e_shnum)
-        return bad(l, err, "its section names lie outside the file");
     l->sh = (const Elf64_Shdr *)(l->obj + eh->e_shoff);
     l->n_sections = eh->e_shnum;
+    if (eh->e_shstrndx >= eh->e_shnum || l->sh[eh->e_shstrndx].sh_type != SHT_STRTAB)
+        return bad(l, err, "it has no table of section names");
     for (int i = 0; i < l->n_sections; i++) {
         const Elf64_Shdr *s = &l->sh[i];
-        if (s->sh_type != SHT_NOBITS && s->sh_type != SHT_NULL &&
-            !within(s->sh_offset, s->sh_size, l->size))
+        if (s->sh_type != SHT_NOBITS && !within(s->sh_offset, s->sh_size, l->size))
             return bad(l, err, "a section lies outside the file");
         if (s->sh_type == SHT_SYMTAB) {
             if (s->sh_entsize != sizeof(Elf64_Sym) || s->sh_offset % 8 != 0 ||
@@ -113,7 +113,10 @@ static const char *sym_name(const layout *l, const Elf64_Sym *s)
     return l->names + s->st_name;
 }
 
-static int loaded(const Elf64_Shdr *s) { return (s->sh_flags & SHF_ALLOC) && s->sh_size > 0; }
+static int loaded(const Elf64_Shdr *s)
+{
+    return s->sh_type != SHT_NULL && (s->sh_flags & SHF_ALLOC) && s->sh_size > 0;
+}
 
 static int executable(const Elf64_Shdr *s) { return (s->sh_flags & SHF_EXECINSTR) != 0; }
 
@@ -122,7 +125,8 @@ static int writable(const layout *l, const Elf64_Shdr *s)
 {
     const Elf64_Shdr *names = &l->sh[((const Elf64_Ehdr *)l->obj)->e_shstrndx];
     const char *name = "";
-    if (s->sh_name < names->sh_size)
+    if (s->sh_name < names->sh_size &&
+        memchr(l->obj + names->sh_offset + s->sh_name, 0, names->sh_size - s->sh_name))
         name = (const char *)l->obj + names->sh_offset + s->sh_name;
     return (s->sh_flags & SHF_WRITE) && strncmp(name, ".data.rel.ro", 12) != 0;
 }
@@ -150,7 +154,7 @@ static udfrt_status count_relocations(layout *l, udfrt_error *err)
                 return bad(l, err, "a relocation names a symbol that does not exist");
             if (is_got_type(type))
                 l->n_got++;
-            else if (is_call_type(type) && l->syms[sym].st_shndx == SHN_UNDEF)
+            else if (type == R_X86_64_PLT32 && l->syms[sym].st_shndx == SHN_UNDEF)
                 l->n_stubs++;
         }
     }
@@ -273,15 +277,18 @@ static udfrt_status relocate_one(layout *l, const Elf64_Shdr *target, int64_t ta
     switch (type) {
     case R_X86_64_64: return put(l, where, (int64_t)(s + (uintptr_t)a), 8, err);
     case R_X86_64_PC64: return put(l, where, (int64_t)(s + (uintptr_t)a - p), 8, err);
-    case R_X86_64_PC32:
     case R_X86_64_PLT32:
         if (l->syms[sym].st_shndx == SHN_UNDEF) {
+            /* A call out of the object: through a stub, `jmp *2(%rip)` (to
+             * the slot at stub + 8, after the 6-byte jump and a ud2). */
             unsigned char *code = l->image + l->stubs + (*stub)++ * STUB_BYTES;
             static const unsigned char jmp[8] = {0xff, 0x25, 0x02, 0x00, 0x00, 0x00, 0x0f, 0x0b};
-            memcpy(code, jmp, sizeof jmp); /* jmp *8(%rip) -> the slot after it; ud2 */
+            memcpy(code, jmp, sizeof jmp);
             memcpy(code + 8, &s, 8);
             s = (uintptr_t)code;
         }
+        return put(l, where, (int64_t)(s + (uintptr_t)a - p), 4, err);
+    case R_X86_64_PC32: /* data outside the object must be within reach, or is refused */
         return put(l, where, (int64_t)(s + (uintptr_t)a - p), 4, err);
     case R_X86_64_GOTPCREL:
     case R_X86_64_GOTPCRELX:

@@ -19,7 +19,11 @@
  * it is slower after any mapped tile, the trial ends there: the mapped
  * windows had cost that machine's runs 9 % (sumsig, 2 GiB), and a whole
  * mapped window, once the page cache held the file in small folios (its
- * tiles 7-14x slower than copied ones), still 5 %. */
+ * tiles 7-14x slower than copied ones), still 5 %. Once mapping is kept,
+ * each worker's mapped windows are still timed against copying's trial
+ * (udfrt_read_trial_watch): there, after numpy had read the file through a
+ * mapping, the trial's windows mapped fast and the rest of the file at a
+ * third of copying's speed. */
 #include "read_trial.h"
 
 #include <stdlib.h>
@@ -29,11 +33,9 @@
 
 udfrt_status udfrt_read_trial_init(udfrt_read_trial *t, int64_t tile_bytes, udfrt_error *err)
 {
+    memset(t, 0, sizeof *t);
     t->window_tiles = (UDF_MAP_WINDOW_BYTES + tile_bytes - 1) / tile_bytes;
-    for (int way = 0; way < 2; way++) {
-        atomic_init(&t->nanos[way], 0);
-        atomic_init(&t->bytes[way], 0);
-    }
+    atomic_flag_clear(&t->busy);
     const char *forced = getenv("UDF_READ");
     int decision = UDFRT_READ_UNDECIDED;
     if (forced && strcmp(forced, "map") == 0)
@@ -57,19 +59,34 @@ int udfrt_read_trial_copies(const udfrt_read_trial *t, int64_t seen)
     return window_of(t, seen) < UDF_READ_TRIAL_WARMUP + UDF_READ_TRIAL_WINDOWS;
 }
 
+/* The counters of both ways change together, under `busy` (a spin lock: two
+ * workers, a few dozen tiles each). */
+static void hold(udfrt_read_trial *t)
+{
+    while (atomic_flag_test_and_set_explicit(&t->busy, memory_order_acquire))
+        ;
+}
+
+static void release(udfrt_read_trial *t)
+{
+    atomic_flag_clear_explicit(&t->busy, memory_order_release);
+}
+
 void udfrt_read_trial_count(udfrt_read_trial *t, int64_t seen, int copy, double seconds,
                             int64_t bytes)
 {
     if (window_of(t, seen) < UDF_READ_TRIAL_WARMUP)
         return;
-    atomic_fetch_add(&t->nanos[copy], (long long)(seconds * 1e9));
-    atomic_fetch_add(&t->bytes[copy], bytes);
+    hold(t);
+    t->nanos[copy] += (long long)(seconds * 1e9);
+    t->bytes[copy] += bytes;
+    /* Seconds per byte, copying against mapping. */
+    double copying = (double)t->nanos[1] * (double)t->bytes[0];
+    double mapping = (double)t->nanos[0] * (double)t->bytes[1];
+    release(t);
     int last = seen == (UDF_READ_TRIAL_WARMUP + 2 * UDF_READ_TRIAL_WINDOWS) * t->window_tiles - 1;
     if (!last && copy)
         return;
-    /* Seconds per byte, copying against mapping. */
-    double copying = (double)atomic_load(&t->nanos[1]) * (double)atomic_load(&t->bytes[0]);
-    double mapping = (double)atomic_load(&t->nanos[0]) * (double)atomic_load(&t->bytes[1]);
     int decision =
         mapping * UDF_READ_MAP_MARGIN < copying ? UDFRT_READ_MAPPING : UDFRT_READ_COPYING;
     /* Mapping stops at a tile that leaves it slower than copying: it has
@@ -82,3 +99,21 @@ void udfrt_read_trial_count(udfrt_read_trial *t, int64_t seen, int copy, double 
 }
 
 int udfrt_read_trial_decision(udfrt_read_trial *t) { return atomic_load(&t->decision); }
+
+void udfrt_read_trial_watch(udfrt_read_trial *t, udfrt_read_watch *w, double seconds, int64_t bytes)
+{
+    w->tiles++;
+    w->bytes += bytes;
+    w->seconds += seconds;
+    if (w->tiles < t->window_tiles)
+        return;
+    hold(t);
+    double copied = (double)t->bytes[1], copy_seconds = 1e-9 * (double)t->nanos[1];
+    release(t);
+    /* Seconds per byte, this window against copying in the trial. */
+    if (copied > 0 && w->seconds * copied > copy_seconds * (double)w->bytes) {
+        int expected = UDFRT_READ_MAPPING;
+        atomic_compare_exchange_strong(&t->decision, &expected, UDFRT_READ_COPYING);
+    }
+    *w = (udfrt_read_watch){0};
+}

@@ -146,7 +146,8 @@ struct worker_state {
     /* Mapping or copying: tried (read_trial.h), then decided for all. */
     enum { READ_NO_CHOICE, READ_TRIAL, READ_DECIDED } read_choice;
     int read_copy;
-    int64_t trial_seen; /* tiles read in the trial */
+    int64_t trial_seen;     /* tiles read in the trial */
+    udfrt_read_watch watch; /* mapped tiles after it */
 };
 
 static udfrt_status fail_shared(run_state *rs, udfrt_status code, const udfrt_error *local)
@@ -160,7 +161,8 @@ static udfrt_status fail_shared(run_state *rs, udfrt_status code, const udfrt_er
 /* After a tile of the worker's trial, counted: sets the worker's reader
  * for the next tile, to the trial's way for it or, once some worker has
  * decided (this one, perhaps, with the tile just counted), to the decision,
- * which ends the worker's trial. */
+ * which ends the worker's trial. Also after each mapped tile once decided:
+ * the decision may have turned to copying since (udfrt_read_trial_watch). */
 static void trial_next(run_state *rs, worker_state *w)
 {
     int decision = udfrt_read_trial_decision(&rs->read_trial);
@@ -327,6 +329,9 @@ static udfrt_status process_partition(run_state *rs, worker_state *w, int64_t in
         if (trial) {
             udfrt_read_trial_count(&rs->read_trial, w->trial_seen++, copy, t3 - t0,
                                    depth * frame_bytes);
+            trial_next(rs, w);
+        } else if (w->read_choice == READ_DECIDED && !copy) {
+            udfrt_read_trial_watch(&rs->read_trial, &w->watch, t3 - t0, depth * frame_bytes);
             trial_next(rs, w);
         }
         w->bytes_read += depth * frame_bytes;

@@ -2,7 +2,7 @@
 since the kernel cache holds objects): `udfc build -o KERNELS.o` run by
 udfrun gives bit-identical results to `udfc run` (the same code), and
 damaged objects are refused with a message naming what is wrong, exit 3 and
-no output file: truncated, for another machine, with an unknown relocation
+no output file: truncated, for another machine, without section names, with an unknown relocation
 type, a relocation outside its section, a call to a function the process
 lacks, or no udf_module symbol."""
 import os
@@ -73,6 +73,8 @@ with tempdir() as tmp:
         ("truncated.o", lambda b: b.__delitem__(slice(200, None)),
          "its section headers lie outside the file"),
         ("i386.o", lambda b: struct.pack_into("<H", b, 0x12, 3), "not an x86-64 object"),
+        ("nonames.o", lambda b: struct.pack_into("<H", b, 0x3E, 0),
+         "it has no table of section names"),
         ("reloc37.o", set_first_rela_type(37),
          "relocation type 37, which this linker does not know"),
         ("far.o", first_rela_offset_out, "a relocation lies outside its section"),

@@ -1,7 +1,8 @@
 /* test_read_trial.c — the read trial's schedule and decision (read_trial.h):
  * tiles copied, then mapped, a window's worth at a time; warm-up windows not
  * counted; mapping kept only when faster by UDF_READ_MAP_MARGIN; a mapped
- * tile that leaves mapping slower ends the trial; UDF_READ forces a way. */
+ * tile that leaves mapping slower ends the trial; a mapped window slower than
+ * copying after the trial turns to copying; UDF_READ forces a way. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,6 +92,34 @@ static void slower_mapping_ends_the_trial_at_a_tile(void **state)
                      UDFRT_READ_COPYING);
 }
 
+static void a_slower_mapped_window_after_the_trial_turns_to_copying(void **state)
+{
+    (void)state;
+    udfrt_read_trial t = started(MIB);
+    int64_t window = UDF_MAP_WINDOW_BYTES / MIB;
+    int64_t all = (UDF_READ_TRIAL_WARMUP + 2 * UDF_READ_TRIAL_WINDOWS) * window;
+    assert_int_equal(count(&t, 0, all, 1e-3, 0.5e-3), UDFRT_READ_MAPPING);
+    udfrt_read_watch w = {0};
+    /* A window as fast as copying was keeps mapping. */
+    for (int64_t k = 0; k < window; k++)
+        udfrt_read_trial_watch(&t, &w, 1e-3, MIB);
+    assert_int_equal(udfrt_read_trial_decision(&t), UDFRT_READ_MAPPING);
+    /* A slower one turns to copying, at its end. */
+    for (int64_t k = 0; k < window - 1; k++)
+        udfrt_read_trial_watch(&t, &w, 1.2e-3, MIB);
+    assert_int_equal(udfrt_read_trial_decision(&t), UDFRT_READ_MAPPING);
+    udfrt_read_trial_watch(&t, &w, 1.2e-3, MIB);
+    assert_int_equal(udfrt_read_trial_decision(&t), UDFRT_READ_COPYING);
+    /* UDF_READ=map: nothing was copied to compare with; mapping stays. */
+    setenv("UDF_READ", "map", 1);
+    udfrt_read_trial forced = started(MIB);
+    unsetenv("UDF_READ");
+    udfrt_read_watch f = {0};
+    for (int64_t k = 0; k < 2 * window; k++)
+        udfrt_read_trial_watch(&forced, &f, 1.0, MIB);
+    assert_int_equal(udfrt_read_trial_decision(&forced), UDFRT_READ_MAPPING);
+}
+
 static void udf_read_forces_a_way(void **state)
 {
     (void)state;
@@ -122,6 +151,7 @@ int main(void)
         cmocka_unit_test(faster_mapping_is_kept_after_the_whole_trial),
         cmocka_unit_test(mapping_within_the_margin_loses),
         cmocka_unit_test(slower_mapping_ends_the_trial_at_a_tile),
+        cmocka_unit_test(a_slower_mapped_window_after_the_trial_turns_to_copying),
         cmocka_unit_test(udf_read_forces_a_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

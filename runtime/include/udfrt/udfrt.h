@@ -84,7 +84,7 @@ udfrt_status udfrt_module_load(const char *path, udfrt_module **out, udfrt_error
 udfrt_status udfrt_module_link(const void *object, size_t size, const char *from,
                                udfrt_module **out, udfrt_error *err);
 /* Kernels linked into the program (`udfc build -o KERNELS.o`, then
- * &udf_module), or made by the JIT. The descriptor must outlive the module. */
+ * &udf_module). The descriptor must outlive the module. */
 udfrt_status udfrt_module_wrap(const udf_module_desc *desc, udfrt_module **out, udfrt_error *err);
 void udfrt_module_destroy(udfrt_module *m);
 /* The distinct udf names in the module, in order; returns how many there are
