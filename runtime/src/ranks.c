@@ -1,13 +1,17 @@
 /* ranks.c — joining and leaving the ranks of an mpirun, and byte transfers
  * between them; see ranks.h. Built with UDF_MPI, on OpenMPI (or any MPI that
- * sets one of the launcher variables below); without it, one rank. */
+ * sets one of the launcher variables below), through the MPI module that a
+ * rank loads (mpi_module.h); without UDF_MPI, one rank. */
 #include "ranks.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef UDF_HAVE_MPI
-#include <mpi.h>
+#include <dlfcn.h>
+#include <stdio.h>
+
+#include "mpi_module.h"
 #endif
 
 static int rank, size = 1;
@@ -39,36 +43,51 @@ int udfrt_mpi_size(void) { return size; }
 /* MPI counts are ints: larger transfers go in pieces of this size. */
 #define PIECE ((size_t)1 << 30)
 
+static const udfrt_mpi_ops *mpi; /* the MPI module, once this process is a rank */
+
+/* The MPI module, from the directory libudfrt was loaded from. RTLD_GLOBAL:
+ * Open MPI's own plugins look for libmpi's symbols in the global scope. */
+static udfrt_status load_module(udfrt_error *err)
+{
+    Dl_info self;
+    char path[4200];
+    if (!dladdr((const void *)udfrt_mpi_start, &self) || !self.dli_fname)
+        return udfrt_fail(err, UDFRT_ERR_INTERNAL, "cannot find where libudfrt was loaded from");
+    const char *slash = strrchr(self.dli_fname, '/');
+    int dir = slash ? (int)(slash - self.dli_fname) : 1;
+    snprintf(path, sizeof path, "%.*s/%s", dir, slash ? self.dli_fname : ".",
+             UDFRT_MPI_MODULE_FILE);
+    void *handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    if (!handle)
+        return udfrt_fail(err, UDFRT_ERR_DATA, "started as an MPI rank, but cannot load %s: %s",
+                          path, dlerror());
+    mpi = dlsym(handle, UDFRT_MPI_MODULE_SYMBOL);
+    if (!mpi)
+        return udfrt_fail(err, UDFRT_ERR_INTERNAL, "%s has no %s", path, UDFRT_MPI_MODULE_SYMBOL);
+    return UDFRT_OK;
+}
+
 udfrt_status udfrt_mpi_start(udfrt_error *err)
 {
     if (launched_ranks() == 0)
-        return UDFRT_OK; /* not under mpirun: no MPI start-up cost */
-    int provided;
-    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
-        return udfrt_fail(err, UDFRT_ERR_DATA, "MPI_Init failed");
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    return UDFRT_OK;
+        return UDFRT_OK; /* not under mpirun: no MPI start-up cost, not even loading it */
+    udfrt_status st = load_module(err);
+    if (st == UDFRT_OK && mpi->init(&rank, &size) != 0)
+        st = udfrt_fail(err, UDFRT_ERR_DATA, "MPI_Init failed");
+    return st;
 }
 
 void udfrt_mpi_finish(int exit_code)
 {
-    int started = 0, finished = 0;
-    MPI_Initialized(&started);
-    MPI_Finalized(&finished);
-    if (!started || finished)
-        return;
-    if (exit_code != 0 && size > 1)
-        MPI_Abort(MPI_COMM_WORLD, exit_code);
-    MPI_Finalize();
+    if (mpi)
+        mpi->finish(exit_code, size);
 }
 
 udfrt_status udfrt_rank_send(int to, const void *data, size_t n, udfrt_error *err)
 {
     for (size_t at = 0; at < n; at += PIECE) {
         int count = (int)(n - at < PIECE ? n - at : PIECE);
-        if (MPI_Send((const char *)data + at, count, MPI_BYTE, to, 0, MPI_COMM_WORLD) !=
-            MPI_SUCCESS)
+        if (mpi->send(to, (const char *)data + at, count) != 0)
             return udfrt_fail(err, UDFRT_ERR_DATA, "MPI: sending partial results to rank %d failed",
                               to);
     }
@@ -79,8 +98,7 @@ udfrt_status udfrt_rank_recv(int from, void *data, size_t n, udfrt_error *err)
 {
     for (size_t at = 0; at < n; at += PIECE) {
         int count = (int)(n - at < PIECE ? n - at : PIECE);
-        if (MPI_Recv((char *)data + at, count, MPI_BYTE, from, 0, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        if (mpi->recv(from, (char *)data + at, count) != 0)
             return udfrt_fail(err, UDFRT_ERR_DATA,
                               "MPI: receiving partial results from rank %d failed", from);
     }
@@ -89,9 +107,7 @@ udfrt_status udfrt_rank_recv(int from, void *data, size_t n, udfrt_error *err)
 
 udfrt_status udfrt_ranks_sum(double *values, int n, udfrt_error *err)
 {
-    int ok = rank == 0 ? MPI_Reduce(MPI_IN_PLACE, values, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD)
-                       : MPI_Reduce(values, NULL, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-    return ok == MPI_SUCCESS
+    return mpi->sum_doubles(rank, values, n) == 0
                ? UDFRT_OK
                : udfrt_fail(err, UDFRT_ERR_DATA, "MPI: summing the run's statistics failed");
 }

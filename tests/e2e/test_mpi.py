@@ -4,7 +4,8 @@ equals a single-process run bit for bit, whatever N, the threads per rank, a
 rank without partitions, a ROI (also an empty one), chunked HDF5 (uneven
 shares), a sync offset, corrections in the kernels' loads. Rank 0 alone writes and
 prints; a failure on the ranks is the single run's exit code, without output;
-UDF_MPI=off runs a process that a rank started on its own.
+UDF_MPI=off runs a process that a rank started on its own; a run outside
+mpirun does not load MPI at all.
 
   test_mpi.py MPIEXEC STDLIB_DIR   (a build with UDF_MPI)
   test_mpi.py --without (a build without: an mpirun of 2 ranks is refused)"""
@@ -89,6 +90,13 @@ def with_mpi(mpiexec, stdlib):
             return out
 
         whole = single("single.h5")
+        # A plain run never loads libmpi: only a rank loads libudfrt's MPI
+        # module (the dynamic loader names what it opens under LD_DEBUG=files).
+        plain = os.path.join(tmp, "plain.h5")
+        p = subprocess.run([UDFC, "run", "sumsig", "--data", data, "-o", plain],
+                           capture_output=True, text=True, env=dict(os.environ, LD_DEBUG="files"))
+        if p.returncode != 0 or "libmpi" in p.stderr or "libudfrt_mpi" in p.stderr:
+            fail("a run outside mpirun loaded MPI (exit %d)" % p.returncode)
         check_equal(read(whole, "sumsig", "intensity"),
                     frames.reshape(7, 9, -1).sum(-1).astype(np.float32), "sumsig against numpy")
         for n, threads in ((1, 2), (2, 1), (2, 2), (3, 1), (5, 1)):
