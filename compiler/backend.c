@@ -39,7 +39,8 @@ static void *open_module(char *why, size_t cap)
 const CompilerBackend *backend_get(double *load_seconds, char *why, size_t cap)
 {
     static const CompilerBackend *loaded;
-    *load_seconds = 0;
+    if (load_seconds)
+        *load_seconds = 0;
     if (loaded)
         return loaded;
     double t0 = now();
@@ -52,6 +53,7 @@ const CompilerBackend *backend_get(double *load_seconds, char *why, size_t cap)
         dlclose(handle);
         return NULL;
     }
-    *load_seconds = now() - t0;
+    if (load_seconds)
+        *load_seconds = now() - t0;
     return loaded;
 }

@@ -35,9 +35,9 @@ typedef struct CompilerBackend {
 extern const char udfc_backend_id[];
 
 /* The backend, loaded on first use (installed: from udfc's ../LIBDIR; else
- * from the build tree that made this udfc), and the
- * seconds loading it took (0 once loaded); NULL with a message in why[cap]
- * if the module cannot be loaded. */
+ * from the build tree that made this udfc), and in *load_seconds (if not
+ * NULL) the seconds loading it took, 0 if it was loaded before; NULL with a
+ * message in why[cap] if the module cannot be loaded. */
 const CompilerBackend *backend_get(double *load_seconds, char *why, size_t cap);
 
 #endif

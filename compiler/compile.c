@@ -41,16 +41,14 @@ unsigned char *compile_object(CheckedUdf *const *udfs, int n, const KernelVarian
                               int n_variants, const char *cpu, Arena *arena, size_t *size,
                               char *why, size_t cap)
 {
-    double load_seconds;
-    const CompilerBackend *backend = backend_get(&load_seconds, why, cap);
+    const CompilerBackend *backend = backend_get(NULL, why, cap);
     return backend ? backend->emit(udfs, n, variants, n_variants, cpu, 0, arena, size, why, cap)
                    : NULL;
 }
 
 int compile_cpu_known(const char *cpu, char *why, size_t cap)
 {
-    double load_seconds;
-    const CompilerBackend *backend = backend_get(&load_seconds, why, cap);
+    const CompilerBackend *backend = backend_get(NULL, why, cap);
     return !backend ? -1 : backend->cpu_known(cpu);
 }
 
@@ -75,8 +73,7 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, const KernelVar
     CheckedUdf **udfs = ARENA_ARRAY(arena, CheckedUdf *, cp->n_udfs + 1);
     for (int i = 0; i < cp->n_udfs; i++)
         udfs[i] = &cp->udfs[i];
-    double load_seconds;
-    const CompilerBackend *backend = backend_get(&load_seconds, why, cap);
+    const CompilerBackend *backend = backend_get(NULL, why, cap);
     if (!backend)
         return 0;
     if (stage == EMIT_ASM) {
