@@ -7,6 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heap_pages.h"
+#include "udfrt/config.h"
+
 static double now(void)
 {
     struct timespec ts;
@@ -44,6 +47,7 @@ const CompilerBackend *backend_get(double *load_seconds, char *why, size_t cap)
     if (loaded)
         return loaded;
     double t0 = now();
+    heap_grow_on_huge_pages(UDF_COMPILE_HEAP_BYTES); /* for LLVM's allocations */
     void *handle = open_module(why, cap);
     if (!handle)
         return NULL;

@@ -86,6 +86,12 @@
 #define UDF_READ_TRIAL_WINDOWS 4
 #define UDF_READ_MAP_MARGIN 1.1
 
+/* Before udfc loads LLVM to compile, the heap grows by this much at once on
+ * 2 MiB pages (heap_pages.h): LLVM's heap faulted in 4 KiB pages, ~1000
+ * faults at ~12 us each on a paravirtualised guest, was a seventh of a
+ * compile. LLVM's compile of a stdlib udf uses 10-40 MB. */
+#define UDF_COMPILE_HEAP_BYTES (64ll << 20)
+
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240
 

@@ -1,0 +1,76 @@
+/* test_heap_pages.c — heap_grow_on_huge_pages (compiler/heap_pages.h): the
+ * heap grows by the bytes asked at once, the growth's whole 2 MiB pages are
+ * advised as huge pages (VmFlags "hg" in /proc/self/smaps), and malloc works
+ * on as before. Skipped under AddressSanitizer, whose allocator has no brk
+ * heap. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "heap_pages.h"
+
+#define MIB ((size_t)1 << 20)
+
+/* Bytes of the mappings inside [from, to) whose VmFlags include "hg". */
+static size_t huge_advised_bytes(uintptr_t from, uintptr_t to)
+{
+    FILE *smaps = fopen("/proc/self/smaps", "r");
+    assert_non_null(smaps);
+    char line[512];
+    uintptr_t start = 0, end = 0;
+    size_t advised = 0;
+    while (fgets(line, sizeof line, smaps)) {
+        unsigned long a, b;
+        if (sscanf(line, "%lx-%lx ", &a, &b) == 2) {
+            start = a;
+            end = b;
+        } else if (strncmp(line, "VmFlags:", 8) == 0 && strstr(line, " hg") && start >= from &&
+                   end <= to) {
+            advised += end - start;
+        }
+    }
+    fclose(smaps);
+    return advised;
+}
+
+static void heap_grows_on_huge_pages(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#endif
+    uintptr_t before = (uintptr_t)sbrk(0);
+    size_t advised = heap_grow_on_huge_pages(16 * MIB);
+    uintptr_t after = (uintptr_t)sbrk(0);
+    assert_true(after - before >= 16 * MIB);
+    assert_true(advised >= 14 * MIB && advised <= 16 * MIB + 2 * MIB);
+    assert_int_equal(huge_advised_bytes(before, after), advised);
+    /* Small allocations come from the heap, the last ones from its growth,
+     * and are usable. */
+    enum { N = 64, BLOCK = 64 << 10 };
+    unsigned char *blocks[N];
+    for (int i = 0; i < N; i++) {
+        blocks[i] = malloc(BLOCK);
+        assert_non_null(blocks[i]);
+        assert_true((uintptr_t)blocks[i] < after);
+        memset(blocks[i], i, BLOCK);
+    }
+    assert_true((uintptr_t)blocks[N - 1] >= before);
+    for (int i = 0; i < N; i++)
+        free(blocks[i]);
+    /* Freed memory stays in the heap. */
+    assert_int_equal((uintptr_t)sbrk(0), after);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(heap_grows_on_huge_pages)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
