@@ -244,6 +244,22 @@ static void mark_stmts(const LStmt *s, char *used)
     }
 }
 
+static size_t expr_size(const LExpr *e)
+{
+    return e ? 1 + expr_size(e->a) + expr_size(e->b) + expr_size(e->c) : 0;
+}
+
+static size_t stmts_size(const LStmt *s)
+{
+    size_t n = 0;
+    for (; s; s = s->next)
+        n += 1 + expr_size(s->value) + expr_size(s->index) + expr_size(s->lo) + expr_size(s->hi) +
+             expr_size(s->cond) + stmts_size(s->body) + stmts_size(s->else_body);
+    return n;
+}
+
+size_t lir_size(const LFunc *f) { return f ? stmts_size(f->body) : 0; }
+
 void lir_mark_buffers(const LFunc *f, char *used)
 {
     if (f)

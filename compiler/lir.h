@@ -148,5 +148,8 @@ void lir_mark_buffers(const LFunc *f, char *used);
 
 const char *lir_type_name(LType t);
 void lir_print(FILE *out, const LFunc *f);
+/* Statements and expression nodes in f's body (0 for NULL): a measure of
+ * the code generator's work on it. */
+size_t lir_size(const LFunc *f);
 
 #endif

@@ -1,0 +1,377 @@
+/* object_merge.c — two relocatable objects made one; see object_merge.h.
+ *
+ * The output: the ELF header, the contents of the inputs' sections in input
+ * order (each section kept whole: a relocatable object may hold two .text),
+ * one symbol table, one string table (section and symbol names), the
+ * section headers. The inputs' own symbol and string tables are replaced by
+ * those; LLVM's address-significance tables (.llvm_addrsig, which index the
+ * old symbol tables and only serve identical-code folding) are dropped.
+ * Every offset, index and size read from an input is checked first: a
+ * damaged input is an internal error, not a crash. */
+#include "object_merge.h"
+
+#include <elf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHT_LLVM_ADDRSIG_TYPE 0x6fff4c03u
+
+typedef struct Input {
+    const unsigned char *bytes;
+    size_t size;
+    const Elf64_Shdr *sh;
+    int n_sections;
+    const char *section_names;
+    size_t section_names_size;
+    int symtab; /* the symbol table's section index */
+    const Elf64_Sym *syms;
+    size_t n_syms;
+    const char *names; /* the symbols' string table */
+    size_t names_size;
+    int *section_to;   /* per section: its index in the output, 0 if dropped */
+    size_t *symbol_to; /* per symbol: its index in the output's symbol table */
+} Input;
+
+/* The output's string table, growing. */
+typedef struct Strings {
+    char *text;
+    size_t size, cap;
+} Strings;
+
+static int fail(char *why, size_t cap, const char *what, const char *name)
+{
+    snprintf(why, cap, "cannot merge the kernels' two objects: %s%s", what, name);
+    return 0;
+}
+
+/* Whether [off, off + len) lies within `size` bytes. */
+static int within(uint64_t off, uint64_t len, uint64_t size)
+{
+    return off <= size && len <= size - off;
+}
+
+/* Whether a table of `size` bytes at `off` lies in the input, aligned for
+ * entries of `entry` bytes and a whole number of them. */
+static int table_ok(const Input *in, uint64_t off, uint64_t size, size_t entry)
+{
+    return within(off, size, in->size) && off % 8 == 0 && size % entry == 0;
+}
+
+/* Whether a string table's `size` bytes at `off` lie in the input and end
+ * with a NUL (so every name in it does). */
+static int strings_ok(const Input *in, const Elf64_Shdr *s)
+{
+    return s->sh_type == SHT_STRTAB && s->sh_size > 0 &&
+           within(s->sh_offset, s->sh_size, in->size) &&
+           in->bytes[s->sh_offset + s->sh_size - 1] == '\0';
+}
+
+static int read_symbols(Input *in, char *why, size_t cap)
+{
+    const Elf64_Shdr *st = &in->sh[in->symtab];
+    if (st->sh_entsize != sizeof(Elf64_Sym) ||
+        !table_ok(in, st->sh_offset, st->sh_size, sizeof(Elf64_Sym)) || st->sh_link == 0 ||
+        st->sh_link >= (unsigned)in->n_sections || !strings_ok(in, &in->sh[st->sh_link]))
+        return fail(why, cap, "a damaged symbol table", "");
+    in->syms = (const Elf64_Sym *)(in->bytes + st->sh_offset);
+    in->n_syms = st->sh_size / sizeof(Elf64_Sym);
+    in->names = (const char *)in->bytes + in->sh[st->sh_link].sh_offset;
+    in->names_size = in->sh[st->sh_link].sh_size;
+    for (size_t j = 0; j < in->n_syms; j++) {
+        const Elf64_Sym *sym = &in->syms[j];
+        if (sym->st_name >= in->names_size ||
+            (sym->st_shndx != SHN_UNDEF && sym->st_shndx < SHN_LORESERVE &&
+             sym->st_shndx >= in->n_sections))
+            return fail(why, cap, "a damaged symbol", "");
+    }
+    return 1;
+}
+
+static int read_relocations(const Input *in, const Elf64_Shdr *s, char *why, size_t cap)
+{
+    if (s->sh_entsize != sizeof(Elf64_Rela) ||
+        !table_ok(in, s->sh_offset, s->sh_size, sizeof(Elf64_Rela)) ||
+        s->sh_link != (unsigned)in->symtab || s->sh_info == 0 ||
+        s->sh_info >= (unsigned)in->n_sections)
+        return fail(why, cap, "a damaged relocation section", "");
+    const Elf64_Rela *rela = (const Elf64_Rela *)(in->bytes + s->sh_offset);
+    for (size_t r = 0; r < s->sh_size / sizeof *rela; r++)
+        if (ELF64_R_SYM(rela[r].r_info) >= in->n_syms)
+            return fail(why, cap, "a relocation against no symbol", "");
+    return 1;
+}
+
+static int read_input(Input *in, const unsigned char *bytes, size_t size, char *why, size_t cap)
+{
+    in->bytes = bytes;
+    in->size = size;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)bytes;
+    if (size < sizeof *eh || memcmp(bytes, ELFMAG, SELFMAG) != 0 || bytes[EI_CLASS] != ELFCLASS64 ||
+        bytes[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL || eh->e_machine != EM_X86_64)
+        return fail(why, cap, "not an x86-64 ELF relocatable object", "");
+    if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 ||
+        eh->e_shstrndx >= eh->e_shnum ||
+        !table_ok(in, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), sizeof(Elf64_Shdr)))
+        return fail(why, cap, "damaged section headers", "");
+    in->sh = (const Elf64_Shdr *)(bytes + eh->e_shoff);
+    in->n_sections = eh->e_shnum;
+    if (!strings_ok(in, &in->sh[eh->e_shstrndx]))
+        return fail(why, cap, "a damaged section name table", "");
+    in->section_names = (const char *)bytes + in->sh[eh->e_shstrndx].sh_offset;
+    in->section_names_size = in->sh[eh->e_shstrndx].sh_size;
+    in->symtab = -1;
+    for (int i = 1; i < in->n_sections; i++) {
+        const Elf64_Shdr *s = &in->sh[i];
+        if ((s->sh_type != SHT_NOBITS && !within(s->sh_offset, s->sh_size, size)) ||
+            s->sh_name >= in->section_names_size)
+            return fail(why, cap, "a section outside the object", "");
+        if (s->sh_type == SHT_REL || s->sh_type == SHT_GROUP || s->sh_type == SHT_SYMTAB_SHNDX ||
+            (s->sh_type == SHT_SYMTAB && in->symtab >= 0))
+            return fail(why, cap, "a section of a kind this merge does not take: ",
+                        in->section_names + s->sh_name);
+        if (s->sh_type == SHT_SYMTAB)
+            in->symtab = i;
+    }
+    if (in->symtab < 0)
+        return fail(why, cap, "no symbol table", "");
+    if (!read_symbols(in, why, cap))
+        return 0;
+    for (int i = 1; i < in->n_sections; i++) {
+        const Elf64_Shdr *s = &in->sh[i];
+        if (s->sh_type == SHT_RELA) {
+            if (!read_relocations(in, s, why, cap))
+                return 0;
+        } else if (s->sh_type != SHT_SYMTAB && s->sh_link != 0) {
+            return fail(why, cap, "a section linked to another: ", in->section_names + s->sh_name);
+        }
+    }
+    in->section_to = calloc((size_t)in->n_sections, sizeof *in->section_to);
+    in->symbol_to = calloc(in->n_syms, sizeof *in->symbol_to);
+    return in->section_to && in->symbol_to ? 1 : fail(why, cap, "out of memory", "");
+}
+
+/* Whether section i of `in` goes to the output as it is. */
+static int kept(const Input *in, int i)
+{
+    const Elf64_Shdr *s = &in->sh[i];
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)in->bytes;
+    return i != in->symtab && i != (int)in->sh[in->symtab].sh_link && i != eh->e_shstrndx &&
+           s->sh_type != SHT_LLVM_ADDRSIG_TYPE;
+}
+
+/* The offset of `s` appended to the table; SIZE_MAX if out of memory. */
+static size_t add_string(Strings *t, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    if (t->size + len > t->cap) {
+        size_t cap = (t->cap ? 2 * t->cap : 1024) + len;
+        char *text = realloc(t->text, cap);
+        if (!text)
+            return SIZE_MAX;
+        t->text = text;
+        t->cap = cap;
+    }
+    memcpy(t->text + t->size, s, len);
+    t->size += len;
+    return t->size - len;
+}
+
+/* The output symbol table being built. */
+typedef struct Symbols {
+    Elf64_Sym *sym;
+    size_t n, first_global;
+    Strings names;
+} Symbols;
+
+/* The index of the global named `name` in the output (defined ones only if
+ * `defined`), 0 if none. */
+static size_t find_global(const Symbols *out, const char *name, int defined)
+{
+    for (size_t i = out->first_global; i < out->n; i++)
+        if ((!defined || out->sym[i].st_shndx != SHN_UNDEF) &&
+            strcmp(out->names.text + out->sym[i].st_name, name) == 0)
+            return i;
+    return 0;
+}
+
+/* Symbol j of `in` appended to the output, its name and section renumbered. */
+static int add_symbol(Symbols *out, Input *in, size_t j, char *why, size_t cap)
+{
+    Elf64_Sym sym = in->syms[j];
+    const char *name = in->names + sym.st_name;
+    if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE) {
+        if (!in->section_to[sym.st_shndx])
+            return fail(why, cap, "a symbol in a dropped section: ", name);
+        sym.st_shndx = (Elf64_Half)in->section_to[sym.st_shndx];
+    }
+    size_t at = add_string(&out->names, name);
+    if (at == SIZE_MAX)
+        return fail(why, cap, "out of memory", "");
+    sym.st_name = (Elf64_Word)at;
+    out->sym[out->n] = sym;
+    in->symbol_to[j] = out->n++;
+    return 1;
+}
+
+/* The output's symbols: every local, then every defined global, then each
+ * undefined global that neither object defines, once per name. */
+static int merge_symbols(Symbols *out, Input in[2], char *why, size_t cap)
+{
+    out->sym = calloc(1 + in[0].n_syms + in[1].n_syms, sizeof *out->sym);
+    if (!out->sym || add_string(&out->names, "") == SIZE_MAX)
+        return fail(why, cap, "out of memory", "");
+    out->n = 1;
+    for (int k = 0; k < 2; k++)
+        for (size_t j = 1; j < in[k].n_syms; j++)
+            if (ELF64_ST_BIND(in[k].syms[j].st_info) == STB_LOCAL &&
+                !add_symbol(out, &in[k], j, why, cap))
+                return 0;
+    out->first_global = out->n;
+    for (int k = 0; k < 2; k++)
+        for (size_t j = 1; j < in[k].n_syms; j++) {
+            const Elf64_Sym *sym = &in[k].syms[j];
+            if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL || sym->st_shndx == SHN_UNDEF)
+                continue;
+            if (find_global(out, in[k].names + sym->st_name, 1))
+                return fail(why, cap, "a symbol defined in both: ", in[k].names + sym->st_name);
+            if (!add_symbol(out, &in[k], j, why, cap))
+                return 0;
+        }
+    for (int k = 0; k < 2; k++)
+        for (size_t j = 1; j < in[k].n_syms; j++) {
+            const Elf64_Sym *sym = &in[k].syms[j];
+            if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL || sym->st_shndx != SHN_UNDEF)
+                continue;
+            size_t found = find_global(out, in[k].names + sym->st_name, 0);
+            if (found)
+                in[k].symbol_to[j] = found;
+            else if (!add_symbol(out, &in[k], j, why, cap))
+                return 0;
+        }
+    return 1;
+}
+
+static uint64_t align_up(uint64_t offset, uint64_t align)
+{
+    return align > 1 ? (offset + align - 1) / align * align : offset;
+}
+
+/* The output's section headers, their names added to `names`, and their
+ * contents laid out from the end of the ELF header; returns the end. */
+static uint64_t lay_out(Elf64_Shdr *shdrs, Input in[2], const Symbols *syms, int symtab_at,
+                        int strtab_at, Strings *names, int *ok)
+{
+    uint64_t offset = sizeof(Elf64_Ehdr);
+    for (int k = 0; k < 2; k++)
+        for (int i = 1; i < in[k].n_sections; i++) {
+            if (!in[k].section_to[i])
+                continue;
+            Elf64_Shdr s = in[k].sh[i];
+            size_t at = add_string(names, in[k].section_names + s.sh_name);
+            *ok &= at != SIZE_MAX;
+            s.sh_name = (Elf64_Word)at;
+            if (s.sh_type == SHT_RELA) {
+                s.sh_link = (Elf64_Word)symtab_at;
+                s.sh_info = (Elf64_Word)in[k].section_to[s.sh_info];
+                *ok &= s.sh_info != 0;
+            }
+            offset = align_up(offset, s.sh_addralign);
+            s.sh_offset = offset;
+            if (s.sh_type != SHT_NOBITS)
+                offset += s.sh_size;
+            shdrs[in[k].section_to[i]] = s;
+        }
+    size_t symtab_name = add_string(names, ".symtab"), strtab_name = add_string(names, ".strtab");
+    *ok &= symtab_name != SIZE_MAX && strtab_name != SIZE_MAX;
+    offset = align_up(offset, 8);
+    shdrs[symtab_at] = (Elf64_Shdr){.sh_name = (Elf64_Word)symtab_name,
+                                    .sh_type = SHT_SYMTAB,
+                                    .sh_offset = offset,
+                                    .sh_size = syms->n * sizeof(Elf64_Sym),
+                                    .sh_link = (Elf64_Word)strtab_at,
+                                    .sh_info = (Elf64_Word)syms->first_global,
+                                    .sh_addralign = 8,
+                                    .sh_entsize = sizeof(Elf64_Sym)};
+    offset += shdrs[symtab_at].sh_size;
+    shdrs[strtab_at] = (Elf64_Shdr){.sh_name = (Elf64_Word)strtab_name,
+                                    .sh_type = SHT_STRTAB,
+                                    .sh_offset = offset,
+                                    .sh_size = names->size,
+                                    .sh_addralign = 1};
+    return offset + names->size;
+}
+
+/* Section i of `in` copied to out[at]; relocations renumbered. */
+static void copy_section(unsigned char *out, const Elf64_Shdr *at, const Input *in, int i)
+{
+    const Elf64_Shdr *s = &in->sh[i];
+    if (s->sh_type == SHT_NOBITS)
+        return;
+    memcpy(out + at->sh_offset, in->bytes + s->sh_offset, s->sh_size);
+    if (s->sh_type != SHT_RELA)
+        return;
+    Elf64_Rela *rela = (Elf64_Rela *)(out + at->sh_offset);
+    for (size_t r = 0; r < s->sh_size / sizeof *rela; r++)
+        rela[r].r_info =
+            ELF64_R_INFO(in->symbol_to[ELF64_R_SYM(rela[r].r_info)], ELF64_R_TYPE(rela[r].r_info));
+}
+
+static unsigned char *write_object(Input in[2], Symbols *syms, size_t *size, char *why, size_t cap)
+{
+    int n_out = 1;
+    for (int k = 0; k < 2; k++)
+        for (int i = 1; i < in[k].n_sections; i++)
+            if (kept(&in[k], i))
+                in[k].section_to[i] = n_out++;
+    int symtab_at = n_out++, strtab_at = n_out++;
+    if (n_out >= SHN_LORESERVE) {
+        fail(why, cap, "too many sections", "");
+        return NULL;
+    }
+    if (!merge_symbols(syms, in, why, cap))
+        return NULL;
+    Elf64_Shdr *shdrs = calloc((size_t)n_out, sizeof *shdrs);
+    int ok = shdrs != NULL;
+    uint64_t end = ok ? lay_out(shdrs, in, syms, symtab_at, strtab_at, &syms->names, &ok) : 0;
+    uint64_t shoff = align_up(end, 8);
+    *size = shoff + (size_t)n_out * sizeof *shdrs;
+    unsigned char *out = ok ? calloc(1, *size) : NULL;
+    if (!out) {
+        free(shdrs);
+        fail(why, cap, ok ? "out of memory" : "a relocation section for a dropped section", "");
+        return NULL;
+    }
+    Elf64_Ehdr eh = *(const Elf64_Ehdr *)in[0].bytes;
+    eh.e_shoff = shoff;
+    eh.e_shnum = (Elf64_Half)n_out;
+    eh.e_shstrndx = (Elf64_Half)strtab_at;
+    memcpy(out, &eh, sizeof eh);
+    for (int k = 0; k < 2; k++)
+        for (int i = 1; i < in[k].n_sections; i++)
+            if (in[k].section_to[i])
+                copy_section(out, &shdrs[in[k].section_to[i]], &in[k], i);
+    memcpy(out + shdrs[symtab_at].sh_offset, syms->sym, shdrs[symtab_at].sh_size);
+    memcpy(out + shdrs[strtab_at].sh_offset, syms->names.text, syms->names.size);
+    memcpy(out + shoff, shdrs, (size_t)n_out * sizeof *shdrs);
+    free(shdrs);
+    return out;
+}
+
+unsigned char *object_merge(const unsigned char *a, size_t a_size, const unsigned char *b,
+                            size_t b_size, size_t *size, char *why, size_t cap)
+{
+    Input in[2] = {{0}, {0}};
+    Symbols syms = {0};
+    unsigned char *out = NULL;
+    if (read_input(&in[0], a, a_size, why, cap) && read_input(&in[1], b, b_size, why, cap))
+        out = write_object(in, &syms, size, why, cap);
+    for (int k = 0; k < 2; k++) {
+        free(in[k].section_to);
+        free(in[k].symbol_to);
+    }
+    free(syms.sym);
+    free(syms.names.text);
+    return out;
+}
