@@ -13,8 +13,9 @@
  * the hot part (tile and merge, run per tile and partition) is optimised
  * fully and carries the descriptor; the cold part (prepare and result, run
  * once) gets a light pipeline, which halves the compile time of udfs with
- * large result bodies. The parts are linked
- * before emission. */
+ * large result bodies. The parts are linked into one module before
+ * emission, or emitted on two threads and their objects merged
+ * (llvm_backend.c). */
 typedef enum CodegenPart { CODEGEN_HOT, CODEGEN_COLD } CodegenPart;
 
 /* Builds the module `name` in `ctx` holding `part` of every lowered udf, for

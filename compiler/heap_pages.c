@@ -15,6 +15,8 @@
 
 size_t heap_grow_on_huge_pages(size_t bytes)
 {
+    if (bytes > ((size_t)1 << 30)) /* mallopt takes an int, and twice this */
+        bytes = (size_t)1 << 30;
     mallopt(M_TOP_PAD, (int)bytes);
     mallopt(M_TRIM_THRESHOLD, (int)(2 * bytes));
     char *top = sbrk(0);

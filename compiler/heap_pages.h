@@ -6,11 +6,13 @@
 
 #include <stddef.h>
 
-/* Makes malloc grow the main heap `bytes` at a time and keep what is freed,
- * grows it now, and advises 2 MiB pages for the whole 2 MiB pages of the
- * growth. Returns the bytes advised; 0 if none (the heap did not grow by
- * brk, as under AddressSanitizer's allocator, or the kernel has no
- * transparent huge pages): the heap then works as before. */
+/* Makes malloc grow the main heap `bytes` (at most 1 GiB) at a time and
+ * keep what is freed, for the rest of the process, grows it now, and
+ * advises 2 MiB pages for the whole 2 MiB pages of the growth. Returns the
+ * bytes advised (the kernel backs them with huge pages where transparent
+ * huge pages are not switched off); 0 if none (the heap did not grow by brk,
+ * as under AddressSanitizer's allocator, or the kernel has no transparent
+ * huge pages): the heap then works as before. */
 size_t heap_grow_on_huge_pages(size_t bytes);
 
 #endif

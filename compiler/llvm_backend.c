@@ -3,11 +3,12 @@
  * of the kernels (codegen.h), optimise them for the target, and emit them as
  * an object or assembly, or print them as LLVM IR.
  *
- * A compile is LLVM's work on one thread per part. Where the cold part is
- * large (com's result body: a third of its compile), the object's two parts
- * are compiled on two threads, each in an LLVM context of its own, and their
- * objects merged (object_merge.h); otherwise the parts are linked into one
- * module and emitted on this thread, as assembly and IR text always are. */
+ * A compile is LLVM's work on one thread per part. Where the cold parts are
+ * large (com's result body: a third of its compile; UDF_COLD_THREAD_SHARE),
+ * the object's two parts are compiled on two threads, each in an LLVM
+ * context of its own, and their objects merged (object_merge.h); otherwise
+ * the parts are linked into one module and emitted on this thread, as
+ * assembly and IR text always are. */
 #include <llvm-c/Core.h>
 #include <llvm-c/Linker.h>
 #include <llvm-c/TargetMachine.h>
@@ -20,13 +21,12 @@
 #include "codegen.h"
 #include "object_merge.h"
 #include "target.h"
+#include "udfrt/config.h"
 
-/* The cold part gets a thread of its own from a quarter of the hot part's
- * size (lir_size): a second thread's start in LLVM (its target machine,
- * context and first page faults, which contend with the first thread's)
- * slowed the hot part by more than a small cold part costs (16 masks: 1.08x
- * the compile time; com, cold part 1.4x the hot part's size: 0.79x). */
-#define COLD_THREAD_SHARE 4
+/* The second thread's stack: the main thread's usual 8 MiB and more (glibc
+ * gives threads 2 MiB under `ulimit -s unlimited`); LLVM and codegen.c
+ * recurse over large result bodies. */
+#define PART_THREAD_STACK ((size_t)32 << 20)
 
 /* The udfs lowered as every kernel variant, in `arena`. */
 typedef struct Lowered {
@@ -165,7 +165,13 @@ static unsigned char *emit_two_threads(Lowered l, const char *cpu, size_t *size,
     jobs[0].tm = target_machine_create(cpu, why, cap);
     if (jobs[0].tm) {
         pthread_t cold_thread;
-        int threaded = pthread_create(&cold_thread, NULL, compile_part, &jobs[1]) == 0;
+        pthread_attr_t attr;
+        int threaded = pthread_attr_init(&attr) == 0;
+        if (threaded) {
+            threaded = pthread_attr_setstacksize(&attr, PART_THREAD_STACK) == 0 &&
+                       pthread_create(&cold_thread, &attr, compile_part, &jobs[1]) == 0;
+            pthread_attr_destroy(&attr);
+        }
         compile_part(&jobs[0]);
         if (threaded)
             pthread_join(cold_thread, NULL);
@@ -195,7 +201,7 @@ static unsigned char *emit(CheckedUdf *const *udfs, int n, const KernelVariant *
         hot += lir_size(l.udfs[i]->tile) + lir_size(l.udfs[i]->merge);
         cold += lir_size(l.udfs[i]->prepare) + lir_size(l.udfs[i]->result);
     }
-    if (!assembly && cold * COLD_THREAD_SHARE >= hot)
+    if (!assembly && cold > 0 && cold * UDF_COLD_THREAD_SHARE >= hot)
         return emit_two_threads(l, cpu, size, why, cap);
     return emit_linked(l, cpu, assembly ? LLVMAssemblyFile : LLVMObjectFile, size, why, cap);
 }

@@ -6,8 +6,10 @@
  * section headers. The inputs' own symbol and string tables are replaced by
  * those; LLVM's address-significance tables (.llvm_addrsig, which index the
  * old symbol tables and only serve identical-code folding) are dropped.
- * Every offset, index and size read from an input is checked first: a
- * damaged input is an internal error, not a crash. */
+ * Every offset, index, alignment and size read from an input is checked
+ * first: a damaged input is an internal error, not a crash. Weak, common and
+ * extended-index symbols, which the code generator does not emit, are
+ * refused rather than merged as a linker would. */
 #include "object_merge.h"
 
 #include <elf.h>
@@ -17,6 +19,8 @@
 #include <string.h>
 
 #define SHT_LLVM_ADDRSIG_TYPE 0x6fff4c03u
+/* The largest section alignment taken (a page, as the runtime's linker). */
+#define MAX_ALIGN 4096u
 
 typedef struct Input {
     const unsigned char *bytes;
@@ -85,6 +89,11 @@ static int read_symbols(Input *in, char *why, size_t cap)
             (sym->st_shndx != SHN_UNDEF && sym->st_shndx < SHN_LORESERVE &&
              sym->st_shndx >= in->n_sections))
             return fail(why, cap, "a damaged symbol", "");
+        int bind = ELF64_ST_BIND(sym->st_info);
+        if ((bind != STB_LOCAL && bind != STB_GLOBAL) || sym->st_shndx == SHN_COMMON ||
+            sym->st_shndx == SHN_XINDEX)
+            return fail(why, cap,
+                        "a weak, common or extended-index symbol: ", in->names + sym->st_name);
     }
     return 1;
 }
@@ -96,6 +105,10 @@ static int read_relocations(const Input *in, const Elf64_Shdr *s, char *why, siz
         s->sh_link != (unsigned)in->symtab || s->sh_info == 0 ||
         s->sh_info >= (unsigned)in->n_sections)
         return fail(why, cap, "a damaged relocation section", "");
+    uint32_t target = in->sh[s->sh_info].sh_type;
+    if (target == SHT_SYMTAB || target == SHT_STRTAB || target == SHT_RELA ||
+        target == SHT_LLVM_ADDRSIG_TYPE)
+        return fail(why, cap, "relocations for a section that is neither code nor data", "");
     const Elf64_Rela *rela = (const Elf64_Rela *)(in->bytes + s->sh_offset);
     for (size_t r = 0; r < s->sh_size / sizeof *rela; r++)
         if (ELF64_R_SYM(rela[r].r_info) >= in->n_syms)
@@ -127,6 +140,9 @@ static int read_input(Input *in, const unsigned char *bytes, size_t size, char *
         if ((s->sh_type != SHT_NOBITS && !within(s->sh_offset, s->sh_size, size)) ||
             s->sh_name >= in->section_names_size)
             return fail(why, cap, "a section outside the object", "");
+        if (s->sh_addralign > MAX_ALIGN || (s->sh_addralign & (s->sh_addralign - 1)))
+            return fail(why, cap,
+                        "a section aligned out of range: ", in->section_names + s->sh_name);
         if (s->sh_type == SHT_REL || s->sh_type == SHT_GROUP || s->sh_type == SHT_SYMTAB_SHNDX ||
             (s->sh_type == SHT_SYMTAB && in->symtab >= 0))
             return fail(why, cap, "a section of a kind this merge does not take: ",
@@ -143,7 +159,9 @@ static int read_input(Input *in, const unsigned char *bytes, size_t size, char *
         if (s->sh_type == SHT_RELA) {
             if (!read_relocations(in, s, why, cap))
                 return 0;
-        } else if (s->sh_type != SHT_SYMTAB && s->sh_link != 0) {
+        } else if ((s->sh_type != SHT_SYMTAB && s->sh_type != SHT_LLVM_ADDRSIG_TYPE &&
+                    s->sh_link != 0) ||
+                   (s->sh_flags & SHF_INFO_LINK)) {
             return fail(why, cap, "a section linked to another: ", in->section_names + s->sh_name);
         }
     }
@@ -259,10 +277,12 @@ static uint64_t align_up(uint64_t offset, uint64_t align)
 }
 
 /* The output's section headers, their names added to `names`, and their
- * contents laid out from the end of the ELF header; returns the end. */
-static uint64_t lay_out(Elf64_Shdr *shdrs, Input in[2], const Symbols *syms, int symtab_at,
-                        int strtab_at, Strings *names, int *ok)
+ * contents laid out from the end of the ELF header, up to *end; 0 if out of
+ * memory. */
+static int lay_out(Elf64_Shdr *shdrs, Input in[2], const Symbols *syms, int symtab_at,
+                   int strtab_at, Strings *names, uint64_t *end)
 {
+    int ok = 1;
     uint64_t offset = sizeof(Elf64_Ehdr);
     for (int k = 0; k < 2; k++)
         for (int i = 1; i < in[k].n_sections; i++) {
@@ -270,21 +290,22 @@ static uint64_t lay_out(Elf64_Shdr *shdrs, Input in[2], const Symbols *syms, int
                 continue;
             Elf64_Shdr s = in[k].sh[i];
             size_t at = add_string(names, in[k].section_names + s.sh_name);
-            *ok &= at != SIZE_MAX;
+            ok &= at != SIZE_MAX;
             s.sh_name = (Elf64_Word)at;
             if (s.sh_type == SHT_RELA) {
                 s.sh_link = (Elf64_Word)symtab_at;
-                s.sh_info = (Elf64_Word)in[k].section_to[s.sh_info];
-                *ok &= s.sh_info != 0;
+                s.sh_info = (Elf64_Word)in[k].section_to[s.sh_info]; /* kept: read_relocations */
             }
-            offset = align_up(offset, s.sh_addralign);
+            /* Relocations are read in place: 8-byte aligned whatever the input said. */
+            offset =
+                align_up(offset, s.sh_type == SHT_RELA && s.sh_addralign < 8 ? 8 : s.sh_addralign);
             s.sh_offset = offset;
             if (s.sh_type != SHT_NOBITS)
                 offset += s.sh_size;
             shdrs[in[k].section_to[i]] = s;
         }
     size_t symtab_name = add_string(names, ".symtab"), strtab_name = add_string(names, ".strtab");
-    *ok &= symtab_name != SIZE_MAX && strtab_name != SIZE_MAX;
+    ok &= symtab_name != SIZE_MAX && strtab_name != SIZE_MAX;
     offset = align_up(offset, 8);
     shdrs[symtab_at] = (Elf64_Shdr){.sh_name = (Elf64_Word)symtab_name,
                                     .sh_type = SHT_SYMTAB,
@@ -300,7 +321,8 @@ static uint64_t lay_out(Elf64_Shdr *shdrs, Input in[2], const Symbols *syms, int
                                     .sh_offset = offset,
                                     .sh_size = names->size,
                                     .sh_addralign = 1};
-    return offset + names->size;
+    *end = offset + names->size;
+    return ok;
 }
 
 /* Section i of `in` copied to out[at]; relocations renumbered. */
@@ -333,14 +355,14 @@ static unsigned char *write_object(Input in[2], Symbols *syms, size_t *size, cha
     if (!merge_symbols(syms, in, why, cap))
         return NULL;
     Elf64_Shdr *shdrs = calloc((size_t)n_out, sizeof *shdrs);
-    int ok = shdrs != NULL;
-    uint64_t end = ok ? lay_out(shdrs, in, syms, symtab_at, strtab_at, &syms->names, &ok) : 0;
+    uint64_t end = 0;
+    int laid_out = shdrs && lay_out(shdrs, in, syms, symtab_at, strtab_at, &syms->names, &end);
     uint64_t shoff = align_up(end, 8);
     *size = shoff + (size_t)n_out * sizeof *shdrs;
-    unsigned char *out = ok ? calloc(1, *size) : NULL;
+    unsigned char *out = laid_out ? calloc(1, *size) : NULL;
     if (!out) {
         free(shdrs);
-        fail(why, cap, ok ? "out of memory" : "a relocation section for a dropped section", "");
+        fail(why, cap, "out of memory", "");
         return NULL;
     }
     Elf64_Ehdr eh = *(const Elf64_Ehdr *)in[0].bytes;

@@ -96,7 +96,9 @@ int target_cpu_known(const char *cpu)
 LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    static int options_decided; /* compiles happen on one thread */
+    /* Set by the first call, which comes before any second compile thread
+     * starts (llvm_backend.c), so later calls on any thread see it set. */
+    static int options_decided;
     pthread_once(&once, init_targets);
     if (!options_decided) {
         options_decided = 1;

@@ -2,10 +2,11 @@
  * objects the C compiler made (merge_parts/): the merged object links into a
  * shared library whose functions call across the two parts and out of both;
  * its symbol table binds part_a's reference to part_b's definition; an
- * object merged with itself (a symbol defined twice) and a truncated or
- * foreign object are refused with a message.
+ * object merged with itself (a symbol defined twice), a truncated or
+ * foreign object and a section aligned out of range are refused with a
+ * message.
  *
- * usage: test_object_merge PART_A.o PART_B.o WORK_DIR */
+ * usage: test_object_merge CC PART_A.o PART_B.o WORK_DIR */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +21,7 @@
 
 #include "object_merge.h"
 
-static const char *part_paths[2], *work_dir;
+static const char *compiler, *part_paths[2], *work_dir;
 
 typedef struct Bytes {
     unsigned char *data;
@@ -73,7 +74,7 @@ static void merged_object_links_and_runs(void **state)
     assert_int_equal(defined, 1);
     count_symbols(&merged, "part_a", &all, &defined);
     assert_int_equal(defined, 1);
-    count_symbols(&merged, "strtol", &all, &defined);
+    count_symbols(&merged, "getpid", &all, &defined);
     assert_int_equal(all, 1);
     assert_int_equal(defined, 0);
 
@@ -84,7 +85,7 @@ static void merged_object_links_and_runs(void **state)
     assert_non_null(f);
     assert_int_equal(fwrite(merged.data, 1, merged.size, f), merged.size);
     fclose(f);
-    snprintf(command, sizeof command, "cc -shared -o '%s' '%s'", library, object);
+    snprintf(command, sizeof command, "'%s' -shared -o '%s' '%s'", compiler, library, object);
     assert_int_equal(system(command), 0);
     void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
     assert_non_null(handle);
@@ -114,19 +115,25 @@ static void bad_inputs_are_refused(void **state)
     eh->e_machine = EM_AARCH64;
     assert_null(object_merge(a.data, a.size, b.data, b.size, &size, why, sizeof why));
     assert_non_null(strstr(why, "not an x86-64 ELF relocatable object"));
+    eh->e_machine = EM_X86_64;
+    Elf64_Shdr *sh = (Elf64_Shdr *)(b.data + eh->e_shoff);
+    sh[1].sh_addralign = ~(Elf64_Xword)0; /* would wrap the layout's offsets */
+    assert_null(object_merge(a.data, a.size, b.data, b.size, &size, why, sizeof why));
+    assert_non_null(strstr(why, "aligned out of range"));
     free(a.data);
     free(b.data);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: test_object_merge PART_A.o PART_B.o WORK_DIR\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: test_object_merge CC PART_A.o PART_B.o WORK_DIR\n");
         return 2;
     }
-    part_paths[0] = argv[1];
-    part_paths[1] = argv[2];
-    work_dir = argv[3];
+    compiler = argv[1];
+    part_paths[0] = argv[2];
+    part_paths[1] = argv[3];
+    work_dir = argv[4];
     const struct CMUnitTest tests[] = {cmocka_unit_test(merged_object_links_and_runs),
                                        cmocka_unit_test(bad_inputs_are_refused)};
     return cmocka_run_group_tests(tests, NULL, NULL);
