@@ -26,8 +26,6 @@ typedef struct CompilerBackend {
      * text (malloc'd), or NULL with a message. */
     char *(*llvm_text)(CheckedUdf *const *udfs, int n, const KernelVariant *variant, Arena *arena,
                        char *why, size_t cap);
-    /* Whether LLVM knows `cpu` as an x86-64 CPU ("native" too). */
-    int (*cpu_known)(const char *cpu);
 } CompilerBackend;
 
 /* The SHA-256 of the module udfc was built with (hex; generated into udfc,

@@ -46,12 +46,6 @@ unsigned char *compile_object(CheckedUdf *const *udfs, int n, const KernelVarian
                    : NULL;
 }
 
-int compile_cpu_known(const char *cpu, char *why, size_t cap)
-{
-    const CompilerBackend *backend = backend_get(NULL, why, cap);
-    return !backend ? -1 : backend->cpu_known(cpu);
-}
-
 int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, const KernelVariant *variant,
                  char *why, size_t cap)
 {

@@ -33,10 +33,6 @@ unsigned char *compile_object(CheckedUdf *const *udfs, int n, const KernelVarian
                               int n_variants, const char *cpu, Arena *arena, size_t *size,
                               char *why, size_t cap);
 
-/* Whether LLVM knows `cpu` as an x86-64 CPU: 1 or 0; -1 with a message in
- * why[cap] if the code generator cannot be loaded. */
-int compile_cpu_known(const char *cpu, char *why, size_t cap);
-
 /* A C header for a built object: the descriptor symbol, the variants, and
  * each udf's doc, params and buffers. */
 void compile_header(FILE *out, CheckedUdf *const *udfs, int n, const KernelVariant *variants,

@@ -228,5 +228,5 @@ static char *llvm_text(CheckedUdf *const *udfs, int n, const KernelVariant *vari
     return text;
 }
 
-__attribute__((visibility("default"))) const CompilerBackend udfc_llvm_backend = {
-    .emit = emit, .llvm_text = llvm_text, .cpu_known = target_cpu_known};
+__attribute__((visibility("default")))
+const CompilerBackend udfc_llvm_backend = {.emit = emit, .llvm_text = llvm_text};

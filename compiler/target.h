@@ -10,9 +10,6 @@
  * message in why[cap] for an unknown CPU. The caller disposes the result. */
 LLVMTargetMachineRef target_machine_create(const char *cpu, char *why, size_t cap);
 
-/* Whether `cpu` names an x86-64 CPU LLVM can compile for, or "native". */
-int target_cpu_known(const char *cpu);
-
 /* Whether the loop vectoriser may call glibc's vector math library in this
  * process (decided by the first target machine; see target.c). */
 int target_vector_libm(void);

@@ -475,6 +475,11 @@ def check_build_cpu(tmp):
                    "no-such-cpu")
     if files_in(work):
         fail("a refused build left %s" % files_in(work))
+    # The CPU names are checked without loading the code generator (LLVM).
+    _, _, err = sh(UDFC, "build", "sum", "-o", out, "--cpu", "no-such-cpu",
+                   env=dict(os.environ, LD_DEBUG="files"))
+    if "libudfc_llvm" in err:
+        fail("udfc build --cpu no-such-cpu loaded the code generator to refuse it")
 
 
 def check_build_empty_dtype(tmp):

@@ -17,6 +17,7 @@
 #include "atomic_file.h"
 #include "commands.h"
 #include "compile.h"
+#include "cpu_names.h"
 #include "dtype.h"
 #include "fused_sets.h"
 #include "options.h"
@@ -131,13 +132,7 @@ static int parse(int argc, char **argv, BuildOptions *o)
             o->udf_args[o->n_udf_args++] = a;
         }
     }
-    char why[2048];
-    int known = compile_cpu_known(o->cpu, why, sizeof why);
-    if (known < 0) {
-        fprintf(stderr, "udfc: internal error: %s (please report)\n", why);
-        return 4;
-    }
-    if (!known)
+    if (!cpu_name_known(o->cpu))
         return usage("--cpu expects an x86-64 CPU that LLVM knows (x86-64-v2, x86-64-v3, "
                      "x86-64-v4, native, a model such as znver4), not '%s'",
                      o->cpu);
