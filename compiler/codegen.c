@@ -692,18 +692,20 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     return fn;
 }
 
-/* The entry point lf of the part being built: its body, or a declaration
- * of what the other part defines. */
-static LLVMValueRef entry_point(Gen *g, const LFunc *lf, CodegenPart part)
+/* The entry point lf: its body if it belongs to the part being built and
+ * its udf is `own`ed here, else a declaration of what another module
+ * defines. */
+static LLVMValueRef entry_point(Gen *g, const LFunc *lf, CodegenPart part, int own)
 {
     if (!lf)
         return NULL;
     int hot = lf->kind == LFK_TILE || lf->kind == LFK_MERGE;
-    return hot == (part == CODEGEN_HOT) ? emit_function(g, lf) : declare_function(g, lf);
+    return own && hot == (part == CODEGEN_HOT) ? emit_function(g, lf) : declare_function(g, lf);
 }
 
 LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
-                             int n_udfs, LLVMTargetMachineRef tm, CodegenPart part)
+                             int n_udfs, const unsigned char *own, int descriptor,
+                             LLVMTargetMachineRef tm, CodegenPart part)
 {
     Gen g = {.ctx = ctx};
     g.mod = LLVMModuleCreateWithNameInContext(name, ctx);
@@ -735,12 +737,12 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
         const LoweredUdf *lu = udfs[i];
         g.n_slots = lu->n_buffers;
         g.n_params = lu->cu->n_params + (lu->fused ? 2 : 0); /* the correction planes */
-        fns[i].tile = entry_point(&g, lu->tile, part);
-        fns[i].merge = entry_point(&g, lu->merge, part);
-        fns[i].result = entry_point(&g, lu->result, part);
-        fns[i].prepare = entry_point(&g, lu->prepare, part);
+        fns[i].tile = entry_point(&g, lu->tile, part, own[i]);
+        fns[i].merge = entry_point(&g, lu->merge, part, own[i]);
+        fns[i].result = entry_point(&g, lu->result, part, own[i]);
+        fns[i].prepare = entry_point(&g, lu->prepare, part, own[i]);
     }
-    if (part == CODEGEN_HOT)
+    if (descriptor)
         descriptor_emit(g.mod, udfs, fns, n_udfs);
     vecmath_keep(g.mod);
     LLVMDisposeBuilder(g.b);

@@ -9,19 +9,22 @@
 
 #include "lower.h"
 
-/* A module holds one part of the entry points and declares the others:
- * the hot part (tile and merge, run per tile and partition) is optimised
- * fully and carries the descriptor; the cold part (prepare and result, run
- * once) gets a light pipeline, which halves the compile time of udfs with
- * large result bodies. The parts are linked into one module before
- * emission, or emitted on two threads and their objects merged
+/* A module holds one part of some udfs' entry points and declares the
+ * others: the hot part (tile and merge, run per tile and partition) is
+ * optimised fully; the cold part (prepare and result, run once) gets a light
+ * pipeline, which halves the compile time of udfs with large result bodies.
+ * One hot module carries the descriptor. The modules are linked into one
+ * before emission, or emitted on two threads and their objects merged
  * (llvm_backend.c). */
 typedef enum CodegenPart { CODEGEN_HOT, CODEGEN_COLD } CodegenPart;
 
-/* Builds the module `name` in `ctx` holding `part` of every lowered udf, for
- * the CPU of `tm`. The caller owns the module. */
+/* Builds the module `name` in `ctx`, for the CPU of `tm`: `part` of each
+ * lowered udf i with own[i] set defined, every other entry point declared,
+ * and the descriptor of all of them if `descriptor`. The caller owns the
+ * module. */
 LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
-                             int n_udfs, LLVMTargetMachineRef tm, CodegenPart part);
+                             int n_udfs, const unsigned char *own, int descriptor,
+                             LLVMTargetMachineRef tm, CodegenPart part);
 
 /* Verifies and optimises the module of `part` in place. Returns 0 and a
  * message in why[cap] on failure (an internal error: generated IR must be

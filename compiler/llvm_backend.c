@@ -3,12 +3,13 @@
  * of the kernels (codegen.h), optimise them for the target, and emit them as
  * an object or assembly, or print them as LLVM IR.
  *
- * A compile is LLVM's work on one thread per part. Where the cold parts are
- * large (com's result body: a third of its compile; UDF_COLD_THREAD_SHARE),
- * the object's two parts are compiled on two threads, each in an LLVM
- * context of its own, and their objects merged (object_merge.h); otherwise
- * the parts are linked into one module and emitted on this thread, as
- * assembly and IR text always are. */
+ * A compile is LLVM's work on one thread per module. An object's parts (the
+ * hot and the cold part of each udf and input type) are shared out between
+ * two jobs by size (lir_size); where the second job has enough work
+ * (UDF_SECOND_THREAD_SHARE: com's result body, several udfs in one run), the
+ * jobs run on two threads, each in an LLVM context of its own, and their
+ * objects are merged (object_merge.h). Otherwise one job holds everything on
+ * this thread, as it always does for assembly and IR text. */
 #include <llvm-c/Core.h>
 #include <llvm-c/Linker.h>
 #include <llvm-c/TargetMachine.h>
@@ -26,7 +27,7 @@
 /* The second thread's stack: the main thread's usual 8 MiB and more (glibc
  * gives threads 2 MiB under `ulimit -s unlimited`); LLVM and codegen.c
  * recurse over large result bodies. */
-#define PART_THREAD_STACK ((size_t)32 << 20)
+#define JOB_THREAD_STACK ((size_t)32 << 20)
 
 /* The udfs lowered as every kernel variant, in `arena`. */
 typedef struct Lowered {
@@ -44,36 +45,117 @@ static Lowered lower_all(CheckedUdf *const *udfs, int n, const KernelVariant *va
     return l;
 }
 
-/* The optimised module of one part, in `ctx`, for `tm`; NULL with a
- * message. */
-static LLVMModuleRef build_part(LLVMContextRef ctx, Lowered l, CodegenPart part,
+/* What one thread compiles into one module and emits: the hot and the cold
+ * parts of the lowered udfs it owns, the descriptor if it holds it. */
+typedef struct Job {
+    Lowered lowered;
+    unsigned char *own[2]; /* per part (CodegenPart), per lowered udf */
+    size_t work[2];        /* lir_size of what it owns, per part */
+    int descriptor;
+    const char *cpu;
+    LLVMTargetMachineRef tm; /* made by run_job if NULL; one serves one thread */
+    LLVMCodeGenFileType kind;
+    unsigned char *emitted; /* the result, malloc'd; NULL with a message in why */
+    size_t size;
+    char why[512];
+} Job;
+
+static size_t part_size(const LoweredUdf *lu, CodegenPart part)
+{
+    return part == CODEGEN_HOT ? lir_size(lu->tile) + lir_size(lu->merge)
+                               : lir_size(lu->prepare) + lir_size(lu->result);
+}
+
+static void job_init(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType kind, Arena *arena)
+{
+    *job = (Job){.lowered = l, .cpu = cpu, .kind = kind};
+    for (int part = 0; part < 2; part++)
+        job->own[part] = ARENA_ARRAY(arena, unsigned char, l.n + 1);
+}
+
+static void job_take(Job *job, int udf, CodegenPart part)
+{
+    job->own[part][udf] = 1;
+    job->work[part] += part_size(job->lowered.udfs[udf], part);
+}
+
+static size_t job_work(const Job *job) { return job->work[0] + job->work[1]; }
+
+/* A job holding every part and the descriptor. */
+static void job_whole(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType kind, Arena *arena)
+{
+    job_init(job, l, cpu, kind, arena);
+    job->descriptor = 1;
+    for (int i = 0; i < l.n; i++)
+        for (int part = 0; part < 2; part++)
+            job_take(job, i, (CodegenPart)part);
+}
+
+/* The parts shared out between jobs[0] (which holds the descriptor) and
+ * jobs[1]: largest first, each to the job with less work so far. Returns
+ * whether jobs[1] has enough work to be worth a thread of its own. */
+static int share_out(Job jobs[2], Lowered l, const char *cpu, Arena *arena)
+{
+    for (int k = 0; k < 2; k++)
+        job_init(&jobs[k], l, cpu, LLVMObjectFile, arena);
+    jobs[0].descriptor = 1;
+    unsigned char *given = ARENA_ARRAY(arena, unsigned char, 2 * l.n + 1);
+    for (int round = 0; round < 2 * l.n; round++) {
+        int best = -1;
+        size_t best_size = 0;
+        for (int u = 0; u < 2 * l.n; u++) {
+            size_t size = part_size(l.udfs[u / 2], (CodegenPart)(u % 2));
+            if (!given[u] && (best < 0 || size > best_size)) {
+                best = u;
+                best_size = size;
+            }
+        }
+        given[best] = 1;
+        job_take(&jobs[job_work(&jobs[1]) < job_work(&jobs[0])], best / 2, (CodegenPart)(best % 2));
+    }
+    return job_work(&jobs[1]) > 0 &&
+           job_work(&jobs[1]) * UDF_SECOND_THREAD_SHARE >= job_work(&jobs[0]);
+}
+
+/* The optimised module of `part` of the udfs in `own`, in `ctx`; NULL with
+ * a message. */
+static LLVMModuleRef build_part(LLVMContextRef ctx, const Job *job, CodegenPart part,
                                 LLVMTargetMachineRef tm, char *why, size_t cap)
 {
+    int descriptor = job->descriptor && part == CODEGEN_HOT;
     LLVMModuleRef mod =
-        codegen_module(ctx, part == CODEGEN_HOT ? "udf" : "udf.cold", l.udfs, l.n, tm, part);
+        codegen_module(ctx, part == CODEGEN_HOT ? "udf" : "udf.cold", job->lowered.udfs,
+                       job->lowered.n, job->own[part], descriptor, tm, part);
     if (codegen_optimize(mod, part, tm, why, cap))
         return mod;
     LLVMDisposeModule(mod);
     return NULL;
 }
 
-/* Both parts optimised and linked into one module, in `ctx`, for `tm`. */
-static LLVMModuleRef build_module(LLVMContextRef ctx, Lowered l, LLVMTargetMachineRef tm, char *why,
-                                  size_t cap)
+/* The job's parts optimised and linked into one module, in `ctx`; NULL
+ * with a message. */
+static LLVMModuleRef build_module(LLVMContextRef ctx, const Job *job, LLVMTargetMachineRef tm,
+                                  char *why, size_t cap)
 {
-    LLVMModuleRef hot = build_part(ctx, l, CODEGEN_HOT, tm, why, cap);
-    LLVMModuleRef cold = hot ? build_part(ctx, l, CODEGEN_COLD, tm, why, cap) : NULL;
-    if (!cold) {
-        if (hot)
-            LLVMDisposeModule(hot);
-        return NULL;
+    LLVMModuleRef linked = NULL;
+    for (int part = 0; part < 2; part++) {
+        int defines = 0;
+        for (int i = 0; i < job->lowered.n; i++)
+            defines |= job->own[part][i];
+        if (!defines && !(job->descriptor && part == CODEGEN_HOT))
+            continue;
+        LLVMModuleRef mod = build_part(ctx, job, (CodegenPart)part, tm, why, cap);
+        if (!mod || (linked && LLVMLinkModules2(linked, mod))) { /* disposes of mod */
+            if (mod)
+                snprintf(why, cap, "cannot link the kernels' parts");
+            if (linked)
+                LLVMDisposeModule(linked);
+            return NULL;
+        }
+        if (!linked)
+            linked = mod;
     }
-    if (LLVMLinkModules2(hot, cold)) { /* disposes of cold */
-        snprintf(why, cap, "cannot link the kernels' parts");
-        LLVMDisposeModule(hot);
-        return NULL;
-    }
-    return hot;
+    return linked;
 }
 
 /* A copy of LLVM's buffer in malloc'd memory. */
@@ -89,106 +171,75 @@ static unsigned char *copied(LLVMMemoryBufferRef buf, size_t *size, char *why, s
     return bytes;
 }
 
-/* `mod` emitted by `tm` as an object or assembly file (malloc'd, *size
- * bytes), or NULL with a message. */
-static unsigned char *emit_module(LLVMTargetMachineRef tm, LLVMModuleRef mod,
-                                  LLVMCodeGenFileType kind, size_t *size, char *why, size_t cap)
+/* The job compiled and emitted, in an LLVM context of its own. */
+static void *run_job(void *arg)
 {
-    LLVMMemoryBufferRef out = NULL;
-    char *msg = NULL;
-    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, kind, &msg, &out)) {
-        snprintf(why, cap, "cannot emit kernels: %s", msg ? msg : "?");
-        out = NULL;
-    }
-    LLVMDisposeMessage(msg);
-    return out ? copied(out, size, why, cap) : NULL;
-}
-
-/* Both parts in one module, emitted as `kind` on this thread. */
-static unsigned char *emit_linked(Lowered l, const char *cpu, LLVMCodeGenFileType kind,
-                                  size_t *size, char *why, size_t cap)
-{
-    LLVMTargetMachineRef tm = target_machine_create(cpu, why, cap);
-    if (!tm)
-        return NULL;
-    LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = build_module(ctx, l, tm, why, cap);
-    unsigned char *bytes = mod ? emit_module(tm, mod, kind, size, why, cap) : NULL;
-    if (mod)
-        LLVMDisposeModule(mod);
-    LLVMContextDispose(ctx);
-    LLVMDisposeTargetMachine(tm);
-    return bytes;
-}
-
-/* One part of the kernels compiled to an object, in an LLVM context and with
- * a target machine of its own (neither serves two threads at once). */
-typedef struct PartJob {
-    Lowered lowered;
-    CodegenPart part;
-    const char *cpu;
-    LLVMTargetMachineRef tm; /* created by compile_part if NULL */
-    unsigned char *object;   /* the result, malloc'd; NULL with a message in why */
-    size_t size;
-    char why[512];
-} PartJob;
-
-static void *compile_part(void *arg)
-{
-    PartJob *job = arg;
+    Job *job = arg;
     if (!job->tm)
         job->tm = target_machine_create(job->cpu, job->why, sizeof job->why);
     if (!job->tm)
         return NULL;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod =
-        build_part(ctx, job->lowered, job->part, job->tm, job->why, sizeof job->why);
-    if (mod) {
-        job->object =
-            emit_module(job->tm, mod, LLVMObjectFile, &job->size, job->why, sizeof job->why);
+    LLVMModuleRef mod = build_module(ctx, job, job->tm, job->why, sizeof job->why);
+    LLVMMemoryBufferRef out = NULL;
+    char *msg = NULL;
+    if (mod && LLVMTargetMachineEmitToMemoryBuffer(job->tm, mod, job->kind, &msg, &out))
+        snprintf(job->why, sizeof job->why, "cannot emit kernels: %s", msg ? msg : "?");
+    else if (out)
+        job->emitted = copied(out, &job->size, job->why, sizeof job->why);
+    LLVMDisposeMessage(msg);
+    if (mod)
         LLVMDisposeModule(mod);
-    }
     LLVMContextDispose(ctx);
     return NULL;
 }
 
-/* The hot part compiled on this thread, the cold one on a second (or after
- * the hot one, if no thread can be started), their objects merged. */
-static unsigned char *emit_two_threads(Lowered l, const char *cpu, size_t *size, char *why,
-                                       size_t cap)
+/* jobs[0] on this thread, jobs[1] on a second (or after jobs[0], if no
+ * thread can be started), their objects merged. */
+static unsigned char *run_two_jobs(Job jobs[2], size_t *size, char *why, size_t cap)
 {
-    PartJob jobs[2] = {{.lowered = l, .part = CODEGEN_HOT, .cpu = cpu},
-                       {.lowered = l, .part = CODEGEN_COLD, .cpu = cpu}};
     unsigned char *object = NULL;
     /* The first target machine decides LLVM's process-wide options (target.c):
      * made here, before the second thread starts. */
-    jobs[0].tm = target_machine_create(cpu, why, cap);
+    jobs[0].tm = target_machine_create(jobs[0].cpu, why, cap);
     if (jobs[0].tm) {
-        pthread_t cold_thread;
+        pthread_t second;
         pthread_attr_t attr;
         int threaded = pthread_attr_init(&attr) == 0;
         if (threaded) {
-            threaded = pthread_attr_setstacksize(&attr, PART_THREAD_STACK) == 0 &&
-                       pthread_create(&cold_thread, &attr, compile_part, &jobs[1]) == 0;
+            threaded = pthread_attr_setstacksize(&attr, JOB_THREAD_STACK) == 0 &&
+                       pthread_create(&second, &attr, run_job, &jobs[1]) == 0;
             pthread_attr_destroy(&attr);
         }
-        compile_part(&jobs[0]);
+        run_job(&jobs[0]);
         if (threaded)
-            pthread_join(cold_thread, NULL);
+            pthread_join(second, NULL);
         else
-            compile_part(&jobs[1]);
-        if (!jobs[0].object || !jobs[1].object)
-            snprintf(why, cap, "%s", jobs[jobs[0].object ? 1 : 0].why);
+            run_job(&jobs[1]);
+        if (!jobs[0].emitted || !jobs[1].emitted)
+            snprintf(why, cap, "%s", jobs[jobs[0].emitted ? 1 : 0].why);
         else
-            object = object_merge(jobs[0].object, jobs[0].size, jobs[1].object, jobs[1].size, size,
-                                  why, cap);
+            object = object_merge(jobs[0].emitted, jobs[0].size, jobs[1].emitted, jobs[1].size,
+                                  size, why, cap);
     }
     for (int k = 0; k < 2; k++) {
-        free(jobs[k].object);
+        free(jobs[k].emitted);
         if (jobs[k].tm)
             LLVMDisposeTargetMachine(jobs[k].tm);
     }
     return object;
+}
+
+/* Everything in one job on this thread, emitted as `kind`. */
+static unsigned char *run_one_job(Job *job, size_t *size, char *why, size_t cap)
+{
+    run_job(job);
+    if (job->tm)
+        LLVMDisposeTargetMachine(job->tm);
+    *size = job->size;
+    if (!job->emitted)
+        snprintf(why, cap, "%s", job->why);
+    return job->emitted;
 }
 
 static unsigned char *emit(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
@@ -196,14 +247,11 @@ static unsigned char *emit(CheckedUdf *const *udfs, int n, const KernelVariant *
                            size_t *size, char *why, size_t cap)
 {
     Lowered l = lower_all(udfs, n, variants, n_variants, arena);
-    size_t hot = 0, cold = 0;
-    for (int i = 0; i < l.n; i++) {
-        hot += lir_size(l.udfs[i]->tile) + lir_size(l.udfs[i]->merge);
-        cold += lir_size(l.udfs[i]->prepare) + lir_size(l.udfs[i]->result);
-    }
-    if (!assembly && cold > 0 && cold * UDF_COLD_THREAD_SHARE >= hot)
-        return emit_two_threads(l, cpu, size, why, cap);
-    return emit_linked(l, cpu, assembly ? LLVMAssemblyFile : LLVMObjectFile, size, why, cap);
+    Job jobs[2];
+    if (!assembly && share_out(jobs, l, cpu, arena))
+        return run_two_jobs(jobs, size, why, cap);
+    job_whole(&jobs[0], l, cpu, assembly ? LLVMAssemblyFile : LLVMObjectFile, arena);
+    return run_one_job(&jobs[0], size, why, cap);
 }
 
 static char *llvm_text(CheckedUdf *const *udfs, int n, const KernelVariant *variant, Arena *arena,
@@ -212,8 +260,10 @@ static char *llvm_text(CheckedUdf *const *udfs, int n, const KernelVariant *vari
     LLVMTargetMachineRef tm = target_machine_create(NULL, why, cap);
     if (!tm)
         return NULL;
+    Job job;
+    job_whole(&job, lower_all(udfs, n, variant, 1, arena), NULL, LLVMObjectFile, arena);
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = build_module(ctx, lower_all(udfs, n, variant, 1, arena), tm, why, cap);
+    LLVMModuleRef mod = build_module(ctx, &job, tm, why, cap);
     char *text = NULL;
     if (mod) {
         char *printed = LLVMPrintModuleToString(mod);

@@ -92,14 +92,15 @@
  * compile. LLVM's compile of a stdlib udf uses 10-40 MB. */
 #define UDF_COMPILE_HEAP_BYTES (64ll << 20)
 
-/* udfc compiles the cold part of the kernels (prepare and result, run once)
- * on a second thread when its size (lir_size, summed over the udfs and
- * variants compiled) is at least the hot part's (tile and merge) divided by
- * this: a second thread's start in LLVM (its target machine, context and
- * first page faults, which contend with the first thread's) slowed the hot
- * part by more than a small cold part costs (16 masks: 1.08x the compile
- * time), while com (cold part 1.4x the hot part's size) compiles in 0.78x. */
-#define UDF_COLD_THREAD_SHARE 4
+/* udfc shares the parts of the kernels it compiles (the hot part, tile and
+ * merge, and the cold part, prepare and result, of each udf and input type)
+ * out between two threads by their size (lir_size), when the second thread
+ * gets at least the first's work divided by this: a second thread's start in
+ * LLVM (its target machine, context and first page faults, which contend
+ * with the first thread's) slowed the first by more than a small part costs
+ * (16 masks with its empty cold part apart: 1.08x the compile time), while
+ * com (cold part 1.4x the hot part's size) compiles in 0.78x. */
+#define UDF_SECOND_THREAD_SHARE 4
 
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240
