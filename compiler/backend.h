@@ -15,10 +15,10 @@
 #define UDF_BACKEND_SYMBOL "udfc_llvm_backend"
 
 typedef struct CompilerBackend {
-    /* Every udf lowered as every variant, generated as one module, optimised
-     * and emitted for `cpu` (NULL: this machine) as an object file, or as
-     * assembly text if `assembly`; *size bytes, malloc'd. NULL with an
-     * internal-error message in why[cap]. */
+    /* Every udf lowered as every variant, generated, optimised and emitted
+     * for `cpu` (NULL: this machine) as one object file (its parts compiled
+     * on one or two threads), or as assembly text if `assembly`; *size
+     * bytes, malloc'd. NULL with an internal-error message in why[cap]. */
     unsigned char *(*emit)(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
                            int n_variants, const char *cpu, int assembly, Arena *arena,
                            size_t *size, char *why, size_t cap);

@@ -1,6 +1,7 @@
 /* heap_pages.c — the heap grown ahead on 2 MiB pages; see heap_pages.h. */
 #include "heap_pages.h"
 
+#include <limits.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,8 +16,8 @@
 
 size_t heap_grow_on_huge_pages(size_t bytes)
 {
-    if (bytes > ((size_t)1 << 30)) /* mallopt takes an int, and twice this */
-        bytes = (size_t)1 << 30;
+    if (bytes > (size_t)INT_MAX / 2) /* mallopt takes an int, and twice this */
+        bytes = (size_t)INT_MAX / 2;
     mallopt(M_TOP_PAD, (int)bytes);
     mallopt(M_TRIM_THRESHOLD, (int)(2 * bytes));
     char *top = sbrk(0);

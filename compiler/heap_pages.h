@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* Makes malloc grow the main heap `bytes` (at most 1 GiB) at a time and
+/* Makes malloc grow the main heap `bytes` (at most INT_MAX / 2) at a time and
  * keep what is freed, for the rest of the process, grows it now, and
  * advises 2 MiB pages for the whole 2 MiB pages of the growth. Returns the
  * bytes advised (the kernel backs them with huge pages where transparent

@@ -3,9 +3,9 @@
  * of the kernels (codegen.h), optimise them for the target, and emit them as
  * an object or assembly, or print them as LLVM IR.
  *
- * A compile is LLVM's work on one thread per module. An object's parts (the
- * hot and the cold part of each udf and input type) are shared out between
- * two jobs by size (lir_size); where the second job has enough work
+ * A compile is LLVM's work on one thread. An object's parts (the hot and
+ * the cold part of each udf and input type) are shared out between two jobs
+ * by size (lir_size); where the second job has enough work
  * (UDF_SECOND_THREAD_SHARE: com's result body, several udfs in one run), the
  * jobs run on two threads, each in an LLVM context of its own, and their
  * objects are merged (object_merge.h). Otherwise one job holds everything on
@@ -25,8 +25,9 @@
 #include "udfrt/config.h"
 
 /* The second thread's stack: the main thread's usual 8 MiB and more (glibc
- * gives threads 2 MiB under `ulimit -s unlimited`); LLVM and codegen.c
- * recurse over large result bodies. */
+ * gives threads 2 MiB under `ulimit -s unlimited`); the second job may hold
+ * any part, com's large result body too, over which LLVM and codegen.c
+ * recurse. */
 #define JOB_THREAD_STACK ((size_t)32 << 20)
 
 /* The udfs lowered as every kernel variant, in `arena`. */
@@ -45,12 +46,13 @@ static Lowered lower_all(CheckedUdf *const *udfs, int n, const KernelVariant *va
     return l;
 }
 
-/* What one thread compiles into one module and emits: the hot and the cold
- * parts of the lowered udfs it owns, the descriptor if it holds it. */
+/* What one thread compiles and emits: the hot and the cold parts of the
+ * lowered udfs it owns (linked into one module), the descriptor if it holds
+ * it. */
 typedef struct Job {
     Lowered lowered;
     unsigned char *own[2]; /* per part (CodegenPart), per lowered udf */
-    size_t work[2];        /* lir_size of what it owns, per part */
+    size_t work;           /* of the parts it owns (part_work) */
     int descriptor;
     const char *cpu;
     LLVMTargetMachineRef tm; /* made by run_job if NULL; one serves one thread */
@@ -60,10 +62,27 @@ typedef struct Job {
     char why[512];
 } Job;
 
-static size_t part_size(const LoweredUdf *lu, CodegenPart part)
+/* One part of one lowered udf, and the work of compiling it. */
+typedef struct Part {
+    int udf;
+    CodegenPart part;
+    size_t work;
+} Part;
+
+/* Whether the udf has entry points in the part. */
+static int part_exists(const LoweredUdf *lu, CodegenPart part)
 {
-    return part == CODEGEN_HOT ? lir_size(lu->tile) + lir_size(lu->merge)
-                               : lir_size(lu->prepare) + lir_size(lu->result);
+    return part == CODEGEN_HOT ? lu->tile || lu->merge : lu->prepare || lu->result;
+}
+
+/* The work of compiling a part: its size in loop IR, a cold part's divided
+ * by UDF_COLD_WORK_DIVISOR (its light pipeline and quick instruction
+ * selection). */
+static size_t part_work(const LoweredUdf *lu, CodegenPart part)
+{
+    return part == CODEGEN_HOT
+               ? lir_size(lu->tile) + lir_size(lu->merge)
+               : (lir_size(lu->prepare) + lir_size(lu->result)) / UDF_COLD_WORK_DIVISOR;
 }
 
 static void job_init(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType kind, Arena *arena)
@@ -73,14 +92,6 @@ static void job_init(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType k
         job->own[part] = ARENA_ARRAY(arena, unsigned char, l.n + 1);
 }
 
-static void job_take(Job *job, int udf, CodegenPart part)
-{
-    job->own[part][udf] = 1;
-    job->work[part] += part_size(job->lowered.udfs[udf], part);
-}
-
-static size_t job_work(const Job *job) { return job->work[0] + job->work[1]; }
-
 /* A job holding every part and the descriptor. */
 static void job_whole(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType kind, Arena *arena)
 {
@@ -88,37 +99,41 @@ static void job_whole(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType 
     job->descriptor = 1;
     for (int i = 0; i < l.n; i++)
         for (int part = 0; part < 2; part++)
-            job_take(job, i, (CodegenPart)part);
+            job->own[part][i] = (unsigned char)part_exists(l.udfs[i], (CodegenPart)part);
+}
+
+static int by_work_descending(const void *a, const void *b)
+{
+    const Part *x = a, *y = b;
+    return (y->work > x->work) - (y->work < x->work);
 }
 
 /* The parts shared out between jobs[0] (which holds the descriptor) and
- * jobs[1]: largest first, each to the job with less work so far. Returns
- * whether jobs[1] has enough work to be worth a thread of its own. */
+ * jobs[1]: largest first, each to the job with less work so far; parts of no
+ * work go with the descriptor. Returns whether jobs[1] has enough work to be
+ * worth a thread of its own. */
 static int share_out(Job jobs[2], Lowered l, const char *cpu, Arena *arena)
 {
     for (int k = 0; k < 2; k++)
         job_init(&jobs[k], l, cpu, LLVMObjectFile, arena);
     jobs[0].descriptor = 1;
-    unsigned char *given = ARENA_ARRAY(arena, unsigned char, 2 * l.n + 1);
-    for (int round = 0; round < 2 * l.n; round++) {
-        int best = -1;
-        size_t best_size = 0;
-        for (int u = 0; u < 2 * l.n; u++) {
-            size_t size = part_size(l.udfs[u / 2], (CodegenPart)(u % 2));
-            if (!given[u] && (best < 0 || size > best_size)) {
-                best = u;
-                best_size = size;
-            }
-        }
-        given[best] = 1;
-        job_take(&jobs[job_work(&jobs[1]) < job_work(&jobs[0])], best / 2, (CodegenPart)(best % 2));
+    Part *parts = ARENA_ARRAY(arena, Part, 2 * l.n + 1);
+    int n = 0;
+    for (int i = 0; i < l.n; i++)
+        for (int part = 0; part < 2; part++)
+            if (part_exists(l.udfs[i], (CodegenPart)part))
+                parts[n++] = (Part){i, (CodegenPart)part, part_work(l.udfs[i], (CodegenPart)part)};
+    qsort(parts, (size_t)n, sizeof *parts, by_work_descending);
+    for (int k = 0; k < n; k++) {
+        Job *to = parts[k].work > 0 && jobs[1].work < jobs[0].work ? &jobs[1] : &jobs[0];
+        to->own[parts[k].part][parts[k].udf] = 1;
+        to->work += parts[k].work;
     }
-    return job_work(&jobs[1]) > 0 &&
-           job_work(&jobs[1]) * UDF_SECOND_THREAD_SHARE >= job_work(&jobs[0]);
+    return jobs[1].work > 0 && jobs[1].work * UDF_SECOND_THREAD_SHARE >= jobs[0].work;
 }
 
-/* The optimised module of `part` of the udfs in `own`, in `ctx`; NULL with
- * a message. */
+/* The optimised module of the job's `part`, in `ctx`; NULL with a
+ * message. */
 static LLVMModuleRef build_part(LLVMContextRef ctx, const Job *job, CodegenPart part,
                                 LLVMTargetMachineRef tm, char *why, size_t cap)
 {

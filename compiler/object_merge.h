@@ -1,7 +1,7 @@
 /* object_merge.h — two ELF relocatable objects (x86-64) made one, as `ld -r`
- * would: the code generator compiles the hot and the cold part of the
- * kernels on two threads, each to an object of its own (llvm_backend.c), and
- * the JIT, the kernel cache and `udfc build` take one object. */
+ * would: the code generator may compile the kernels' parts on two threads,
+ * each to an object of its own (llvm_backend.c), and the JIT, the kernel
+ * cache and `udfc build` take one object. */
 #ifndef UDF_OBJECT_MERGE_H
 #define UDF_OBJECT_MERGE_H
 

@@ -478,6 +478,8 @@ def check_build_cpu(tmp):
     # The CPU names are checked without loading the code generator (LLVM).
     _, _, err = sh(UDFC, "build", "sum", "-o", out, "--cpu", "no-such-cpu",
                    env=dict(os.environ, LD_DEBUG="files"))
+    if "file=" not in err:
+        fail("LD_DEBUG=files showed no library loads:\n" + err[-2000:])
     if "libudfc_llvm" in err:
         fail("udfc build --cpu no-such-cpu loaded the code generator to refuse it")
 
