@@ -17,11 +17,12 @@
 typedef struct CompilerBackend {
     /* Every udf lowered as every variant, generated, optimised and emitted
      * for `cpu` (NULL: this machine) as one object file (its parts compiled
-     * on one or two threads), or as assembly text if `assembly`; *size
-     * bytes, malloc'd. NULL with an internal-error message in why[cap]. */
+     * on one or two threads: *threads, if not NULL), or as assembly text if
+     * `assembly`; *size bytes, malloc'd. NULL with an internal-error message
+     * in why[cap]. */
     unsigned char *(*emit)(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
                            int n_variants, const char *cpu, int assembly, Arena *arena,
-                           size_t *size, char *why, size_t cap);
+                           int *threads, size_t *size, char *why, size_t cap);
     /* The optimised module of `udfs` as `variant` for this machine, as LLVM IR
      * text (malloc'd), or NULL with a message. */
     char *(*llvm_text)(CheckedUdf *const *udfs, int n, const KernelVariant *variant, Arena *arena,

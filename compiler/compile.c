@@ -31,7 +31,9 @@ unsigned char *compile_jit(CheckedUdf *const *udfs, int n, const KernelVariant *
     if (bytes)
         return bytes;
     const CompilerBackend *backend = backend_get(&stats->backend_seconds, why, cap);
-    bytes = backend ? backend->emit(udfs, n, variant, 1, NULL, 0, arena, size, why, cap) : NULL;
+    bytes = backend ? backend->emit(udfs, n, variant, 1, NULL, 0, arena, &stats->threads, size, why,
+                                    cap)
+                    : NULL;
     if (bytes)
         objcache_store(&key, bytes, *size, stats->cache_note, sizeof stats->cache_note);
     return bytes;
@@ -42,8 +44,9 @@ unsigned char *compile_object(CheckedUdf *const *udfs, int n, const KernelVarian
                               char *why, size_t cap)
 {
     const CompilerBackend *backend = backend_get(NULL, why, cap);
-    return backend ? backend->emit(udfs, n, variants, n_variants, cpu, 0, arena, size, why, cap)
-                   : NULL;
+    return backend
+               ? backend->emit(udfs, n, variants, n_variants, cpu, 0, arena, NULL, size, why, cap)
+               : NULL;
 }
 
 int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, const KernelVariant *variant,
@@ -73,7 +76,7 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, const KernelVar
     if (stage == EMIT_ASM) {
         size_t size = 0;
         unsigned char *text =
-            backend->emit(udfs, cp->n_udfs, variant, 1, NULL, 1, arena, &size, why, cap);
+            backend->emit(udfs, cp->n_udfs, variant, 1, NULL, 1, arena, NULL, &size, why, cap);
         if (text)
             fwrite(text, 1, size, out);
         free(text);

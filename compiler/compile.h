@@ -15,6 +15,7 @@ CheckedProgram *compile_check(Source *src, Arena *arena);
 typedef struct CompileStats {
     int cached;             /* the object came from the cache */
     double backend_seconds; /* loading the code generator (LLVM), or 0 */
+    int threads;            /* compiling it on (1 or 2), 0 if from the cache */
     char cache_note[512];   /* why the cache could not be written, or "" */
 } CompileStats;
 

@@ -210,8 +210,8 @@ static void *run_job(void *arg)
 }
 
 /* jobs[0] on this thread, jobs[1] on a second (or after jobs[0], if no
- * thread can be started), their objects merged. */
-static unsigned char *run_two_jobs(Job jobs[2], size_t *size, char *why, size_t cap)
+ * thread can be started: *threads tells), their objects merged. */
+static unsigned char *run_two_jobs(Job jobs[2], int *threads, size_t *size, char *why, size_t cap)
 {
     unsigned char *object = NULL;
     /* The first target machine decides LLVM's process-wide options (target.c):
@@ -226,6 +226,7 @@ static unsigned char *run_two_jobs(Job jobs[2], size_t *size, char *why, size_t 
                        pthread_create(&second, &attr, run_job, &jobs[1]) == 0;
             pthread_attr_destroy(&attr);
         }
+        *threads = threaded ? 2 : 1;
         run_job(&jobs[0]);
         if (threaded)
             pthread_join(second, NULL);
@@ -259,12 +260,15 @@ static unsigned char *run_one_job(Job *job, size_t *size, char *why, size_t cap)
 
 static unsigned char *emit(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
                            int n_variants, const char *cpu, int assembly, Arena *arena,
-                           size_t *size, char *why, size_t cap)
+                           int *threads, size_t *size, char *why, size_t cap)
 {
     Lowered l = lower_all(udfs, n, variants, n_variants, arena);
     Job jobs[2];
+    int used = 1;
+    if (threads)
+        *threads = used;
     if (!assembly && share_out(jobs, l, cpu, arena))
-        return run_two_jobs(jobs, size, why, cap);
+        return run_two_jobs(jobs, threads ? threads : &used, size, why, cap);
     job_whole(&jobs[0], l, cpu, assembly ? LLVMAssemblyFile : LLVMObjectFile, arena);
     return run_one_job(&jobs[0], size, why, cap);
 }

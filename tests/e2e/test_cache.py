@@ -3,7 +3,7 @@ type loads the compiled object instead of compiling; results are the same;
 a damaged entry is compiled again; UDF_CACHE_DIR=off writes nothing; a cache
 that cannot be written does not stop the run; entries belong to the compiler
 that made them, known by its executable's build ID; a run served from the
-cache never loads LLVM."""
+cache never loads LLVM; a compile reports the threads it used."""
 import os
 import shutil
 import struct
@@ -48,6 +48,15 @@ with tempdir() as tmp:
         fail("the first run claims a cached kernel")
     if "code generator (LLVM) loaded in" not in stderr:
         fail("a compiling run does not say it loaded LLVM:\n" + stderr)
+    # Two udfs of like size: their kernels are compiled on two threads; one
+    # small udf's on one (llvm_backend.c).
+    if "(2 threads)" not in stderr:
+        fail("stddev and logsum were not compiled on two threads:\n" + stderr)
+    alone = subprocess.run([udftest.UDFC, "run", "sum", "--data", "demo:6,5,16,12", "--stats",
+                            "-o", os.path.join(tmp, "alone.h5")], capture_output=True, text=True,
+                           env=dict(os.environ, UDF_CACHE_DIR="off"))
+    if alone.returncode != 0 or "(1 thread)" not in alone.stderr:
+        fail("sum alone was not compiled on one thread:\n" + alone.stderr[-2000:])
     entries = [f for f in os.listdir(cache) if f.endswith(".o")]
     if len(entries) != 1:
         fail("expected one cache entry, found %s" % entries)

@@ -58,8 +58,12 @@ static void jit_stats(void *ctx, FILE *out)
     if (k->stats.backend_seconds > 0)
         fprintf(out, "stats: code generator (LLVM) loaded in %.1f ms\n",
                 k->stats.backend_seconds * 1e3);
-    fprintf(out, "stats: compile %.1f ms%s\n", (k->seconds - k->stats.backend_seconds) * 1e3,
-            k->stats.cached ? " (from the cache)" : "");
+    double ms = (k->seconds - k->stats.backend_seconds) * 1e3;
+    if (k->stats.cached)
+        fprintf(out, "stats: compile %.1f ms (from the cache)\n", ms);
+    else
+        fprintf(out, "stats: compile %.1f ms (%d thread%s)\n", ms, k->stats.threads,
+                k->stats.threads == 1 ? "" : "s");
 }
 
 int cmd_run(int argc, char **argv)
