@@ -7,33 +7,23 @@
  * those; LLVM's address-significance tables (.llvm_addrsig, which index the
  * old symbol tables and only serve identical-code folding) are dropped.
  * Every offset, index, alignment and size read from an input is checked
- * first: a damaged input is an internal error, not a crash. Weak, common and
+ * first, by the reader the runtime's linker uses too (elf_object.h): a
+ * damaged input is an internal error, not a crash. Weak, common and
  * extended-index symbols, which the code generator does not emit, are
  * refused rather than merged as a linker would. */
 #include "object_merge.h"
 
-#include <elf.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf_object.h"
+
 #define SHT_LLVM_ADDRSIG_TYPE 0x6fff4c03u
-/* The largest section alignment taken (a page, as the runtime's linker). */
-#define MAX_ALIGN 4096u
 
 typedef struct Input {
-    const unsigned char *bytes;
-    size_t size;
-    const Elf64_Shdr *sh;
-    int n_sections;
-    const char *section_names;
-    size_t section_names_size;
-    int symtab; /* the symbol table's section index */
-    const Elf64_Sym *syms;
-    size_t n_syms;
-    const char *names; /* the symbols' string table */
-    size_t names_size;
+    udfrt_elf elf;     /* its tables, read and checked (elf_object.h) */
     int *section_to;   /* per section: its index in the output, 0 if dropped */
     size_t *symbol_to; /* per symbol: its index in the output's symbol table */
 } Input;
@@ -50,133 +40,57 @@ static int fail(char *why, size_t cap, const char *what, const char *name)
     return 0;
 }
 
-/* Whether [off, off + len) lies within `size` bytes. */
-static int within(uint64_t off, uint64_t len, uint64_t size)
+/* Beyond what udfrt_elf_read checks: only local and global symbols, none
+ * common; relocations only for code and data; no other links between
+ * sections. */
+static int mergeable(const Input *in, char *why, size_t cap)
 {
-    return off <= size && len <= size - off;
-}
-
-/* Whether a table of `size` bytes at `off` lies in the input, aligned for
- * entries of `entry` bytes and a whole number of them. */
-static int table_ok(const Input *in, uint64_t off, uint64_t size, size_t entry)
-{
-    return within(off, size, in->size) && off % 8 == 0 && size % entry == 0;
-}
-
-/* Whether a string table's `size` bytes at `off` lie in the input and end
- * with a NUL (so every name in it does). */
-static int strings_ok(const Input *in, const Elf64_Shdr *s)
-{
-    return s->sh_type == SHT_STRTAB && s->sh_size > 0 &&
-           within(s->sh_offset, s->sh_size, in->size) &&
-           in->bytes[s->sh_offset + s->sh_size - 1] == '\0';
-}
-
-static int read_symbols(Input *in, char *why, size_t cap)
-{
-    const Elf64_Shdr *st = &in->sh[in->symtab];
-    if (st->sh_entsize != sizeof(Elf64_Sym) ||
-        !table_ok(in, st->sh_offset, st->sh_size, sizeof(Elf64_Sym)) || st->sh_link == 0 ||
-        st->sh_link >= (unsigned)in->n_sections || !strings_ok(in, &in->sh[st->sh_link]))
-        return fail(why, cap, "a damaged symbol table", "");
-    in->syms = (const Elf64_Sym *)(in->bytes + st->sh_offset);
-    in->n_syms = st->sh_size / sizeof(Elf64_Sym);
-    in->names = (const char *)in->bytes + in->sh[st->sh_link].sh_offset;
-    in->names_size = in->sh[st->sh_link].sh_size;
-    for (size_t j = 0; j < in->n_syms; j++) {
-        const Elf64_Sym *sym = &in->syms[j];
-        if (sym->st_name >= in->names_size ||
-            (sym->st_shndx != SHN_UNDEF && sym->st_shndx < SHN_LORESERVE &&
-             sym->st_shndx >= in->n_sections))
-            return fail(why, cap, "a damaged symbol", "");
+    const udfrt_elf *o = &in->elf;
+    for (size_t j = 0; j < o->n_syms; j++) {
+        const Elf64_Sym *sym = &o->syms[j];
         int bind = ELF64_ST_BIND(sym->st_info);
-        if ((bind != STB_LOCAL && bind != STB_GLOBAL) || sym->st_shndx == SHN_COMMON ||
-            sym->st_shndx == SHN_XINDEX)
-            return fail(why, cap,
-                        "a weak, common or extended-index symbol: ", in->names + sym->st_name);
+        if ((bind != STB_LOCAL && bind != STB_GLOBAL) || sym->st_shndx == SHN_COMMON)
+            return fail(why, cap, "a weak or common symbol: ", o->names + sym->st_name);
     }
-    return 1;
-}
-
-static int read_relocations(const Input *in, const Elf64_Shdr *s, char *why, size_t cap)
-{
-    if (s->sh_entsize != sizeof(Elf64_Rela) ||
-        !table_ok(in, s->sh_offset, s->sh_size, sizeof(Elf64_Rela)) ||
-        s->sh_link != (unsigned)in->symtab || s->sh_info == 0 ||
-        s->sh_info >= (unsigned)in->n_sections)
-        return fail(why, cap, "a damaged relocation section", "");
-    uint32_t target = in->sh[s->sh_info].sh_type;
-    if (target == SHT_SYMTAB || target == SHT_STRTAB || target == SHT_RELA ||
-        target == SHT_LLVM_ADDRSIG_TYPE)
-        return fail(why, cap, "relocations for a section that is neither code nor data", "");
-    const Elf64_Rela *rela = (const Elf64_Rela *)(in->bytes + s->sh_offset);
-    for (size_t r = 0; r < s->sh_size / sizeof *rela; r++)
-        if (ELF64_R_SYM(rela[r].r_info) >= in->n_syms)
-            return fail(why, cap, "a relocation against no symbol", "");
+    for (int i = 1; i < o->n_sections; i++) {
+        const Elf64_Shdr *s = &o->sh[i];
+        if (s->sh_type == SHT_RELA) {
+            const char *wrong = udfrt_elf_check_relocations(o, s);
+            if (wrong)
+                return fail(why, cap, wrong, "");
+            uint32_t target = o->sh[s->sh_info].sh_type;
+            if (target == SHT_SYMTAB || target == SHT_STRTAB || target == SHT_RELA ||
+                target == SHT_LLVM_ADDRSIG_TYPE)
+                return fail(why, cap, "relocations for a section that is neither code nor data",
+                            "");
+        } else if ((s->sh_type != SHT_SYMTAB && s->sh_type != SHT_LLVM_ADDRSIG_TYPE &&
+                    s->sh_link != 0) ||
+                   (s->sh_flags & SHF_INFO_LINK)) {
+            return fail(why, cap, "a section linked to another: ", udfrt_elf_section_name(o, s));
+        }
+    }
     return 1;
 }
 
 static int read_input(Input *in, const unsigned char *bytes, size_t size, char *why, size_t cap)
 {
-    in->bytes = bytes;
-    in->size = size;
-    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)bytes;
-    if (size < sizeof *eh || memcmp(bytes, ELFMAG, SELFMAG) != 0 || bytes[EI_CLASS] != ELFCLASS64 ||
-        bytes[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL || eh->e_machine != EM_X86_64)
-        return fail(why, cap, "not an x86-64 ELF relocatable object", "");
-    if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 ||
-        eh->e_shstrndx >= eh->e_shnum ||
-        !table_ok(in, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), sizeof(Elf64_Shdr)))
-        return fail(why, cap, "damaged section headers", "");
-    in->sh = (const Elf64_Shdr *)(bytes + eh->e_shoff);
-    in->n_sections = eh->e_shnum;
-    if (!strings_ok(in, &in->sh[eh->e_shstrndx]))
-        return fail(why, cap, "a damaged section name table", "");
-    in->section_names = (const char *)bytes + in->sh[eh->e_shstrndx].sh_offset;
-    in->section_names_size = in->sh[eh->e_shstrndx].sh_size;
-    in->symtab = -1;
-    for (int i = 1; i < in->n_sections; i++) {
-        const Elf64_Shdr *s = &in->sh[i];
-        if ((s->sh_type != SHT_NOBITS && !within(s->sh_offset, s->sh_size, size)) ||
-            s->sh_name >= in->section_names_size)
-            return fail(why, cap, "a section outside the object", "");
-        if (s->sh_addralign > MAX_ALIGN || (s->sh_addralign & (s->sh_addralign - 1)))
-            return fail(why, cap,
-                        "a section aligned out of range: ", in->section_names + s->sh_name);
-        if (s->sh_type == SHT_REL || s->sh_type == SHT_GROUP || s->sh_type == SHT_SYMTAB_SHNDX ||
-            (s->sh_type == SHT_SYMTAB && in->symtab >= 0))
-            return fail(why, cap, "a section of a kind this merge does not take: ",
-                        in->section_names + s->sh_name);
-        if (s->sh_type == SHT_SYMTAB)
-            in->symtab = i;
-    }
-    if (in->symtab < 0)
-        return fail(why, cap, "no symbol table", "");
-    if (!read_symbols(in, why, cap))
+    const char *wrong = udfrt_elf_read(&in->elf, bytes, size);
+    if (wrong)
+        return fail(why, cap, wrong, "");
+    if (!mergeable(in, why, cap))
         return 0;
-    for (int i = 1; i < in->n_sections; i++) {
-        const Elf64_Shdr *s = &in->sh[i];
-        if (s->sh_type == SHT_RELA) {
-            if (!read_relocations(in, s, why, cap))
-                return 0;
-        } else if ((s->sh_type != SHT_SYMTAB && s->sh_type != SHT_LLVM_ADDRSIG_TYPE &&
-                    s->sh_link != 0) ||
-                   (s->sh_flags & SHF_INFO_LINK)) {
-            return fail(why, cap, "a section linked to another: ", in->section_names + s->sh_name);
-        }
-    }
-    in->section_to = calloc((size_t)in->n_sections, sizeof *in->section_to);
-    in->symbol_to = calloc(in->n_syms, sizeof *in->symbol_to);
+    in->section_to = calloc((size_t)in->elf.n_sections, sizeof *in->section_to);
+    in->symbol_to = calloc(in->elf.n_syms, sizeof *in->symbol_to);
     return in->section_to && in->symbol_to ? 1 : fail(why, cap, "out of memory", "");
 }
 
 /* Whether section i of `in` goes to the output as it is. */
 static int kept(const Input *in, int i)
 {
-    const Elf64_Shdr *s = &in->sh[i];
-    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)in->bytes;
-    return i != in->symtab && i != (int)in->sh[in->symtab].sh_link && i != eh->e_shstrndx &&
-           s->sh_type != SHT_LLVM_ADDRSIG_TYPE;
+    const udfrt_elf *o = &in->elf;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)o->bytes;
+    return i != o->symtab && i != (int)o->sh[o->symtab].sh_link && i != eh->e_shstrndx &&
+           o->sh[i].sh_type != SHT_LLVM_ADDRSIG_TYPE;
 }
 
 /* The offset of `s` appended to the table; SIZE_MAX if out of memory. */
@@ -217,8 +131,8 @@ static size_t find_global(const Symbols *out, const char *name, int defined)
 /* Symbol j of `in` appended to the output, its name and section renumbered. */
 static int add_symbol(Symbols *out, Input *in, size_t j, char *why, size_t cap)
 {
-    Elf64_Sym sym = in->syms[j];
-    const char *name = in->names + sym.st_name;
+    Elf64_Sym sym = in->elf.syms[j];
+    const char *name = in->elf.names + sym.st_name;
     if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE) {
         if (!in->section_to[sym.st_shndx])
             return fail(why, cap, "a symbol in a dropped section: ", name);
@@ -237,32 +151,32 @@ static int add_symbol(Symbols *out, Input *in, size_t j, char *why, size_t cap)
  * undefined global that neither object defines, once per name. */
 static int merge_symbols(Symbols *out, Input in[2], char *why, size_t cap)
 {
-    out->sym = calloc(1 + in[0].n_syms + in[1].n_syms, sizeof *out->sym);
+    out->sym = calloc(1 + in[0].elf.n_syms + in[1].elf.n_syms, sizeof *out->sym);
     if (!out->sym || add_string(&out->names, "") == SIZE_MAX)
         return fail(why, cap, "out of memory", "");
     out->n = 1;
     for (int k = 0; k < 2; k++)
-        for (size_t j = 1; j < in[k].n_syms; j++)
-            if (ELF64_ST_BIND(in[k].syms[j].st_info) == STB_LOCAL &&
+        for (size_t j = 1; j < in[k].elf.n_syms; j++)
+            if (ELF64_ST_BIND(in[k].elf.syms[j].st_info) == STB_LOCAL &&
                 !add_symbol(out, &in[k], j, why, cap))
                 return 0;
     out->first_global = out->n;
     for (int k = 0; k < 2; k++)
-        for (size_t j = 1; j < in[k].n_syms; j++) {
-            const Elf64_Sym *sym = &in[k].syms[j];
+        for (size_t j = 1; j < in[k].elf.n_syms; j++) {
+            const Elf64_Sym *sym = &in[k].elf.syms[j];
             if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL || sym->st_shndx == SHN_UNDEF)
                 continue;
-            if (find_global(out, in[k].names + sym->st_name, 1))
-                return fail(why, cap, "a symbol defined in both: ", in[k].names + sym->st_name);
+            if (find_global(out, in[k].elf.names + sym->st_name, 1))
+                return fail(why, cap, "a symbol defined in both: ", in[k].elf.names + sym->st_name);
             if (!add_symbol(out, &in[k], j, why, cap))
                 return 0;
         }
     for (int k = 0; k < 2; k++)
-        for (size_t j = 1; j < in[k].n_syms; j++) {
-            const Elf64_Sym *sym = &in[k].syms[j];
+        for (size_t j = 1; j < in[k].elf.n_syms; j++) {
+            const Elf64_Sym *sym = &in[k].elf.syms[j];
             if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL || sym->st_shndx != SHN_UNDEF)
                 continue;
-            size_t found = find_global(out, in[k].names + sym->st_name, 0);
+            size_t found = find_global(out, in[k].elf.names + sym->st_name, 0);
             if (found)
                 in[k].symbol_to[j] = found;
             else if (!add_symbol(out, &in[k], j, why, cap))
@@ -285,11 +199,11 @@ static int lay_out(Elf64_Shdr *shdrs, Input in[2], const Symbols *syms, int symt
     int ok = 1;
     uint64_t offset = sizeof(Elf64_Ehdr);
     for (int k = 0; k < 2; k++)
-        for (int i = 1; i < in[k].n_sections; i++) {
+        for (int i = 1; i < in[k].elf.n_sections; i++) {
             if (!in[k].section_to[i])
                 continue;
-            Elf64_Shdr s = in[k].sh[i];
-            size_t at = add_string(names, in[k].section_names + s.sh_name);
+            Elf64_Shdr s = in[k].elf.sh[i];
+            size_t at = add_string(names, in[k].elf.section_names + s.sh_name);
             ok &= at != SIZE_MAX;
             s.sh_name = (Elf64_Word)at;
             if (s.sh_type == SHT_RELA) {
@@ -328,10 +242,10 @@ static int lay_out(Elf64_Shdr *shdrs, Input in[2], const Symbols *syms, int symt
 /* Section i of `in` copied to out[at]; relocations renumbered. */
 static void copy_section(unsigned char *out, const Elf64_Shdr *at, const Input *in, int i)
 {
-    const Elf64_Shdr *s = &in->sh[i];
+    const Elf64_Shdr *s = &in->elf.sh[i];
     if (s->sh_type == SHT_NOBITS)
         return;
-    memcpy(out + at->sh_offset, in->bytes + s->sh_offset, s->sh_size);
+    memcpy(out + at->sh_offset, in->elf.bytes + s->sh_offset, s->sh_size);
     if (s->sh_type != SHT_RELA)
         return;
     Elf64_Rela *rela = (Elf64_Rela *)(out + at->sh_offset);
@@ -344,7 +258,7 @@ static unsigned char *write_object(Input in[2], Symbols *syms, size_t *size, cha
 {
     int n_out = 1;
     for (int k = 0; k < 2; k++)
-        for (int i = 1; i < in[k].n_sections; i++)
+        for (int i = 1; i < in[k].elf.n_sections; i++)
             if (kept(&in[k], i))
                 in[k].section_to[i] = n_out++;
     int symtab_at = n_out++, strtab_at = n_out++;
@@ -365,13 +279,13 @@ static unsigned char *write_object(Input in[2], Symbols *syms, size_t *size, cha
         fail(why, cap, "out of memory", "");
         return NULL;
     }
-    Elf64_Ehdr eh = *(const Elf64_Ehdr *)in[0].bytes;
+    Elf64_Ehdr eh = *(const Elf64_Ehdr *)in[0].elf.bytes;
     eh.e_shoff = shoff;
     eh.e_shnum = (Elf64_Half)n_out;
     eh.e_shstrndx = (Elf64_Half)strtab_at;
     memcpy(out, &eh, sizeof eh);
     for (int k = 0; k < 2; k++)
-        for (int i = 1; i < in[k].n_sections; i++)
+        for (int i = 1; i < in[k].elf.n_sections; i++)
             if (in[k].section_to[i])
                 copy_section(out, &shdrs[in[k].section_to[i]], &in[k], i);
     memcpy(out + shdrs[symtab_at].sh_offset, syms->sym, shdrs[symtab_at].sh_size);
@@ -384,7 +298,8 @@ static unsigned char *write_object(Input in[2], Symbols *syms, size_t *size, cha
 unsigned char *object_merge(const unsigned char *a, size_t a_size, const unsigned char *b,
                             size_t b_size, size_t *size, char *why, size_t cap)
 {
-    Input in[2] = {{0}, {0}};
+    Input in[2];
+    memset(in, 0, sizeof in);
     Symbols syms = {0};
     unsigned char *out = NULL;
     if (read_input(&in[0], a, a_size, why, cap) && read_input(&in[1], b, b_size, why, cap))

@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "dtype.h"
 #include "elf_check.h"
+#include "elf_object.h"
 #include "frame_file.h"
 #include "inputs.h"
 #include "object_link.h"
@@ -108,7 +109,7 @@ static int is_object_file(int fd)
 {
     unsigned char head[64];
     return pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
-           udfrt_object_is_relocatable(head, sizeof head);
+           udfrt_elf_is_relocatable(head, sizeof head);
 }
 
 udfrt_status udfrt_module_load(const char *path, udfrt_module **out, udfrt_error *err)

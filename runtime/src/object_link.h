@@ -23,7 +23,4 @@ udfrt_status udfrt_object_link(const unsigned char *object, size_t size, const c
                                udfrt_linked *out, udfrt_error *err);
 void udfrt_object_unlink(udfrt_linked *linked);
 
-/* Whether bytes[size] start like an ELF relocatable object. */
-int udfrt_object_is_relocatable(const unsigned char *bytes, size_t size);
-
 #endif

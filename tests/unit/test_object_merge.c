@@ -114,12 +114,12 @@ static void bad_inputs_are_refused(void **state)
     Elf64_Ehdr *eh = (Elf64_Ehdr *)b.data;
     eh->e_machine = EM_AARCH64;
     assert_null(object_merge(a.data, a.size, b.data, b.size, &size, why, sizeof why));
-    assert_non_null(strstr(why, "not an x86-64 ELF relocatable object"));
+    assert_non_null(strstr(why, "not an x86-64 object"));
     eh->e_machine = EM_X86_64;
     Elf64_Shdr *sh = (Elf64_Shdr *)(b.data + eh->e_shoff);
     sh[1].sh_addralign = ~(Elf64_Xword)0; /* would wrap the layout's offsets */
     assert_null(object_merge(a.data, a.size, b.data, b.size, &size, why, sizeof why));
-    assert_non_null(strstr(why, "aligned out of range"));
+    assert_non_null(strstr(why, "alignment out of range"));
     free(a.data);
     free(b.data);
 }
