@@ -592,6 +592,35 @@ static void if_stmt(Gen *g, const LStmt *s)
     LLVMPositionBuilderAtEnd(g->b, done);
 }
 
+static LLVMValueRef declare_function(Gen *g, const LFunc *lf);
+
+/* A call of a piece (lir_outline.h): the tile's arguments, then the
+ * addresses of copies of the vars it shares, whose copies it assigns are
+ * read back. Copies, so that the vars' own allocas never escape and stay
+ * registers everywhere else in the caller. */
+static void call_piece(Gen *g, const LFunc *piece)
+{
+    LLVMValueRef fn = declare_function(g, piece);
+    LLVMValueRef args[3 + piece->n_shared];
+    for (int i = 0; i < 3; i++)
+        args[i] = LLVMGetParam(g->fn, (unsigned)i);
+    LLVMBuilderRef at_entry = LLVMCreateBuilderInContext(g->ctx);
+    LLVMPositionBuilderBefore(at_entry, LLVMGetFirstInstruction(LLVMGetEntryBasicBlock(g->fn)));
+    for (int k = 0; k < piece->n_shared; k++) {
+        LLVMTypeRef t = reg_type(g, piece->vars[piece->shared[k]].type);
+        args[3 + k] = LLVMBuildAlloca(at_entry, t, "");
+        LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, t, g->vars[piece->shared[k]], ""), args[3 + k]);
+    }
+    LLVMDisposeBuilder(at_entry);
+    LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 3 + (unsigned)piece->n_shared, "");
+    for (int k = 0; k < piece->n_shared; k++)
+        if (piece->assigned[k]) {
+            LLVMTypeRef t = reg_type(g, piece->vars[piece->shared[k]].type);
+            LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, t, args[3 + k], ""),
+                           g->vars[piece->shared[k]]);
+        }
+}
+
 static void stmts(Gen *g, const LStmt *s)
 {
     for (; s; s = s->next) {
@@ -607,16 +636,20 @@ static void stmts(Gen *g, const LStmt *s)
         }
         case LS_FOR: for_loop(g, s); break;
         case LS_IF: if_stmt(g, s); break;
+        case LS_CALL: call_piece(g, s->callee); break;
         }
     }
 }
+
+/* Whether the function takes a tile's arguments: a tile, or a piece of one. */
+static int tiled(const LFunc *lf) { return lf->kind == LFK_TILE || lf->kind == LFK_PIECE; }
 
 /* Loads the pointers an entry point works with once, in the entry block:
  * every buffer (dest in merge), every merge source, every param. */
 static void load_bases(Gen *g, const LFunc *lf, LLVMValueRef *bufs, LLVMValueRef *srcs,
                        LLVMValueRef *params)
 {
-    LLVMValueRef bufs_arg = lf->kind == LFK_TILE ? LLVMGetParam(g->fn, 2) : LLVMGetParam(g->fn, 1);
+    LLVMValueRef bufs_arg = LLVMGetParam(g->fn, tiled(lf) ? 2 : 1);
     for (int i = 0; i < g->n_slots; i++) {
         LLVMValueRef off = LLVMConstInt(g->i64, (unsigned long long)i, 0);
         bufs[i] = lf->kind == LFK_PREPARE
@@ -639,22 +672,50 @@ static void load_bases(Gen *g, const LFunc *lf, LLVMValueRef *bufs, LLVMValueRef
 }
 
 /* Entry points (kernel_abi.h): tile(ctx, tile, bufs), merge(ctx, dest, src),
- * result(ctx, bufs), prepare(ctx, given). Declared only, or defined. */
+ * result(ctx, bufs), prepare(ctx, given); and pieces of tiles: piece(ctx,
+ * tile, bufs, shared var addresses...), hidden from the object's users and
+ * never inlined (a thread of their own compiles them). Declared only (once
+ * per module), or defined. */
 static LLVMValueRef declare_function(Gen *g, const LFunc *lf)
 {
-    LLVMTypeRef params[3] = {g->ptr, g->ptr, g->ptr};
+    LLVMValueRef fn = LLVMGetNamedFunction(g->mod, lf->name);
+    if (fn)
+        return fn;
     int n_params = lf->kind == LFK_RESULT || lf->kind == LFK_PREPARE ? 2 : 3;
+    if (lf->kind == LFK_PIECE)
+        n_params += lf->n_shared;
+    LLVMTypeRef params[n_params];
+    for (int i = 0; i < n_params; i++)
+        params[i] = g->ptr;
     if (lf->kind == LFK_PREPARE)
         params[1] = g->i64;
-    LLVMValueRef fn =
-        LLVMAddFunction(g->mod, lf->name, LLVMFunctionType(g->vd, params, (unsigned)n_params, 0));
+    fn = LLVMAddFunction(g->mod, lf->name, LLVMFunctionType(g->vd, params, (unsigned)n_params, 0));
     add_attr(g->ctx, fn, LLVMAttributeFunctionIndex, "nounwind");
+    if (lf->kind == LFK_PIECE) {
+        add_attr(g->ctx, fn, LLVMAttributeFunctionIndex, "noinline");
+        LLVMSetVisibility(fn, LLVMHiddenVisibility);
+    }
     for (int i = 1; i <= n_params; i++)
         if (LLVMGetTypeKind(params[i - 1]) == LLVMPointerTypeKind)
             add_attr(g->ctx, fn, (unsigned)i, "noalias");
     LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", g->cpu);
     LLVMAddTargetDependentFunctionAttr(fn, "target-features", g->features);
     return fn;
+}
+
+/* A piece's shared vars: copied in from the caller's (`in`), or the ones it
+ * assigns copied back. */
+static void copy_shared(Gen *g, const LFunc *lf, int in)
+{
+    for (int k = 0; k < lf->n_shared; k++) {
+        LLVMValueRef outside = LLVMGetParam(g->fn, 3 + (unsigned)k);
+        LLVMValueRef here = g->vars[lf->shared[k]];
+        LLVMTypeRef t = reg_type(g, lf->vars[lf->shared[k]].type);
+        if (in)
+            LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, t, outside, ""), here);
+        else if (lf->assigned[k])
+            LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, t, here, ""), outside);
+    }
 }
 
 static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
@@ -679,13 +740,15 @@ static LLVMValueRef emit_function(Gen *g, const LFunc *lf)
     build_alias_scopes(g, lf->name, scopes, noaliases, n_bases);
     g->scopes = scopes;
     g->noaliases = noaliases;
-    if (lf->kind == LFK_TILE) {
+    if (tiled(lf)) {
         g->tile_arg = LLVMGetParam(fn, 1);
         g->frames = load_at(g, g->ptr, g->tile_arg, offsetof(udf_tile, frames));
         g->nav_index = load_at(g, g->ptr, g->tile_arg, offsetof(udf_tile, nav_index));
         g->ordinal = load_at(g, g->ptr, g->tile_arg, offsetof(udf_tile, ordinal));
     }
+    copy_shared(g, lf, 1);
     stmts(g, lf->body);
+    copy_shared(g, lf, 0);
     LLVMBuildRetVoid(g->b);
     g->vars = NULL;
     g->bufs = g->srcs = g->params = g->scopes = g->noaliases = NULL;
@@ -704,8 +767,8 @@ static LLVMValueRef entry_point(Gen *g, const LFunc *lf, CodegenPart part, int o
 }
 
 LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
-                             int n_udfs, const unsigned char *own, int descriptor,
-                             LLVMTargetMachineRef tm, CodegenPart part)
+                             int n_udfs, const unsigned char *own, const unsigned char *own_pieces,
+                             int descriptor, LLVMTargetMachineRef tm, CodegenPart part)
 {
     Gen g = {.ctx = ctx};
     g.mod = LLVMModuleCreateWithNameInContext(name, ctx);
@@ -741,6 +804,9 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
         fns[i].merge = entry_point(&g, lu->merge, part, own[i]);
         fns[i].result = entry_point(&g, lu->result, part, own[i]);
         fns[i].prepare = entry_point(&g, lu->prepare, part, own[i]);
+        for (int k = 0; k < lu->n_pieces; k++)
+            if (part == CODEGEN_HOT && (own_pieces[i] >> k & 1))
+                emit_function(&g, lu->pieces[k]);
     }
     if (descriptor)
         descriptor_emit(g.mod, udfs, fns, n_udfs);

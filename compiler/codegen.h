@@ -19,11 +19,13 @@
 typedef enum CodegenPart { CODEGEN_HOT, CODEGEN_COLD } CodegenPart;
 
 /* Builds the module `name` in `ctx`, for the CPU of `tm`: `part` of each
- * lowered udf i with own[i] set defined, every other entry point declared,
- * and the descriptor of all of them if `descriptor`. The caller owns the
- * module. */
+ * lowered udf i with own[i] set defined, in the hot part the pieces of its
+ * tile with bit k of own_pieces[i] set too, every other entry point and
+ * called piece declared, and the descriptor of all of them if `descriptor`.
+ * The caller owns the module. */
 LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
-                             int n_udfs, const unsigned char *own, int descriptor,
+                             int n_udfs, const unsigned char *own,
+                             const unsigned char *own_pieces, int descriptor,
                              LLVMTargetMachineRef tm, CodegenPart part);
 
 /* Verifies and optimises the module of `part` in place. Returns 0 and a

@@ -169,6 +169,13 @@ LStmt *lir_if(Arena *a, LExpr *cond, LStmt *then_body, LStmt *else_body)
     return s;
 }
 
+LStmt *lir_call(Arena *a, const LFunc *piece)
+{
+    LStmt *s = stmt(a, LS_CALL);
+    s->callee = piece;
+    return s;
+}
+
 void lir_block_init(LBlock *b)
 {
     b->head = NULL;
@@ -232,6 +239,8 @@ static void mark_expr(const LExpr *e, char *used)
 static void mark_stmts(const LStmt *s, char *used)
 {
     for (; s; s = s->next) {
+        if (s->kind == LS_CALL)
+            mark_stmts(s->callee->body, used);
         if (s->kind == LS_STORE && (s->base == LB_BUF || s->base == LB_SRC))
             used[s->slot] = 1;
         mark_expr(s->value, used);
@@ -253,9 +262,14 @@ static size_t stmts_size(const LStmt *s)
 {
     size_t n = 0;
     for (; s; s = s->next)
-        n += 1 + expr_size(s->value) + expr_size(s->index) + expr_size(s->lo) + expr_size(s->hi) +
-             expr_size(s->cond) + stmts_size(s->body) + stmts_size(s->else_body);
+        n += lir_stmt_size(s);
     return n;
+}
+
+size_t lir_stmt_size(const LStmt *s)
+{
+    return 1 + expr_size(s->value) + expr_size(s->index) + expr_size(s->lo) + expr_size(s->hi) +
+           expr_size(s->cond) + stmts_size(s->body) + stmts_size(s->else_body);
 }
 
 size_t lir_size(const LFunc *f) { return f ? stmts_size(f->body) : 0; }
@@ -371,13 +385,19 @@ static void print_stmts(FILE *out, const LFunc *f, const LStmt *s, int depth)
             }
             fprintf(out, "%*s}\n", 2 * depth, "");
             break;
+        case LS_CALL:
+            fprintf(out, "call %s(", s->callee->name);
+            for (int i = 0; i < s->callee->n_shared; i++)
+                fprintf(out, "%s%s", i ? ", " : "", f->vars[s->callee->shared[i]].name);
+            fputs(")\n", out);
+            break;
         }
     }
 }
 
 void lir_print(FILE *out, const LFunc *f)
 {
-    static const char *const kinds[] = {"tile", "merge", "result", "prepare"};
+    static const char *const kinds[] = {"tile", "merge", "result", "prepare", "piece"};
     fprintf(out, "%s %s {\n", kinds[f->kind], f->name);
     for (int i = 0; i < f->n_vars; i++)
         fprintf(out, "%s%s: %s%s", i % 6 ? ", " : "  var ", f->vars[i].name,

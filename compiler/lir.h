@@ -83,7 +83,11 @@ typedef struct LExpr {
     struct LExpr *a, *b, *c; /* operands; LE_LOAD: a = element index */
 } LExpr;
 
-typedef enum LStmtKind { LS_SET, LS_STORE, LS_FOR, LS_IF } LStmtKind;
+/* LS_CALL: runs a piece of the function (lir_outline.h), handing it the
+ * vars it shares with the rest of the function. */
+typedef enum LStmtKind { LS_SET, LS_STORE, LS_FOR, LS_IF, LS_CALL } LStmtKind;
+
+struct LFunc;
 
 typedef struct LStmt {
     LStmtKind kind;
@@ -101,6 +105,7 @@ typedef struct LStmt {
                                        of pixels): vectorised with masked tails */
     LExpr *cond;                    /* LS_IF */
     struct LStmt *body, *else_body; /* LS_FOR body; LS_IF branches */
+    const struct LFunc *callee;     /* LS_CALL: a piece, whose shared vars it passes */
 } LStmt;
 
 typedef struct LVar {
@@ -108,7 +113,10 @@ typedef struct LVar {
     LType type;
 } LVar;
 
-typedef enum LFuncKind { LFK_TILE, LFK_MERGE, LFK_RESULT, LFK_PREPARE } LFuncKind;
+/* LFK_PIECE: statements of a tile moved into a function of their own
+ * (lir_outline.h); it takes the tile's arguments and the addresses of the
+ * vars it shares with its caller. */
+typedef enum LFuncKind { LFK_TILE, LFK_MERGE, LFK_RESULT, LFK_PREPARE, LFK_PIECE } LFuncKind;
 
 typedef struct LFunc {
     LFuncKind kind;
@@ -117,6 +125,12 @@ typedef struct LFunc {
     int n_vars, cap_vars;
     LStmt *body;
     LType input; /* element type of frames */
+    /* LFK_PIECE: the vars read or written on both sides of the call (numbered
+     * as in the caller, whose var table a piece uses), and of those, which
+     * the piece assigns (copied back on return). */
+    const int *shared;
+    const unsigned char *assigned;
+    int n_shared;
 } LFunc;
 
 /* Builders; all memory comes from the arena. */
@@ -135,6 +149,7 @@ LStmt *lir_set(Arena *a, int var, LExpr *value);
 LStmt *lir_store(Arena *a, LBaseKind base, int slot, LType elem, LExpr *index, LExpr *value);
 LStmt *lir_for(Arena *a, int var, LExpr *lo, LExpr *hi, LStmt *body);
 LStmt *lir_if(Arena *a, LExpr *cond, LStmt *then_body, LStmt *else_body);
+LStmt *lir_call(Arena *a, const LFunc *piece);
 
 /* A statement list under construction: append at the tail. */
 typedef struct LBlock {
@@ -151,5 +166,8 @@ void lir_print(FILE *out, const LFunc *f);
 /* Statements and expression nodes in f's body (0 for NULL): a measure of
  * the code generator's work on it. */
 size_t lir_size(const LFunc *f);
+/* The same for one statement and the statements nested in it (a call
+ * counts as one: its piece is measured apart). */
+size_t lir_stmt_size(const LStmt *s);
 
 #endif

@@ -8,8 +8,11 @@
  * by size (lir_size); where the second job has enough work
  * (UDF_SECOND_THREAD_SHARE: com's result body, several udfs in one run), the
  * jobs run on two threads, each in an LLVM context of its own, and their
- * objects are merged (object_merge.h). Otherwise one job holds everything on
- * this thread, as it always does for assembly and IR text. */
+ * objects are merged (object_merge.h). Where one tile is most of the work
+ * (fem, disk, masks, ...), loops or branches of it become functions of their
+ * own (lir_outline.h) that the second thread compiles. Otherwise one job
+ * holds everything on this thread, as it always does for assembly and IR
+ * text. */
 #include <llvm-c/Core.h>
 #include <llvm-c/Linker.h>
 #include <llvm-c/TargetMachine.h>
@@ -51,8 +54,9 @@ static Lowered lower_all(CheckedUdf *const *udfs, int n, const KernelVariant *va
  * it. */
 typedef struct Job {
     Lowered lowered;
-    unsigned char *own[2]; /* per part (CodegenPart), per lowered udf */
-    size_t work;           /* of the parts it owns (part_work) */
+    unsigned char *own[2];     /* per part (CodegenPart), per lowered udf */
+    unsigned char *own_pieces; /* per lowered udf: bit k, piece k of its tile */
+    size_t work;               /* of the parts it owns (part_work) */
     int descriptor;
     const char *cpu;
     LLVMTargetMachineRef tm; /* made by run_job if NULL; one serves one thread */
@@ -62,10 +66,12 @@ typedef struct Job {
     char why[512];
 } Job;
 
-/* One part of one lowered udf, and the work of compiling it. */
+/* One part of one lowered udf, or one piece of its tile, and the work of
+ * compiling it. */
 typedef struct Part {
     int udf;
     CodegenPart part;
+    int piece; /* -1: the part's entry points */
     size_t work;
 } Part;
 
@@ -90,6 +96,7 @@ static void job_init(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType k
     *job = (Job){.lowered = l, .cpu = cpu, .kind = kind};
     for (int part = 0; part < 2; part++)
         job->own[part] = ARENA_ARRAY(arena, unsigned char, l.n + 1);
+    job->own_pieces = ARENA_ARRAY(arena, unsigned char, l.n + 1);
 }
 
 /* A job holding every part and the descriptor. */
@@ -97,9 +104,11 @@ static void job_whole(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType 
 {
     job_init(job, l, cpu, kind, arena);
     job->descriptor = 1;
-    for (int i = 0; i < l.n; i++)
+    for (int i = 0; i < l.n; i++) {
         for (int part = 0; part < 2; part++)
             job->own[part][i] = (unsigned char)part_exists(l.udfs[i], (CodegenPart)part);
+        job->own_pieces[i] = (unsigned char)((1u << l.udfs[i]->n_pieces) - 1);
+    }
 }
 
 static int by_work_descending(const void *a, const void *b)
@@ -117,16 +126,23 @@ static int share_out(Job jobs[2], Lowered l, const char *cpu, Arena *arena)
     for (int k = 0; k < 2; k++)
         job_init(&jobs[k], l, cpu, LLVMObjectFile, arena);
     jobs[0].descriptor = 1;
-    Part *parts = ARENA_ARRAY(arena, Part, 2 * l.n + 1);
+    Part *parts = ARENA_ARRAY(arena, Part, (2 + LIR_MAX_PIECES) * l.n + 1);
     int n = 0;
-    for (int i = 0; i < l.n; i++)
+    for (int i = 0; i < l.n; i++) {
         for (int part = 0; part < 2; part++)
             if (part_exists(l.udfs[i], (CodegenPart)part))
-                parts[n++] = (Part){i, (CodegenPart)part, part_work(l.udfs[i], (CodegenPart)part)};
+                parts[n++] =
+                    (Part){i, (CodegenPart)part, -1, part_work(l.udfs[i], (CodegenPart)part)};
+        for (int k = 0; k < l.udfs[i]->n_pieces; k++)
+            parts[n++] = (Part){i, CODEGEN_HOT, k, lir_size(l.udfs[i]->pieces[k])};
+    }
     qsort(parts, (size_t)n, sizeof *parts, by_work_descending);
     for (int k = 0; k < n; k++) {
         Job *to = parts[k].work > 0 && jobs[1].work < jobs[0].work ? &jobs[1] : &jobs[0];
-        to->own[parts[k].part][parts[k].udf] = 1;
+        if (parts[k].piece < 0)
+            to->own[parts[k].part][parts[k].udf] = 1;
+        else
+            to->own_pieces[parts[k].udf] |= (unsigned char)(1u << parts[k].piece);
         to->work += parts[k].work;
     }
     return jobs[1].work > 0 && jobs[1].work * UDF_SECOND_THREAD_SHARE >= jobs[0].work;
@@ -140,7 +156,7 @@ static LLVMModuleRef build_part(LLVMContextRef ctx, const Job *job, CodegenPart 
     int descriptor = job->descriptor && part == CODEGEN_HOT;
     LLVMModuleRef mod =
         codegen_module(ctx, part == CODEGEN_HOT ? "udf" : "udf.cold", job->lowered.udfs,
-                       job->lowered.n, job->own[part], descriptor, tm, part);
+                       job->lowered.n, job->own[part], job->own_pieces, descriptor, tm, part);
     if (codegen_optimize(mod, part, tm, why, cap))
         return mod;
     LLVMDisposeModule(mod);
@@ -156,7 +172,7 @@ static LLVMModuleRef build_module(LLVMContextRef ctx, const Job *job, LLVMTarget
     for (int part = 0; part < 2; part++) {
         int defines = 0;
         for (int i = 0; i < job->lowered.n; i++)
-            defines |= job->own[part][i];
+            defines |= job->own[part][i] | (part == CODEGEN_HOT ? job->own_pieces[i] : 0);
         if (!defines && !(job->descriptor && part == CODEGEN_HOT))
             continue;
         LLVMModuleRef mod = build_part(ctx, job, (CodegenPart)part, tm, why, cap);
@@ -258,6 +274,30 @@ static unsigned char *run_one_job(Job *job, size_t *size, char *why, size_t cap)
     return job->emitted;
 }
 
+/* When the parts leave the second thread idle: moves loops or branches of
+ * the tile with the most work into pieces (lir_outline.h) and shares the
+ * parts out again. Returns whether the second thread has enough work now;
+ * if not, the tile is left whole. */
+static int outline_largest(Job jobs[2], Lowered l, const char *cpu, Arena *arena)
+{
+    LoweredUdf *largest = NULL;
+    for (int i = 0; i < l.n; i++)
+        if (l.udfs[i]->tile && (!largest || lir_size(l.udfs[i]->tile) > lir_size(largest->tile)))
+            largest = l.udfs[i];
+    Outlined out;
+    if (!largest || !lir_outline(arena, largest->tile, &out))
+        return 0;
+    LFunc *whole = largest->tile;
+    largest->tile = out.shell;
+    largest->n_pieces = out.n_pieces;
+    memcpy(largest->pieces, out.pieces, sizeof out.pieces);
+    if (share_out(jobs, l, cpu, arena))
+        return 1;
+    largest->tile = whole;
+    largest->n_pieces = 0;
+    return 0;
+}
+
 static unsigned char *emit(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
                            int n_variants, const char *cpu, int assembly, Arena *arena,
                            int *threads, size_t *size, char *why, size_t cap)
@@ -267,7 +307,7 @@ static unsigned char *emit(CheckedUdf *const *udfs, int n, const KernelVariant *
     int used = 1;
     if (threads)
         *threads = used;
-    if (!assembly && share_out(jobs, l, cpu, arena))
+    if (!assembly && (share_out(jobs, l, cpu, arena) || outline_largest(jobs, l, cpu, arena)))
         return run_two_jobs(jobs, threads ? threads : &used, size, why, cap);
     job_whole(&jobs[0], l, cpu, assembly ? LLVMAssemblyFile : LLVMObjectFile, arena);
     return run_one_job(&jobs[0], size, why, cap);

@@ -11,12 +11,17 @@
 
 #include "check.h"
 #include "lir.h"
+#include "lir_outline.h"
 
 typedef struct LoweredUdf {
     CheckedUdf *cu;
     udf_dtype input;
     int fused; /* corrections in the frame loads (kernel_abi.h UDF_FUSED), or 0 */
     LFunc *tile;
+    /* Loops or branches of the tile moved into functions of their own for a
+     * compile on two threads (llvm_backend.c; lir_outline.h), or none. */
+    LFunc *pieces[LIR_MAX_PIECES];
+    int n_pieces;
     LFunc *merge;     /* NULL when no buffer needs merging */
     LFunc *result;    /* NULL without a result body */
     LFunc *prepare;   /* NULL without param defaults */

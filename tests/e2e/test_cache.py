@@ -57,6 +57,13 @@ with tempdir() as tmp:
                            env=dict(os.environ, UDF_CACHE_DIR="off"))
     if alone.returncode != 0 or "(1 thread)" not in alone.stderr:
         fail("sum alone was not compiled on one thread:\n" + alone.stderr[-2000:])
+    # One large tile (fem's): loops of it move into functions of their own,
+    # compiled on the second thread (lir_outline.h).
+    split = subprocess.run([udftest.UDFC, "run", "fem", "--data", "demo:6,5,16,12", "--stats",
+                            "-o", os.path.join(tmp, "split.h5")], capture_output=True, text=True,
+                           env=dict(os.environ, UDF_CACHE_DIR="off"))
+    if split.returncode != 0 or "(2 threads)" not in split.stderr:
+        fail("fem's tile was not compiled on two threads:\n" + split.stderr[-2000:])
     entries = [f for f in os.listdir(cache) if f.endswith(".o")]
     if len(entries) != 1:
         fail("expected one cache entry, found %s" % entries)

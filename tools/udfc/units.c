@@ -145,6 +145,12 @@ int units_select(UnitSet *set, const char *const *select, int n)
                 chosen[n_chosen++] = set->udfs[j];
                 found = 1;
             }
+        for (int k = 0; k < i && found; k++)
+            if (strcmp(select[k], select[i]) == 0) {
+                fprintf(stderr, "udfc: error: --udf %s: the udf is in this run twice\n", select[i]);
+                free(chosen);
+                return 2;
+            }
         if (!found) {
             fprintf(stderr,
                     "udfc: error: --udf %s: no udf of that name; the sources define:", select[i]);

@@ -22,7 +22,8 @@ typedef struct UnitSet {
  * exit code: 0, 1 (source errors), 2 (an argument names nothing) or 3 (a
  * .udf file that cannot be read; out of memory). */
 int units_load(UnitSet *set, const char *const *args, int n);
-/* Keeps only the udfs named in select[] (all if n == 0); 2 for an unknown name. */
+/* Keeps only the udfs named in select[] (all if n == 0); 2 for an unknown
+ * name or one named twice. */
 int units_select(UnitSet *set, const char *const *select, int n);
 void units_release(UnitSet *set);
 

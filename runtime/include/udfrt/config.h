@@ -104,6 +104,15 @@
 /* A cold part's loop IR costs about this many times less to compile than a
  * hot part's (com: 1823 cold nodes in 16 ms, 1309 hot ones in 57 ms). */
 #define UDF_COLD_WORK_DIVISOR 4
+/* A compile that would keep the second thread idle moves loops or branches
+ * of its largest tile into functions of their own (lir_outline.h), when
+ * that leaves the busier thread at most this percentage of the tile's work
+ * (lir_size). */
+#define UDF_OUTLINE_MAX_SHARE 80
+/* ... and when the tile's work is at least this: smaller tiles (sum: 222,
+ * stddev: 332) compiled 1.06-1.07x slower on two threads, larger ones
+ * (logsum: 490, radial_profile: 539, fem: 734) 0.77-0.87x. */
+#define UDF_OUTLINE_MIN_WORK 400
 
 /* Bytes of the source line shown under a diagnostic before it is cut. */
 #define UDF_DIAG_LINE_MAX 240

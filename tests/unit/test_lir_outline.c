@@ -1,0 +1,159 @@
+/* test_lir_outline.c — lir_outline (compiler/lir_outline.h) on tiles built
+ * by hand: which loops move out, what their pieces share with the shell
+ * and which of those they assign, the calls left in their place, the tile
+ * itself unchanged; and the tiles it leaves whole: too small, or whose only
+ * large loop reads a var of its own before writing it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "lir_outline.h"
+#include "udfrt/config.h"
+
+/* x + 1 + 1 + ... : an expression of about `weight` nodes. */
+static LExpr *heavy(Arena *a, LExpr *x, int weight)
+{
+    for (int i = 0; i < weight / 2; i++)
+        x = lir_bin(a, OP_ADD, UDF_DTYPE_I64, x, lir_const_int(a, UDF_DTYPE_I64, 1));
+    return x;
+}
+
+static LExpr *var(Arena *a, const LFunc *f, int v) { return lir_varref(a, f, v); }
+
+static LExpr *int_const(Arena *a, int64_t v) { return lir_const_int(a, UDF_DTYPE_I64, v); }
+
+static LFunc *new_tile(Arena *a)
+{
+    LFunc *f = ARENA_NEW(a, LFunc);
+    f->kind = LFK_TILE;
+    f->name = "udf_t__u16_tile";
+    f->input = UDF_DTYPE_U16;
+    return f;
+}
+
+/* The statements of that kind in the list, nested ones too. */
+static int count_kind(const LStmt *s, LStmtKind kind)
+{
+    int n = 0;
+    for (; s; s = s->next)
+        n += (s->kind == kind) + count_kind(s->body, kind) + count_kind(s->else_body, kind);
+    return n;
+}
+
+static int shares(const LFunc *piece, int v, int *assigned)
+{
+    for (int k = 0; k < piece->n_shared; k++)
+        if (piece->shared[k] == v) {
+            *assigned = piece->assigned[k];
+            return 1;
+        }
+    return 0;
+}
+
+/*   a = 5; s = 0
+ *   for i in 0..100 { s = s + heavy(i * a) }       -> piece: shares a, s (assigns s)
+ *   for j in 0..100 { t = heavy(j); buf0[j] = t + a } -> piece: shares a; t private
+ *   buf1[0] = s */
+static void two_loops_move_out(void **state)
+{
+    (void)state;
+    Arena *a = arena_create();
+    LFunc *f = new_tile(a);
+    int va = lir_var(a, f, "a", UDF_DTYPE_I64), vs = lir_var(a, f, "s", UDF_DTYPE_I64);
+    int vi = lir_var(a, f, "i", UDF_DTYPE_I64), vj = lir_var(a, f, "j", UDF_DTYPE_I64);
+    int vt = lir_var(a, f, "t", UDF_DTYPE_I64);
+    LBlock b;
+    lir_block_init(&b);
+    lir_append(&b, lir_set(a, va, int_const(a, 5)));
+    lir_append(&b, lir_set(a, vs, int_const(a, 0)));
+    LExpr *term = heavy(a, lir_bin(a, OP_MUL, UDF_DTYPE_I64, var(a, f, vi), var(a, f, va)), 300);
+    lir_append(&b, lir_for(a, vi, int_const(a, 0), int_const(a, 100),
+                           lir_set(a, vs, lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vs), term))));
+    LStmt *body = lir_set(a, vt, heavy(a, var(a, f, vj), 300));
+    body->next = lir_store(a, LB_BUF, 0, UDF_DTYPE_I64, var(a, f, vj),
+                           lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vt), var(a, f, va)));
+    lir_append(&b, lir_for(a, vj, int_const(a, 0), int_const(a, 100), body));
+    lir_append(&b, lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, int_const(a, 0), var(a, f, vs)));
+    f->body = b.head;
+    size_t whole = lir_size(f);
+    assert_true(whole >= UDF_OUTLINE_MIN_WORK);
+
+    Outlined out;
+    assert_int_equal(lir_outline(a, f, &out), 1);
+    assert_int_equal(out.n_pieces, 2);
+    /* The shell: the two loops replaced by calls, in place. */
+    assert_int_equal(count_kind(out.shell->body, LS_FOR), 0);
+    assert_int_equal(count_kind(out.shell->body, LS_CALL), 2);
+    const LStmt *third = out.shell->body->next->next;
+    assert_int_equal(third->kind, LS_CALL);
+    assert_int_equal(third->next->kind, LS_CALL);
+    assert_int_equal(third->next->next->kind, LS_STORE);
+    const LFunc *sum_loop = third->callee, *store_loop = third->next->callee;
+    assert_ptr_not_equal(sum_loop, store_loop);
+    assert_int_equal(sum_loop->kind, LFK_PIECE);
+    assert_int_equal(sum_loop->body->kind, LS_FOR);
+    assert_null(sum_loop->body->next);
+    /* What each piece shares, and assigns. */
+    int assigned = -1;
+    assert_int_equal(sum_loop->n_shared, 2);
+    assert_true(shares(sum_loop, va, &assigned) && !assigned);
+    assert_true(shares(sum_loop, vs, &assigned) && assigned);
+    assert_int_equal(store_loop->n_shared, 1);
+    assert_true(shares(store_loop, va, &assigned) && !assigned);
+    assert_false(shares(store_loop, vt, &assigned));
+    /* The sizes add up (each call is one statement more); the tile is
+     * untouched. */
+    assert_int_equal(lir_size(out.shell) + lir_size(sum_loop) + lir_size(store_loop), whole + 2);
+    assert_int_equal(count_kind(f->body, LS_FOR), 2);
+    assert_int_equal(count_kind(f->body, LS_CALL), 0);
+    assert_int_equal(lir_size(f), whole);
+    arena_destroy(a);
+}
+
+/*   for i in 0..100 { u = u + heavy(i) }: u is the loop's own, read before
+ *   any write (its value would come from the statement's last run). */
+static void read_before_write_stays(void **state)
+{
+    (void)state;
+    Arena *a = arena_create();
+    LFunc *f = new_tile(a);
+    int vu = lir_var(a, f, "u", UDF_DTYPE_I64), vi = lir_var(a, f, "i", UDF_DTYPE_I64);
+    LExpr *sum = lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vu), heavy(a, var(a, f, vi), 600));
+    f->body = lir_for(a, vi, int_const(a, 0), int_const(a, 100), lir_set(a, vu, sum));
+    f->body->next = lir_store(a, LB_BUF, 0, UDF_DTYPE_I64, int_const(a, 0), int_const(a, 1));
+    Outlined out;
+    assert_int_equal(lir_outline(a, f, &out), 0);
+    arena_destroy(a);
+}
+
+/* A tile below UDF_OUTLINE_MIN_WORK stays whole, however well it splits. */
+static void small_tile_stays(void **state)
+{
+    (void)state;
+    Arena *a = arena_create();
+    LFunc *f = new_tile(a);
+    int vi = lir_var(a, f, "i", UDF_DTYPE_I64), vj = lir_var(a, f, "j", UDF_DTYPE_I64);
+    f->body = lir_for(a, vi, int_const(a, 0), int_const(a, 100),
+                      lir_store(a, LB_BUF, 0, UDF_DTYPE_I64, var(a, f, vi),
+                                heavy(a, var(a, f, vi), UDF_OUTLINE_MIN_WORK / 4)));
+    f->body->next = lir_for(a, vj, int_const(a, 0), int_const(a, 100),
+                            lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vj),
+                                      heavy(a, var(a, f, vj), UDF_OUTLINE_MIN_WORK / 4)));
+    assert_true(lir_size(f) < UDF_OUTLINE_MIN_WORK);
+    Outlined out;
+    assert_int_equal(lir_outline(a, f, &out), 0);
+    arena_destroy(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(two_loops_move_out),
+        cmocka_unit_test(read_before_write_stays),
+        cmocka_unit_test(small_tile_stays),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
