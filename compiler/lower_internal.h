@@ -14,9 +14,13 @@
 /* The runs of equal values of a cached let (lower_runs.c), in pixel order:
  * `lengths` (a u8 sig buffer) holds each run's length, `count` (single) how
  * many there are; for a bool let, `sparse` (single bool) whether it is true
- * at few enough pixels for sums over its runs of true to pay. */
+ * at few enough pixels for sums over its runs of true to pay. Runs only
+ * masked sums could take are listed once the tile is lowered, if a pass
+ * `taken` them (`cache`: the let's cached values, to list). */
 typedef struct LetRuns {
     Symbol *lengths, *count, *sparse;
+    const Symbol *cache;
+    int taken;
 } LetRuns;
 
 typedef struct Lowerer {
@@ -138,6 +142,10 @@ void lw_unhoist_free_jammed(Expr *e);
  * masked sum of the frame body can use them. lw_run_update
  * gives statement s lowered that way, or NULL if s is not such a scatter. */
 void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill);
+/* Appends to `fill` the listings lw_build_runs left to a pass that takes
+ * the runs of a mask (lw_run_pass), for those that one did: a pass of
+ * several reductions (fem's) takes none. */
+void lw_list_mask_runs(Lowerer *L, LBlock *fill);
 LStmt *lw_run_update(Lowerer *L, const Stmt *s);
 /* The cached mask of the pass of reductions[n] if it is one integer sum of
  * `select(mask, v, 0)` (or count of mask) that its runs can serve, else

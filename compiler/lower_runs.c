@@ -152,12 +152,9 @@ static int serves(const Lowerer *L, const Symbol *let, const Stmt *s, int masks)
  * holds at no more than a MAX_SPARSE_SHARE-th of the pixels, and partitions
  * are likely to hold MIN_MASK_FRAMES frames or more (by the runtime's rule,
  * udfrt/config.h: UDF_PARTITION_BYTES each, at least UDF_MIN_PARTITIONS). */
-static void tally_sparse(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill)
+static void tally_sparse(Lowerer *L, const LetRuns *runs, const Symbol *cache, LBlock *fill)
 {
     Arena *a = L->arena;
-    LetRuns *runs = &L->let_runs[let->slot];
-    runs->sparse = lw_scratch_buffer(L, arena_printf(a, ".runs.%s.sparse", let->name),
-                                     UDF_KIND_SINGLE, UDF_DTYPE_BOOL);
     int inside = lw_tmp(L, "inside", UDF_DTYPE_I64), p = lw_tmp(L, "p", UDF_DTYPE_I64);
     LExpr *size = lw_sig_size(L);
     lir_append(fill, lir_set(a, inside, lw_i64(L, 0)));
@@ -183,25 +180,14 @@ static void tally_sparse(Lowerer *L, const Symbol *let, const Symbol *cache, LBl
                lir_store(a, LB_BUF, runs->sparse->slot, UDF_DTYPE_BOOL, lw_i64(L, 0), sparse));
 }
 
-void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill)
+/* Appends to `fill` the listing of the runs of `cache`'s values; where
+ * `sparse`, only where it holds. */
+static void list_runs(Lowerer *L, const LetRuns *runs, const Symbol *cache, LExpr *sparse,
+                      LBlock *fill)
 {
-    const Stmt *stmts = L->cu->frame->stmts;
-    int scatters = serves(L, let, stmts, 0);
-    int masks = let->type == UDF_DTYPE_BOOL && serves(L, let, stmts, 1);
-    if (!scatters && !masks)
-        return;
     Arena *a = L->arena;
-    LetRuns *runs = &L->let_runs[let->slot];
-    if (masks)
-        tally_sparse(L, let, cache, fill);
-    /* The listing, where the masked sums take the runs or a scatter does. */
     LBlock list;
     lir_block_init(&list);
-    runs->lengths =
-        lw_scratch_buffer(L, arena_printf(a, ".runs.%s", let->name), UDF_KIND_SIG, UDF_DTYPE_U8);
-    runs->lengths->uninit = 1; /* read only up to the count listed */
-    runs->count = lw_scratch_buffer(L, arena_printf(a, ".runs.%s.count", let->name),
-                                    UDF_KIND_SINGLE, UDF_DTYPE_I64);
     /* count = 0; first = 0; for p in 1 .. sig_size: if cache[p] != cache[p - 1]
      * or p - first == MAX_RUN: lengths[count++] = p - first, first = p; then,
      * if there are pixels, lengths[count++] = sig_size - first. */
@@ -233,9 +219,50 @@ void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *f
     lir_append(&list, lir_if(a, lir_bin(a, OP_GT, UDF_DTYPE_BOOL, size, lw_i64(L, 0)), last, NULL));
     lir_append(&list, lir_store(a, LB_BUF, runs->count->slot, UDF_DTYPE_I64, lw_i64(L, 0),
                                 lw_var(L, count)));
-    LExpr *sparse =
-        masks ? lir_load(a, LB_BUF, runs->sparse->slot, UDF_DTYPE_BOOL, lw_i64(L, 0)) : NULL;
-    lir_append(fill, scatters || !sparse ? list.head : lir_if(a, sparse, list.head, NULL));
+    lir_append(fill, sparse ? lir_if(a, sparse, list.head, NULL) : list.head);
+}
+
+/* The sparse flag's load. */
+static LExpr *sparse_flag(Lowerer *L, const LetRuns *runs)
+{
+    return lir_load(L->arena, LB_BUF, runs->sparse->slot, UDF_DTYPE_BOOL, lw_i64(L, 0));
+}
+
+void lw_build_runs(Lowerer *L, const Symbol *let, const Symbol *cache, LBlock *fill)
+{
+    const Stmt *stmts = L->cu->frame->stmts;
+    int scatters = serves(L, let, stmts, 0);
+    int masks = let->type == UDF_DTYPE_BOOL && serves(L, let, stmts, 1);
+    if (!scatters && !masks)
+        return;
+    Arena *a = L->arena;
+    LetRuns *runs = &L->let_runs[let->slot];
+    runs->lengths =
+        lw_scratch_buffer(L, arena_printf(a, ".runs.%s", let->name), UDF_KIND_SIG, UDF_DTYPE_U8);
+    runs->lengths->uninit = 1; /* read only up to the count listed */
+    runs->count = lw_scratch_buffer(L, arena_printf(a, ".runs.%s.count", let->name),
+                                    UDF_KIND_SINGLE, UDF_DTYPE_I64);
+    if (masks)
+        runs->sparse = lw_scratch_buffer(L, arena_printf(a, ".runs.%s.sparse", let->name),
+                                         UDF_KIND_SINGLE, UDF_DTYPE_BOOL);
+    if (!scatters) { /* listed once a pass takes them (lw_list_mask_runs) */
+        runs->cache = cache;
+        return;
+    }
+    if (masks)
+        tally_sparse(L, runs, cache, fill);
+    list_runs(L, runs, cache, NULL, fill);
+}
+
+void lw_list_mask_runs(Lowerer *L, LBlock *fill)
+{
+    for (int slot = 0; slot < L->cu->n_lets; slot++) {
+        const LetRuns *runs = &L->let_runs[slot];
+        if (runs->cache && runs->taken) {
+            tally_sparse(L, runs, runs->cache, fill);
+            list_runs(L, runs, runs->cache, sparse_flag(L, runs), fill);
+        }
+    }
 }
 
 /* start = 0; for each listed run: stop = start + its length; `body` where
@@ -363,12 +390,12 @@ const Symbol *lw_pass_mask(const Lowerer *L, Expr *const *reductions, int n)
 LStmt *lw_run_pass(Lowerer *L, const Domain *d, const Symbol *mask, LStmt *steps, LStmt *all)
 {
     Arena *a = L->arena;
-    const LetRuns *runs = &L->let_runs[mask->slot];
+    LetRuns *runs = &L->let_runs[mask->slot];
+    runs->taken = 1;
     int start = lw_tmp(L, "start", UDF_DTYPE_I64), stop = lw_tmp(L, "stop", UDF_DTYPE_I64);
     LStmt *pixels = lir_for(a, d->var, lw_var(L, start), lw_var(L, stop), steps);
     pixels->short_trips = 1;
     const Symbol *cache = L->let_scratch[mask->slot];
     LExpr *inside = lir_load(a, LB_BUF, cache->slot, UDF_DTYPE_BOOL, lw_var(L, start));
-    LExpr *sparse = lir_load(a, LB_BUF, runs->sparse->slot, UDF_DTYPE_BOOL, lw_i64(L, 0));
-    return lir_if(a, sparse, over_runs(L, runs, start, stop, inside, pixels), all);
+    return lir_if(a, sparse_flag(L, runs), over_runs(L, runs, start, stop, inside, pixels), all);
 }

@@ -172,13 +172,14 @@ static int frame_invariant(const Expr *e) { return invariant_in(e, expr_walk_beg
 /* Pixel lets of the frame body that are the same in every frame and are
  * worth keeping — masks and bin indices (bool and integer lets that are
  * more than a coordinate) — are computed once per partition into a private
- * sig buffer, guarded by a private flag; their uses load from it. */
-static void cache_invariant_lets(Lowerer *L, LBlock *out)
+ * sig buffer, guarded by a private flag; their uses load from it. The
+ * statements that fill them go into `fill`, run under the flag, to which
+ * the caller may append more (the listing of runs, once it knows which it
+ * needs). */
+static void cache_invariant_lets(Lowerer *L, LBlock *fill, LBlock *out)
 {
     Arena *a = L->arena;
     Symbol *ready = NULL;
-    LBlock fill;
-    lir_block_init(&fill);
     for (const Stmt *s = L->cu->frame->stmts; s; s = s->next) {
         if (s->kind != S_LET || s->sym->shape != SHAPE_PIXEL || type_is_float(s->sym->type) ||
             !frame_invariant(s->value) || (s->value->sym && s->value->sym->kind == SYM_COORD))
@@ -194,7 +195,7 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
         LExpr *value = lw_expr(L, s->value);
         L->inline_scalar_lets = 0;
         LStmt *store = lir_store(a, LB_BUF, cache->slot, cache->type, L->pixel, value);
-        lir_append(&fill, lw_scalar_loops(lw_domain_end(L, &d, store))); /* once per partition */
+        lir_append(fill, lw_scalar_loops(lw_domain_end(L, &d, store))); /* once per partition */
         L->let_scratch[s->sym->slot] = cache;
         L->let_cached[s->sym->slot] = 1;
     }
@@ -203,12 +204,12 @@ static void cache_invariant_lets(Lowerer *L, LBlock *out)
     /* Runs, once every let that a scatter's or a sum's value reads is cached. */
     for (const Stmt *s = L->cu->frame->stmts; s; s = s->next)
         if (s->kind == S_LET && L->let_cached[s->sym->slot])
-            lw_build_runs(L, s->sym, L->let_scratch[s->sym->slot], &fill);
+            lw_build_runs(L, s->sym, L->let_scratch[s->sym->slot], fill);
     LExpr *zero = lw_i64(L, 0);
-    lir_append(&fill, lir_store(a, LB_BUF, ready->slot, UDF_DTYPE_BOOL, zero,
-                                lir_const_int(a, UDF_DTYPE_BOOL, 1)));
+    lir_append(fill, lir_store(a, LB_BUF, ready->slot, UDF_DTYPE_BOOL, zero,
+                               lir_const_int(a, UDF_DTYPE_BOOL, 1)));
     LExpr *filled = lir_load(a, LB_BUF, ready->slot, UDF_DTYPE_BOOL, zero);
-    lir_append(out, lir_if(a, lir_un(a, OP_NOT, filled), fill.head, NULL));
+    lir_append(out, lir_if(a, lir_un(a, OP_NOT, filled), fill->head, NULL));
 }
 
 /* Whether statement list `body` (and the bodies of its ifs) writes or reads
@@ -282,7 +283,9 @@ LFunc *lw_build_tile(Lowerer *L)
     LBlock body;
     lir_block_init(&body);
     CheckedUdf *whole = L->cu;
-    cache_invariant_lets(L, &body);
+    LBlock fill;
+    lir_block_init(&fill);
+    cache_invariant_lets(L, &fill, &body);
     sum_per_tile(L, &body);
     Jam kind = lw_jam_kind(L->cu);
     if (kind != JAM_NONE) {
@@ -291,6 +294,7 @@ LFunc *lw_build_tile(Lowerer *L)
         L->frame_var = lir_var(L->arena, f, "frame", LT_PTR);
         plain_tile(L, f);
     }
+    lw_list_mask_runs(L, &fill);
     lir_append(&body, f->body);
     f->body = body.head;
     L->cu = whole;

@@ -5,9 +5,10 @@ if it holds at no more than a quarter of the pixels and partitions hold 32
 frames or more, and over all pixels otherwise. Each case runs against
 numpy's exact sums: a small disk (by runs) and a large one (all pixels), 512
 frames, one partition and several, and a ROI (short groups of jammed
-frames). The IR must have the runs'
-loop exactly where they can serve."""
+frames). The IR must have the runs' loop exactly where they can serve, and
+list the runs (once per partition) only then."""
 import os
+import re
 
 import numpy as np
 
@@ -61,9 +62,14 @@ with tempdir() as tmp:
             ir = run("emit", "ir", src, "--dtype", "u16").stdout
             if ("for run" in ir) != by_runs:
                 fail("%s: runs %s in the IR:\n%s" % (name, "missing" if by_runs else "used", ir))
+            # The listing of the runs (count = 0, then a scan of the mask).
+            listed = re.compile(r"\bruns\d+ = 0:i64")
+            if bool(listed.search(ir)) != by_runs:
+                fail("%s: runs %s:\n%s" % (name, "not listed" if by_runs else "listed unused", ir))
             # On f32 data: a float sum never, integer sums (a count, i64 values) as on u16.
             by_runs_f32 = by_runs and name != "disk"
-            if ("for run" in run("emit", "ir", src, "--dtype", "f32").stdout) != by_runs_f32:
+            ir = run("emit", "ir", src, "--dtype", "f32").stdout
+            if ("for run" in ir) != by_runs_f32 or bool(listed.search(ir)) != by_runs_f32:
                 fail("%s: runs %s for f32 data" % (name, "missing" if by_runs_f32 else "used"))
             for dtype, lo, hi in (("u8", 0, 256), ("u16", 60000, 65536), ("i16", -32768, 32768),
                                   ("u32", 2**31, 2**32), ("i32", -2**31, 2**31)):
