@@ -678,7 +678,7 @@ static void load_bases(Gen *g, const LFunc *lf, LLVMValueRef *bufs, LLVMValueRef
  * per module), or defined. */
 static LLVMValueRef declare_function(Gen *g, const LFunc *lf)
 {
-    LLVMValueRef fn = LLVMGetNamedFunction(g->mod, lf->name);
+    LLVMValueRef fn = lf->kind == LFK_PIECE ? LLVMGetNamedFunction(g->mod, lf->name) : NULL;
     if (fn)
         return fn;
     int n_params = lf->kind == LFK_RESULT || lf->kind == LFK_PREPARE ? 2 : 3;
@@ -800,13 +800,16 @@ LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *c
         const LoweredUdf *lu = udfs[i];
         g.n_slots = lu->n_buffers;
         g.n_params = lu->cu->n_params + (lu->fused ? 2 : 0); /* the correction planes */
+        if (part == CODEGEN_PIECES) {
+            for (int k = 0; k < lu->n_pieces; k++)
+                if (own_pieces[i] >> k & 1)
+                    emit_function(&g, lu->pieces[k]);
+            continue;
+        }
         fns[i].tile = entry_point(&g, lu->tile, part, own[i]);
         fns[i].merge = entry_point(&g, lu->merge, part, own[i]);
         fns[i].result = entry_point(&g, lu->result, part, own[i]);
         fns[i].prepare = entry_point(&g, lu->prepare, part, own[i]);
-        for (int k = 0; k < lu->n_pieces; k++)
-            if (part == CODEGEN_HOT && (own_pieces[i] >> k & 1))
-                emit_function(&g, lu->pieces[k]);
     }
     if (descriptor)
         descriptor_emit(g.mod, udfs, fns, n_udfs);
@@ -856,7 +859,7 @@ int codegen_optimize(LLVMModuleRef mod, CodegenPart part, LLVMTargetMachineRef t
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
     LLVMPassBuilderOptionsSetLoopUnrolling(opts, 0);
     LLVMErrorRef err =
-        LLVMRunPasses(mod, part == CODEGEN_HOT ? HOT_PIPELINE : COLD_PIPELINE, tm, opts);
+        LLVMRunPasses(mod, part == CODEGEN_COLD ? COLD_PIPELINE : HOT_PIPELINE, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (err) {
         char *text = LLVMGetErrorMessage(err);

@@ -13,20 +13,23 @@
  * others: the hot part (tile and merge, run per tile and partition) is
  * optimised fully; the cold part (prepare and result, run once) gets a light
  * pipeline, which halves the compile time of udfs with large result bodies.
- * One hot module carries the descriptor. The modules are linked into one
- * before emission, or emitted on two threads and their objects merged
+ * One hot module carries the descriptor. The pieces of tiles (lir_outline.h)
+ * are a part of their own, optimised fully but never in one module with
+ * their callers, so that a tile's code does not depend on where its pieces
+ * are compiled. The modules are linked into one after optimisation, before
+ * emission, or emitted on two threads and their objects merged
  * (llvm_backend.c). */
-typedef enum CodegenPart { CODEGEN_HOT, CODEGEN_COLD } CodegenPart;
+typedef enum CodegenPart { CODEGEN_HOT, CODEGEN_COLD, CODEGEN_PIECES } CodegenPart;
+#define CODEGEN_PARTS 3
 
 /* Builds the module `name` in `ctx`, for the CPU of `tm`: `part` of each
- * lowered udf i with own[i] set defined, in the hot part the pieces of its
- * tile with bit k of own_pieces[i] set too, every other entry point and
- * called piece declared, and the descriptor of all of them if `descriptor`.
- * The caller owns the module. */
+ * lowered udf i with own[i] set defined (CODEGEN_PIECES: the pieces of its
+ * tile with bit k of own_pieces[i] set), every other entry point and called
+ * piece declared, and the descriptor of all of them if `descriptor`. The
+ * caller owns the module. */
 LLVMModuleRef codegen_module(LLVMContextRef ctx, const char *name, LoweredUdf *const *udfs,
-                             int n_udfs, const unsigned char *own,
-                             const unsigned char *own_pieces, int descriptor,
-                             LLVMTargetMachineRef tm, CodegenPart part);
+                             int n_udfs, const unsigned char *own, const unsigned char *own_pieces,
+                             int descriptor, LLVMTargetMachineRef tm, CodegenPart part);
 
 /* Verifies and optimises the module of `part` in place. Returns 0 and a
  * message in why[cap] on failure (an internal error: generated IR must be

@@ -60,8 +60,13 @@ int compile_emit(FILE *out, CheckedProgram *cp, EmitStage stage, const KernelVar
     if (stage == EMIT_IR) {
         for (int i = 0; i < cp->n_udfs; i++) {
             LoweredUdf *lu = lower_udf(arena, &cp->udfs[i], variant->input, variant->fused);
-            const LFunc *fns[] = {lu->prepare, lu->tile, lu->merge, lu->result};
-            for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
+            const LFunc *fns[4 + LIR_MAX_PIECES] = {lu->prepare, lu->tile};
+            int n_fns = 2;
+            for (int k = 0; k < lu->n_pieces; k++)
+                fns[n_fns++] = lu->pieces[k];
+            fns[n_fns++] = lu->merge;
+            fns[n_fns++] = lu->result;
+            for (int k = 0; k < n_fns; k++)
                 if (fns[k])
                     lir_print(out, fns[k]);
         }

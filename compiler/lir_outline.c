@@ -2,10 +2,16 @@
  * lir_outline.h.
  *
  * A statement can move out when every var it uses only itself (private) is
- * written before it is read, in the statement's own order: its value then
- * never comes from an earlier run of the statement, which a piece (whose
- * vars start afresh in each call) could not see. Vars used on both sides are
- * shared through their addresses. */
+ * certainly written before it is read, on every path through the statement
+ * (a write in one branch of an if, or in a loop that may not run, does not
+ * count after it): its value then never comes from an earlier run of the
+ * statement, which a piece (whose vars start afresh in each call) could not
+ * see. Vars used on both sides are shared through their addresses.
+ *
+ * Only statements that hold a loop, and that sit in no loop but those over
+ * groups of frames or of free-index values (bounds of constants, the tile's
+ * depth, dims and the scan's size), move out: a call then runs once per such
+ * group, never per pixel, row or run of pixels. */
 #include "lir_outline.h"
 
 #include <string.h>
@@ -61,8 +67,8 @@ static void count_stmts(const LStmt *s, int *uses, int alone)
     }
 }
 
-/* Whether the expression reads a private var (private_[v]) that has not
- * been written yet (written[v]). */
+/* Whether the expression reads a private var (private_[v]) that is not
+ * certainly written yet (written[v]). */
 static int reads_unwritten(const LExpr *e, const unsigned char *private_,
                            const unsigned char *written)
 {
@@ -75,10 +81,11 @@ static int reads_unwritten(const LExpr *e, const unsigned char *private_,
            reads_unwritten(e->c, private_, written);
 }
 
-/* Whether, in the order the statements are written, some private var is
- * read before its first write; marks writes in written[]. */
-static int read_before_write(const LStmt *s, int alone, const unsigned char *private_,
-                             unsigned char *written)
+/* Whether, on some path through the statements, a private var is read
+ * before it is written. written[] (n bytes) holds the vars certainly written
+ * before them, and after them on return. */
+static int read_before_write(Arena *a, const LStmt *s, int alone, const unsigned char *private_,
+                             unsigned char *written, size_t n)
 {
     for (; s; s = alone ? NULL : s->next) {
         if (reads_unwritten(s->value, private_, written) ||
@@ -88,23 +95,68 @@ static int read_before_write(const LStmt *s, int alone, const unsigned char *pri
             reads_unwritten(s->cond, private_, written) ||
             (s->kind == LS_STORE && s->base == LB_VAR && private_[s->slot] && !written[s->slot]))
             return 1;
-        if (s->kind == LS_SET || s->kind == LS_FOR)
+        if (s->kind == LS_SET || s->kind == LS_FOR) /* a loop's var: set before its first test */
             written[s->var] = 1;
-        if (read_before_write(s->body, 0, private_, written) ||
-            read_before_write(s->else_body, 0, private_, written))
+        if (s->kind != LS_FOR && s->kind != LS_IF)
+            continue;
+        /* The body (or the then branch) on a copy: a loop may not run, and
+         * after an if only what both branches write is certain. */
+        unsigned char *then_written = ARENA_ARRAY(a, unsigned char, n);
+        memcpy(then_written, written, n);
+        if (read_before_write(a, s->body, 0, private_, then_written, n) ||
+            read_before_write(a, s->else_body, 0, private_, written, n))
             return 1;
+        for (size_t v = 0; s->kind == LS_IF && v < n; v++)
+            written[v] &= then_written[v];
     }
     return 0;
 }
 
-/* Numbers the statements in pre-order and collects the loops and branches. */
-static void collect(Walk *w, const LStmt *s)
+/* Marks in assigned[] every var the statements write, on any path. */
+static void mark_writes(const LStmt *s, int alone, unsigned char *assigned)
+{
+    for (; s; s = alone ? NULL : s->next) {
+        if (s->kind == LS_SET || s->kind == LS_FOR)
+            assigned[s->var] = 1;
+        mark_writes(s->body, 0, assigned);
+        mark_writes(s->else_body, 0, assigned);
+    }
+}
+
+/* Whether e uses only constants and the sizes of the tile, the dims and
+ * the scan: a loop with such bounds goes over groups of frames or of
+ * free-index values. */
+static int group_bound(const LExpr *e)
+{
+    if (!e)
+        return 1;
+    if (e->kind == LE_VAR || e->kind == LE_LOAD ||
+        (e->kind == LE_FIELD && e->field != LX_DEPTH && e->field != LX_DIM &&
+         e->field != LX_NAV_SIZE && e->field != LX_NAV_SHAPE))
+        return 0;
+    return group_bound(e->a) && group_bound(e->b) && group_bound(e->c);
+}
+
+/* Whether the statement list holds a loop. */
+static int has_loop(const LStmt *s)
+{
+    for (; s; s = s->next)
+        if (s->kind == LS_FOR || has_loop(s->body) || has_loop(s->else_body))
+            return 1;
+    return 0;
+}
+
+/* Numbers the statements in pre-order and collects the loops and branches
+ * that hold a loop, where every loop around them (`grouped`) is over groups. */
+static void collect(Walk *w, const LStmt *s, int grouped)
 {
     for (; s; s = s->next) {
         int first = w->next_number++;
-        collect(w, s->body);
-        collect(w, s->else_body);
-        if (s->kind != LS_FOR && s->kind != LS_IF)
+        int inner = grouped && (s->kind != LS_FOR || (group_bound(s->lo) && group_bound(s->hi)));
+        collect(w, s->body, inner);
+        collect(w, s->else_body, inner);
+        if ((s->kind != LS_FOR && s->kind != LS_IF) || !grouped ||
+            !(s->kind == LS_FOR || has_loop(s->body) || has_loop(s->else_body)))
             continue;
         if (w->n_cands == w->cap_cands) {
             int cap = w->cap_cands ? 2 * w->cap_cands : 32;
@@ -120,8 +172,8 @@ static void collect(Walk *w, const LStmt *s)
 
 /* The vars a candidate shares with the rest of the tile, in shared[], and
  * whether it writes each; -1 if it cannot move out. */
-static int shared_vars(const LFunc *tile, const int *total, const LStmt *s, int *shared,
-                       unsigned char *assigned, int *inside, unsigned char *private_,
+static int shared_vars(Arena *arena, const LFunc *tile, const int *total, const LStmt *s,
+                       int *shared, unsigned char *assigned, int *inside, unsigned char *private_,
                        unsigned char *written)
 {
     int n_vars = tile->n_vars;
@@ -139,8 +191,10 @@ static int shared_vars(const LFunc *tile, const int *total, const LStmt *s, int 
         }
     }
     memset(written, 0, (size_t)n_vars);
-    if (read_before_write(s, 1, private_, written))
+    if (read_before_write(arena, s, 1, private_, written, (size_t)n_vars))
         return -1;
+    memset(written, 0, (size_t)n_vars);
+    mark_writes(s, 1, written);
     for (int k = 0; k < n; k++)
         assigned[k] = written[shared[k]];
     return n;
@@ -196,7 +250,7 @@ static LFunc *make_piece(Arena *a, const LFunc *tile, int number, const LStmt *s
     *piece = *tile;
     piece->kind = LFK_PIECE;
     piece->name = arena_printf(a, "%s.piece%d", tile->name, number);
-    piece->n_shared = shared_vars(tile, total, s, shared, assigned, inside, private_, written);
+    piece->n_shared = shared_vars(a, tile, total, s, shared, assigned, inside, private_, written);
     piece->shared = shared;
     piece->assigned = assigned;
     LStmt *body = ARENA_NEW(a, LStmt);
@@ -209,7 +263,7 @@ static LFunc *make_piece(Arena *a, const LFunc *tile, int number, const LStmt *s
 int lir_outline(Arena *a, const LFunc *tile, Outlined *out)
 {
     Walk w = {.arena = a};
-    collect(&w, tile->body);
+    collect(&w, tile->body, 1);
     int n_vars = tile->n_vars;
     int *total = ARENA_ARRAY(a, int, n_vars + 1), *inside = ARENA_ARRAY(a, int, n_vars + 1);
     unsigned char *private_ = ARENA_ARRAY(a, unsigned char, n_vars + 1);
@@ -223,7 +277,7 @@ int lir_outline(Arena *a, const LFunc *tile, Outlined *out)
     /* The candidates that can move out and are worth a call. */
     int n = 0;
     for (int i = 0; i < w.n_cands; i++)
-        if (w.cands[i].size * 16 >= whole && shared_vars(tile, total, w.cands[i].stmt, shared,
+        if (w.cands[i].size * 16 >= whole && shared_vars(a, tile, total, w.cands[i].stmt, shared,
                                                          assigned, inside, private_, written) >= 0)
             w.cands[n++] = w.cands[i];
     size_t best = whole;

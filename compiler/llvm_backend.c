@@ -8,11 +8,11 @@
  * by size (lir_size); where the second job has enough work
  * (UDF_SECOND_THREAD_SHARE: com's result body, several udfs in one run), the
  * jobs run on two threads, each in an LLVM context of its own, and their
- * objects are merged (object_merge.h). Where one tile is most of the work
- * (fem, disk, masks, ...), loops or branches of it become functions of their
- * own (lir_outline.h) that the second thread compiles. Otherwise one job
- * holds everything on this thread, as it always does for assembly and IR
- * text. */
+ * objects are merged (object_merge.h). The pieces of large tiles (loops
+ * or branches moved into functions of their own by lowering, lir_outline.h)
+ * are parts too, so one large udf (fem, disk, masks, ...) can fill both
+ * threads. Otherwise one job holds everything on this thread, as it always
+ * does for assembly and IR text. */
 #include <llvm-c/Core.h>
 #include <llvm-c/Linker.h>
 #include <llvm-c/TargetMachine.h>
@@ -54,7 +54,7 @@ static Lowered lower_all(CheckedUdf *const *udfs, int n, const KernelVariant *va
  * it. */
 typedef struct Job {
     Lowered lowered;
-    unsigned char *own[2];     /* per part (CodegenPart), per lowered udf */
+    unsigned char *own[2];     /* per part (hot, cold), per lowered udf */
     unsigned char *own_pieces; /* per lowered udf: bit k, piece k of its tile */
     size_t work;               /* of the parts it owns (part_work) */
     int descriptor;
@@ -134,7 +134,7 @@ static int share_out(Job jobs[2], Lowered l, const char *cpu, Arena *arena)
                 parts[n++] =
                     (Part){i, (CodegenPart)part, -1, part_work(l.udfs[i], (CodegenPart)part)};
         for (int k = 0; k < l.udfs[i]->n_pieces; k++)
-            parts[n++] = (Part){i, CODEGEN_HOT, k, lir_size(l.udfs[i]->pieces[k])};
+            parts[n++] = (Part){i, CODEGEN_PIECES, k, lir_size(l.udfs[i]->pieces[k])};
     }
     qsort(parts, (size_t)n, sizeof *parts, by_work_descending);
     for (int k = 0; k < n; k++) {
@@ -154,9 +154,10 @@ static LLVMModuleRef build_part(LLVMContextRef ctx, const Job *job, CodegenPart 
                                 LLVMTargetMachineRef tm, char *why, size_t cap)
 {
     int descriptor = job->descriptor && part == CODEGEN_HOT;
-    LLVMModuleRef mod =
-        codegen_module(ctx, part == CODEGEN_HOT ? "udf" : "udf.cold", job->lowered.udfs,
-                       job->lowered.n, job->own[part], job->own_pieces, descriptor, tm, part);
+    static const char *const names[CODEGEN_PARTS] = {"udf", "udf.cold", "udf.pieces"};
+    LLVMModuleRef mod = codegen_module(ctx, names[part], job->lowered.udfs, job->lowered.n,
+                                       part == CODEGEN_PIECES ? NULL : job->own[part],
+                                       job->own_pieces, descriptor, tm, part);
     if (codegen_optimize(mod, part, tm, why, cap))
         return mod;
     LLVMDisposeModule(mod);
@@ -169,10 +170,10 @@ static LLVMModuleRef build_module(LLVMContextRef ctx, const Job *job, LLVMTarget
                                   char *why, size_t cap)
 {
     LLVMModuleRef linked = NULL;
-    for (int part = 0; part < 2; part++) {
+    for (int part = 0; part < CODEGEN_PARTS; part++) {
         int defines = 0;
         for (int i = 0; i < job->lowered.n; i++)
-            defines |= job->own[part][i] | (part == CODEGEN_HOT ? job->own_pieces[i] : 0);
+            defines |= part == CODEGEN_PIECES ? job->own_pieces[i] : job->own[part][i];
         if (!defines && !(job->descriptor && part == CODEGEN_HOT))
             continue;
         LLVMModuleRef mod = build_part(ctx, job, (CodegenPart)part, tm, why, cap);
@@ -274,30 +275,6 @@ static unsigned char *run_one_job(Job *job, size_t *size, char *why, size_t cap)
     return job->emitted;
 }
 
-/* When the parts leave the second thread idle: moves loops or branches of
- * the tile with the most work into pieces (lir_outline.h) and shares the
- * parts out again. Returns whether the second thread has enough work now;
- * if not, the tile is left whole. */
-static int outline_largest(Job jobs[2], Lowered l, const char *cpu, Arena *arena)
-{
-    LoweredUdf *largest = NULL;
-    for (int i = 0; i < l.n; i++)
-        if (l.udfs[i]->tile && (!largest || lir_size(l.udfs[i]->tile) > lir_size(largest->tile)))
-            largest = l.udfs[i];
-    Outlined out;
-    if (!largest || !lir_outline(arena, largest->tile, &out))
-        return 0;
-    LFunc *whole = largest->tile;
-    largest->tile = out.shell;
-    largest->n_pieces = out.n_pieces;
-    memcpy(largest->pieces, out.pieces, sizeof out.pieces);
-    if (share_out(jobs, l, cpu, arena))
-        return 1;
-    largest->tile = whole;
-    largest->n_pieces = 0;
-    return 0;
-}
-
 static unsigned char *emit(CheckedUdf *const *udfs, int n, const KernelVariant *variants,
                            int n_variants, const char *cpu, int assembly, Arena *arena,
                            int *threads, size_t *size, char *why, size_t cap)
@@ -307,7 +284,7 @@ static unsigned char *emit(CheckedUdf *const *udfs, int n, const KernelVariant *
     int used = 1;
     if (threads)
         *threads = used;
-    if (!assembly && (share_out(jobs, l, cpu, arena) || outline_largest(jobs, l, cpu, arena)))
+    if (!assembly && share_out(jobs, l, cpu, arena))
         return run_two_jobs(jobs, threads ? threads : &used, size, why, cap);
     job_whole(&jobs[0], l, cpu, assembly ? LLVMAssemblyFile : LLVMObjectFile, arena);
     return run_one_job(&jobs[0], size, why, cap);

@@ -465,6 +465,23 @@ static LFunc *build_prepare(Lowerer *L)
     return body.head ? f : NULL;
 }
 
+/* Moves loops of a large tile into pieces (lir_outline.h) where the udf's
+ * own parts leave a second compile thread idle (by llvm_backend.c's rule:
+ * its cold part, prepare and result, under a UDF_SECOND_THREAD_SHARE-th of
+ * its hot part). Decided by the udf alone, so that its code is the same in
+ * every compile: JIT or ahead of time, with other udfs or without. */
+static void outline_tile(Arena *a, LoweredUdf *lu)
+{
+    size_t hot = lir_size(lu->tile) + lir_size(lu->merge);
+    size_t cold = (lir_size(lu->prepare) + lir_size(lu->result)) / UDF_COLD_WORK_DIVISOR;
+    Outlined out;
+    if (cold * UDF_SECOND_THREAD_SHARE >= hot || !lir_outline(a, lu->tile, &out))
+        return;
+    lu->tile = out.shell;
+    lu->n_pieces = out.n_pieces;
+    memcpy(lu->pieces, out.pieces, sizeof out.pieces);
+}
+
 LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input, int fused)
 {
     check_types(cu, input);
@@ -494,6 +511,7 @@ LoweredUdf *lower_udf(Arena *a, CheckedUdf *cu, udf_dtype input, int fused)
     lu->merge = build_merge(&L);
     lu->result = build_result(&L);
     lu->prepare = build_prepare(&L);
+    outline_tile(a, lu);
     lu->buffers = L.buffers;
     lu->n_buffers = L.n_buffers;
     lu->buffer_types = ARENA_ARRAY(a, udf_dtype, L.n_buffers + 1);

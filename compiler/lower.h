@@ -18,8 +18,10 @@ typedef struct LoweredUdf {
     udf_dtype input;
     int fused; /* corrections in the frame loads (kernel_abi.h UDF_FUSED), or 0 */
     LFunc *tile;
-    /* Loops or branches of the tile moved into functions of their own for a
-     * compile on two threads (llvm_backend.c; lir_outline.h), or none. */
+    /* Loops or branches of a large tile moved into functions of their own,
+     * which the code generator can compile on another thread (lir_outline.h),
+     * or none. Decided by the tile alone, so that its code is the same in
+     * every compile (JIT, ahead of time, with other udfs or without). */
     LFunc *pieces[LIR_MAX_PIECES];
     int n_pieces;
     LFunc *merge;     /* NULL when no buffer needs merging */

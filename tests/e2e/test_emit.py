@@ -32,9 +32,11 @@ for path in files:
         fail("udfc emit llvm %s: no udf_module descriptor" % path)
     for dtype in ("u16", "f32"):
         llvm = run("emit", "llvm", path, "--dtype", dtype).stdout
-        body = re.search(r"^define void @udf_%s__%s_tile\(.*?^}" % (name, dtype), llvm,
-                         re.M | re.S)
-        vectorised = body and re.search(r"<\d+ x ", body.group(0))
+        # The tile and its pieces (loops a large tile has in functions of their
+        # own, compiler/lir_outline.h).
+        bodies = re.findall(r"^define (?:hidden )?void @\"?udf_%s__%s_tile(?:\.piece\d)?\"?\(.*?^}"
+                            % (name, dtype), llvm, re.M | re.S)
+        vectorised = bodies and re.search(r"<\d+ x ", "".join(bodies))
         if name != "radial_profile" and not vectorised:
             fail("udfc emit llvm %s --dtype %s: the tile has no vector code" % (path, dtype))
     f64_ir = run("emit", "ir", path, "--dtype", "f64").stdout

@@ -21,8 +21,12 @@ SPLIT = os.path.join(HERE, "udfs", "split.udf")
 
 
 def tile_of(ir, udf):
+    """The tile's loop IR, with its pieces (compiler/lir_outline.h)."""
     start = ir.index("tile udf_%s__" % udf)
-    return ir[start:ir.index("\n}\n", start)]
+    end = ir.index("\n}\n", start)
+    while ir.startswith("\npiece udf_%s__" % udf, end + 2):
+        end = ir.index("\n}\n", end + 2)
+    return ir[start:end]
 
 
 def flush(frames, every):

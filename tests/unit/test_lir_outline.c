@@ -1,8 +1,9 @@
 /* test_lir_outline.c — lir_outline (compiler/lir_outline.h) on tiles built
  * by hand: which loops move out, what their pieces share with the shell
  * and which of those they assign, the calls left in their place, the tile
- * itself unchanged; and the tiles it leaves whole: too small, or whose only
- * large loop reads a var of its own before writing it. */
+ * itself unchanged; the loops that stay although as large: one that reads a
+ * var of its own before writing it (on every path, or on one), one inside a
+ * loop over pixels; and a tile too small to split. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,9 +109,31 @@ static void two_loops_move_out(void **state)
      * untouched. */
     assert_int_equal(lir_size(out.shell) + lir_size(sum_loop) + lir_size(store_loop), whole + 2);
     assert_int_equal(count_kind(f->body, LS_FOR), 2);
-    assert_int_equal(count_kind(f->body, LS_CALL), 0);
     assert_int_equal(lir_size(f), whole);
     arena_destroy(a);
+}
+
+/* for j in 0..100 { buf0[j] = heavy(j) }: a loop that can move out. */
+static LStmt *movable_loop(Arena *a, LFunc *f, int weight)
+{
+    int vj = lir_var(a, f, "j", UDF_DTYPE_I64);
+    return lir_for(
+        a, vj, int_const(a, 0), int_const(a, 100),
+        lir_store(a, LB_BUF, 0, UDF_DTYPE_I64, var(a, f, vj), heavy(a, var(a, f, vj), weight)));
+}
+
+/* The tile `first; movable_loop` split: `first` must stay in the shell, the
+ * movable loop alone moves out. */
+static void only_movable_moves(Arena *a, LFunc *f, LStmt *first)
+{
+    f->body = first;
+    first->next = movable_loop(a, f, 300);
+    Outlined out;
+    assert_int_equal(lir_outline(a, f, &out), 1);
+    assert_int_equal(out.n_pieces, 1);
+    assert_ptr_equal(out.shell->body->kind == LS_FOR ? out.shell->body->var : -1, first->var);
+    assert_int_equal(out.shell->body->next->kind, LS_CALL);
+    assert_int_equal(out.pieces[0]->body->var, first->next->var);
 }
 
 /*   for i in 0..100 { u = u + heavy(i) }: u is the loop's own, read before
@@ -121,11 +144,48 @@ static void read_before_write_stays(void **state)
     Arena *a = arena_create();
     LFunc *f = new_tile(a);
     int vu = lir_var(a, f, "u", UDF_DTYPE_I64), vi = lir_var(a, f, "i", UDF_DTYPE_I64);
-    LExpr *sum = lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vu), heavy(a, var(a, f, vi), 600));
-    f->body = lir_for(a, vi, int_const(a, 0), int_const(a, 100), lir_set(a, vu, sum));
-    f->body->next = lir_store(a, LB_BUF, 0, UDF_DTYPE_I64, int_const(a, 0), int_const(a, 1));
+    LExpr *sum = lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vu), heavy(a, var(a, f, vi), 300));
+    only_movable_moves(a, f,
+                       lir_for(a, vi, int_const(a, 0), int_const(a, 100), lir_set(a, vu, sum)));
+    arena_destroy(a);
+}
+
+/*   for i in 0..100 { if i == 0 { t = 1 }; buf1[i] = t + heavy(i) }: t is
+ *   written before the read in the text, but not on every path. */
+static void write_on_one_path_stays(void **state)
+{
+    (void)state;
+    Arena *a = arena_create();
+    LFunc *f = new_tile(a);
+    int vt = lir_var(a, f, "t", UDF_DTYPE_I64), vi = lir_var(a, f, "i", UDF_DTYPE_I64);
+    LStmt *once = lir_if(a, lir_bin(a, OP_EQ, UDF_DTYPE_BOOL, var(a, f, vi), int_const(a, 0)),
+                         lir_set(a, vt, int_const(a, 1)), NULL);
+    once->next =
+        lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vi),
+                  lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vt), heavy(a, var(a, f, vi), 300)));
+    only_movable_moves(a, f, lir_for(a, vi, int_const(a, 0), int_const(a, 100), once));
+    arena_destroy(a);
+}
+
+/*   for p in 0..sig_size { for q in 0..8 { buf1[p] = heavy(q) } }
+ *   beside a movable loop: the q loop sits in a loop over pixels (a call
+ *   per pixel), so only the p loop or the other may move out. */
+static void nothing_moves_out_of_pixel_loops(void **state)
+{
+    (void)state;
+    Arena *a = arena_create();
+    LFunc *f = new_tile(a);
+    int vp = lir_var(a, f, "p", UDF_DTYPE_I64), vq = lir_var(a, f, "q", UDF_DTYPE_I64);
+    LStmt *inner = lir_for(
+        a, vq, int_const(a, 0), int_const(a, 8),
+        lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vp), heavy(a, var(a, f, vq), 600)));
+    LStmt *pixels = lir_for(a, vp, int_const(a, 0), lir_field(a, LX_SIG_SIZE, 0, NULL), inner);
+    f->body = pixels;
+    pixels->next = movable_loop(a, f, 500);
     Outlined out;
-    assert_int_equal(lir_outline(a, f, &out), 0);
+    assert_int_equal(lir_outline(a, f, &out), 1);
+    for (int k = 0; k < out.n_pieces; k++)
+        assert_int_not_equal(out.pieces[k]->body->var, vq);
     arena_destroy(a);
 }
 
@@ -153,6 +213,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_loops_move_out),
         cmocka_unit_test(read_before_write_stays),
+        cmocka_unit_test(write_on_one_path_stays),
+        cmocka_unit_test(nothing_moves_out_of_pixel_loops),
         cmocka_unit_test(small_tile_stays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,10 +104,10 @@
 /* A cold part's loop IR costs about this many times less to compile than a
  * hot part's (com: 1823 cold nodes in 16 ms, 1309 hot ones in 57 ms). */
 #define UDF_COLD_WORK_DIVISOR 4
-/* A compile that would keep the second thread idle moves loops or branches
- * of its largest tile into functions of their own (lir_outline.h), when
- * that leaves the busier thread at most this percentage of the tile's work
- * (lir_size). */
+/* A udf whose own parts would keep the second compile thread idle has loops
+ * or branches of its tile moved into functions of their own (lowering;
+ * lir_outline.h), when that leaves the busier thread at most this
+ * percentage of the tile's work (lir_size). */
 #define UDF_OUTLINE_MAX_SHARE 80
 /* ... and when the tile's work is at least this: smaller tiles (sum: 222,
  * stddev: 332) compiled 1.06-1.07x slower on two threads, larger ones
