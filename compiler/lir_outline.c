@@ -81,12 +81,42 @@ static int reads_unwritten(const LExpr *e, const unsigned char *private_,
            reads_unwritten(e->c, private_, written);
 }
 
-/* Whether, on some path through the statements, a private var is read
- * before it is written. written[] (n bytes) holds the vars certainly written
- * before them, and after them on return. */
-static int read_before_write(Arena *a, const LStmt *s, int alone, const unsigned char *private_,
-                             unsigned char *written, size_t n)
+/* The analysis of one tile's candidates, made once and reused for each:
+ * per var its uses in the tile (total) and in the candidate (inside),
+ * whether it is the candidate's own (private_), certainly written so far
+ * (written); and per nesting depth one more copy of the written set
+ * (levels), for the paths through a loop or an if. */
+typedef struct Scratch {
+    Arena *arena;
+    size_t n; /* vars */
+    int *total, *inside;
+    unsigned char *private_, *written;
+    unsigned char **levels;
+    int n_levels;
+} Scratch;
+
+static unsigned char *level(Scratch *p, int depth)
 {
+    if (depth >= p->n_levels) {
+        int n = 2 * depth + 8;
+        unsigned char **grown = ARENA_ARRAY(p->arena, unsigned char *, n);
+        if (p->n_levels)
+            memcpy(grown, p->levels, sizeof *grown * (size_t)p->n_levels);
+        for (int d = p->n_levels; d < n; d++)
+            grown[d] = ARENA_ARRAY(p->arena, unsigned char, p->n);
+        p->levels = grown;
+        p->n_levels = n;
+    }
+    return p->levels[depth];
+}
+
+/* Whether, on some path through the statements (at nesting `depth`), a
+ * private var is read before it is written. written[] holds the vars
+ * certainly written before them, and after them on return. */
+static int read_before_write(Scratch *p, const LStmt *s, int alone, int depth,
+                             unsigned char *written)
+{
+    const unsigned char *private_ = p->private_;
     for (; s; s = alone ? NULL : s->next) {
         if (reads_unwritten(s->value, private_, written) ||
             reads_unwritten(s->index, private_, written) ||
@@ -101,12 +131,12 @@ static int read_before_write(Arena *a, const LStmt *s, int alone, const unsigned
             continue;
         /* The body (or the then branch) on a copy: a loop may not run, and
          * after an if only what both branches write is certain. */
-        unsigned char *then_written = ARENA_ARRAY(a, unsigned char, n);
-        memcpy(then_written, written, n);
-        if (read_before_write(a, s->body, 0, private_, then_written, n) ||
-            read_before_write(a, s->else_body, 0, private_, written, n))
+        unsigned char *then_written = level(p, depth);
+        memcpy(then_written, written, p->n);
+        if (read_before_write(p, s->body, 0, depth + 1, then_written) ||
+            read_before_write(p, s->else_body, 0, depth + 1, written))
             return 1;
-        for (size_t v = 0; s->kind == LS_IF && v < n; v++)
+        for (size_t v = 0; s->kind == LS_IF && v < p->n; v++)
             written[v] &= then_written[v];
     }
     return 0;
@@ -172,31 +202,26 @@ static void collect(Walk *w, const LStmt *s, int grouped)
 
 /* The vars a candidate shares with the rest of the tile, in shared[], and
  * whether it writes each; -1 if it cannot move out. */
-static int shared_vars(Arena *arena, const LFunc *tile, const int *total, const LStmt *s,
-                       int *shared, unsigned char *assigned, int *inside, unsigned char *private_,
-                       unsigned char *written)
+static int shared_vars(Scratch *p, const LStmt *s, int *shared, unsigned char *assigned)
 {
-    int n_vars = tile->n_vars;
-    if (n_vars <= 0)
-        return 0;
-    memset(inside, 0, sizeof *inside * (size_t)n_vars);
-    count_stmts(s, inside, 1);
+    memset(p->inside, 0, sizeof *p->inside * p->n);
+    count_stmts(s, p->inside, 1);
     int n = 0;
-    for (int v = 0; v < n_vars; v++) {
-        private_[v] = inside[v] > 0 && inside[v] == total[v];
-        if (inside[v] > 0 && inside[v] < total[v]) {
+    for (size_t v = 0; v < p->n; v++) {
+        p->private_[v] = p->inside[v] > 0 && p->inside[v] == p->total[v];
+        if (p->inside[v] > 0 && p->inside[v] < p->total[v]) {
             if (n == MAX_SHARED)
                 return -1;
-            shared[n++] = v;
+            shared[n++] = (int)v;
         }
     }
-    memset(written, 0, (size_t)n_vars);
-    if (read_before_write(arena, s, 1, private_, written, (size_t)n_vars))
+    memset(p->written, 0, p->n);
+    if (read_before_write(p, s, 1, 0, p->written))
         return -1;
-    memset(written, 0, (size_t)n_vars);
-    mark_writes(s, 1, written);
+    memset(p->written, 0, p->n);
+    mark_writes(s, 1, p->written);
     for (int k = 0; k < n; k++)
-        assigned[k] = written[shared[k]];
+        assigned[k] = p->written[shared[k]];
     return n;
 }
 
@@ -241,8 +266,7 @@ static LStmt *copy_replacing(Arena *a, const LStmt *s, const Outlined *out,
 }
 
 /* The piece that runs statement s alone. */
-static LFunc *make_piece(Arena *a, const LFunc *tile, int number, const LStmt *s, const int *total,
-                         int *inside, unsigned char *private_, unsigned char *written)
+static LFunc *make_piece(Arena *a, const LFunc *tile, int number, const LStmt *s, Scratch *p)
 {
     int *shared = ARENA_ARRAY(a, int, MAX_SHARED);
     unsigned char *assigned = ARENA_ARRAY(a, unsigned char, MAX_SHARED);
@@ -250,7 +274,7 @@ static LFunc *make_piece(Arena *a, const LFunc *tile, int number, const LStmt *s
     *piece = *tile;
     piece->kind = LFK_PIECE;
     piece->name = arena_printf(a, "%s.piece%d", tile->name, number);
-    piece->n_shared = shared_vars(a, tile, total, s, shared, assigned, inside, private_, written);
+    piece->n_shared = shared_vars(p, s, shared, assigned);
     piece->shared = shared;
     piece->assigned = assigned;
     LStmt *body = ARENA_NEW(a, LStmt);
@@ -264,21 +288,24 @@ int lir_outline(Arena *a, const LFunc *tile, Outlined *out)
 {
     Walk w = {.arena = a};
     collect(&w, tile->body, 1);
-    int n_vars = tile->n_vars;
-    int *total = ARENA_ARRAY(a, int, n_vars + 1), *inside = ARENA_ARRAY(a, int, n_vars + 1);
-    unsigned char *private_ = ARENA_ARRAY(a, unsigned char, n_vars + 1);
-    unsigned char *written = ARENA_ARRAY(a, unsigned char, n_vars + 1);
+    size_t whole = lir_size(tile);
+    if (whole < UDF_OUTLINE_MIN_WORK || tile->n_vars <= 0)
+        return 0;
+    size_t n_vars = (size_t)tile->n_vars;
+    Scratch p = {.arena = a,
+                 .n = n_vars,
+                 .total = ARENA_ARRAY(a, int, n_vars),
+                 .inside = ARENA_ARRAY(a, int, n_vars),
+                 .private_ = ARENA_ARRAY(a, unsigned char, n_vars),
+                 .written = ARENA_ARRAY(a, unsigned char, n_vars)};
     int shared[MAX_SHARED];
     unsigned char assigned[MAX_SHARED];
-    count_stmts(tile->body, total, 0);
-    size_t whole = lir_size(tile);
-    if (whole < UDF_OUTLINE_MIN_WORK)
-        return 0;
+    count_stmts(tile->body, p.total, 0);
     /* The candidates that can move out and are worth a call. */
     int n = 0;
     for (int i = 0; i < w.n_cands; i++)
-        if (w.cands[i].size * 16 >= whole && shared_vars(a, tile, total, w.cands[i].stmt, shared,
-                                                         assigned, inside, private_, written) >= 0)
+        if (w.cands[i].size * 16 >= whole &&
+            shared_vars(&p, w.cands[i].stmt, shared, assigned) >= 0)
             w.cands[n++] = w.cands[i];
     size_t best = whole;
     int pick[LIR_MAX_PIECES] = {-1, -1};
@@ -302,7 +329,7 @@ int lir_outline(Arena *a, const LFunc *tile, Outlined *out)
     out->n_pieces = 0;
     for (int k = 0; k < LIR_MAX_PIECES && pick[k] >= 0; k++) {
         chosen[k] = w.cands[pick[k]].stmt;
-        out->pieces[k] = make_piece(a, tile, k, chosen[k], total, inside, private_, written);
+        out->pieces[k] = make_piece(a, tile, k, chosen[k], &p);
         out->n_pieces++;
     }
     out->shell = ARENA_NEW(a, LFunc);

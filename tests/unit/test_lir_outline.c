@@ -167,26 +167,61 @@ static void write_on_one_path_stays(void **state)
     arena_destroy(a);
 }
 
-/*   for p in 0..sig_size { for q in 0..8 { buf1[p] = heavy(q) } }
- *   beside a movable loop: the q loop sits in a loop over pixels (a call
- *   per pixel), so only the p loop or the other may move out. */
-static void nothing_moves_out_of_pixel_loops(void **state)
+/*   for g in 0..100 { for i in 0..g { t = i }; buf1[g] = t + heavy(g) }:
+ *   the inner loop may not run, so its write of t is not certain after it. */
+static void write_in_a_loop_stays(void **state)
 {
     (void)state;
     Arena *a = arena_create();
     LFunc *f = new_tile(a);
-    int vp = lir_var(a, f, "p", UDF_DTYPE_I64), vq = lir_var(a, f, "q", UDF_DTYPE_I64);
+    int vt = lir_var(a, f, "t", UDF_DTYPE_I64), vg = lir_var(a, f, "g", UDF_DTYPE_I64);
+    int vi = lir_var(a, f, "i", UDF_DTYPE_I64);
+    LStmt *maybe = lir_for(a, vi, int_const(a, 0), var(a, f, vg), lir_set(a, vt, var(a, f, vi)));
+    maybe->next =
+        lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vg),
+                  lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vt), heavy(a, var(a, f, vg), 300)));
+    only_movable_moves(a, f, lir_for(a, vg, int_const(a, 0), int_const(a, 100), maybe));
+    arena_destroy(a);
+}
+
+/*   for o in 0..bound { for q in 0..8 { buf1[o] = heavy(q) } }
+ * beside a movable loop, where `bound` is no group's: the q loop would run
+ * a call per pixel or per run, so only the o loop or the other moves out. */
+static void inner_loop_stays(LExpr *(*bound)(Arena *a))
+{
+    Arena *a = arena_create();
+    LFunc *f = new_tile(a);
+    int vo = lir_var(a, f, "o", UDF_DTYPE_I64), vq = lir_var(a, f, "q", UDF_DTYPE_I64);
     LStmt *inner = lir_for(
         a, vq, int_const(a, 0), int_const(a, 8),
-        lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vp), heavy(a, var(a, f, vq), 600)));
-    LStmt *pixels = lir_for(a, vp, int_const(a, 0), lir_field(a, LX_SIG_SIZE, 0, NULL), inner);
-    f->body = pixels;
-    pixels->next = movable_loop(a, f, 500);
+        lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vo), heavy(a, var(a, f, vq), 600)));
+    f->body = lir_for(a, vo, int_const(a, 0), bound(a), inner);
+    f->body->next = movable_loop(a, f, 500);
     Outlined out;
     assert_int_equal(lir_outline(a, f, &out), 1);
     for (int k = 0; k < out.n_pieces; k++)
         assert_int_not_equal(out.pieces[k]->body->var, vq);
     arena_destroy(a);
+}
+
+/* A count of runs, in memory; the frame's pixels. */
+static LExpr *runs_count(Arena *a)
+{
+    return lir_load(a, LB_BUF, 2, UDF_DTYPE_I64, int_const(a, 0));
+}
+
+static LExpr *pixel_count(Arena *a) { return lir_field(a, LX_SIG_SIZE, 0, NULL); }
+
+static void nothing_moves_out_of_run_loops(void **state)
+{
+    (void)state;
+    inner_loop_stays(runs_count);
+}
+
+static void nothing_moves_out_of_pixel_loops(void **state)
+{
+    (void)state;
+    inner_loop_stays(pixel_count);
 }
 
 /* A tile below UDF_OUTLINE_MIN_WORK stays whole, however well it splits. */
@@ -214,7 +249,9 @@ int main(void)
         cmocka_unit_test(two_loops_move_out),
         cmocka_unit_test(read_before_write_stays),
         cmocka_unit_test(write_on_one_path_stays),
+        cmocka_unit_test(write_in_a_loop_stays),
         cmocka_unit_test(nothing_moves_out_of_pixel_loops),
+        cmocka_unit_test(nothing_moves_out_of_run_loops),
         cmocka_unit_test(small_tile_stays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
