@@ -23,6 +23,7 @@
 
 #include "backend.h"
 #include "codegen.h"
+#include "heap_pages.h"
 #include "object_merge.h"
 #include "target.h"
 #include "udfrt/config.h"
@@ -61,6 +62,7 @@ typedef struct Job {
     const char *cpu;
     LLVMTargetMachineRef tm; /* made by run_job if NULL; one serves one thread */
     LLVMCodeGenFileType kind;
+    int own_thread;         /* runs on the second thread */
     unsigned char *emitted; /* the result, malloc'd; NULL with a message in why */
     size_t size;
     char why[512];
@@ -207,6 +209,8 @@ static unsigned char *copied(LLVMMemoryBufferRef buf, size_t *size, char *why, s
 static void *run_job(void *arg)
 {
     Job *job = arg;
+    if (job->own_thread)
+        thread_heap_on_huge_pages();
     if (!job->tm)
         job->tm = target_machine_create(job->cpu, job->why, sizeof job->why);
     if (!job->tm)
@@ -239,11 +243,14 @@ static unsigned char *run_two_jobs(Job jobs[2], int *threads, size_t *size, char
         pthread_attr_t attr;
         int threaded = pthread_attr_init(&attr) == 0;
         if (threaded) {
+            jobs[1].own_thread = 1;
             threaded = pthread_attr_setstacksize(&attr, JOB_THREAD_STACK) == 0 &&
                        pthread_create(&second, &attr, run_job, &jobs[1]) == 0;
             pthread_attr_destroy(&attr);
         }
         *threads = threaded ? 2 : 1;
+        if (!threaded)
+            jobs[1].own_thread = 0; /* runs on this thread after all */
         run_job(&jobs[0]);
         if (threaded)
             pthread_join(second, NULL);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "heap_pages.h"
 
@@ -83,8 +84,46 @@ static void heap_grows_on_huge_pages(void **state)
     assert_int_equal((uintptr_t)sbrk(0), after);
 }
 
+/* A second thread's own malloc heap, once the main heap is advised. */
+static void *advise_thread_heap(void *result)
+{
+    size_t *advised = result;
+    advised[0] = thread_heap_on_huge_pages();
+    void *block = malloc(4096);
+    advised[1] = (uintptr_t)block;
+    free(block);
+    return NULL;
+}
+
+/* After heap_grows_on_huge_pages (the main heap advised, a top pad of 16
+ * MiB): a new thread's heap is advised, the main thread's left alone. */
+static void thread_heap_on_huge_pages_too(void **state)
+{
+    (void)state;
+    void *probe = malloc(64);
+    uintptr_t brk_end = (uintptr_t)sbrk(0);
+    int brk_heap = (uintptr_t)probe < brk_end && brk_end - (uintptr_t)probe < 1024 * MIB;
+    free(probe);
+    if (!kernel_has_huge_pages() || !brk_heap) { /* heap_grows_on_huge_pages skipped too */
+        assert_int_equal(thread_heap_on_huge_pages(), 0);
+        skip();
+    }
+    assert_int_equal(thread_heap_on_huge_pages(), 0); /* the main heap: done already */
+    size_t result[2] = {0, 0};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, advise_thread_heap, result), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    /* glibc's heap of the thread's arena, 64 MiB-aligned, made RW 16 MiB at
+     * once (the top pad): its whole 2 MiB pages advised, and nothing else. */
+    size_t advised = result[0];
+    uintptr_t heap = result[1] & ~(64 * MIB - 1);
+    assert_true(advised >= 14 * MIB && advised <= 64 * MIB);
+    assert_int_equal(huge_advised_bytes(heap, heap + 64 * MIB), advised);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(heap_grows_on_huge_pages)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(heap_grows_on_huge_pages),
+                                       cmocka_unit_test(thread_heap_on_huge_pages_too)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
