@@ -15,7 +15,8 @@ import re
 
 import numpy as np
 
-from udftest import check_close, check_equal, fail, random_data, read, run, tempdir, udfrun
+from udftest import (SANITIZED, check_close, check_equal, fail, random_data, read, run, tempdir,
+                     udfrun)
 
 STDLIB = ["sum", "sumsig", "max", "logsum", "stddev", "masks", "disk", "ring", "com",
           "radial_profile", "fem", "pick"]
@@ -91,7 +92,8 @@ with tempdir() as tmp:
             open(header).read():
         fail("the header does not list the fused kernels:\n" + open(header).read()[:400])
 
-    for dtype in ("u8", "i16", "u16", "f32", "i32", "u32", "f64"):
+    for dtype in ("u16", "f32", "i32") if SANITIZED else ("u8", "i16", "u16", "f32", "i32", "u32",
+                                                          "f64"):
         data = random_data(dtype, (5, 6) + sig, seed=len(dtype) + ord(dtype[0]))
         if dtype in ("i32", "u32"):
             data = data // 4096  # keeps f64 sums of squares exact enough to compare

@@ -10,6 +10,10 @@ import h5py
 import numpy as np
 
 UDFC = os.environ.get("UDFC", "udfc")
+# Set for the longest tests in a sanitizer build (tests/CMakeLists.txt): they
+# run their matrices over fewer element types there, every code path still,
+# while the release build runs them whole.
+SANITIZED = os.environ.get("UDF_TEST_SANITIZED") == "1"
 
 # Element types of the language and their numpy dtypes.
 DTYPES = {
