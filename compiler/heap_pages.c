@@ -14,6 +14,9 @@
 #endif
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
+/* glibc's heaps of thread arenas: at most this large, aligned to it
+ * (HEAP_MAX_SIZE on 64-bit systems). */
+#define ARENA_HEAP_BYTES ((uintptr_t)64 << 20)
 /* Below malloc's mmap threshold (128 KiB), so taken from the heap's top: a
  * few of them use up the top and make malloc grow the heap. */
 #define PROBE_BYTES ((size_t)100 << 10)
@@ -80,6 +83,11 @@ size_t thread_heap_on_huge_pages(void)
     free(probe);
     if (!found)
         return 0;
+    /* Within glibc's heap of the arena (aligned to its 64 MiB maximum), should
+     * the kernel have merged the mapping with a neighbour. */
+    uintptr_t heap = at & ~(ARENA_HEAP_BYTES - 1);
+    start = start > heap ? start : heap;
+    stop = stop < heap + ARENA_HEAP_BYTES ? stop : heap + ARENA_HEAP_BYTES;
     uintptr_t from = (start + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
     uintptr_t to = stop & ~(HUGE_PAGE - 1);
     if (to <= from || madvise((void *)from, to - from, MADV_HUGEPAGE) != 0)

@@ -3,7 +3,8 @@ and/or --gain) against the same corrections applied to whole frames before
 the kernels run (`udfrun` with a --cpu native build of the same udfs without
 --corrections): bit-identical for every stdlib udf and a probe of
 coordinates, lets and reductions, on every stored type with its float type
-(u8, i16, u16, f32 -> f32; i32, u32, f64 -> f64), with each set of planes,
+(u8, i16, u16, f32 -> f32; i32, u32, f64 -> f64; u16, f32 and i32 in a
+sanitizer build, udftest.SANITIZED), with each set of planes,
 ROI and several partitions. `udfrun` with a build that has fused kernels
 (`udfc build --corrections`) for u16 and i32 gives the same bits, and for
 planes it has no kernels for names what it has. The stats say which way

@@ -11,8 +11,9 @@ import numpy as np
 
 UDFC = os.environ.get("UDFC", "udfc")
 # Set for the longest tests in a sanitizer build (tests/CMakeLists.txt): they
-# run their matrices over fewer element types there, every code path still,
-# while the release build runs them whole.
+# run their matrices over fewer element types there (the runtime's C paths
+# they reach stay the same; the kernels, which the sanitizers do not
+# instrument, are checked for every type by the release build).
 SANITIZED = os.environ.get("UDF_TEST_SANITIZED") == "1"
 
 # Element types of the language and their numpy dtypes.

@@ -113,6 +113,11 @@ static void thread_heap_on_huge_pages_too(void **state)
     pthread_t thread;
     assert_int_equal(pthread_create(&thread, NULL, advise_thread_heap, result), 0);
     assert_int_equal(pthread_join(thread, NULL), 0);
+    if (result[1] < (uintptr_t)sbrk(0) && (uintptr_t)sbrk(0) - result[1] < 1024 * MIB) {
+        /* One arena for all threads (MALLOC_ARENA_MAX=1): nothing to advise. */
+        assert_int_equal(result[0], 0);
+        skip();
+    }
     /* glibc's heap of the thread's arena, 64 MiB-aligned, made RW 16 MiB at
      * once (the top pad): its whole 2 MiB pages advised, and nothing else. */
     size_t advised = result[0];
