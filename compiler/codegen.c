@@ -604,21 +604,21 @@ static void call_piece(Gen *g, const LFunc *piece)
     LLVMValueRef args[3 + piece->n_shared];
     for (int i = 0; i < 3; i++)
         args[i] = LLVMGetParam(g->fn, (unsigned)i);
+    LLVMTypeRef types[piece->n_shared + 1];
     LLVMBuilderRef at_entry = LLVMCreateBuilderInContext(g->ctx);
     LLVMPositionBuilderBefore(at_entry, LLVMGetFirstInstruction(LLVMGetEntryBasicBlock(g->fn)));
     for (int k = 0; k < piece->n_shared; k++) {
-        LLVMTypeRef t = reg_type(g, piece->vars[piece->shared[k]].type);
-        args[3 + k] = LLVMBuildAlloca(at_entry, t, "");
-        LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, t, g->vars[piece->shared[k]], ""), args[3 + k]);
+        LLVMValueRef var = g->vars[piece->shared[k]];
+        types[k] = reg_type(g, piece->vars[piece->shared[k]].type);
+        args[3 + k] = LLVMBuildAlloca(at_entry, types[k], "");
+        LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, types[k], var, ""), args[3 + k]);
     }
     LLVMDisposeBuilder(at_entry);
     LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 3 + (unsigned)piece->n_shared, "");
     for (int k = 0; k < piece->n_shared; k++)
-        if (piece->assigned[k]) {
-            LLVMTypeRef t = reg_type(g, piece->vars[piece->shared[k]].type);
-            LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, t, args[3 + k], ""),
+        if (piece->assigned[k])
+            LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, types[k], args[3 + k], ""),
                            g->vars[piece->shared[k]]);
-        }
 }
 
 static void stmts(Gen *g, const LStmt *s)

@@ -83,14 +83,10 @@ static int part_exists(const LoweredUdf *lu, CodegenPart part)
     return part == CODEGEN_HOT ? lu->tile || lu->merge : lu->prepare || lu->result;
 }
 
-/* The work of compiling a part: its size in loop IR, a cold part's divided
- * by UDF_COLD_WORK_DIVISOR (its light pipeline and quick instruction
- * selection). */
+/* The work of compiling a part (lower.h). */
 static size_t part_work(const LoweredUdf *lu, CodegenPart part)
 {
-    return part == CODEGEN_HOT
-               ? lir_size(lu->tile) + lir_size(lu->merge)
-               : (lir_size(lu->prepare) + lir_size(lu->result)) / UDF_COLD_WORK_DIVISOR;
+    return part == CODEGEN_HOT ? lower_hot_work(lu) : lower_cold_work(lu);
 }
 
 static void job_init(Job *job, Lowered l, const char *cpu, LLVMCodeGenFileType kind, Arena *arena)

@@ -465,17 +465,23 @@ static LFunc *build_prepare(Lowerer *L)
     return body.head ? f : NULL;
 }
 
+size_t lower_hot_work(const LoweredUdf *lu) { return lir_size(lu->tile) + lir_size(lu->merge); }
+
+size_t lower_cold_work(const LoweredUdf *lu)
+{
+    return (lir_size(lu->prepare) + lir_size(lu->result)) / UDF_COLD_WORK_DIVISOR;
+}
+
 /* Moves loops of a large tile into pieces (lir_outline.h) where the udf's
  * own parts leave a second compile thread idle (by llvm_backend.c's rule:
- * its cold part, prepare and result, under a UDF_SECOND_THREAD_SHARE-th of
- * its hot part). Decided by the udf alone, so that its code is the same in
- * every compile: JIT or ahead of time, with other udfs or without. */
+ * its cold part under a UDF_SECOND_THREAD_SHARE-th of its hot part).
+ * Decided by the udf alone, so that its code is the same in every compile:
+ * JIT or ahead of time, with other udfs or without. */
 static void outline_tile(Arena *a, LoweredUdf *lu)
 {
-    size_t hot = lir_size(lu->tile) + lir_size(lu->merge);
-    size_t cold = (lir_size(lu->prepare) + lir_size(lu->result)) / UDF_COLD_WORK_DIVISOR;
     Outlined out;
-    if (cold * UDF_SECOND_THREAD_SHARE >= hot || !lir_outline(a, lu->tile, &out))
+    if (lower_cold_work(lu) * UDF_SECOND_THREAD_SHARE >= lower_hot_work(lu) ||
+        !lir_outline(a, lu->tile, &out))
         return;
     lu->tile = out.shell;
     lu->n_pieces = out.n_pieces;

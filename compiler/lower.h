@@ -34,6 +34,14 @@ typedef struct LoweredUdf {
     char *buffer_used; /* per buffer: some entry point loads or stores it */
 } LoweredUdf;
 
+/* The work of compiling the udf's hot entry points (tile, merge; pieces
+ * apart) and its cold ones (prepare, result): their size in loop IR
+ * (lir_size), the cold part's divided by UDF_COLD_WORK_DIVISOR (its light
+ * pipeline and quick instruction selection). The code generator shares
+ * parts between two threads by it (llvm_backend.c). */
+size_t lower_hot_work(const LoweredUdf *lu);
+size_t lower_cold_work(const LoweredUdf *lu);
+
 /* One kernel of each udf: for frames of type `input`, with `fused`
  * corrections in its loads (kernel_abi.h UDF_FUSED) or 0. */
 typedef struct KernelVariant {

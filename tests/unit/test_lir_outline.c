@@ -113,6 +113,14 @@ static void two_loops_move_out(void **state)
     arena_destroy(a);
 }
 
+/* buf1[i] = t + heavy(i): a read of t after a loop's or a branch's write. */
+static LStmt *store_heavy_plus(Arena *a, LFunc *f, int vi, int vt)
+{
+    return lir_store(
+        a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vi),
+        lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vt), heavy(a, var(a, f, vi), 300)));
+}
+
 /* for j in 0..100 { buf0[j] = heavy(j) }: a loop that can move out. */
 static LStmt *movable_loop(Arena *a, LFunc *f, int weight)
 {
@@ -160,9 +168,7 @@ static void write_on_one_path_stays(void **state)
     int vt = lir_var(a, f, "t", UDF_DTYPE_I64), vi = lir_var(a, f, "i", UDF_DTYPE_I64);
     LStmt *once = lir_if(a, lir_bin(a, OP_EQ, UDF_DTYPE_BOOL, var(a, f, vi), int_const(a, 0)),
                          lir_set(a, vt, int_const(a, 1)), NULL);
-    once->next =
-        lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vi),
-                  lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vt), heavy(a, var(a, f, vi), 300)));
+    once->next = store_heavy_plus(a, f, vi, vt);
     only_movable_moves(a, f, lir_for(a, vi, int_const(a, 0), int_const(a, 100), once));
     arena_destroy(a);
 }
@@ -177,9 +183,7 @@ static void write_in_a_loop_stays(void **state)
     int vt = lir_var(a, f, "t", UDF_DTYPE_I64), vg = lir_var(a, f, "g", UDF_DTYPE_I64);
     int vi = lir_var(a, f, "i", UDF_DTYPE_I64);
     LStmt *maybe = lir_for(a, vi, int_const(a, 0), var(a, f, vg), lir_set(a, vt, var(a, f, vi)));
-    maybe->next =
-        lir_store(a, LB_BUF, 1, UDF_DTYPE_I64, var(a, f, vg),
-                  lir_bin(a, OP_ADD, UDF_DTYPE_I64, var(a, f, vt), heavy(a, var(a, f, vg), 300)));
+    maybe->next = store_heavy_plus(a, f, vg, vt);
     only_movable_moves(a, f, lir_for(a, vg, int_const(a, 0), int_const(a, 100), maybe));
     arena_destroy(a);
 }
